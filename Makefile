@@ -1,0 +1,29 @@
+# miscope: `make run` opens the TUI on the demo tenant; `make test` runs every test.
+GO      ?= go
+BIN     ?= miscope
+PKGS    := ./...
+
+.PHONY: run build test bench lint fuzz fake screenshots clean
+
+run: build
+	./$(BIN) --demo
+
+build:
+	$(GO) build -o $(BIN) .
+
+test: lint
+	$(GO) test -count=1 $(PKGS)
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet $(PKGS)
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime 30s ./data/snapshot/
+
+clean:
+	rm -f $(BIN)

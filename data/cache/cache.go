@@ -1,0 +1,332 @@
+// Package cache is the fetch layer between a Source and its readers: concurrent asks for the same thing share one
+// fetch, answers live for the session with a time-to-live, and a full read of a live tenant can be kept on disk (0600,
+// in the user's cache folder, never tokens) so the next start is instant.
+package cache
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/miscope/miscope/data"
+	"github.com/miscope/miscope/data/snapshot"
+)
+
+// Options tune a Cache. The zero value caches in memory for DefaultTTL and keeps nothing on disk.
+type Options struct {
+	// TTL is how long an answer is reused; 0 means DefaultTTL.
+	TTL time.Duration
+	// Dir, when set, keeps full reads of live tenants on disk, one file per tenant. Use DefaultDir.
+	Dir string
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// DefaultTTL is how long answers are reused when Options.TTL is 0.
+const DefaultTTL = 15 * time.Minute
+
+// DefaultDir is miscope's folder in the user's cache directory.
+func DefaultDir() (string, error) {
+	base, err := os.UserCacheDir()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(base, "miscope"), nil
+}
+
+// Cache wraps a Source and is itself a Source.
+type Cache struct {
+	src  data.Source
+	opts Options
+	base context.Context // fetches run in this, so one reader leaving does not cancel what others wait for
+	stop context.CancelFunc
+
+	mu      sync.Mutex
+	entries map[string]*entry
+}
+
+type entry struct {
+	done chan struct{}
+	at   time.Time
+	val  any
+	err  error
+}
+
+// New wraps src.
+func New(src data.Source, opts Options) *Cache {
+	if opts.TTL <= 0 {
+		opts.TTL = DefaultTTL
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	base, stop := context.WithCancel(context.Background())
+	return &Cache{src: src, opts: opts, base: base, stop: stop, entries: map[string]*entry{}}
+}
+
+// Close cancels every fetch under way.
+func (c *Cache) Close() { c.stop() }
+
+// Info describes the wrapped source.
+func (c *Cache) Info() data.SourceInfo { return c.src.Info() }
+
+// Refresh forgets what is cached about one identity, or everything when identityID is "", so the next ask fetches
+// again. The on-disk copy is forgotten too when everything is refreshed.
+func (c *Cache) Refresh(identityID string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if identityID == "" {
+		c.entries = map[string]*entry{}
+		if p := c.diskPath(); p != "" {
+			os.Remove(p)
+		}
+		return
+	}
+	suffix := "|" + data.Key(identityID)
+	for k := range c.entries {
+		if strings.HasSuffix(k, suffix) {
+			delete(c.entries, k)
+		}
+	}
+}
+
+// do returns the cached answer for key, or runs fetch once for all who ask at the same time.
+func (c *Cache) do(ctx context.Context, key string, fetch func(context.Context) (any, error)) (any, error) {
+	c.mu.Lock()
+	e, ok := c.entries[key]
+	if ok {
+		select {
+		case <-e.done:
+			if c.opts.Now().Sub(e.at) > c.opts.TTL {
+				ok = false
+			}
+		default:
+		}
+	}
+	if !ok {
+		e = &entry{done: make(chan struct{})}
+		c.entries[key] = e
+		go func() {
+			v, err := fetch(c.base)
+			c.mu.Lock()
+			e.val, e.err, e.at = v, err, c.opts.Now()
+			if err != nil && !cacheable(err) && c.entries[key] == e {
+				delete(c.entries, key) // a failure is not remembered: the next ask tries again
+			}
+			c.mu.Unlock()
+			close(e.done)
+		}()
+	}
+	c.mu.Unlock()
+	select {
+	case <-e.done:
+		return e.val, e.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// cacheable reports whether an error is an answer (a part that is not readable) rather than a failure.
+func cacheable(err error) bool {
+	_, ok := data.AsGap(err)
+	return ok
+}
+
+// Identities replays the cached list, fetching it once.
+func (c *Cache) Identities(ctx context.Context, page func([]data.Identity) error) error {
+	c.mu.Lock()
+	e := c.entries["identities"]
+	c.mu.Unlock()
+	if e == nil {
+		// Stream the first read straight through so the first page shows at once, and keep it for later readers.
+		var all []data.Identity
+		err := c.src.Identities(ctx, func(p []data.Identity) error {
+			all = append(all, p...)
+			return page(p)
+		})
+		if err == nil {
+			c.mu.Lock()
+			done := make(chan struct{})
+			close(done)
+			c.entries["identities"] = &entry{done: done, at: c.opts.Now(), val: all}
+			c.mu.Unlock()
+		}
+		return err
+	}
+	v, err := c.do(ctx, "identities", func(ctx context.Context) (any, error) {
+		var all []data.Identity
+		err := c.src.Identities(ctx, func(p []data.Identity) error { all = append(all, p...); return nil })
+		return all, err
+	})
+	if err != nil {
+		return err
+	}
+	all := v.([]data.Identity)
+	for start := 0; start < len(all); start += data.PageSize {
+		end := min(start+data.PageSize, len(all))
+		if err := page(all[start:end:end]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// section answers a per-identity question from the full read when there is one, and otherwise from the source.
+func section[T any](c *Cache, ctx context.Context, sec data.Section, id string,
+	fromIndex func(*data.Index, string) []T, fetch func(context.Context, string) ([]T, error)) ([]T, error) {
+	if x := c.index(); x != nil {
+		if _, ok := x.Identity(id); ok {
+			var err error
+			if gs := x.Gaps(id, sec); len(gs) > 0 {
+				g := gs[0]
+				err = &g
+			}
+			return fromIndex(x, id), err
+		}
+	}
+	v, err := c.do(ctx, string(sec)+"|"+data.Key(id), func(ctx context.Context) (any, error) {
+		items, err := fetch(ctx, id)
+		return sectionResult[T]{items, err}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	r := v.(sectionResult[T])
+	if r.err != nil && !cacheable(r.err) {
+		c.mu.Lock()
+		delete(c.entries, string(sec)+"|"+data.Key(id))
+		c.mu.Unlock()
+	}
+	return r.items, r.err
+}
+
+// sectionResult keeps a partial answer together with its gap.
+type sectionResult[T any] struct {
+	items []T
+	err   error
+}
+
+func (c *Cache) AttachedResources(ctx context.Context, id string) ([]data.Resource, error) {
+	return section(c, ctx, data.SectionAttached, id, (*data.Index).Attached, c.src.AttachedResources)
+}
+
+func (c *Cache) Groups(ctx context.Context, id string) ([]data.GroupMembership, error) {
+	return section(c, ctx, data.SectionGroups, id, (*data.Index).Groups, c.src.Groups)
+}
+
+func (c *Cache) DirectoryRoles(ctx context.Context, id string) ([]data.DirectoryRole, error) {
+	return section(c, ctx, data.SectionDirectoryRoles, id, (*data.Index).DirectoryRoles, c.src.DirectoryRoles)
+}
+
+func (c *Cache) AppRoles(ctx context.Context, id string) ([]data.AppRoleAssignment, error) {
+	return section(c, ctx, data.SectionAppRoles, id, (*data.Index).AppRoles, c.src.AppRoles)
+}
+
+func (c *Cache) AzureRoles(ctx context.Context, id string) ([]data.AzureRole, error) {
+	return section(c, ctx, data.SectionAzureRoles, id, (*data.Index).AzureRoles, c.src.AzureRoles)
+}
+
+func (c *Cache) FederatedCredentials(ctx context.Context, id string) ([]data.FederatedCredential, error) {
+	return section(c, ctx, data.SectionFederatedCredentials, id, (*data.Index).FederatedCredentials, c.src.FederatedCredentials)
+}
+
+// tenantRead is a finished full read with its join.
+type tenantRead struct {
+	tenant *data.Tenant
+	index  *data.Index
+}
+
+// index returns the join of a finished full read, or nil.
+func (c *Cache) index() *data.Index {
+	c.mu.Lock()
+	e := c.entries["tenant"]
+	c.mu.Unlock()
+	if e == nil {
+		return nil
+	}
+	select {
+	case <-e.done:
+		if r, ok := e.val.(tenantRead); ok && e.err == nil {
+			return r.index
+		}
+	default:
+	}
+	return nil
+}
+
+// Index returns the joined tenant, reading it fully first if needed.
+func (c *Cache) Index(ctx context.Context, progress func(data.Progress)) (*data.Index, error) {
+	v, err := c.do(ctx, "tenant", func(ctx context.Context) (any, error) {
+		if t := c.loadDisk(); t != nil {
+			if progress != nil {
+				progress(data.Progress{Stage: "loaded from cache", Done: len(t.Identities), Total: len(t.Identities)})
+			}
+			return tenantRead{t, data.NewIndex(t)}, nil
+		}
+		t, err := c.src.Tenant(ctx, progress)
+		if err != nil {
+			return nil, err
+		}
+		c.saveDisk(t)
+		return tenantRead{t, data.NewIndex(t)}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.(tenantRead).index, nil
+}
+
+// Tenant reads everything once and shares it.
+func (c *Cache) Tenant(ctx context.Context, progress func(data.Progress)) (*data.Tenant, error) {
+	x, err := c.Index(ctx, progress)
+	if err != nil {
+		return nil, err
+	}
+	return x.Tenant, nil
+}
+
+// diskPath is where a live tenant's full read is kept, or "" when nothing is kept on disk.
+func (c *Cache) diskPath() string {
+	info := c.src.Info()
+	if c.opts.Dir == "" || info.Origin != data.OriginLive || info.TenantID == "" {
+		return ""
+	}
+	name := strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '.' {
+			return r
+		}
+		return '_'
+	}, info.TenantID)
+	return filepath.Join(c.opts.Dir, name+".json.gz")
+}
+
+func (c *Cache) loadDisk() *data.Tenant {
+	p := c.diskPath()
+	if p == "" {
+		return nil
+	}
+	st, err := os.Stat(p)
+	if err != nil || c.opts.Now().Sub(st.ModTime()) > c.opts.TTL {
+		return nil
+	}
+	t, _, err := snapshot.Load(p)
+	if err != nil {
+		os.Remove(p) // a damaged cache file is only a cache: drop it and read again
+		return nil
+	}
+	return t
+}
+
+func (c *Cache) saveDisk(t *data.Tenant) {
+	p := c.diskPath()
+	if p == "" {
+		return
+	}
+	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+		return
+	}
+	_ = snapshot.Save(p, t, data.OriginLive) // best effort: a cache that cannot be written only costs speed
+}

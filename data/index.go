@@ -84,7 +84,9 @@ func NewIndex(t *Tenant) *Index {
 		x.mgParent[Key(mg.Name)] = Key(ManagementGroupOf(mg.ParentID))
 	}
 	for _, s := range t.Subscriptions {
-		x.subMG[Key(s.ID)] = Key(ManagementGroupOf(s.ManagementGroupID))
+		if mg := ManagementGroupOf(s.ManagementGroupID); mg != "" {
+			x.subMG[Key(s.ID)] = Key(mg)
+		}
 	}
 	for _, m := range t.Memberships {
 		x.memberships[Key(m.IdentityID)] = append(x.memberships[Key(m.IdentityID)], m)

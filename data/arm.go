@@ -6,7 +6,9 @@ import "strings"
 // "resourceGroups"), so every comparison goes through these helpers.
 
 // SameID reports whether two ARM ids (or GUIDs) name the same thing.
-func SameID(a, b string) bool { return strings.EqualFold(strings.TrimRight(a, "/"), strings.TrimRight(b, "/")) }
+func SameID(a, b string) bool {
+	return strings.EqualFold(strings.TrimRight(a, "/"), strings.TrimRight(b, "/"))
+}
 
 // Key is the form of an ARM id or GUID used as a map key.
 func Key(id string) string { return strings.ToLower(strings.TrimRight(id, "/")) }

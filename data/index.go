@@ -28,7 +28,7 @@ type Index struct {
 	azureByPrinc map[string][]RoleAssignment
 	ficByIdent   map[string][]FederatedCredential
 	azureByScope map[string][]RoleAssignment // Key(scope) -> assignments made there
-	gaps         map[string][]Gap // identity id ("" for tenant-wide) -> gaps
+	gaps         map[string][]Gap            // identity id ("" for tenant-wide) -> gaps
 }
 
 // NewIndex builds the joins of t. t must not change afterwards.
@@ -297,7 +297,9 @@ func (x *Index) azureRole(a RoleAssignment, via string) AzureRole {
 }
 
 // RoleAssignmentsOf returns the raw Azure role assignments whose principal is id (not through groups).
-func (x *Index) RoleAssignmentsOf(principalID string) []RoleAssignment { return x.azureByPrinc[Key(principalID)] }
+func (x *Index) RoleAssignmentsOf(principalID string) []RoleAssignment {
+	return x.azureByPrinc[Key(principalID)]
+}
 
 // FederatedCredentials returns the federated credentials of an identity.
 func (x *Index) FederatedCredentials(identityID string) []FederatedCredential {

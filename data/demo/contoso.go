@@ -1,0 +1,337 @@
+package demo
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/miscope/miscope/data"
+)
+
+// TenantID is the demo organisation's tenant id.
+const TenantID = "4f7c2a19-8d3e-4b6a-9c51-7e2d0b8f3a64"
+
+// TenantName is the demo organisation's name.
+const TenantName = "Contoso Pharma"
+
+// collectedAt is when the demo snapshot claims to have been read; credential expiry in the demo is relative to it.
+var collectedAt = time.Date(2026, time.November, 20, 9, 30, 0, 0, time.UTC)
+
+// Build assembles the demo tenant: Contoso Pharma, a mid-sized pharmaceutical company with a platform team, research
+// and manufacturing landing zones, a commercial online business and a sandbox. Every case the findings engine looks
+// for is present once or twice, among identities that are fine, as in a real tenant.
+func Build() *data.Tenant {
+	b := newBuilder(TenantID, TenantName, collectedAt)
+	t := b.t
+	t.RoleDefinitions = append(append([]data.RoleDefinition(nil), builtinRoles...), customRoles...)
+	t.DirectoryRoleDefinitions = append([]data.DirectoryRoleDefinition(nil), directoryRoles...)
+
+	graph := graphResource{data.MicrosoftGraphAppID, guid("sp", "Microsoft Graph"), "Microsoft Graph"}
+	exchange := graphResource{exchangeOnlineAppID, guid("sp", "Office 365 Exchange Online"), "Office 365 Exchange Online"}
+
+	// Management groups: the tenant root group, the organisation, and the landing-zone split of the Cloud Adoption
+	// Framework.
+	root := b.rootGroup()
+	contoso := b.managementGroup("contoso", "Contoso Pharma", root)
+	platformMG := b.managementGroup("contoso-platform", "Platform", contoso)
+	landingZones := b.managementGroup("contoso-landing-zones", "Landing Zones", contoso)
+	corp := b.managementGroup("contoso-corp", "Corp", landingZones)
+	online := b.managementGroup("contoso-online", "Online", landingZones)
+	sandboxMG := b.managementGroup("contoso-sandbox", "Sandbox", contoso)
+
+	mgmt := b.subscription("Contoso Platform Management", platformMG)
+	research := b.subscription("Contoso Research Production", corp)
+	manufacturing := b.subscription("Contoso Manufacturing Production", corp)
+	commercial := b.subscription("Contoso Commercial Online", online)
+	sandbox := b.subscription("Contoso Sandbox", sandboxMG)
+
+	// People and groups that hold Azure roles next to the identities.
+	dana := b.principal(data.PrincipalUser, "Dana Whitfield")
+	marcus := b.principal(data.PrincipalUser, "Marcus Ortega")
+	priya := b.principal(data.PrincipalUser, "Priya Raman")
+	platformOwners := b.principal(data.PrincipalGroup, "Platform Engineering Owners")
+	researchIT := b.principal(data.PrincipalGroup, "Research IT Operations")
+	appDevOps := b.principal(data.PrincipalGroup, "Application DevOps")
+	legacyDeployer := b.principal(data.PrincipalServicePrincipal, "sp-legacy-deployer")
+
+	b.azureRole(platformOwners, data.PrincipalGroup, roleOwner, platformMG)
+	b.azureRole(marcus, data.PrincipalUser, roleReader, contoso)
+	b.azureRole(priya, data.PrincipalUser, roleKeyVaultAdministrator,
+		rg(research, "rg-research-lims")+"/providers/Microsoft.KeyVault/vaults/kv-research-lims")
+
+	// Entra groups the identities belong to.
+	userAdmins := b.group("grp-entra-user-admins", true)
+	platformOperators := b.group("grp-platform-operators", false)
+	allAutomation := b.group("grp-all-automation-identities", false)
+	// A group name with a right-to-left override, as someone hiding its purpose might write it; it must reach the
+	// screen cleaned.
+	reporting := b.group("grp-reporting-\u202enimda\u202c", false)
+	b.directoryRole(userAdmins, dirUserAdministrator, data.Active)
+	b.azureRole(platformOperators, data.PrincipalGroup, roleContributor, "/subscriptions/"+mgmt)
+
+	// Platform management.
+	automationRG := rg(mgmt, "rg-platform-automation")
+	identityRG := rg(mgmt, "rg-platform-identity")
+	monitoringRG := rg(mgmt, "rg-platform-monitoring")
+	runnersRG := rg(mgmt, "rg-platform-runners")
+	backupRG := rg(mgmt, "rg-platform-backup")
+	const weu, neu, eus2 = "westeurope", "northeurope", "eastus2"
+
+	platformOps := b.systemAssignedOn(automationRG, "Microsoft.Automation/automationAccounts", "aa-platform-ops", weu)
+	b.directoryRole(platformOps.ID, dirPrivilegedRoleAdministrator, data.Active)
+	b.identityRole(platformOps, roleReader, contoso)
+
+	entraHousekeeping := b.systemAssignedOn(automationRG, "Microsoft.Automation/automationAccounts",
+		"aa-entra-housekeeping", weu)
+	b.directoryRole(entraHousekeeping.ID, dirApplicationAdministrator, data.Eligible)
+	b.appRole(entraHousekeeping.ID, graph, permDirectoryReadAll)
+
+	patching := b.systemAssignedOn(automationRG, "Microsoft.Automation/automationAccounts", "aa-platform-patching", weu)
+	b.member(platformOperators, patching)
+	b.member(allAutomation, platformOps, entraHousekeeping, patching)
+
+	runner := b.resource(runnersRG, "Microsoft.Compute/virtualMachines", "vm-gh-runner-01", weu)
+	platformDeploy := b.userAssigned(identityRG, "id-platform-deploy", weu)
+	b.attach(runner, platformDeploy)
+	b.identityRole(platformDeploy, roleOwner, landingZones)
+	b.fic(platformDeploy, "github-platform-infra-main", issuerGitHub, "repo:contoso-pharma/platform-infra:ref:refs/heads/main")
+	b.azureRole(dana, data.PrincipalUser, roleVMContributor, runnersRG)
+
+	lzVending := b.userAssigned(identityRG, "id-lz-vending", weu)
+	b.attach(b.resource(identityRG, "Microsoft.Web/sites", "func-lz-vending", weu), lzVending)
+	b.identityRole(lzVending, roleUserAccessAdministrator, "/subscriptions/"+commercial)
+	b.identityRole(lzVending, roleReader, landingZones)
+	b.azureRole(appDevOps, data.PrincipalGroup, roleManagedIdentityOperator, lzVending.ResourceID)
+
+	entraLifecycle := b.systemAssignedOn(identityRG, "Microsoft.Web/sites", "func-entra-lifecycle", weu)
+	b.appRole(entraLifecycle.ID, graph, permUserRW)
+	b.appRole(entraLifecycle.ID, graph, permGroupMemberRW)
+
+	appregAutomation := b.userAssigned(identityRG, "id-appreg-automation", weu)
+	b.attach(b.resource(identityRG, "Microsoft.App/jobs", "caj-appreg-sync", weu), appregAutomation)
+	b.appRole(appregAutomation.ID, graph, permRoleManagementRW)
+	b.appRole(appregAutomation.ID, graph, permAppRoleAssignmentRW)
+	b.appRole(appregAutomation.ID, graph, permApplicationReadAll)
+
+	governance := b.userAssigned(identityRG, "id-identity-governance", weu)
+	b.attach(b.resource(identityRG, "Microsoft.Web/sites", "func-joiner-mover-leaver", weu), governance)
+	b.member(userAdmins, governance)
+	b.transitiveMember(allAutomation, governance)
+	b.appRole(governance.ID, graph, permUserReadAll)
+
+	graphReporting := b.systemAssignedOn(monitoringRG, "Microsoft.Web/sites", "func-graph-reporting", weu)
+	b.appRole(graphReporting.ID, graph, permUserReadAll)
+	b.appRole(graphReporting.ID, graph, permGroupReadAll)
+	b.appRole(graphReporting.ID, graph, permAuditLogReadAll)
+	b.directoryRole(graphReporting.ID, dirGlobalReader, data.Active)
+	b.member(reporting, graphReporting)
+
+	costExport := b.systemAssignedOn(monitoringRG, "Microsoft.Web/sites", "func-cost-export", weu)
+	b.identityRole(costExport, roleCustomCostReader, contoso)
+
+	inventory := b.systemAssignedOn(monitoringRG, "Microsoft.Web/sites", "func-inventory-reader", weu)
+	b.identityRole(inventory, roleReader, "/subscriptions/"+research)
+
+	backup := b.systemAssignedOn(backupRG, "Microsoft.DataProtection/backupVaults", "bvault-platform-backup", weu)
+	b.identityRole(backup, roleReader, backupRG)
+	b.identityRole(backup, roleStorageBlobDataReader,
+		b.resource(backupRG, "Microsoft.Storage/storageAccounts", "stplatformbackup", weu))
+
+	financeReporting := b.userAssigned(identityRG, "id-finance-reporting", weu)
+	b.attach(b.resource(monitoringRG, "Microsoft.Web/sites", "func-finance-reports", weu), financeReporting)
+	b.identityRole(financeReporting, roleStorageBlobDataReader,
+		b.resource(monitoringRG, "Microsoft.Storage/storageAccounts", "stfinancereports", weu))
+	t.Gaps = append(t.Gaps, data.Gap{
+		Section:    data.SectionFederatedCredentials,
+		IdentityID: financeReporting.ID,
+		Scope:      financeReporting.ResourceID,
+		Reason:     "403 Forbidden listing the federated identity credentials of id-finance-reporting",
+		Needs:      "Reader on rg-platform-identity",
+	})
+
+	// Research production: LIMS on container apps and AKS, a data platform, lab machines.
+	limsRG := rg(research, "rg-research-lims")
+	aksRG := rg(research, "rg-research-aks")
+	nodeRG := rg(research, "MC_rg-research-aks_aks-research-prod_westeurope")
+	dataRG := rg(research, "rg-research-data")
+	jumpRG := rg(research, "rg-research-jumpbox")
+	labRG := rg(research, "rg-research-lab")
+
+	jumpbox := b.systemAssignedOn(jumpRG, "Microsoft.Compute/virtualMachines", "vm-jumpbox-01", weu)
+	b.identityRole(jumpbox, roleOwner, "/subscriptions/"+research)
+	b.azureRole(researchIT, data.PrincipalGroup, roleVMContributor, jumpbox.ResourceID)
+
+	aks := b.systemAssignedOn(aksRG, "Microsoft.ContainerService/managedClusters", "aks-research-prod", weu)
+	vnet := b.resource(aksRG, "Microsoft.Network/virtualNetworks", "vnet-research-aks", weu)
+	b.identityRole(aks, roleNetworkContributor, vnet)
+	acr := b.resource(aksRG, "Microsoft.ContainerRegistry/registries", "acrcontosoresearch", weu)
+	systemPool := b.resource(nodeRG, "Microsoft.Compute/virtualMachineScaleSets", "aks-systempool-31415926-vmss", weu)
+	userPool := b.resource(nodeRG, "Microsoft.Compute/virtualMachineScaleSets", "aks-userpool-27182818-vmss", weu)
+	kubelet := b.userAssigned(nodeRG, "aks-research-prod-agentpool", weu)
+	omsagent := b.userAssigned(nodeRG, "omsagent-aks-research-prod", weu)
+	b.attach(systemPool, kubelet, omsagent)
+	b.attach(userPool, kubelet, omsagent)
+	b.identityRole(kubelet, roleAcrPull, acr)
+	b.identityRole(omsagent, roleMonitoringMetricsPublisher, aks.ResourceID)
+
+	limsVault := b.resource(limsRG, "Microsoft.KeyVault/vaults", "kv-research-lims", weu)
+	limsAPI := b.systemAssignedOn(limsRG, "Microsoft.App/containerApps", "ca-lims-api", weu)
+	b.identityRole(limsAPI, roleKeyVaultSecretsUser, limsVault)
+	limsWorkload := b.userAssigned(limsRG, "id-lims-workload", weu)
+	b.attach(limsAPI.ResourceID, limsWorkload)
+	b.identityRole(limsWorkload, roleKeyVaultSecretsUser, limsVault)
+	b.fic(limsWorkload, "aks-lims-api", fmt.Sprintf(issuerAKSFormat, TenantID, guid("aks-oidc", "aks-research-prod")),
+		"system:serviceaccount:lims:lims-api")
+
+	sql := b.systemAssignedOn(dataRG, "Microsoft.Sql/servers", "sql-research-prod", weu)
+	b.identityRole(sql, roleKeyVaultCryptoEncryption, b.resource(dataRG, "Microsoft.KeyVault/vaults", "kv-research-cmk", weu))
+
+	rawData := b.resource(dataRG, "Microsoft.Storage/storageAccounts", "stresearchraw", weu)
+	ingest := b.systemAssignedOn(dataRG, "Microsoft.DataFactory/factories", "adf-research-ingest", weu)
+	b.identityRole(ingest, roleContributor, dataRG)
+	b.identityRole(ingest, roleStorageBlobDataOwner, rawData)
+
+	mailIntake := b.systemAssignedOn(limsRG, "Microsoft.Logic/workflows", "logic-sample-mail-intake", weu)
+	b.appRole(mailIntake.ID, graph, permMailRead)
+
+	archiver := b.systemAssignedOn(dataRG, "Microsoft.Web/sites", "func-sharepoint-archiver", weu)
+	b.appRole(archiver.ID, graph, permSitesReadAll)
+	b.appRole(archiver.ID, graph, permFilesReadAll)
+
+	analyzer := b.systemAssignedOn(labRG, "Microsoft.Compute/virtualMachines", "vm-lab-analyzer-01", weu)
+	b.identityRole(analyzer, roleStorageBlobDataContributor, rawData)
+	// The second analyser was deleted; its service principal is still in Entra with its role assignment.
+	staleAnalyzer := b.staleSystemAssigned(labRG, "Microsoft.Compute/virtualMachines", "vm-lab-analyzer-02")
+	b.identityRole(staleAnalyzer, roleStorageBlobDataContributor, rawData)
+
+	// Manufacturing production: the manufacturing execution system and its integrations.
+	mesRG := rg(manufacturing, "rg-mes-prod")
+	mesIntRG := rg(manufacturing, "rg-mes-integration")
+	mesIDRG := rg(manufacturing, "rg-mes-identity")
+
+	release := b.userAssigned(mesIDRG, "id-pipeline-release", neu)
+	b.attach(b.resource(mesIDRG, "Microsoft.ContainerInstance/containerGroups", "aci-mes-deploy-agent", neu), release)
+	b.identityRole(release, roleContributor, "/subscriptions/"+manufacturing)
+	b.fic(release, "github-mes-platform-pr", issuerGitHub, "repo:contoso-pharma/mes-platform:pull_request")
+	b.fic(release, "github-mes-platform-production", issuerGitHub, "repo:contoso-pharma/mes-platform:environment:production")
+	b.azureRole(legacyDeployer, data.PrincipalServicePrincipal, roleManagedIdentityContributor, mesIDRG)
+
+	historian := b.systemAssignedOn(mesRG, "Microsoft.Compute/virtualMachines", "vm-mes-historian-01", neu)
+	b.identityRole(historian, roleReader, mesRG)
+
+	mesVault := b.resource(mesRG, "Microsoft.KeyVault/vaults", "kv-mes-prod", neu)
+	dashboard := b.systemAssignedOn(mesRG, "Microsoft.Web/sites", "app-mes-dashboard", neu)
+	b.identityRole(dashboard, roleKeyVaultSecretsUser, mesVault)
+
+	orderSync := b.systemAssignedOn(mesIntRG, "Microsoft.Logic/workflows", "logic-mes-order-sync", neu)
+	b.identityRole(orderSync, roleServiceBusDataSender,
+		b.resource(mesIntRG, "Microsoft.ServiceBus/namespaces", "sb-mes-orders", neu))
+
+	telemetry := b.systemAssignedOn(mesRG, "Microsoft.Web/sites", "func-mes-telemetry", neu)
+	b.identityRole(telemetry, roleStorageQueueDataContributor,
+		b.resource(mesRG, "Microsoft.Storage/storageAccounts", "stmestelemetry", neu))
+
+	legacySync := b.systemAssignedOn(mesIntRG, "Microsoft.Logic/workflows", "logic-legacy-erp-sync", neu)
+	b.identityRole(legacySync, roleRetired, mesIntRG)
+
+	partner := b.userAssigned(mesIntRG, "id-partner-integration", neu)
+	b.attach(b.resource(mesIntRG, "Microsoft.Logic/workflows", "logic-partner-edi", neu), partner)
+	b.fic(partner, "acme-logistics-edi", "https://idp.acme-logistics.example/oidc", "mes-edi-connector")
+	b.identityRole(partner, roleStorageBlobDataReader,
+		b.resource(mesIntRG, "Microsoft.Storage/storageAccounts", "stmesedi", neu))
+
+	sapGateway := b.resource(mesIntRG, "Microsoft.Compute/virtualMachines", "vm-sap-gw-01", neu)
+
+	// Commercial online: the patient and HCP portals and CRM integration.
+	portalRG := rg(commercial, "rg-portal-prod")
+	sharedRG := rg(commercial, "rg-portal-shared")
+	crmRG := rg(commercial, "rg-crm-integration")
+	portalVault := b.resource(portalRG, "Microsoft.KeyVault/vaults", "kv-portal-prod", eus2)
+	portalStorage := b.resource(sharedRG, "Microsoft.Storage/storageAccounts", "stportalassets", eus2)
+
+	patientPortal := b.systemAssignedOn(portalRG, "Microsoft.Web/sites", "app-patient-portal", eus2)
+	b.identityRole(patientPortal, roleKeyVaultSecretsUser, portalVault)
+	hcpPortal := b.systemAssignedOn(portalRG, "Microsoft.Web/sites", "app-hcp-portal", eus2)
+	b.identityRole(hcpPortal, roleKeyVaultSecretsUser, portalVault)
+	notify := b.systemAssignedOn(portalRG, "Microsoft.Web/sites", "func-portal-notify", eus2)
+	b.appRole(notify.ID, graph, permMailSend)
+	partnerAPI := b.systemAssignedOn(sharedRG, "Microsoft.Web/sites", "app-partner-api", eus2)
+	b.identityRole(partnerAPI, roleStorageBlobDataReader, portalStorage)
+	crmSync := b.systemAssignedOn(crmRG, "Microsoft.App/containerApps", "ca-crm-sync", eus2)
+	b.appRole(crmSync.ID, exchange, permExchangeFullAccess)
+	smokeTests := b.resource(portalRG, "Microsoft.App/jobs", "caj-portal-smoke-tests", eus2)
+	intranet := b.resource(portalRG, "Microsoft.Web/sites", "app-intranet", eus2)
+
+	webDeploy := b.userAssigned(portalRG, "id-web-prod-deploy", eus2)
+	b.attach(smokeTests, webDeploy)
+	b.identityRole(webDeploy, roleWebsiteContributor, portalRG)
+	b.fic(webDeploy, "github-patient-portal-production", issuerGitHub,
+		"repo:contoso-pharma/patient-portal:environment:production")
+
+	ciShared := b.userAssigned(sharedRG, "id-ci-shared", eus2)
+	b.attach(smokeTests, ciShared)
+	b.identityRole(ciShared, roleReader, sharedRG)
+	b.flexibleFIC(ciShared, "github-any-contoso-repo", issuerGitHub, "claims['sub'] matches 'repo:contoso-pharma/*'")
+
+	// One identity shared by everything that reads portal assets, across two subscriptions.
+	commercialShared := b.userAssigned(sharedRG, "id-commercial-shared", eus2)
+	b.identityRole(commercialShared, roleStorageBlobDataContributor, portalStorage)
+	b.identityRole(commercialShared, roleKeyVaultSecretsUser, portalVault)
+
+	// Sandbox.
+	sandboxRG := rg(sandbox, "rg-sandbox-shared")
+	mlRG := rg(sandbox, "rg-sandbox-ml")
+
+	sandboxDemo := b.systemAssignedOn(sandboxRG, "Microsoft.Web/sites", "app-sandbox-demo", weu)
+	b.identityRole(sandboxDemo, roleReader, sandboxRG)
+	for _, r := range []string{patientPortal.ResourceID, hcpPortal.ResourceID, notify.ResourceID,
+		partnerAPI.ResourceID, crmSync.ResourceID, sandboxDemo.ResourceID} {
+		b.attach(r, commercialShared)
+	}
+
+	build := b.systemAssignedOn(sandboxRG, "Microsoft.Compute/virtualMachines", "vm-sandbox-build", weu)
+	b.identityRole(build, roleReader, sandboxRG)
+	sandboxDeployer := b.userAssigned(sandboxRG, "id-sandbox-deployer", weu)
+	b.attach(build.ResourceID, sandboxDeployer)
+	b.identityRole(sandboxDeployer, roleCustomDeploymentOperator, "/subscriptions/"+sandbox)
+	b.azureRoleWithCondition(sandboxDeployer.ID, data.PrincipalServicePrincipal, roleRBACAdministrator, mlRG,
+		"((!(ActionMatches{'Microsoft.Authorization/roleAssignments/write'})) OR "+
+			"(@Request[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals "+
+			"{"+roleStorageBlobDataReader+", "+roleAcrPull+"}))")
+
+	legacyBatch := b.userAssigned(sandboxRG, "id-legacy-batch", weu)
+	b.identityRole(legacyBatch, roleStorageBlobDataContributor,
+		b.resource(sandboxRG, "Microsoft.Storage/storageAccounts", "stsandboxbatch", weu))
+
+	ml := b.systemAssignedOn(mlRG, "Microsoft.MachineLearningServices/workspaces", "mlw-sandbox-research", weu)
+	b.identityRole(ml, roleStorageBlobDataReader, b.resource(mlRG, "Microsoft.Storage/storageAccounts", "stsandboxml", weu))
+	b.identityRole(ml, roleAcrPull, b.resource(mlRG, "Microsoft.ContainerRegistry/registries", "acrsandboxml", weu))
+
+	// Application service principals that still sign in with secrets or certificates.
+	b.application("Contoso SAP Connector", []string{sapGateway},
+		data.Credential{Type: "password", DisplayName: "sap-gw-2026",
+			Start: date(2026, 2, 1), End: date(2027, 2, 1)})
+	b.application("Legacy HR Sync", nil,
+		data.Credential{Type: "password", DisplayName: "hr-sync",
+			Start: date(2024, 5, 1), End: date(2026, 5, 1)})
+	b.application("Veeva Vault Integration", []string{partnerAPI.ResourceID},
+		data.Credential{Type: "password", DisplayName: "veeva-prod",
+			Start: date(2025, 1, 15), End: date(2028, 1, 15)})
+	b.application("Contoso Intranet", []string{intranet},
+		data.Credential{Type: "certificate", DisplayName: "CN=intranet.contoso-pharma.com",
+			Start: date(2026, 3, 1), End: date(2027, 3, 1)})
+	// A display name carrying terminal escape sequences: shown cleaned, exported neutralised.
+	b.application("Payroll Export \x1b[31m(urgent)\x1b[0m", nil,
+		data.Credential{Type: "password", DisplayName: "payroll",
+			Start: date(2026, 9, 1), End: date(2027, 9, 1)},
+		data.Credential{Type: "password", DisplayName: "payroll-old",
+			Start: date(2025, 9, 1), End: date(2026, 9, 1)})
+	return t
+}
+
+// azureRoleWithCondition assigns an Azure role constrained by an ABAC condition.
+func (b *builder) azureRoleWithCondition(principalID string, typ data.PrincipalType, roleID, scope, condition string) {
+	b.azureRole(principalID, typ, roleID, scope)
+	b.t.RoleAssignments[len(b.t.RoleAssignments)-1].Condition = condition
+}
+
+func date(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }

@@ -1,0 +1,659 @@
+package azure
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/arm"
+	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/authorization/armauthorization/v2"
+	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/managementgroups/armmanagementgroups"
+	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/msi/armmsi"
+	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/resourcegraph/armresourcegraph"
+	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/resources/armresources"
+	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/resources/armsubscriptions"
+
+	"github.com/miscope/miscope/data"
+)
+
+type armClients struct {
+	opts *arm.ClientOptions
+}
+
+func newARMClients(s *Source) (*armClients, error) {
+	// DisableRPRegistration: a reader must never try to register resource providers (a write) on a 409.
+	return &armClients{opts: &arm.ClientOptions{ClientOptions: s.env.clientOptions(s.opts), DisableRPRegistration: true}}, nil
+}
+
+// armErr turns an ARM failure into a gap (403), ErrTokenRejected (401) or a plain error.
+func armErr(err error, sec data.Section, scope, what, needs string) error {
+	var re *azcore.ResponseError
+	if errors.As(err, &re) {
+		switch re.StatusCode {
+		case http.StatusForbidden:
+			return &data.Gap{Section: sec, Scope: scope, Reason: data.Clean(what + " answered 403 " + re.ErrorCode), Needs: needs}
+		case http.StatusUnauthorized:
+			return fmt.Errorf("%w: Azure Resource Manager answered 401 %s", ErrTokenRejected, data.Clean(re.ErrorCode))
+		}
+		return fmt.Errorf("reading %s: %d %s", what, re.StatusCode, data.Clean(re.ErrorCode))
+	}
+	return fmt.Errorf("reading %s: %s", what, data.Clean(firstLine(err.Error())))
+}
+
+// gapOr splits an error into a gap to record and an error to stop on.
+func gapOr(err error) (*data.Gap, error) {
+	if g, ok := data.AsGap(err); ok {
+		return g, nil
+	}
+	return nil, err
+}
+
+// pages drains an azcore pager, one concurrency slot per page.
+func pages[T any](ctx context.Context, s *Source, p interface {
+	More() bool
+	NextPage(context.Context) (T, error)
+}, each func(T)) error {
+	for p.More() {
+		if err := s.acquire(ctx); err != nil {
+			return err
+		}
+		page, err := p.NextPage(ctx)
+		s.release()
+		if err != nil {
+			return err
+		}
+		each(page)
+	}
+	return nil
+}
+
+// scopes is the ARM estate that can be read: subscriptions and the management group hierarchy above them.
+type scopes struct {
+	subs []data.Subscription
+	mgs  []data.ManagementGroup
+	gaps []data.Gap
+}
+
+func (s *Source) scopes(ctx context.Context) (scopes, error) {
+	return shared(s, ctx, "scopes", s.readScopes)
+}
+
+func (s *Source) readScopes(ctx context.Context) (scopes, error) {
+	var out scopes
+	c, err := armsubscriptions.NewClient(s.cred, s.arm.opts)
+	if err != nil {
+		return out, err
+	}
+	want := map[string]bool{}
+	for _, id := range s.opts.Subscriptions {
+		want[strings.ToLower(strings.TrimSpace(id))] = true
+	}
+	tenants := map[string]bool{}
+	err = pages(ctx, s, c.NewListPager(nil), func(p armsubscriptions.ClientListResponse) {
+		for _, sub := range p.Value {
+			id := strings.ToLower(deref(sub.SubscriptionID))
+			if id == "" || len(want) > 0 && !want[id] {
+				continue
+			}
+			out.subs = append(out.subs, data.Subscription{ID: id, DisplayName: deref(sub.DisplayName),
+				State: string(deref(sub.State))})
+			if t := deref(sub.TenantID); t != "" {
+				tenants[strings.ToLower(t)] = true
+			}
+		}
+	})
+	if err != nil {
+		if g, err := gapOr(armErr(err, data.SectionAzureRoles, "", "the subscription list", "Reader on the subscriptions")); err != nil {
+			return out, err
+		} else {
+			out.gaps = append(out.gaps, *g)
+		}
+	}
+	for id := range want {
+		if !containsSub(out.subs, id) {
+			// A subscription asked for by name but not listed is still read: listing may be what is denied.
+			out.subs = append(out.subs, data.Subscription{ID: id})
+		}
+	}
+	s.mu.Lock()
+	if s.tenantID == "" && len(tenants) == 1 {
+		for t := range tenants {
+			s.tenantID = t
+		}
+	}
+	tenantID := s.tenantID
+	s.mu.Unlock()
+
+	// Management groups: the list names them; the descendants of the root group give every parent link, including
+	// which group each subscription sits in, in one paged read.
+	mc, err := armmanagementgroups.NewClient(s.cred, s.arm.opts)
+	if err != nil {
+		return out, err
+	}
+	var names []string
+	err = pages(ctx, s, mc.NewListPager(nil), func(p armmanagementgroups.ClientListResponse) {
+		for _, mg := range p.Value {
+			name := deref(mg.Name)
+			dn := ""
+			if mg.Properties != nil {
+				dn = deref(mg.Properties.DisplayName)
+			}
+			out.mgs = append(out.mgs, data.ManagementGroup{ID: mgScope(name), Name: name, DisplayName: dn})
+			names = append(names, name)
+		}
+	})
+	if err != nil {
+		g, err := gapOr(armErr(err, data.SectionAzureRoles, "/providers/Microsoft.Management/managementGroups",
+			"the management group list", "Management Group Reader"))
+		if err != nil {
+			return out, err
+		}
+		out.gaps = append(out.gaps, *g)
+		return out, nil
+	}
+	root := ""
+	for _, n := range names {
+		if strings.EqualFold(n, tenantID) {
+			root = n
+		}
+	}
+	if root == "" && len(names) > 0 {
+		s.opts.Log("no management group is named after the tenant; the hierarchy is read from %s", names[0])
+		root = names[0]
+	}
+	if root == "" {
+		return out, nil
+	}
+	parent := map[string]string{}
+	err = pages(ctx, s, mc.NewGetDescendantsPager(root, nil), func(p armmanagementgroups.ClientGetDescendantsResponse) {
+		for _, d := range p.Value {
+			if d.Properties == nil || d.Properties.Parent == nil {
+				continue
+			}
+			parent[data.Key(deref(d.ID))] = deref(d.Properties.Parent.ID)
+		}
+	})
+	if err != nil {
+		g, err := gapOr(armErr(err, data.SectionAzureRoles, mgScope(root), "the management group hierarchy", "Management Group Reader"))
+		if err != nil {
+			return out, err
+		}
+		out.gaps = append(out.gaps, *g)
+	}
+	for i := range out.mgs {
+		out.mgs[i].ParentID = parent[data.Key(out.mgs[i].ID)]
+	}
+	for i := range out.subs {
+		out.subs[i].ManagementGroupID = parent[data.Key("/subscriptions/"+out.subs[i].ID)]
+	}
+	return out, nil
+}
+
+func containsSub(subs []data.Subscription, id string) bool {
+	for _, s := range subs {
+		if s.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
+func mgScope(name string) string { return "/providers/Microsoft.Management/managementGroups/" + name }
+
+// azureRoles are the Azure role assignments of every principal at every readable scope, and the definitions they
+// use.
+type azureRoles struct {
+	assignments []data.RoleAssignment
+	defs        []data.RoleDefinition
+	gaps        []data.Gap
+}
+
+func (s *Source) azureRoles(ctx context.Context) (azureRoles, error) {
+	return shared(s, ctx, "azureRoles", s.readAzureRoles)
+}
+
+func (s *Source) readAzureRoles(ctx context.Context) (azureRoles, error) {
+	var out azureRoles
+	sc, err := s.scopes(ctx)
+	if err != nil {
+		return out, err
+	}
+	var (
+		mu   sync.Mutex
+		seen = map[string]bool{}
+		defs = map[string]data.RoleDefinition{}
+	)
+	add := func(list []*armauthorization.RoleAssignment) {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, a := range list {
+			if a == nil || a.Properties == nil {
+				continue
+			}
+			p := a.Properties
+			key := data.Key(deref(a.ID))
+			if key == "" {
+				key = data.Key(deref(p.Scope) + "|" + deref(p.PrincipalID) + "|" + deref(p.RoleDefinitionID))
+			}
+			if seen[key] { // a subscription's list repeats what is inherited from above
+				continue
+			}
+			seen[key] = true
+			out.assignments = append(out.assignments, data.RoleAssignment{
+				ID:               deref(a.ID),
+				PrincipalID:      strings.ToLower(deref(p.PrincipalID)),
+				PrincipalType:    data.PrincipalType(deref(p.PrincipalType)),
+				RoleDefinitionID: strings.ToLower(data.LastSegment(deref(p.RoleDefinitionID))),
+				Scope:            deref(p.Scope),
+				Condition:        deref(p.Condition),
+			})
+		}
+	}
+	addDefs := func(list []*armauthorization.RoleDefinition) {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, d := range list {
+			if rd, ok := toRoleDefinition(d); ok {
+				defs[data.Key(rd.ID)] = rd
+			}
+		}
+	}
+	gap := func(err error) error {
+		g, err := gapOr(err)
+		if g != nil {
+			mu.Lock()
+			out.gaps = append(out.gaps, *g)
+			mu.Unlock()
+		}
+		return err
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 2*len(sc.subs)+len(sc.mgs))
+	for _, sub := range sc.subs {
+		scope := "/subscriptions/" + sub.ID
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			c, err := armauthorization.NewRoleAssignmentsClient(sub.ID, s.cred, s.arm.opts)
+			if err == nil {
+				err = pages(ctx, s, c.NewListForSubscriptionPager(nil), func(p armauthorization.RoleAssignmentsClientListForSubscriptionResponse) {
+					add(p.Value)
+				})
+			}
+			if err != nil {
+				errs <- gap(armErr(err, data.SectionAzureRoles, scope, "role assignments of subscription "+sub.ID, "Reader on "+scope))
+			}
+		}()
+		go func() {
+			defer wg.Done()
+			c, err := armauthorization.NewRoleDefinitionsClient(s.cred, s.arm.opts)
+			if err == nil {
+				err = pages(ctx, s, c.NewListPager(scope, nil), func(p armauthorization.RoleDefinitionsClientListResponse) {
+					addDefs(p.Value)
+				})
+			}
+			if err != nil {
+				errs <- gap(armErr(err, data.SectionAzureRoles, scope, "role definitions of subscription "+sub.ID, "Reader on "+scope))
+			}
+		}()
+	}
+	for _, mg := range sc.mgs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c, err := armauthorization.NewRoleAssignmentsClient("", s.cred, s.arm.opts)
+			if err == nil {
+				// armauthorization sends $filter unencoded (NOTES §5): it must be URL-safe as given.
+				f := url.PathEscape("atScope()")
+				err = pages(ctx, s, c.NewListForScopePager(mg.ID, &armauthorization.RoleAssignmentsClientListForScopeOptions{Filter: &f}),
+					func(p armauthorization.RoleAssignmentsClientListForScopeResponse) { add(p.Value) })
+			}
+			if err != nil {
+				errs <- gap(armErr(err, data.SectionAzureRoles, mg.ID, "role assignments of management group "+mg.Name, "Reader on "+mg.ID))
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			return out, err
+		}
+	}
+	// Definitions the subscription lists did not name (custom roles of a management group without subscriptions,
+	// deleted roles) are asked for one by one; those that cannot be resolved stay unresolved, never skipped.
+	var missing []string
+	for _, a := range out.assignments {
+		if _, ok := defs[data.Key(a.RoleDefinitionID)]; !ok && !contains(missing, data.Key(a.RoleDefinitionID)) {
+			missing = append(missing, data.Key(a.RoleDefinitionID))
+		}
+	}
+	if len(missing) > 0 {
+		c, err := armauthorization.NewRoleDefinitionsClient(s.cred, s.arm.opts)
+		if err != nil {
+			return out, err
+		}
+		for _, id := range missing {
+			if err := s.acquire(ctx); err != nil {
+				return out, err
+			}
+			r, err := c.GetByID(ctx, "/providers/Microsoft.Authorization/roleDefinitions/"+id, nil)
+			s.release()
+			if err != nil {
+				var re *azcore.ResponseError
+				if errors.As(err, &re) && (re.StatusCode == http.StatusNotFound || re.StatusCode == http.StatusForbidden) {
+					continue
+				}
+				return out, armErr(err, data.SectionAzureRoles, "", "role definition "+id, "")
+			}
+			addDefs([]*armauthorization.RoleDefinition{&r.RoleDefinition})
+		}
+	}
+	// Keep the definitions that are used: a subscription lists hundreds of built-in roles.
+	used := map[string]bool{}
+	for _, a := range out.assignments {
+		used[data.Key(a.RoleDefinitionID)] = true
+	}
+	for k, d := range defs {
+		if used[k] {
+			out.defs = append(out.defs, d)
+		}
+	}
+	sort.Slice(out.defs, func(a, b int) bool { return out.defs[a].ID < out.defs[b].ID })
+	return out, nil
+}
+
+func toRoleDefinition(d *armauthorization.RoleDefinition) (data.RoleDefinition, bool) {
+	if d == nil {
+		return data.RoleDefinition{}, false
+	}
+	id := strings.ToLower(data.LastSegment(firstNonEmpty(deref(d.Name), deref(d.ID))))
+	if id == "" {
+		return data.RoleDefinition{}, false
+	}
+	rd := data.RoleDefinition{ID: id}
+	if p := d.Properties; p != nil {
+		rd.RoleName = deref(p.RoleName)
+		rd.Custom = strings.EqualFold(deref(p.RoleType), "CustomRole")
+		for _, perm := range p.Permissions {
+			if perm == nil {
+				continue
+			}
+			rd.Actions = append(rd.Actions, derefAll(perm.Actions)...)
+			rd.NotActions = append(rd.NotActions, derefAll(perm.NotActions)...)
+			rd.DataActions = append(rd.DataActions, derefAll(perm.DataActions)...)
+			rd.NotDataActions = append(rd.NotDataActions, derefAll(perm.NotDataActions)...)
+		}
+	}
+	return rd, true
+}
+
+// resources are the resources that carry an identity block, plus the user-assigned identities themselves.
+type resources struct {
+	list  []data.Resource
+	uamis []uami
+	gaps  []data.Gap
+}
+
+// uami is a user-assigned identity as ARM lists it.
+type uami struct {
+	id, principalID, sub, group, name string
+}
+
+func (s *Source) resources(ctx context.Context) (resources, error) {
+	return shared(s, ctx, "resources", s.readResources)
+}
+
+func (s *Source) readResources(ctx context.Context) (resources, error) {
+	var out resources
+	sc, err := s.scopes(ctx)
+	if err != nil {
+		return out, err
+	}
+	if len(sc.subs) == 0 {
+		return out, nil
+	}
+	var (
+		mu   sync.Mutex
+		byID = map[string]int{}
+	)
+	put := func(r data.Resource) {
+		mu.Lock()
+		defer mu.Unlock()
+		if n, ok := byID[data.Key(r.ID)]; ok {
+			// Keep the identity block if one of the two reads had it.
+			if out.list[n].SystemAssignedPrincipalID == "" {
+				out.list[n].SystemAssignedPrincipalID = r.SystemAssignedPrincipalID
+			}
+			if len(out.list[n].UserAssignedIdentityIDs) == 0 {
+				out.list[n].UserAssignedIdentityIDs = r.UserAssignedIdentityIDs
+			}
+			return
+		}
+		byID[data.Key(r.ID)] = len(out.list)
+		out.list = append(out.list, r)
+	}
+	var wg sync.WaitGroup
+	var uaErr error
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		uaErr = s.readUserAssigned(ctx, sc.subs, &mu, &out, put)
+	}()
+	if err := s.readResourceGraph(ctx, sc.subs, put); err != nil {
+		s.opts.Log("Resource Graph failed (%v); listing resources per subscription", err)
+		if err := s.readResourcesPerSubscription(ctx, sc.subs, &mu, &out, put); err != nil {
+			wg.Wait()
+			return out, err
+		}
+	}
+	wg.Wait()
+	if uaErr != nil {
+		return out, uaErr
+	}
+	sort.Slice(out.list, func(a, b int) bool { return data.Key(out.list[a].ID) < data.Key(out.list[b].ID) })
+	return out, nil
+}
+
+func (s *Source) readUserAssigned(ctx context.Context, subs []data.Subscription, mu *sync.Mutex, out *resources,
+	put func(data.Resource)) error {
+	for _, sub := range subs {
+		c, err := armmsi.NewUserAssignedIdentitiesClient(sub.ID, s.cred, s.arm.opts)
+		if err != nil {
+			return err
+		}
+		err = pages(ctx, s, c.NewListBySubscriptionPager(nil), func(p armmsi.UserAssignedIdentitiesClientListBySubscriptionResponse) {
+			for _, u := range p.Value {
+				id := deref(u.ID)
+				put(data.Resource{ID: id, Name: firstNonEmpty(deref(u.Name), data.ResourceName(id)),
+					Type: typeOf(id, deref(u.Type)), Location: deref(u.Location)})
+				pid := ""
+				if u.Properties != nil {
+					pid = strings.ToLower(deref(u.Properties.PrincipalID))
+				}
+				mu.Lock()
+				out.uamis = append(out.uamis, uami{id: id, principalID: pid, sub: sub.ID, group: data.ResourceGroupOf(id),
+					name: data.ResourceName(id)})
+				mu.Unlock()
+			}
+		})
+		if err != nil {
+			g, err := gapOr(armErr(err, data.SectionAttached, "/subscriptions/"+sub.ID,
+				"user-assigned identities of subscription "+sub.ID, "Reader on /subscriptions/"+sub.ID))
+			if err != nil {
+				return err
+			}
+			mu.Lock()
+			out.gaps = append(out.gaps, *g)
+			mu.Unlock()
+		}
+	}
+	return nil
+}
+
+// resourceQuery asks Resource Graph for every resource with an identity block.
+const resourceQuery = "Resources | where isnotempty(identity) | project id, name, type, location, identity"
+
+func (s *Source) readResourceGraph(ctx context.Context, subs []data.Subscription, put func(data.Resource)) error {
+	c, err := armresourcegraph.NewClient(s.cred, s.arm.opts)
+	if err != nil {
+		return err
+	}
+	ids := make([]*string, len(subs))
+	for i := range subs {
+		ids[i] = &subs[i].ID
+	}
+	var skip *string
+	for {
+		if err := s.acquire(ctx); err != nil {
+			return err
+		}
+		resp, err := c.Resources(ctx, armresourcegraph.QueryRequest{
+			Query:         ptr(resourceQuery),
+			Subscriptions: ids,
+			Options: &armresourcegraph.QueryRequestOptions{
+				Top: ptr(int32(1000)), SkipToken: skip, ResultFormat: ptr(armresourcegraph.ResultFormatObjectArray),
+			},
+		}, nil)
+		s.release()
+		if err != nil {
+			return err
+		}
+		rows, ok := resp.Data.([]any)
+		if !ok && resp.Data != nil {
+			return fmt.Errorf("Resource Graph answered rows of an unexpected shape")
+		}
+		for _, row := range rows {
+			if m, ok := row.(map[string]any); ok {
+				if r, ok := resourceFromRow(m); ok {
+					put(r)
+				}
+			}
+		}
+		if resp.SkipToken == nil || *resp.SkipToken == "" {
+			return nil
+		}
+		skip = resp.SkipToken
+	}
+}
+
+func resourceFromRow(m map[string]any) (data.Resource, bool) {
+	str := func(v any) string { s, _ := v.(string); return s }
+	id := str(m["id"])
+	if id == "" {
+		return data.Resource{}, false
+	}
+	r := data.Resource{ID: id, Name: firstNonEmpty(str(m["name"]), data.ResourceName(id)), Type: typeOf(id, str(m["type"])),
+		Location: str(m["location"])}
+	if ident, ok := m["identity"].(map[string]any); ok {
+		r.SystemAssignedPrincipalID = strings.ToLower(str(ident["principalId"]))
+		if ua, ok := ident["userAssignedIdentities"].(map[string]any); ok {
+			for k := range ua {
+				r.UserAssignedIdentityIDs = append(r.UserAssignedIdentityIDs, k)
+			}
+			sort.Strings(r.UserAssignedIdentityIDs)
+		}
+	}
+	return r, true
+}
+
+func (s *Source) readResourcesPerSubscription(ctx context.Context, subs []data.Subscription, mu *sync.Mutex,
+	out *resources, put func(data.Resource)) error {
+	for _, sub := range subs {
+		c, err := armresources.NewClient(sub.ID, s.cred, s.arm.opts)
+		if err != nil {
+			return err
+		}
+		err = pages(ctx, s, c.NewListPager(nil), func(p armresources.ClientListResponse) {
+			for _, g := range p.Value {
+				if g == nil || g.Identity == nil {
+					continue
+				}
+				id := deref(g.ID)
+				r := data.Resource{ID: id, Name: firstNonEmpty(deref(g.Name), data.ResourceName(id)),
+					Type: typeOf(id, deref(g.Type)), Location: deref(g.Location),
+					SystemAssignedPrincipalID: strings.ToLower(deref(g.Identity.PrincipalID))}
+				for k := range g.Identity.UserAssignedIdentities {
+					r.UserAssignedIdentityIDs = append(r.UserAssignedIdentityIDs, k)
+				}
+				sort.Strings(r.UserAssignedIdentityIDs)
+				if r.SystemAssignedPrincipalID == "" && len(r.UserAssignedIdentityIDs) == 0 {
+					continue
+				}
+				put(r)
+			}
+		})
+		if err != nil {
+			g, err := gapOr(armErr(err, data.SectionAttached, "/subscriptions/"+sub.ID,
+				"resources of subscription "+sub.ID, "Reader on /subscriptions/"+sub.ID))
+			if err != nil {
+				return err
+			}
+			mu.Lock()
+			out.gaps = append(out.gaps, *g)
+			mu.Unlock()
+		}
+	}
+	return nil
+}
+
+// typeOf prefers the type spelled in the id (Resource Graph lowercases its type column).
+func typeOf(id, reported string) string {
+	if t := data.ResourceType(id); t != "" {
+		return t
+	}
+	return reported
+}
+
+// federatedCredentials lists the federated credentials of one user-assigned identity.
+func (s *Source) federatedCredentials(ctx context.Context, u uami) ([]data.FederatedCredential, error) {
+	c, err := armmsi.NewFederatedIdentityCredentialsClient(u.sub, s.cred, s.arm.opts)
+	if err != nil {
+		return nil, err
+	}
+	var out []data.FederatedCredential
+	err = pages(ctx, s, c.NewListPager(u.group, u.name, nil), func(p armmsi.FederatedIdentityCredentialsClientListResponse) {
+		for _, f := range p.Value {
+			if f == nil {
+				continue
+			}
+			fc := data.FederatedCredential{IdentityID: u.principalID, Name: deref(f.Name)}
+			if f.Properties != nil {
+				fc.Issuer = deref(f.Properties.Issuer)
+				fc.Subject = deref(f.Properties.Subject)
+				fc.Audiences = derefAll(f.Properties.Audiences)
+			}
+			out = append(out, fc)
+		}
+	})
+	if err != nil {
+		return nil, armErr(err, data.SectionFederatedCredentials, u.id, "federated credentials of "+u.name,
+			"Reader on "+u.id)
+	}
+	return out, nil
+}
+
+func derefAll(in []*string) []string {
+	var out []string
+	for _, p := range in {
+		if p != nil {
+			out = append(out, *p)
+		}
+	}
+	return out
+}
+
+func contains(list []string, v string) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}

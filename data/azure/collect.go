@@ -1,0 +1,477 @@
+package azure
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/microsoft/kiota-abstractions-go/serialization"
+	"github.com/microsoftgraph/msgraph-sdk-go/models"
+	"github.com/microsoftgraph/msgraph-sdk-go/rolemanagement"
+	"github.com/microsoftgraph/msgraph-sdk-go/serviceprincipals"
+
+	"github.com/miscope/miscope/data"
+)
+
+// maxNamedPrincipals bounds how many other principals (users, groups, applications holding Azure roles) are named
+// through Graph during a collection; past it they keep their id and type only.
+const maxNamedPrincipals = 100
+
+// Needs for each Graph part, as the permission that makes it readable.
+const (
+	needsDirectory  = "Directory.Read.All"
+	needsRoleMgmt   = "RoleManagement.Read.Directory"
+	needsAppRead    = "Application.Read.All"
+	needsGroupRead  = "GroupMember.Read.All"
+	needsPrincipals = "Directory.Read.All"
+)
+
+// ---- per-identity Graph reads ----
+
+// identityGraph is what Graph says about one identity: its application permissions and its groups.
+type identityGraph struct {
+	appRoles []appRoleItem
+	groups   []groupItem
+	appErr   error
+	groupErr error
+}
+
+type appRoleItem struct {
+	ID                  string `json:"id"`
+	AppRoleID           string `json:"appRoleId"`
+	PrincipalID         string `json:"principalId"`
+	ResourceID          string `json:"resourceId"`
+	ResourceDisplayName string `json:"resourceDisplayName"`
+}
+
+type groupItem struct {
+	Type           string `json:"@odata.type"`
+	ID             string `json:"id"`
+	DisplayName    string `json:"displayName"`
+	IsAssignable   *bool  `json:"isAssignableToRole"`
+	RoleTemplateID string `json:"roleTemplateId"`
+}
+
+func appRolesURL(id string) string {
+	return "/servicePrincipals/" + url.PathEscape(id) +
+		"/appRoleAssignments?$select=id,appRoleId,principalId,resourceId,resourceDisplayName&$top=999"
+}
+
+func groupsURL(id string) string {
+	return "/servicePrincipals/" + url.PathEscape(id) + "/transitiveMemberOf?$select=id,displayName,isAssignableToRole&$top=999"
+}
+
+// sectionErr turns a failed step into the identity's gap.
+func sectionErr(err error, sec data.Section, id, what, needs string) error {
+	var se *httpStatusError
+	if errors.As(err, &se) && se.status == http.StatusForbidden {
+		return &data.Gap{Section: sec, IdentityID: id, Reason: data.Clean(what + " answered 403 " + se.code), Needs: needs}
+	}
+	return &data.Gap{Section: sec, IdentityID: id, Reason: data.Clean(what + ": " + err.Error())}
+}
+
+// readIdentityGraph reads the application permissions and/or groups of identities, 10 identities (20 requests) per
+// $batch.
+func (s *Source) readIdentityGraph(ctx context.Context, ids []string, appRoles, groups bool) (map[string]*identityGraph, error) {
+	out := make(map[string]*identityGraph, len(ids))
+	var mu sync.Mutex
+	var steps []step
+	for _, id := range ids {
+		g := &identityGraph{}
+		out[data.Key(id)] = g
+		if appRoles {
+			steps = append(steps, s.collectionStep(ctx, appRolesURL(id), func(v json.RawMessage) error {
+				var items []appRoleItem
+				if err := json.Unmarshal(v, &items); err != nil {
+					return err
+				}
+				mu.Lock()
+				g.appRoles = append(g.appRoles, items...)
+				mu.Unlock()
+				return nil
+			}, func(err error) {
+				mu.Lock()
+				g.appErr = sectionErr(err, data.SectionAppRoles, id, "application permissions", needsAppRead)
+				mu.Unlock()
+			}))
+		}
+		if groups {
+			steps = append(steps, s.collectionStep(ctx, groupsURL(id), func(v json.RawMessage) error {
+				var items []groupItem
+				if err := json.Unmarshal(v, &items); err != nil {
+					return err
+				}
+				mu.Lock()
+				g.groups = append(g.groups, items...)
+				mu.Unlock()
+				return nil
+			}, func(err error) {
+				mu.Lock()
+				g.groupErr = sectionErr(err, data.SectionGroups, id, "group memberships", needsGroupRead)
+				mu.Unlock()
+			}))
+		}
+	}
+	return out, s.runBatches(ctx, steps)
+}
+
+// resourceSP is a resource service principal (an API such as Microsoft Graph) with its app roles.
+type resourceSP struct {
+	ID          string `json:"id"`
+	AppID       string `json:"appId"`
+	DisplayName string `json:"displayName"`
+	AppRoles    []struct {
+		ID    string `json:"id"`
+		Value string `json:"value"`
+	} `json:"appRoles"`
+}
+
+// resourceSPs reads the app roles of resource service principals, once each, 20 per $batch.
+func (s *Source) resourceSPs(ctx context.Context, ids []string) map[string]*resourceSP {
+	out := map[string]*resourceSP{}
+	var todo []string
+	s.mu.Lock()
+	for _, id := range ids {
+		if p, ok := s.parts["sp|"+data.Key(id)]; ok {
+			select {
+			case <-p.done:
+				if r, ok := p.val.(*resourceSP); ok && r != nil {
+					out[data.Key(id)] = r
+					continue
+				}
+			default:
+			}
+		}
+		if !contains(todo, id) {
+			todo = append(todo, id)
+		}
+	}
+	s.mu.Unlock()
+	var mu sync.Mutex
+	steps := make([]step, 0, len(todo))
+	for _, id := range todo {
+		steps = append(steps, step{url: "/servicePrincipals/" + url.PathEscape(id) + "?$select=id,appId,displayName,appRoles",
+			done: func(status int, body []byte, err error) {
+				if err != nil {
+					s.opts.Log("resource service principal %s not readable: %v", id, err)
+					return
+				}
+				var r resourceSP
+				if json.Unmarshal(body, &r) != nil {
+					return
+				}
+				mu.Lock()
+				out[data.Key(id)] = &r
+				mu.Unlock()
+				p := &part{done: make(chan struct{}), val: &r}
+				close(p.done)
+				s.mu.Lock()
+				s.parts["sp|"+data.Key(id)] = p
+				s.mu.Unlock()
+			}})
+	}
+	if err := s.runBatches(ctx, steps); err != nil {
+		s.opts.Log("reading resource service principals: %v", err)
+	}
+	return out
+}
+
+// appRoleAssignments turns Graph's answers into the model, naming each permission from its resource's app roles.
+func appRoleAssignments(principal string, items []appRoleItem, sps map[string]*resourceSP) []data.AppRoleAssignment {
+	out := make([]data.AppRoleAssignment, 0, len(items))
+	for _, it := range items {
+		a := data.AppRoleAssignment{ID: it.ID, PrincipalID: firstNonEmpty(strings.ToLower(it.PrincipalID), principal),
+			ResourceID: strings.ToLower(it.ResourceID), ResourceDisplayName: it.ResourceDisplayName,
+			AppRoleID: strings.ToLower(it.AppRoleID)}
+		if sp := sps[data.Key(it.ResourceID)]; sp != nil {
+			a.ResourceAppID = strings.ToLower(sp.AppID)
+			a.ResourceDisplayName = firstNonEmpty(a.ResourceDisplayName, sp.DisplayName)
+			for _, r := range sp.AppRoles {
+				if strings.EqualFold(r.ID, it.AppRoleID) {
+					a.Permission = r.Value
+				}
+			}
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+// memberships turns transitiveMemberOf answers into groups and memberships. A group is marked transitive for an
+// identity when another of the identity's groups is a member of it; parents maps a group to the groups it belongs
+// to (nil when unknown, and then every membership is taken as direct).
+func memberships(identity string, items []groupItem, parents map[string][]string) ([]data.Group, []data.Membership) {
+	var groups []data.Group
+	var ms []data.Membership
+	in := map[string]bool{}
+	for _, it := range items {
+		if isGroup(it) {
+			in[data.Key(it.ID)] = true
+		}
+	}
+	for _, it := range items {
+		if !isGroup(it) {
+			continue
+		}
+		groups = append(groups, data.Group{ID: strings.ToLower(it.ID), DisplayName: it.DisplayName,
+			RoleAssignable: it.IsAssignable != nil && *it.IsAssignable})
+		transitive := false
+		for other := range in {
+			if other != data.Key(it.ID) && contains(parents[other], data.Key(it.ID)) {
+				transitive = true
+			}
+		}
+		ms = append(ms, data.Membership{IdentityID: identity, GroupID: strings.ToLower(it.ID), Transitive: transitive})
+	}
+	return groups, ms
+}
+
+func isGroup(it groupItem) bool {
+	return it.Type == "" && it.RoleTemplateID == "" || strings.EqualFold(strings.TrimPrefix(it.Type, "#"), "microsoft.graph.group")
+}
+
+// groupParents reads the groups each group belongs to, for the groups that share an identity with another group
+// (only those can be reached through another), 20 per $batch. A group whose parents cannot be read has none.
+func (s *Source) groupParents(ctx context.Context, graphs map[string]*identityGraph) map[string][]string {
+	need := map[string]bool{}
+	for _, g := range graphs {
+		n := 0
+		for _, it := range g.groups {
+			if isGroup(it) {
+				n++
+			}
+		}
+		if n < 2 {
+			continue
+		}
+		for _, it := range g.groups {
+			if isGroup(it) {
+				need[data.Key(it.ID)] = true
+			}
+		}
+	}
+	out := map[string][]string{}
+	var mu sync.Mutex
+	var steps []step
+	for id := range need {
+		steps = append(steps, s.collectionStep(ctx, "/groups/"+url.PathEscape(id)+"/transitiveMemberOf?$select=id&$top=999",
+			func(v json.RawMessage) error {
+				var items []groupItem
+				if err := json.Unmarshal(v, &items); err != nil {
+					return err
+				}
+				mu.Lock()
+				for _, it := range items {
+					if isGroup(it) {
+						out[id] = append(out[id], data.Key(it.ID))
+					}
+				}
+				mu.Unlock()
+				return nil
+			}, func(err error) { s.opts.Log("parents of group %s not readable: %v", id, err) }))
+	}
+	sort.Slice(steps, func(a, b int) bool { return steps[a].url < steps[b].url })
+	if err := s.runBatches(ctx, steps); err != nil {
+		s.opts.Log("reading group parents: %v", err)
+	}
+	return out
+}
+
+// ---- tenant-wide Graph reads ----
+
+// directory is the tenant-wide Entra role picture: definitions and assignments, active and eligible.
+type directory struct {
+	defs        []data.DirectoryRoleDefinition
+	assignments []data.DirectoryRoleAssignment
+	gaps        []data.Gap
+}
+
+func (s *Source) directory(ctx context.Context) (directory, error) {
+	return shared(s, ctx, "directory", s.readDirectory)
+}
+
+func (s *Source) readDirectory(ctx context.Context) (directory, error) {
+	var out directory
+	var mu sync.Mutex
+	keep := func(err error, what, needs string) error {
+		g, err := gapOr(graphErr(err, data.SectionDirectoryRoles, what, needs))
+		if g != nil {
+			mu.Lock()
+			out.gaps = append(out.gaps, *g)
+			mu.Unlock()
+		}
+		return err
+	}
+	dirs := s.graph.client.RoleManagement().Directory()
+	var wg sync.WaitGroup
+	errs := make([]error, 3)
+	wg.Add(3)
+	go func() {
+		defer wg.Done()
+		err := graphList(ctx, s, func(ctx context.Context) (serialization.Parsable, error) {
+			return dirs.RoleDefinitions().Get(ctx, &rolemanagement.DirectoryRoleDefinitionsRequestBuilderGetRequestConfiguration{
+				QueryParameters: &rolemanagement.DirectoryRoleDefinitionsRequestBuilderGetQueryParameters{
+					Select: []string{"id", "templateId", "displayName", "isBuiltIn"}}})
+		}, models.CreateUnifiedRoleDefinitionCollectionResponseFromDiscriminatorValue, func(d models.UnifiedRoleDefinitionable) {
+			mu.Lock()
+			out.defs = append(out.defs, data.DirectoryRoleDefinition{
+				TemplateID:  strings.ToLower(firstNonEmpty(deref(d.GetTemplateId()), deref(d.GetId()))),
+				DisplayName: deref(d.GetDisplayName()), IsBuiltIn: deref(d.GetIsBuiltIn())})
+			mu.Unlock()
+		})
+		if err != nil {
+			errs[0] = keep(err, "directory role definitions", needsRoleMgmt)
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		err := graphList(ctx, s, func(ctx context.Context) (serialization.Parsable, error) {
+			return dirs.RoleAssignments().Get(ctx, &rolemanagement.DirectoryRoleAssignmentsRequestBuilderGetRequestConfiguration{
+				QueryParameters: &rolemanagement.DirectoryRoleAssignmentsRequestBuilderGetQueryParameters{
+					Select: []string{"id", "principalId", "roleDefinitionId", "directoryScopeId"}}})
+		}, models.CreateUnifiedRoleAssignmentCollectionResponseFromDiscriminatorValue, func(a models.UnifiedRoleAssignmentable) {
+			mu.Lock()
+			out.assignments = append(out.assignments, data.DirectoryRoleAssignment{ID: deref(a.GetId()),
+				PrincipalID: strings.ToLower(deref(a.GetPrincipalId())), RoleTemplateID: strings.ToLower(deref(a.GetRoleDefinitionId())),
+				DirectoryScopeID: firstNonEmpty(deref(a.GetDirectoryScopeId()), "/"), State: data.Active})
+			mu.Unlock()
+		})
+		if err != nil {
+			errs[1] = keep(err, "directory role assignments", needsRoleMgmt)
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		err := graphList(ctx, s, func(ctx context.Context) (serialization.Parsable, error) {
+			return dirs.RoleEligibilitySchedules().Get(ctx, &rolemanagement.DirectoryRoleEligibilitySchedulesRequestBuilderGetRequestConfiguration{
+				QueryParameters: &rolemanagement.DirectoryRoleEligibilitySchedulesRequestBuilderGetQueryParameters{
+					Select: []string{"id", "principalId", "roleDefinitionId", "directoryScopeId"}}})
+		}, models.CreateUnifiedRoleEligibilityScheduleCollectionResponseFromDiscriminatorValue, func(a models.UnifiedRoleEligibilityScheduleable) {
+			mu.Lock()
+			out.assignments = append(out.assignments, data.DirectoryRoleAssignment{ID: deref(a.GetId()),
+				PrincipalID: strings.ToLower(deref(a.GetPrincipalId())), RoleTemplateID: strings.ToLower(deref(a.GetRoleDefinitionId())),
+				DirectoryScopeID: firstNonEmpty(deref(a.GetDirectoryScopeId()), "/"), State: data.Eligible})
+			mu.Unlock()
+		})
+		if err != nil {
+			if st, _ := graphStatus(err); st == http.StatusNotFound {
+				s.opts.Log("role eligibility is not served here: %v", err)
+				return
+			}
+			errs[2] = keep(err, "eligible directory role assignments", needsRoleMgmt)
+		}
+	}()
+	wg.Wait()
+	return out, errors.Join(errs...)
+}
+
+// applications lists application service principals that sign in with a secret or certificate.
+func (s *Source) applications(ctx context.Context) ([]data.Application, []data.Gap, error) {
+	var out []data.Application
+	err := graphList(ctx, s, func(ctx context.Context) (serialization.Parsable, error) {
+		return s.graph.client.ServicePrincipals().Get(ctx, &serviceprincipals.ServicePrincipalsRequestBuilderGetRequestConfiguration{
+			QueryParameters: &serviceprincipals.ServicePrincipalsRequestBuilderGetQueryParameters{
+				Filter: ptr("servicePrincipalType eq 'Application'"),
+				Select: []string{"id", "appId", "displayName", "passwordCredentials", "keyCredentials"},
+				Top:    ptr(int32(data.PageSize)),
+			}})
+	}, models.CreateServicePrincipalCollectionResponseFromDiscriminatorValue, func(sp models.ServicePrincipalable) {
+		app := data.Application{ID: strings.ToLower(deref(sp.GetId())), AppID: strings.ToLower(deref(sp.GetAppId())),
+			DisplayName: deref(sp.GetDisplayName())}
+		for _, p := range sp.GetPasswordCredentials() {
+			app.Credentials = append(app.Credentials, data.Credential{KeyID: uuidString(p.GetKeyId()), Type: "password",
+				DisplayName: deref(p.GetDisplayName()), Start: timeOf(p.GetStartDateTime()), End: timeOf(p.GetEndDateTime())})
+		}
+		for _, k := range sp.GetKeyCredentials() {
+			app.Credentials = append(app.Credentials, data.Credential{KeyID: uuidString(k.GetKeyId()), Type: "certificate",
+				DisplayName: deref(k.GetDisplayName()), Start: timeOf(k.GetStartDateTime()), End: timeOf(k.GetEndDateTime())})
+		}
+		if len(app.Credentials) > 0 {
+			out = append(out, app)
+		}
+	})
+	if err != nil {
+		g, err := gapOr(graphErr(err, data.SectionApplications, "application service principals", needsAppRead))
+		if err != nil {
+			return nil, nil, err
+		}
+		return nil, []data.Gap{*g}, nil
+	}
+	return out, nil, nil
+}
+
+func uuidString(u interface{ String() string }) string {
+	if u == nil {
+		return ""
+	}
+	return u.String()
+}
+
+func timeOf(t *time.Time) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return t.UTC()
+}
+
+// principalNames reads the names of other principals that hold Azure roles, and the groups among them, 20 per
+// $batch.
+func (s *Source) principalNames(ctx context.Context, as []data.RoleAssignment, skip func(id string) bool) ([]data.Principal, []data.Group) {
+	seen := map[string]bool{}
+	var ps []data.Principal
+	for _, a := range as {
+		k := data.Key(a.PrincipalID)
+		if seen[k] || skip(k) {
+			continue
+		}
+		seen[k] = true
+		ps = append(ps, data.Principal{ID: a.PrincipalID, Type: a.PrincipalType})
+	}
+	sort.Slice(ps, func(a, b int) bool { return ps[a].ID < ps[b].ID })
+	var groups []data.Group
+	var mu sync.Mutex
+	var steps []step
+	for i := range ps {
+		if i >= maxNamedPrincipals {
+			break
+		}
+		p := &ps[i]
+		var u string
+		switch p.Type {
+		case data.PrincipalGroup:
+			u = "/groups/" + url.PathEscape(p.ID) + "?$select=id,displayName,isAssignableToRole"
+		case data.PrincipalUser:
+			u = "/users/" + url.PathEscape(p.ID) + "?$select=id,displayName"
+		case data.PrincipalServicePrincipal:
+			u = "/servicePrincipals/" + url.PathEscape(p.ID) + "?$select=id,displayName"
+		default:
+			continue
+		}
+		steps = append(steps, step{url: u, done: func(status int, body []byte, err error) {
+			if err != nil {
+				return
+			}
+			var it groupItem
+			if json.Unmarshal(body, &it) != nil {
+				return
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			p.DisplayName = it.DisplayName
+			if p.Type == data.PrincipalGroup {
+				groups = append(groups, data.Group{ID: p.ID, DisplayName: it.DisplayName,
+					RoleAssignable: it.IsAssignable != nil && *it.IsAssignable})
+			}
+		}})
+	}
+	if err := s.runBatches(ctx, steps); err != nil {
+		s.opts.Log("naming principals: %v", err)
+	}
+	return ps, groups
+}

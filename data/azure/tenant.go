@@ -1,0 +1,416 @@
+package azure
+
+import (
+	"context"
+	"errors"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/miscope/miscope/data"
+)
+
+// Tenant reads the whole tenant: the identity list, then (in parallel, within the concurrency bound) the per-identity
+// Graph reads in $batch requests, the tenant-wide Entra lists and the ARM lists. Parts that answer 403 become gaps.
+func (s *Source) Tenant(ctx context.Context, progress func(data.Progress)) (*data.Tenant, error) {
+	if progress == nil {
+		progress = func(data.Progress) {}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	t := &data.Tenant{Cloud: s.env.cloud}
+
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		errs []error
+	)
+	fail := func(err error) {
+		if err != nil {
+			mu.Lock()
+			errs = append(errs, err)
+			mu.Unlock()
+			cancel()
+		}
+	}
+	gaps := func(gs ...data.Gap) {
+		mu.Lock()
+		t.Gaps = append(t.Gaps, gs...)
+		mu.Unlock()
+	}
+
+	var (
+		dir   directory
+		roles azureRoles
+		res   resources
+		sc    scopes
+		apps  []data.Application
+	)
+	wg.Add(4)
+	go func() {
+		defer wg.Done()
+		var err error
+		dir, err = s.directory(ctx)
+		if dir.gaps != nil {
+			gaps(dir.gaps...)
+		}
+		if err != nil {
+			fail(err)
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		var err error
+		if sc, err = s.scopes(ctx); err != nil {
+			fail(err)
+			return
+		}
+		gaps(sc.gaps...)
+		roles, err = s.azureRoles(ctx)
+		gaps(roles.gaps...)
+		fail(err)
+	}()
+	go func() {
+		defer wg.Done()
+		var err error
+		res, err = s.resources(ctx)
+		gaps(res.gaps...)
+		fail(err)
+	}()
+	go func() {
+		defer wg.Done()
+		var gs []data.Gap
+		var err error
+		apps, gs, err = s.applications(ctx)
+		gaps(gs...)
+		fail(err)
+	}()
+
+	// The identity list streams; each page's Graph reads start as soon as it arrives.
+	graphs := map[string]*identityGraph{}
+	var gwg sync.WaitGroup
+	var done int
+	err := s.Identities(ctx, func(page []data.Identity) error {
+		t.Identities = append(t.Identities, page...)
+		progress(data.Progress{Stage: "identities", Done: len(t.Identities)})
+		ids := make([]string, len(page))
+		for i, id := range page {
+			ids[i] = id.ID
+		}
+		gwg.Add(1)
+		go func() {
+			defer gwg.Done()
+			m, err := s.readIdentityGraph(ctx, ids, true, true)
+			mu.Lock()
+			for k, v := range m {
+				graphs[k] = v
+			}
+			done += len(ids)
+			n, total := done, len(t.Identities)
+			mu.Unlock()
+			progress(data.Progress{Stage: "Graph permissions and groups", Done: n, Total: total})
+			fail(err)
+		}()
+		return nil
+	})
+	if err != nil {
+		if g, ok := data.AsGap(err); ok {
+			gaps(*g)
+		} else {
+			fail(err)
+		}
+	}
+	gwg.Wait()
+	wg.Wait()
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	progress(data.Progress{Stage: "joining", Done: len(t.Identities), Total: len(t.Identities)})
+
+	// Names of the APIs whose permissions are granted, and the nesting of groups.
+	var resIDs []string
+	for _, g := range graphs {
+		for _, a := range g.appRoles {
+			resIDs = append(resIDs, a.ResourceID)
+		}
+	}
+	sps := s.resourceSPs(ctx, resIDs)
+	parents := s.groupParents(ctx, graphs)
+
+	groups := map[string]data.Group{}
+	for _, id := range t.Identities {
+		g := graphs[data.Key(id.ID)]
+		if g == nil {
+			continue
+		}
+		if g.appErr != nil {
+			gaps(*g.appErr.(*data.Gap))
+		} else {
+			t.AppRoleAssignments = append(t.AppRoleAssignments, appRoleAssignments(id.ID, g.appRoles, sps)...)
+		}
+		if g.groupErr != nil {
+			gaps(*g.groupErr.(*data.Gap))
+		} else {
+			gs, ms := memberships(id.ID, g.groups, parents)
+			for _, grp := range gs {
+				groups[data.Key(grp.ID)] = grp
+			}
+			t.Memberships = append(t.Memberships, ms...)
+		}
+	}
+
+	// Federated credentials: one list per user-assigned identity (ARM has no wider list).
+	if err := s.readAllFederated(ctx, res.uamis, t, gaps); err != nil {
+		return nil, err
+	}
+
+	t.ManagementGroups, t.Subscriptions = sc.mgs, sc.subs
+	t.Resources = res.list
+	t.DirectoryRoleDefinitions, t.DirectoryRoleAssignments = dir.defs, dir.assignments
+	t.RoleDefinitions, t.RoleAssignments = roles.defs, roles.assignments
+	t.Applications = apps
+
+	known := map[string]bool{}
+	for _, id := range t.Identities {
+		known[data.Key(id.ID)] = true
+	}
+	ps, pgroups := s.principalNames(ctx, roles.assignments, func(id string) bool { return known[id] })
+	t.Principals = ps
+	for _, g := range pgroups {
+		if _, ok := groups[data.Key(g.ID)]; !ok {
+			groups[data.Key(g.ID)] = g
+		}
+	}
+	for _, g := range groups {
+		t.Groups = append(t.Groups, g)
+	}
+	sort.Slice(t.Groups, func(a, b int) bool { return t.Groups[a].ID < t.Groups[b].ID })
+
+	s.mu.Lock()
+	t.ID = s.tenantID
+	s.mu.Unlock()
+	t.CollectedAt = time.Now().UTC()
+	progress(data.Progress{Stage: "done", Done: len(t.Identities), Total: len(t.Identities)})
+	return t, ctx.Err()
+}
+
+func (s *Source) readAllFederated(ctx context.Context, uamis []uami, t *data.Tenant, gaps func(...data.Gap)) error {
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		errs []error
+	)
+	for _, u := range uamis {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			fcs, err := s.federatedCredentials(ctx, u)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				if g, ok := data.AsGap(err); ok {
+					g.IdentityID = u.principalID
+					gaps(*g)
+				} else {
+					errs = append(errs, err)
+				}
+				return
+			}
+			t.FederatedCredentials = append(t.FederatedCredentials, fcs...)
+		}()
+	}
+	wg.Wait()
+	sort.SliceStable(t.FederatedCredentials, func(a, b int) bool {
+		x, y := t.FederatedCredentials[a], t.FederatedCredentials[b]
+		if x.IdentityID != y.IdentityID {
+			return x.IdentityID < y.IdentityID
+		}
+		return x.Name < y.Name
+	})
+	return errors.Join(errs...)
+}
+
+// ---- lazy per-identity sections ----
+
+// sectionIndex joins a partial tenant around one identity and answers from it, with the gaps of the parts read.
+func sectionIndex(ident data.Identity, fill func(t *data.Tenant)) *data.Index {
+	t := &data.Tenant{Identities: []data.Identity{ident}}
+	fill(t)
+	return data.NewIndex(t)
+}
+
+func gapErr(x *data.Index, id string, sec data.Section) error {
+	gs := x.Gaps(id, sec)
+	if len(gs) == 0 {
+		return nil
+	}
+	g := gs[0]
+	return &g
+}
+
+// AttachedResources answers from the tenant-wide resource read, done once.
+func (s *Source) AttachedResources(ctx context.Context, id string) ([]data.Resource, error) {
+	ident, err := s.identity(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	res, err := s.resources(ctx)
+	if err != nil {
+		return nil, err
+	}
+	x := sectionIndex(ident, func(t *data.Tenant) { t.Resources, t.Gaps = res.list, res.gaps })
+	return x.Attached(ident.ID), gapErr(x, ident.ID, data.SectionAttached)
+}
+
+// identityGroups reads one identity's groups with one Graph request (plus the parents of its groups when it has
+// several).
+func (s *Source) identityGroups(ctx context.Context, ident data.Identity) ([]data.Group, []data.Membership, error) {
+	type answer struct {
+		groups []data.Group
+		ms     []data.Membership
+	}
+	a, err := shared(s, ctx, "groups|"+data.Key(ident.ID), func(ctx context.Context) (answer, error) {
+		m, err := s.readIdentityGraph(ctx, []string{ident.ID}, false, true)
+		if err != nil {
+			return answer{}, err
+		}
+		g := m[data.Key(ident.ID)]
+		if g.groupErr != nil {
+			return answer{}, g.groupErr
+		}
+		gs, ms := memberships(ident.ID, g.groups, s.groupParents(ctx, m))
+		return answer{gs, ms}, nil
+	})
+	return a.groups, a.ms, err
+}
+
+// Groups reads the identity's groups.
+func (s *Source) Groups(ctx context.Context, id string) ([]data.GroupMembership, error) {
+	ident, err := s.identity(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	gs, ms, err := s.identityGroups(ctx, ident)
+	if err != nil {
+		return nil, err
+	}
+	x := sectionIndex(ident, func(t *data.Tenant) { t.Groups, t.Memberships = gs, ms })
+	return x.Groups(ident.ID), nil
+}
+
+// DirectoryRoles joins the tenant-wide Entra role assignments (read once) with the identity and its groups.
+func (s *Source) DirectoryRoles(ctx context.Context, id string) ([]data.DirectoryRole, error) {
+	ident, err := s.identity(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	dir, err := s.directory(ctx)
+	if err != nil && dir.assignments == nil {
+		if _, gap := data.AsGap(err); !gap {
+			return nil, err
+		}
+	}
+	gs, ms, gerr := s.identityGroups(ctx, ident)
+	x := sectionIndex(ident, func(t *data.Tenant) {
+		t.DirectoryRoleDefinitions, t.DirectoryRoleAssignments, t.Gaps = dir.defs, dir.assignments, dir.gaps
+		t.Groups, t.Memberships = gs, ms
+	})
+	out := x.DirectoryRoles(ident.ID)
+	if err := gapErr(x, ident.ID, data.SectionDirectoryRoles); err != nil {
+		return out, err
+	}
+	if gerr != nil {
+		// Without the groups, roles held through a group cannot be seen: say so.
+		return out, sectionGap(gerr, data.SectionDirectoryRoles, ident.ID)
+	}
+	return out, nil
+}
+
+// sectionGap restates a groups gap for a section that depends on the groups.
+func sectionGap(err error, sec data.Section, id string) error {
+	if g, ok := data.AsGap(err); ok {
+		c := *g
+		c.Section, c.IdentityID = sec, id
+		c.Reason = "roles held through groups: " + c.Reason
+		return &c
+	}
+	return err
+}
+
+// AppRoles reads the identity's application permissions with one Graph request and names them from the resource
+// service principals, each read once.
+func (s *Source) AppRoles(ctx context.Context, id string) ([]data.AppRoleAssignment, error) {
+	ident, err := s.identity(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	m, err := s.readIdentityGraph(ctx, []string{ident.ID}, true, false)
+	if err != nil {
+		return nil, err
+	}
+	g := m[data.Key(ident.ID)]
+	if g.appErr != nil {
+		return nil, g.appErr
+	}
+	var resIDs []string
+	for _, a := range g.appRoles {
+		resIDs = append(resIDs, a.ResourceID)
+	}
+	return appRoleAssignments(ident.ID, g.appRoles, s.resourceSPs(ctx, resIDs)), nil
+}
+
+// AzureRoles joins the Azure role assignments (read once per subscription and management group) with the identity
+// and its groups.
+func (s *Source) AzureRoles(ctx context.Context, id string) ([]data.AzureRole, error) {
+	ident, err := s.identity(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	roles, err := s.azureRoles(ctx)
+	if err != nil {
+		return nil, err
+	}
+	sc, _ := s.scopes(ctx)
+	gs, ms, gerr := s.identityGroups(ctx, ident)
+	x := sectionIndex(ident, func(t *data.Tenant) {
+		t.RoleDefinitions, t.RoleAssignments = roles.defs, roles.assignments
+		t.Gaps = append(append([]data.Gap(nil), sc.gaps...), roles.gaps...)
+		t.ManagementGroups, t.Subscriptions = sc.mgs, sc.subs
+		t.Groups, t.Memberships = gs, ms
+	})
+	out := x.AzureRoles(ident.ID)
+	if err := gapErr(x, ident.ID, data.SectionAzureRoles); err != nil {
+		return out, err
+	}
+	if gerr != nil {
+		return out, sectionGap(gerr, data.SectionAzureRoles, ident.ID)
+	}
+	return out, nil
+}
+
+// FederatedCredentials reads the federated credentials of a user-assigned identity with one ARM request; a
+// system-assigned identity has none.
+func (s *Source) FederatedCredentials(ctx context.Context, id string) ([]data.FederatedCredential, error) {
+	ident, err := s.identity(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if ident.Kind != data.UserAssigned || data.SubscriptionOf(ident.ResourceID) == "" {
+		return nil, nil
+	}
+	u := uami{id: ident.ResourceID, principalID: ident.ID, sub: data.SubscriptionOf(ident.ResourceID),
+		group: data.ResourceGroupOf(ident.ResourceID), name: data.ResourceName(ident.ResourceID)}
+	if u.group == "" {
+		// Entra spells it "resourcegroups"; ResourceGroupOf accepts any casing, so an empty group means a
+		// malformed id.
+		return nil, &data.Gap{Section: data.SectionFederatedCredentials, IdentityID: ident.ID,
+			Reason: "the identity's resource id has no resource group"}
+	}
+	fcs, err := s.federatedCredentials(ctx, u)
+	if g, ok := data.AsGap(err); ok {
+		g.IdentityID = ident.ID
+	}
+	return fcs, err
+}
+
+var _ data.Source = (*Source)(nil)

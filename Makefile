@@ -25,5 +25,12 @@ bench:
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime 30s ./data/snapshot/
 
+# The fake Azure on the demo tenant: prints the environment that points miscope at it.
+fake:
+	$(GO) run ./data/fakeazure/cmd/fakeazure
+
+screenshots: build
+	./screenshots/make.sh
+
 clean:
 	rm -f $(BIN)

@@ -108,7 +108,7 @@ type world struct {
 	subByID     map[string]*data.Subscription
 	mgs         []data.ManagementGroup
 	mgByName    map[string]*data.ManagementGroup
-	rootMG      string                 // name of the tenant root group
+	rootMG      string // name of the tenant root group
 	uamiBySub   map[string][]*data.Identity
 	uamiByKey   map[string]*data.Identity // Key(resource id) -> identity
 	resources   []armResource             // resources with identity blocks and user-assigned identity resources, by id

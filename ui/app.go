@@ -1,0 +1,420 @@
+// Package ui is miscope's terminal explorer: a Bubble Tea program that lists every managed identity of a tenant,
+// opens one to show what it can do and why that is dangerous, pivots to every identity that shares a group, role or
+// scope, and lists the findings of the background assessment. It reads only through the cached fetch layer and never
+// speaks HTTP; every fetch runs in a command and every string from the tenant is cleaned before it is drawn.
+package ui
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/spinner"
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/miscope/miscope/data"
+	"github.com/miscope/miscope/data/cache"
+)
+
+// Options configure one TUI. The zero value of every field but Source is usable.
+type Options struct {
+	// Source is what the TUI reads; the same cache can serve many TUIs at once (one per SSH session).
+	Source *cache.Cache
+	// ExportDir is where exports go; "" is the current folder.
+	ExportDir string
+	// Served is true inside `miscope serve`: there is no local clipboard and exports go only into ExportDir.
+	Served bool
+	// Now is the clock for export names; nil means time.Now.
+	Now func() time.Time
+}
+
+// Tabular is what every view says about itself, so export and copy take exactly what it shows: its rows after filter
+// and sort, and the item under the cursor.
+type Tabular interface {
+	// Table returns the view's title, column names and rows, every cell cleaned and in full.
+	Table() (title string, columns []string, rows [][]string)
+	// Selected names the item under the cursor and its id (object id, resource id, scope, finding); both are ""
+	// when nothing is selected.
+	Selected() (label, id string)
+}
+
+// view is one screen of the routing stack.
+type view interface {
+	Tabular
+	// kind names the view in export file names: identities, identity, findings, pivot.
+	kind() string
+	// crumb is the view's part of the breadcrumb.
+	crumb() string
+	// title is the line above the view's body.
+	title(m *Model) string
+	// counts is "N of M" for the status bar, or "".
+	counts() string
+	render(m *Model, w, h int) string
+	// key handles a key press the root did not take; it returns nil when the key means nothing here.
+	key(m *Model, msg tea.KeyPressMsg) tea.Cmd
+}
+
+// Model is the root of the program: it owns routing (list, detail, pivots, findings, help), focus, layout, the
+// status bar and the background assessment. Create it with New.
+type Model struct {
+	opts   Options
+	src    *cache.Cache
+	keys   keyMap
+	st     styles
+	help   help.Model
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	width, height int
+	stack         []view
+	showHelp      bool
+
+	list *identitiesView
+	as   assessState
+
+	spin     spinner.Model
+	spinning bool
+
+	flash    string
+	flashErr bool
+	flashGen int
+
+	seq int // request ids, so replies to requests no longer wanted are dropped
+
+	exp exportState
+}
+
+// New creates the root model over opts.Source.
+func New(opts Options) *Model {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	m := &Model{
+		opts:   opts,
+		src:    opts.Source,
+		keys:   defaultKeys(),
+		st:     defaultStyles(),
+		help:   help.New(),
+		ctx:    ctx,
+		cancel: cancel,
+		width:  80,
+		height: 24,
+		spin:   spinner.New(spinner.WithSpinner(spinner.MiniDot)),
+	}
+	m.list = newIdentitiesView()
+	m.stack = []view{m.list}
+	return m
+}
+
+// Close stops every fetch the model started. The program calls it when it ends; a server calls it when a session
+// ends.
+func (m *Model) Close() { m.cancel() }
+
+// Init starts streaming the identity list and the background assessment.
+func (m *Model) Init() tea.Cmd {
+	return tea.Batch(m.loadList(), m.startAssessment(), m.startSpinner())
+}
+
+func (m *Model) nextReq() int { m.seq++; return m.seq }
+
+func (m *Model) top() view { return m.stack[len(m.stack)-1] }
+
+// push opens a view on top of the stack.
+func (m *Model) push(v view) { m.stack = append(m.stack, v) }
+
+// back closes the top view; the identity list is never closed.
+func (m *Model) back() {
+	if len(m.stack) > 1 {
+		m.stack = m.stack[:len(m.stack)-1]
+	}
+}
+
+// busy reports whether anything on screen is waiting for data, which is what keeps the spinner turning.
+func (m *Model) busy() bool {
+	if m.list.loading || m.as.running {
+		return true
+	}
+	for _, v := range m.stack {
+		if b, ok := v.(interface{ busy() bool }); ok && b.busy() {
+			return true
+		}
+	}
+	return false
+}
+
+func (m *Model) startSpinner() tea.Cmd {
+	if m.spinning || !m.busy() {
+		return nil
+	}
+	m.spinning = true
+	return m.spin.Tick
+}
+
+// flashMsg clears a status message after a while, unless a newer one replaced it.
+type flashClearMsg struct{ gen int }
+
+// setFlash shows a short message in the status bar.
+func (m *Model) setFlash(s string, isErr bool) tea.Cmd {
+	m.flash, m.flashErr = s, isErr
+	m.flashGen++
+	gen := m.flashGen
+	return tea.Tick(5*time.Second, func(time.Time) tea.Msg { return flashClearMsg{gen} })
+}
+
+// Update routes every message. It never does I/O: fetches run in the commands it returns.
+func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	cmd := m.update(msg)
+	return m, tea.Batch(cmd, m.startSpinner())
+}
+
+func (m *Model) update(msg tea.Msg) tea.Cmd {
+	if cmd, ok := m.exportUpdate(msg); ok {
+		return cmd
+	}
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.width, m.height = msg.Width, msg.Height
+		m.help.SetWidth(msg.Width)
+		return nil
+	case spinner.TickMsg:
+		if !m.busy() {
+			m.spinning = false
+			return nil
+		}
+		var cmd tea.Cmd
+		m.spin, cmd = m.spin.Update(msg)
+		return cmd
+	case flashClearMsg:
+		if msg.gen == m.flashGen {
+			m.flash = ""
+		}
+		return nil
+	case mailMsg:
+		return m.mail(msg)
+	case listReloadMsg:
+		return tea.Batch(m.loadList(), m.startAssessment())
+	case sectionMsg:
+		if d, ok := m.top().(*detailView); ok {
+			d.apply(msg)
+		}
+		return nil
+	case detailRefreshedMsg:
+		if d, ok := m.top().(*detailView); ok && d.id == msg.id {
+			return d.load(m)
+		}
+		return nil
+	case pivotMsg:
+		if p, ok := m.top().(*pivotView); ok && p.req == msg.req {
+			p.apply(msg)
+		}
+		return nil
+	case tea.PasteMsg:
+		if f := m.filterOf(m.top()); f != nil && f.typing {
+			f.setQuery(f.query + data.Clean(msg.Content))
+		}
+		return nil
+	case tea.KeyPressMsg:
+		return m.keyPress(msg)
+	}
+	return nil
+}
+
+func (m *Model) keyPress(msg tea.KeyPressMsg) tea.Cmd {
+	k := m.keys
+	if key.Matches(msg, k.ForceQuit) {
+		m.cancel()
+		return tea.Quit
+	}
+	if m.showHelp {
+		if key.Matches(msg, k.Help, k.Back, k.Quit) {
+			m.showHelp = false
+		}
+		return nil
+	}
+	v := m.top()
+	if f := m.filterOf(v); f != nil && f.typing {
+		if cmd, ok := f.typeKey(m, msg); ok {
+			return cmd
+		}
+	}
+	switch {
+	case key.Matches(msg, k.Help):
+		m.showHelp = true
+		return nil
+	case key.Matches(msg, k.Quit):
+		if len(m.stack) == 1 {
+			m.cancel()
+			return tea.Quit
+		}
+		m.back()
+		return nil
+	case key.Matches(msg, k.Back):
+		if f := m.filterOf(v); f != nil && f.query != "" {
+			f.setQuery("")
+			return nil
+		}
+		m.back()
+		return nil
+	case key.Matches(msg, k.Filter):
+		if f := m.filterOf(v); f != nil {
+			f.typing = true
+		}
+		return nil
+	case key.Matches(msg, k.Findings):
+		return m.openFindings()
+	case key.Matches(msg, k.Refresh):
+		return m.refresh()
+	case key.Matches(msg, k.Export):
+		return m.startExport()
+	case key.Matches(msg, k.Copy):
+		return m.copySelected()
+	case key.Matches(msg, k.CopyView):
+		return m.copyView()
+	}
+	return v.key(m, msg)
+}
+
+// filterOf returns the filter of a view that has one.
+func (m *Model) filterOf(v view) *filterLine {
+	if f, ok := v.(interface{ filterLine() *filterLine }); ok {
+		return f.filterLine()
+	}
+	return nil
+}
+
+// mail handles what a stream delivered and waits for more unless it is finished.
+func (m *Model) mail(msg mailMsg) tea.Cmd {
+	var cmds []tea.Cmd
+	switch msg.box {
+	case m.list.box:
+		m.list.receive(m, msg.msgs, msg.done)
+	case m.as.box:
+		cmds = append(cmds, m.as.receive(m, msg.msgs))
+	default:
+		return nil // a stream that was replaced by a reload
+	}
+	if !msg.done {
+		cmds = append(cmds, msg.box.next(m.ctx))
+	}
+	return tea.Batch(cmds...)
+}
+
+// refresh forgets the cached answers behind the current view and reads them again. Forgetting can touch the disk
+// cache, so it runs in a command.
+func (m *Model) refresh() tea.Cmd {
+	src := m.src
+	if d, ok := m.top().(*detailView); ok {
+		id := d.id
+		return func() tea.Msg { src.Refresh(id); return detailRefreshedMsg{id} }
+	}
+	return func() tea.Msg { src.Refresh(""); return listReloadMsg{} }
+}
+
+type listReloadMsg struct{}
+
+type detailRefreshedMsg struct{ id string }
+
+// View lays out breadcrumb, title, body, key hints and status bar.
+func (m *Model) View() tea.View {
+	v := tea.NewView(m.render())
+	v.AltScreen = true
+	v.WindowTitle = "miscope"
+	return v
+}
+
+func (m *Model) render() string {
+	w, h := max(20, m.width), max(8, m.height)
+	var b strings.Builder
+	b.WriteString(m.breadcrumb(w))
+	b.WriteByte('\n')
+	top := m.top()
+	bodyH := h - 4
+	if m.showHelp {
+		b.WriteString(fitLine(m.st.Title.Render("Keys"), w))
+		b.WriteByte('\n')
+		b.WriteString(padLines(m.helpView(w, bodyH), bodyH))
+	} else {
+		title := top.title(m)
+		if p := m.exportView(w); p != "" {
+			title = p
+		}
+		b.WriteString(fitLine(title, w))
+		b.WriteByte('\n')
+		b.WriteString(padLines(top.render(m, w, bodyH), bodyH))
+	}
+	b.WriteByte('\n')
+	b.WriteString(fitLine(m.help.ShortHelpView(m.keys.ShortHelp()), w))
+	b.WriteByte('\n')
+	b.WriteString(m.statusBar(w, top))
+	return b.String()
+}
+
+// breadcrumb shows where the user is: miscope › identities › name › pivot.
+func (m *Model) breadcrumb(w int) string {
+	parts := []string{"miscope"}
+	for _, v := range m.stack {
+		parts = append(parts, v.crumb())
+	}
+	if m.showHelp {
+		parts = append(parts, "help")
+	}
+	sep := m.st.CrumbSep.Render(" › ")
+	s := strings.Join(parts, " › ")
+	if ansi.StringWidth(s) > w { // keep the end of the trail, which is where the user is
+		s = "…" + ansi.TruncateLeft(s, ansi.StringWidth(s)-w+1, "")
+	}
+	return m.st.Crumb.Render(strings.ReplaceAll(s, " › ", sep))
+}
+
+// statusBar: source label, counts, then the assessment's progress or the latest message.
+func (m *Model) statusBar(w int, v view) string {
+	info := m.src.Info()
+	left := " " + data.Clean(info.Label)
+	if left == " " {
+		left = " " + string(info.Origin)
+	}
+	if c := v.counts(); c != "" {
+		left += " │ " + c
+	}
+	right := m.as.status(m)
+	if m.flash != "" {
+		right = m.flash
+		if m.flashErr {
+			right = "error: " + right
+		}
+	}
+	right += " "
+	lw, rw := ansi.StringWidth(left), ansi.StringWidth(right)
+	if lw+rw+1 > w {
+		right = ansi.Truncate(right, max(0, w-lw-1), "…")
+		rw = ansi.StringWidth(right)
+	}
+	if lw+rw+1 > w {
+		left = ansi.Truncate(left, max(0, w-rw-1), "…")
+		lw = ansi.StringWidth(left)
+	}
+	line := left + strings.Repeat(" ", max(1, w-lw-rw)) + right
+	return m.st.Status.Render(line)
+}
+
+// fitLine truncates a line (which may hold styles) to w cells.
+func fitLine(s string, w int) string { return ansi.Truncate(s, w, "…") }
+
+// padLines makes s exactly h lines, so the status bar stays at the bottom.
+func padLines(s string, h int) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) > h {
+		lines = lines[:h]
+	}
+	for len(lines) < h {
+		lines = append(lines, "")
+	}
+	return strings.Join(lines, "\n")
+}
+
+// spinnerView is the frame shared by everything that is loading.
+func (m *Model) spinnerView() string { return m.spin.View() }

@@ -1,0 +1,221 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/miscope/miscope/data"
+	"github.com/miscope/miscope/data/assess"
+)
+
+// assessState is the background assessment: the full read of the tenant, the findings engine over it, and what the
+// views learn from it (severity, reach, role and permission text for the filter).
+type assessState struct {
+	box      *mailbox
+	cancel   context.CancelFunc
+	running  bool
+	progress data.Progress
+	err      error
+	result   *assessment
+}
+
+// assessment is a finished assessment with everything the views need precomputed, so applying it in Update is a
+// look-up per row.
+type assessment struct {
+	x     *data.Index
+	r     *assess.Result
+	facts map[string]*identityFacts // by data.Key(object id)
+	// findingRows are the findings pane's rows, in the engine's order (severity first).
+	findingRows []row
+}
+
+// identityFacts is what the assessment adds to an identity's list row.
+type identityFacts struct {
+	attached   string // short form of the attached resources of a user-assigned identity
+	extra      string // lowercase role names, permissions, groups and resources, for the filter
+	sev        assess.Severity
+	count      int
+	reach      string
+	reachLevel int
+}
+
+type assessProgressMsg struct{ p data.Progress }
+
+type assessDoneMsg struct {
+	a   *assessment
+	err error
+}
+
+// startAssessment reads the whole tenant through the cache and assesses it, in the background.
+func (m *Model) startAssessment() tea.Cmd {
+	s := &m.as
+	if s.cancel != nil {
+		s.cancel()
+	}
+	ctx, cancel := context.WithCancel(m.ctx)
+	box := newMailbox()
+	s.box, s.cancel, s.running, s.err, s.progress = box, cancel, true, nil, data.Progress{Stage: "starting"}
+	src := m.src
+	run := func() tea.Msg {
+		defer box.close()
+		x, err := src.Index(ctx, func(p data.Progress) { box.put(assessProgressMsg{p}) })
+		if err != nil {
+			if ctx.Err() == nil {
+				box.put(assessDoneMsg{err: err})
+			}
+			return nil
+		}
+		box.put(assessProgressMsg{data.Progress{Stage: "assessing", Done: 0, Total: len(x.Tenant.Identities)}})
+		box.put(assessDoneMsg{a: newAssessment(x, assess.Assess(x))})
+		return nil
+	}
+	return tea.Batch(run, box.next(m.ctx))
+}
+
+// newAssessment precomputes, off the Update path, what every view needs from a result.
+func newAssessment(x *data.Index, r *assess.Result) *assessment {
+	a := &assessment{x: x, r: r, facts: make(map[string]*identityFacts, len(x.Tenant.Identities))}
+	for i := range x.Tenant.Identities {
+		id := &x.Tenant.Identities[i]
+		f := &identityFacts{count: r.Count(id.ID)}
+		f.sev, _ = r.Highest(id.ID)
+		if reach, ok := r.Reach[id.ID]; ok {
+			f.reach, f.reachLevel = data.Clean(reach.Label), reach.Level
+		} else if reach, ok := r.Reach[data.Key(id.ID)]; ok {
+			f.reach, f.reachLevel = data.Clean(reach.Label), reach.Level
+		}
+		var hay strings.Builder
+		attached := x.Attached(id.ID)
+		for _, res := range attached {
+			hay.WriteString(res.Name)
+			hay.WriteByte('\x00')
+		}
+		if id.Kind == data.UserAssigned {
+			switch len(attached) {
+			case 0:
+				f.attached = "unattached"
+			case 1:
+				f.attached = shortResource(attached[0].ID)
+			default:
+				f.attached = shortResource(attached[0].ID) + " +" + strconv.Itoa(len(attached)-1)
+			}
+		}
+		for _, g := range x.Groups(id.ID) {
+			hay.WriteString(g.DisplayName)
+			hay.WriteByte('\x00')
+		}
+		for _, d := range x.DirectoryRoles(id.ID) {
+			hay.WriteString(d.RoleName)
+			hay.WriteByte('\x00')
+		}
+		for _, p := range x.AppRoles(id.ID) {
+			hay.WriteString(p.Permission)
+			hay.WriteByte('\x00')
+		}
+		for _, az := range x.AzureRoles(id.ID) {
+			hay.WriteString(az.RoleName)
+			hay.WriteByte('\x00')
+		}
+		hay.WriteString(f.reach)
+		f.extra = strings.ToLower(data.Clean(hay.String()))
+		a.facts[data.Key(id.ID)] = f
+	}
+	a.findingRows = make([]row, 0, len(r.Findings))
+	for i := range r.Findings {
+		a.findingRows = append(a.findingRows, findingRow(x, &r.Findings[i], i))
+	}
+	return a
+}
+
+// applyTo fills the assessment's columns of an identity row.
+func (a *assessment) applyTo(r *row) {
+	f := a.facts[data.Key(r.id)]
+	if f == nil {
+		r.cells[3], r.cells[4], r.cells[5] = "unknown", "", ""
+		return
+	}
+	if f.attached != "" {
+		r.cells[2] = f.attached
+	}
+	r.cells[3] = severityCell(f.sev, f.count > 0)
+	r.nums[3] = 0
+	r.sev = -1
+	if f.count > 0 {
+		r.nums[3] = int64(f.sev) + 1
+		r.sev = int8(f.sev)
+	}
+	r.cells[4], r.nums[4] = strconv.Itoa(f.count), int64(f.count)
+	r.cells[5], r.nums[5] = f.reach, int64(f.reachLevel)
+	r.extra = f.extra
+}
+
+// receive takes the assessment's progress and its result.
+func (s *assessState) receive(m *Model, msgs []tea.Msg) tea.Cmd {
+	for _, msg := range msgs {
+		switch msg := msg.(type) {
+		case assessProgressMsg:
+			s.progress = msg.p
+		case assessDoneMsg:
+			s.running = false
+			s.err = msg.err
+			for _, v := range m.stack {
+				if d, ok := v.(*detailView); ok {
+					d.asErr = msg.err
+				}
+			}
+			if msg.a != nil {
+				s.result = msg.a
+				m.applyAssessment()
+			}
+		}
+	}
+	return nil
+}
+
+// applyAssessment updates the list's rows in place and re-sorts once.
+func (m *Model) applyAssessment() {
+	a := m.as.result
+	t := m.list.t
+	keep := t.selectedID()
+	for i := range t.rows {
+		a.applyTo(&t.rows[i])
+	}
+	t.sort()
+	t.refilter(keep)
+	for _, v := range m.stack {
+		switch v := v.(type) {
+		case *detailView:
+			v.assessed(a)
+		case *findingsView:
+			v.fill(a)
+		}
+	}
+}
+
+// status is the assessment's part of the status bar.
+func (s *assessState) status(m *Model) string {
+	switch {
+	case s.running:
+		p := s.progress
+		txt := m.spinnerView() + " " + p.Stage
+		if p.Total > 0 {
+			txt += fmt.Sprintf(" %d/%d", p.Done, p.Total)
+		} else if p.Done > 0 {
+			txt += fmt.Sprintf(" %d", p.Done)
+		}
+		return txt
+	case s.err != nil:
+		return "assessment failed: " + errText(s.err)
+	case s.result != nil:
+		txt := plural(len(s.result.r.Findings), "finding", "findings")
+		if n := len(s.result.r.Gaps); n > 0 {
+			txt += " · " + plural(n, "part", "parts") + " not readable"
+		}
+		return txt
+	}
+	return ""
+}

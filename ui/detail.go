@@ -1,0 +1,576 @@
+package ui
+
+import (
+	"context"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/miscope/miscope/data"
+	"github.com/miscope/miscope/data/assess"
+)
+
+// sectionTitles are the headings of the per-identity sections, in the order data.Sections gives them.
+var sectionTitles = map[data.Section]string{
+	data.SectionAttached:             "Attached resources",
+	data.SectionGroups:               "Groups",
+	data.SectionDirectoryRoles:       "Directory roles",
+	data.SectionAppRoles:             "Graph permissions",
+	data.SectionAzureRoles:           "Azure roles",
+	data.SectionFederatedCredentials: "Federated credentials",
+}
+
+const findingsSection = "Findings"
+
+// sectionState is one section of the detail view: loading, failed (with what was read anyway), empty or ready.
+type sectionState struct {
+	loading bool
+	err     error
+	items   any // the typed slice the Source returned
+}
+
+// detailView is one identity: a header, then each section fetched on its own through the cache.
+type detailView struct {
+	id     string
+	ident  data.Identity
+	known  bool
+	req    int
+	secs   map[data.Section]*sectionState
+	a      *assessment // the assessment when it is known
+	asErr  error       // why the assessment failed, if it did
+	cursor int         // position among the selectable entries
+	offset int         // first line shown
+	width  int
+	height int
+}
+
+// entry is one line of the detail view, in a form both the screen and export read.
+type entry struct {
+	section string
+	text    string // cleaned
+	detail  string // cleaned; shown dimmed after text
+	style   entryStyle
+	target  *pivotTarget // what enter lists; nil when the line is not selectable
+	copyID  string       // what y copies
+}
+
+type entryStyle int
+
+const (
+	styleNormal entryStyle = iota
+	styleHeading
+	styleField
+	styleLoading
+	styleGap
+	styleError
+	styleNone
+	styleFinding
+	styleWrap // evidence and remediation: wrapped, indented
+)
+
+type sectionMsg struct {
+	req   int
+	id    string
+	sec   data.Section
+	items any
+	err   error
+}
+
+// openIdentity opens the detail view of an identity and starts fetching its sections.
+func (m *Model) openIdentity(id string) tea.Cmd {
+	d := &detailView{id: id, secs: map[data.Section]*sectionState{}, a: m.as.result, asErr: m.as.err}
+	if ident, ok := m.list.identity(id); ok {
+		d.ident, d.known = ident, true
+	} else if d.a != nil {
+		if ident, ok := d.a.x.Identity(id); ok {
+			d.ident, d.known = *ident, true
+		}
+	}
+	if !d.known {
+		d.ident = data.Identity{ID: id}
+	}
+	m.push(d)
+	return d.load(m)
+}
+
+// load fetches every section again; replies to an earlier load are dropped by the request id.
+func (d *detailView) load(m *Model) tea.Cmd {
+	d.req = m.nextReq()
+	src, ctx, id, req := m.src, m.ctx, d.id, d.req
+	var cmds []tea.Cmd
+	for _, sec := range data.Sections {
+		d.secs[sec] = &sectionState{loading: true}
+		fetch := sectionFetcher(sec)
+		cmds = append(cmds, func() tea.Msg {
+			items, err := fetch(ctx, src, id)
+			return sectionMsg{req: req, id: id, sec: sec, items: items, err: err}
+		})
+	}
+	return tea.Batch(cmds...)
+}
+
+// sectionFetcher returns the cache call that answers a section.
+func sectionFetcher(sec data.Section) func(context.Context, sectionSource, string) (any, error) {
+	wrap := func(items any, err error) (any, error) { return items, err }
+	switch sec {
+	case data.SectionAttached:
+		return func(ctx context.Context, s sectionSource, id string) (any, error) {
+			return wrap(s.AttachedResources(ctx, id))
+		}
+	case data.SectionGroups:
+		return func(ctx context.Context, s sectionSource, id string) (any, error) { return wrap(s.Groups(ctx, id)) }
+	case data.SectionDirectoryRoles:
+		return func(ctx context.Context, s sectionSource, id string) (any, error) {
+			return wrap(s.DirectoryRoles(ctx, id))
+		}
+	case data.SectionAppRoles:
+		return func(ctx context.Context, s sectionSource, id string) (any, error) { return wrap(s.AppRoles(ctx, id)) }
+	case data.SectionAzureRoles:
+		return func(ctx context.Context, s sectionSource, id string) (any, error) { return wrap(s.AzureRoles(ctx, id)) }
+	default:
+		return func(ctx context.Context, s sectionSource, id string) (any, error) {
+			return wrap(s.FederatedCredentials(ctx, id))
+		}
+	}
+}
+
+// sectionSource is the part of data.Source the detail view reads.
+type sectionSource interface {
+	AttachedResources(ctx context.Context, identityID string) ([]data.Resource, error)
+	Groups(ctx context.Context, identityID string) ([]data.GroupMembership, error)
+	DirectoryRoles(ctx context.Context, identityID string) ([]data.DirectoryRole, error)
+	AppRoles(ctx context.Context, identityID string) ([]data.AppRoleAssignment, error)
+	AzureRoles(ctx context.Context, identityID string) ([]data.AzureRole, error)
+	FederatedCredentials(ctx context.Context, identityID string) ([]data.FederatedCredential, error)
+}
+
+func (d *detailView) apply(msg sectionMsg) {
+	if msg.req != d.req || msg.id != d.id {
+		return // a reply to an earlier load
+	}
+	d.secs[msg.sec] = &sectionState{items: msg.items, err: msg.err}
+}
+
+func (d *detailView) assessed(a *assessment) {
+	d.a = a
+	if !d.known {
+		if ident, ok := a.x.Identity(d.id); ok {
+			d.ident, d.known = *ident, true
+		}
+	}
+}
+
+func (d *detailView) busy() bool {
+	for _, s := range d.secs {
+		if s.loading {
+			return true
+		}
+	}
+	return false
+}
+
+func (d *detailView) name() string {
+	if n := data.Clean(d.ident.DisplayName); n != "" {
+		return n
+	}
+	return d.id
+}
+
+func (d *detailView) kind() string  { return "identity" }
+func (d *detailView) crumb() string { return d.name() }
+func (d *detailView) counts() string {
+	return ""
+}
+
+func (d *detailView) title(m *Model) string {
+	return m.st.Title.Render(d.name()) + m.st.Dim.Render("  enter: who shares it · o: others with the role")
+}
+
+// entries lists everything the view shows, in order.
+func (d *detailView) entries(spin string) []entry {
+	var es []entry
+	id := d.ident
+	field := func(name, value string) {
+		if value == "" {
+			value = "—"
+		}
+		es = append(es, entry{section: "Identity", text: name, detail: value, style: styleField})
+	}
+	field("Name", data.Clean(id.DisplayName))
+	field("Kind", string(id.Kind))
+	field("Object id", data.Clean(id.ID))
+	field("App id", data.Clean(id.AppID))
+	field("Resource", data.Clean(id.ResourceID))
+	sub := id.SubscriptionID()
+	if d.a != nil && sub != "" {
+		for _, s := range d.a.x.Tenant.Subscriptions {
+			if data.SameID(s.ID, sub) && s.DisplayName != "" {
+				sub = data.Clean(s.DisplayName) + " (" + sub + ")"
+			}
+		}
+	}
+	field("Subscription", sub)
+	switch {
+	case d.a != nil:
+		reach := "—"
+		if r, ok := d.a.r.Reach[id.ID]; ok {
+			reach = data.Clean(r.Label)
+			if r.Detail != "" {
+				reach += ": " + data.Clean(r.Detail)
+			}
+		}
+		field("Reach", reach)
+	case d.asErr != nil:
+		field("Reach", "unknown: the assessment failed")
+	default:
+		field("Reach", spin+"assessing…")
+	}
+	for _, sec := range data.Sections {
+		title := sectionTitles[sec]
+		es = append(es, entry{section: title, text: title, style: styleHeading})
+		st := d.secs[sec]
+		switch {
+		case st == nil || st.loading:
+			es = append(es, entry{section: title, text: spin + "loading…", style: styleLoading})
+			continue
+		}
+		items := d.sectionEntries(sec, st.items)
+		es = append(es, items...)
+		if st.err != nil {
+			style := styleError
+			text := "error: " + errText(st.err)
+			if _, ok := data.AsGap(st.err); ok {
+				style, text = styleGap, errText(st.err)
+			}
+			es = append(es, entry{section: title, text: text, style: style})
+		} else if len(items) == 0 {
+			es = append(es, entry{section: title, text: "none", style: styleNone})
+		}
+	}
+	es = append(es, entry{section: findingsSection, text: findingsSection, style: styleHeading})
+	switch {
+	case d.a != nil:
+		fs := d.a.r.For(d.id)
+		if len(fs) == 0 {
+			es = append(es, entry{section: findingsSection, text: "none", style: styleNone})
+		}
+		for _, f := range fs {
+			es = append(es, entry{section: findingsSection, text: f.Severity.String(), detail: data.Clean(f.Title),
+				style: styleFinding, copyID: data.Clean(f.RuleID) + ":" + f.IdentityID})
+			for _, e := range f.Evidence {
+				es = append(es, entry{section: findingsSection, text: "evidence", detail: data.Clean(e), style: styleWrap})
+			}
+			if f.Remediation != "" {
+				es = append(es, entry{section: findingsSection, text: "fix", detail: data.Clean(f.Remediation),
+					style: styleWrap})
+			}
+		}
+	case d.asErr != nil:
+		es = append(es, entry{section: findingsSection, text: "error: the assessment failed: " + errText(d.asErr),
+			style: styleError})
+	default:
+		es = append(es, entry{section: findingsSection, text: spin + "assessing…", style: styleLoading})
+	}
+	return es
+}
+
+// sectionEntries turns a section's items into selectable lines.
+func (d *detailView) sectionEntries(sec data.Section, items any) []entry {
+	title := sectionTitles[sec]
+	var es []entry
+	add := func(text, detail string, t *pivotTarget, copyID string) {
+		es = append(es, entry{section: title, text: text, detail: detail, target: t, copyID: copyID})
+	}
+	switch items := items.(type) {
+	case []data.Resource:
+		for _, r := range items {
+			detail := data.Clean(r.Type)
+			if rg := data.ResourceGroupOf(r.ID); rg != "" {
+				detail += " · rg " + data.Clean(rg)
+			}
+			add(data.Clean(r.Name), detail, &pivotTarget{kind: pivotResource, id: r.ID, label: data.Clean(r.Name)}, data.Clean(r.ID))
+		}
+	case []data.GroupMembership:
+		for _, g := range items {
+			var tags []string
+			if g.Transitive {
+				tags = append(tags, "transitive")
+			} else {
+				tags = append(tags, "direct")
+			}
+			if g.RoleAssignable {
+				tags = append(tags, "role-assignable")
+			}
+			name := data.Clean(g.DisplayName)
+			add(name, strings.Join(tags, " · "), &pivotTarget{kind: pivotGroup, id: g.ID, label: name}, data.Clean(g.ID))
+		}
+	case []data.DirectoryRole:
+		for _, r := range items {
+			scope := "tenant-wide"
+			if r.DirectoryScopeID != "" && r.DirectoryScopeID != "/" {
+				scope = "scope " + data.Clean(r.DirectoryScopeID)
+			}
+			name := data.Clean(r.RoleName)
+			detail := strings.Join([]string{scope, string(r.State), d.via(r.Via)}, " · ")
+			add(name, detail, &pivotTarget{kind: pivotDirectoryRole, id: r.RoleTemplateID, label: name}, data.Clean(r.RoleTemplateID))
+		}
+	case []data.AppRoleAssignment:
+		for _, p := range items {
+			perm := data.Clean(p.Permission)
+			if perm == "" {
+				perm = "app role " + data.Clean(p.AppRoleID) + " (name not readable)"
+			}
+			api := data.Clean(p.ResourceDisplayName)
+			if api == "" {
+				api = data.Clean(p.ResourceAppID)
+			}
+			add(perm, api, &pivotTarget{kind: pivotPermission, id: p.ResourceAppID + "|" + p.AppRoleID, extra: p.Permission,
+				label: perm}, data.Clean(p.AppRoleID))
+		}
+	case []data.AzureRole:
+		for _, r := range items {
+			text := breadth(d.a, r.Scope) + " " + data.Clean(r.RoleName)
+			detail := data.Clean(r.Scope) + " · " + d.via(r.Via)
+			if r.Condition != "" {
+				detail += " · with condition"
+			}
+			add(text, detail, &pivotTarget{kind: pivotScope, id: r.Scope, extra: r.RoleDefinitionID,
+				label: data.Clean(r.Scope)}, data.Clean(r.Scope))
+		}
+	case []data.FederatedCredential:
+		for _, f := range items {
+			subject := data.Clean(f.Subject)
+			if subject == "" && f.ClaimsMatchingExpression != "" {
+				subject = "matches " + data.Clean(f.ClaimsMatchingExpression)
+			}
+			add(data.Clean(f.Name), data.Clean(f.Issuer)+" · "+subject, nil, data.Clean(f.Subject))
+		}
+	}
+	return es
+}
+
+// via says how a role is held, naming the group when the assessment knows it.
+func (d *detailView) via(v string) string {
+	if v == data.ViaDirect || v == "" {
+		return "direct"
+	}
+	g := strings.TrimPrefix(v, "group:")
+	if d.a != nil {
+		if grp, ok := d.a.x.Group(g); ok && grp.DisplayName != "" {
+			return "via group " + data.Clean(grp.DisplayName)
+		}
+	}
+	return "via group " + data.Clean(g)
+}
+
+// breadth tags a scope with how wide it is.
+func breadth(a *assessment, scope string) string {
+	l := data.LevelOf(scope)
+	if a != nil {
+		l = a.x.Level(scope)
+	}
+	switch l {
+	case data.ScopeRootManagementGroup:
+		return "[root]"
+	case data.ScopeManagementGroup:
+		return "[mg]"
+	case data.ScopeSubscription:
+		return "[sub]"
+	case data.ScopeResourceGroup:
+		return "[rg]"
+	case data.ScopeResource:
+		return "[res]"
+	}
+	return "[?]"
+}
+
+// line is one rendered line of the view, with the entry it belongs to.
+type line struct {
+	text  string
+	entry int
+}
+
+// layout turns entries into lines of width w; long evidence wraps.
+func (d *detailView) layout(m *Model, es []entry, w int) []line {
+	var ls []line
+	for i, e := range es {
+		st := &m.st
+		switch e.style {
+		case styleHeading:
+			if len(ls) > 0 {
+				ls = append(ls, line{"", -1})
+			}
+			ls = append(ls, line{st.Section.Render(e.text), i})
+		case styleField:
+			ls = append(ls, line{fit(e.text+":", 14, false) + e.detail, i})
+		case styleGap:
+			ls = append(ls, line{"  " + st.Gap.Render(e.text), i})
+		case styleError:
+			ls = append(ls, line{"  " + st.Error.Render(e.text), i})
+		case styleNone, styleLoading:
+			ls = append(ls, line{"  " + st.Dim.Render(e.text), i})
+		case styleFinding:
+			sev, _ := assess.ParseSeverity(e.text)
+			ls = append(ls, line{"  " + st.Severity[sev].Render(fit(e.text, 9, false)) + e.detail, i})
+		case styleWrap:
+			prefix := "      " + fit(e.text, 9, false)
+			wrapped := ansi.Wordwrap(e.detail, max(10, w-len(prefix)), " ")
+			for n, part := range strings.Split(wrapped, "\n") {
+				p := strings.Repeat(" ", len(prefix))
+				if n == 0 {
+					p = st.Dim.Render(prefix)
+				}
+				ls = append(ls, line{p + part, i})
+			}
+		default:
+			txt := "  " + e.text
+			if e.detail != "" {
+				txt += "  " + st.Dim.Render(e.detail)
+			}
+			ls = append(ls, line{txt, i})
+		}
+	}
+	return ls
+}
+
+// selectable returns the indices of the entries the cursor can rest on.
+func selectable(es []entry) []int {
+	var out []int
+	for i, e := range es {
+		if e.target != nil || e.copyID != "" {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+func (d *detailView) render(m *Model, w, h int) string {
+	d.width, d.height = w, h
+	es := d.entries(m.spinnerView() + " ")
+	ls := d.layout(m, es, w)
+	sel := selectable(es)
+	cur := -1
+	if len(sel) > 0 {
+		d.cursor = max(0, min(d.cursor, len(sel)-1))
+		cur = sel[d.cursor]
+	}
+	// Keep the cursor's line in view.
+	if cur >= 0 {
+		first, last := -1, -1
+		for n, l := range ls {
+			if l.entry == cur {
+				if first < 0 {
+					first = n
+				}
+				last = n
+			}
+		}
+		if first < d.offset {
+			d.offset = first
+		}
+		if last >= d.offset+h {
+			d.offset = last - h + 1
+		}
+	}
+	d.offset = max(0, min(d.offset, len(ls)-h))
+	var b strings.Builder
+	end := min(len(ls), d.offset+h)
+	for n := d.offset; n < end; n++ {
+		l := ls[n]
+		txt := l.text
+		if cur >= 0 && l.entry == cur {
+			txt = m.st.Selected.Render(fit("›"+strings.TrimPrefix(ansi.Strip(txt), " "), w, false))
+		} else {
+			txt = fitLine(txt, w)
+		}
+		if n > d.offset {
+			b.WriteByte('\n')
+		}
+		b.WriteString(txt)
+	}
+	return b.String()
+}
+
+func (d *detailView) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
+	k := m.keys
+	es := d.entries("")
+	sel := selectable(es)
+	page := max(1, d.height)
+	moveBy := func(n int) {
+		if len(sel) == 0 {
+			d.offset = max(0, d.offset+n)
+			return
+		}
+		d.cursor = max(0, min(len(sel)-1, d.cursor+n))
+	}
+	switch {
+	case key.Matches(msg, k.Up):
+		moveBy(-1)
+	case key.Matches(msg, k.Down):
+		moveBy(1)
+	case key.Matches(msg, k.Top):
+		d.cursor, d.offset = 0, 0
+	case key.Matches(msg, k.Bottom):
+		d.cursor, d.offset = max(0, len(sel)-1), 1<<30
+	case key.Matches(msg, k.HalfDown):
+		d.offset += page / 2
+		moveBy(page / 2)
+	case key.Matches(msg, k.HalfUp):
+		d.offset = max(0, d.offset-page/2)
+		moveBy(-page / 2)
+	case key.Matches(msg, k.PageDown):
+		d.offset += page
+		moveBy(page)
+	case key.Matches(msg, k.PageUp):
+		d.offset = max(0, d.offset-page)
+		moveBy(-page)
+	case key.Matches(msg, k.Open):
+		if e := d.current(es, sel); e != nil && e.target != nil {
+			return m.openPivot(*e.target)
+		}
+	case key.Matches(msg, k.PivotRole):
+		if e := d.current(es, sel); e != nil && e.target != nil && e.target.kind == pivotScope {
+			t := pivotTarget{kind: pivotRole, id: e.target.extra, label: strings.TrimSpace(e.text[strings.Index(e.text, "]")+1:])}
+			return m.openPivot(t)
+		}
+	}
+	return nil
+}
+
+func (d *detailView) current(es []entry, sel []int) *entry {
+	if d.cursor < 0 || d.cursor >= len(sel) {
+		return nil
+	}
+	return &es[sel[d.cursor]]
+}
+
+// Table is the identity with every section, including which sections were not readable.
+func (d *detailView) Table() (string, []string, [][]string) {
+	var rows [][]string
+	for _, e := range d.entries("") {
+		if e.style == styleHeading {
+			continue
+		}
+		text := e.text
+		if e.style == styleLoading {
+			text = "loading"
+		}
+		rows = append(rows, []string{e.section, ansi.Strip(text), e.detail})
+	}
+	return "Identity " + d.name(), []string{"SECTION", "ITEM", "DETAIL"}, rows
+}
+
+// Selected is the line under the cursor, or the identity itself.
+func (d *detailView) Selected() (string, string) {
+	es := d.entries("")
+	if e := d.current(es, selectable(es)); e != nil && e.copyID != "" {
+		label := ansi.Strip(e.text)
+		if e.target != nil {
+			label = e.target.label
+		}
+		return label, e.copyID
+	}
+	return d.name(), d.id
+}

@@ -1,0 +1,155 @@
+package ui
+
+import (
+	"strconv"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/miscope/miscope/data"
+	"github.com/miscope/miscope/data/assess"
+)
+
+// findingsView is the findings pane: every finding of the assessment, highest severity first, filterable; enter
+// opens the identity.
+type findingsView struct {
+	t      *table
+	f      *filterLine
+	filled bool
+}
+
+func findingColumns() []column {
+	return []column{
+		{name: colSeverity, title: "SEVERITY", width: 9, numeric: true, sev: true},
+		{name: colRule, title: "RULE", width: 8, flex: 1},
+		{name: colIdentity, title: "IDENTITY", width: 14, flex: 2},
+		{name: colTitle, title: "FINDING", width: 20, flex: 4},
+		{name: "evidence", title: "EVIDENCE", width: 0},
+		{name: "remediation", title: "REMEDIATION", width: 0},
+	}
+}
+
+// findingRow is one finding as the pane shows it; evidence and remediation are hidden columns the filter searches
+// and export writes.
+func findingRow(x *data.Index, f *assess.Finding, i int) row {
+	who := data.Clean(x.PrincipalName(f.IdentityID))
+	if who == "" {
+		who = data.Clean(f.IdentityID)
+	}
+	evidence := make([]string, len(f.Evidence))
+	for n, e := range f.Evidence {
+		evidence[n] = data.Clean(e)
+	}
+	ev := strings.Join(evidence, "; ")
+	title := data.Clean(f.Title)
+	cells := []string{f.Severity.String(), data.Clean(f.RuleID), who, title, ev, data.Clean(f.Remediation)}
+	return row{
+		cells: cells,
+		nums:  []int64{int64(f.Severity), 0, 0, 0, 0, 0},
+		hay:   strings.ToLower(strings.Join(cells, "\x00") + "\x00" + f.IdentityID),
+		id:    data.Clean(f.RuleID) + ":" + f.IdentityID + ":" + strconv.Itoa(i),
+		ref:   f.IdentityID,
+		label: title + " (" + who + ")",
+		sev:   int8(f.Severity),
+	}
+}
+
+func newFindingsView() *findingsView {
+	// The engine's order is already by severity, so the pane keeps it until the user sorts.
+	t := newTable(findingColumns(), "", false)
+	return &findingsView{t: t, f: &filterLine{t: t}}
+}
+
+// fill takes the assessment's rows once it is known.
+func (v *findingsView) fill(a *assessment) {
+	if a != nil && !v.filled {
+		v.t.setRows(a.findingRows)
+		v.filled = true
+	}
+}
+
+// openFindings shows the findings pane, going back to it when it is already open.
+func (m *Model) openFindings() tea.Cmd {
+	for i, v := range m.stack {
+		if _, ok := v.(*findingsView); ok {
+			m.stack = m.stack[:i+1]
+			return nil
+		}
+	}
+	v := newFindingsView()
+	v.fill(m.as.result)
+	m.push(v)
+	return nil
+}
+
+func (v *findingsView) filterLine() *filterLine { return v.f }
+func (v *findingsView) kind() string            { return "findings" }
+func (v *findingsView) crumb() string           { return "findings" }
+
+func (v *findingsView) counts() string {
+	if !v.filled {
+		return ""
+	}
+	return v.t.counts()
+}
+
+func (v *findingsView) title(m *Model) string { return v.f.render(m, "Findings") }
+
+func (v *findingsView) Table() (string, []string, [][]string) {
+	cols, rows := v.t.export()
+	return "Findings", cols, rows
+}
+
+func (v *findingsView) Selected() (string, string) {
+	if r := v.t.selected(); r != nil {
+		return "finding " + r.label, r.id
+	}
+	return "", ""
+}
+
+func (v *findingsView) render(m *Model, w, h int) string {
+	switch {
+	case !v.filled && m.as.err != nil:
+		return m.st.Error.Render("error: ") + "the assessment failed: " + errText(m.as.err) + "\n\nPress r to try again."
+	case !v.filled:
+		return m.spinnerView() + " assessing the tenant… findings appear when it is done."
+	case len(v.t.rows) == 0:
+		out := "No findings: no identity matched a rule."
+		if n := len(m.as.result.r.Gaps); n > 0 {
+			out += "\n" + m.st.Gap.Render(plural(n, "part was", "parts were")+" not readable, so this is not proof of safety.")
+		}
+		return out
+	case len(v.t.view) == 0:
+		return v.t.render(w, h, &m.st) + "\nNo finding matches " + strconv.Quote(v.f.query) + " (esc clears the filter)."
+	}
+	// Show the selected finding's evidence under the table when there is room.
+	const detailH = 4
+	if h < 12 {
+		return v.t.render(w, h, &m.st)
+	}
+	out := v.t.render(w, h-detailH, &m.st)
+	out = padLines(out, h-detailH)
+	if r := v.t.selected(); r != nil {
+		lines := []string{
+			m.st.Section.Render("Evidence"),
+			fitLine(r.cells[4], w),
+			m.st.Section.Render("Remediation"),
+			fitLine(r.cells[5], w),
+		}
+		out += "\n" + strings.Join(lines, "\n")
+	}
+	return out
+}
+
+func (v *findingsView) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
+	if tableKey(m, v.t, msg) {
+		return nil
+	}
+	if key.Matches(msg, m.keys.Open) {
+		if r := v.t.selected(); r != nil {
+			return m.openIdentity(r.ref)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,353 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/miscope/miscope/data"
+	"github.com/miscope/miscope/data/assess"
+)
+
+// filterLine is the "/" filter of a table view: typed into directly, applied on every keystroke.
+type filterLine struct {
+	t      *table
+	query  string
+	typing bool
+}
+
+func (f *filterLine) setQuery(q string) {
+	f.query = q
+	f.t.setFilter(q)
+}
+
+// typeKey edits the query while the user types. Moving the cursor still works; enter keeps the filter and esc
+// clears it. It reports whether it took the key.
+func (f *filterLine) typeKey(m *Model, msg tea.KeyPressMsg) (tea.Cmd, bool) {
+	switch {
+	case key.Matches(msg, m.keys.ForceQuit):
+		return nil, false
+	case msg.String() == "enter":
+		f.typing = false
+		return nil, true
+	case msg.String() == "esc":
+		f.typing = false
+		f.setQuery("")
+		return nil, true
+	case msg.String() == "backspace":
+		if r := []rune(f.query); len(r) > 0 {
+			f.setQuery(string(r[:len(r)-1]))
+		}
+		return nil, true
+	case msg.String() == "ctrl+u":
+		f.setQuery("")
+		return nil, true
+	case msg.String() == "up" || msg.String() == "down" || msg.String() == "pgup" || msg.String() == "pgdown":
+		return nil, false
+	case msg.Text != "" && msg.Mod&^tea.ModShift == 0:
+		f.setQuery(f.query + data.Clean(msg.Text))
+		return nil, true
+	}
+	return nil, true // other keys do nothing while typing, so a stray letter never fires a command
+}
+
+// render is the title line of a filterable view.
+func (f *filterLine) render(m *Model, title string) string {
+	if !f.typing && f.query == "" {
+		return m.st.Title.Render(title)
+	}
+	cursor := ""
+	if f.typing {
+		cursor = "█"
+	}
+	return m.st.Title.Render(title) + "  " + m.st.Key.Render("/") + f.query + cursor
+}
+
+// tableKey handles the keys every table view shares: moving and sorting. It reports whether it took the key.
+func tableKey(m *Model, t *table, msg tea.KeyPressMsg) bool {
+	k := m.keys
+	half := max(1, t.height/2)
+	switch {
+	case key.Matches(msg, k.Up):
+		t.move(-1)
+	case key.Matches(msg, k.Down):
+		t.move(1)
+	case key.Matches(msg, k.Top):
+		t.top()
+	case key.Matches(msg, k.Bottom):
+		t.bottom()
+	case key.Matches(msg, k.HalfDown):
+		t.move(half)
+	case key.Matches(msg, k.HalfUp):
+		t.move(-half)
+	case key.Matches(msg, k.PageDown):
+		t.move(t.height)
+	case key.Matches(msg, k.PageUp):
+		t.move(-t.height)
+	default:
+		for _, s := range k.sortBindings() {
+			if key.Matches(msg, s.key) {
+				return t.sortBy(s.col)
+			}
+		}
+		return false
+	}
+	return true
+}
+
+// identitiesView is the identity list: every managed identity of the tenant, streamed page by page.
+type identitiesView struct {
+	t       *table
+	f       *filterLine
+	ids     []data.Identity // parallel to t.rows
+	byKey   map[string]int  // data.Key(object id) -> position in ids
+	box     *mailbox        // the stream being read
+	cancel  context.CancelFunc
+	loading bool
+	err     error
+}
+
+func identityColumns() []column {
+	return []column{
+		{name: colName, title: "NAME", width: 16, flex: 3},
+		{name: colKind, title: "KIND", width: 4},
+		{name: colAttached, title: "ATTACHED", width: 12, flex: 2},
+		{name: colSeverity, title: "SEVERITY", width: 9, numeric: true, sev: true},
+		{name: colFindings, title: "#", width: 3, numeric: true, right: true},
+		{name: colReach, title: "REACH", width: 13, flex: 1, numeric: true},
+	}
+}
+
+func newIdentitiesView() *identitiesView {
+	t := newTable(identityColumns(), colSeverity, true)
+	return &identitiesView{t: t, f: &filterLine{t: t}, byKey: map[string]int{}}
+}
+
+func (v *identitiesView) filterLine() *filterLine { return v.f }
+func (v *identitiesView) kind() string            { return "identities" }
+func (v *identitiesView) crumb() string           { return "identities" }
+func (v *identitiesView) counts() string          { return v.t.counts() }
+
+func (v *identitiesView) title(m *Model) string {
+	return v.f.render(m, "Managed identities") + m.st.Dim.Render("  sort: N K A S F R")
+}
+
+func (v *identitiesView) Table() (string, []string, [][]string) {
+	cols, rows := v.t.export()
+	return "Managed identities", cols, rows
+}
+
+func (v *identitiesView) Selected() (string, string) {
+	if r := v.t.selected(); r != nil {
+		return r.label, r.id
+	}
+	return "", ""
+}
+
+func (v *identitiesView) render(m *Model, w, h int) string {
+	switch {
+	case v.err != nil && len(v.t.rows) == 0:
+		return m.st.Error.Render("error: ") + errText(v.err) + "\n\nPress r to try again."
+	case v.loading && len(v.t.rows) == 0:
+		return m.spinnerView() + " loading managed identities…"
+	case !v.loading && len(v.t.rows) == 0:
+		return "No managed identities in this tenant."
+	case len(v.t.view) == 0:
+		return v.t.render(w, h, &m.st) + "\nNo identity matches " + strconv.Quote(v.f.query) + " (esc clears the filter)."
+	}
+	out := v.t.render(w, h, &m.st)
+	if v.err != nil { // some pages came before the error
+		out += "\n" + m.st.Error.Render("error: ") + errText(v.err)
+	}
+	return out
+}
+
+func (v *identitiesView) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
+	if tableKey(m, v.t, msg) {
+		return nil
+	}
+	if key.Matches(msg, m.keys.Open) {
+		if r := v.t.selected(); r != nil {
+			return m.openIdentity(r.id)
+		}
+	}
+	return nil
+}
+
+// identity returns what the list knows of an identity.
+func (v *identitiesView) identity(id string) (data.Identity, bool) {
+	if i, ok := v.byKey[data.Key(id)]; ok {
+		return v.ids[i], true
+	}
+	return data.Identity{}, false
+}
+
+// pageMsg is a page of identities with its rows built off the Update path.
+type pageMsg struct {
+	ids  []data.Identity
+	rows []row
+}
+
+// listErrMsg ends a stream that failed.
+type listErrMsg struct{ err error }
+
+// loadList starts streaming the identity list from the start, dropping whatever an earlier stream was doing.
+func (m *Model) loadList() tea.Cmd {
+	v := m.list
+	if v.cancel != nil {
+		v.cancel()
+	}
+	ctx, cancel := context.WithCancel(m.ctx)
+	box := newMailbox()
+	v.box, v.cancel, v.loading, v.err = box, cancel, true, nil
+	v.ids, v.byKey = nil, map[string]int{}
+	v.t.setRows(nil)
+	src := m.src
+	fetch := func() tea.Msg {
+		defer box.close()
+		err := src.Identities(ctx, func(p []data.Identity) error {
+			rows := make([]row, len(p))
+			for i := range p {
+				rows[i] = identityRow(p[i], nil)
+			}
+			box.put(pageMsg{ids: p, rows: rows})
+			return nil
+		})
+		if err != nil && ctx.Err() == nil {
+			box.put(listErrMsg{err})
+		}
+		return nil
+	}
+	return tea.Batch(fetch, box.next(m.ctx))
+}
+
+// receive takes pages (all that arrived since the last frame, merged in one pass) and the stream's end.
+func (v *identitiesView) receive(m *Model, msgs []tea.Msg, done bool) {
+	var ids []data.Identity
+	var rows []row
+	for _, msg := range msgs {
+		switch msg := msg.(type) {
+		case pageMsg:
+			ids = append(ids, msg.ids...)
+			rows = append(rows, msg.rows...)
+		case listErrMsg:
+			v.err = msg.err
+		}
+	}
+	if len(rows) > 0 {
+		for i := range ids {
+			v.byKey[data.Key(ids[i].ID)] = len(v.ids) + i
+		}
+		v.ids = append(v.ids, ids...)
+		if a := m.as.result; a != nil {
+			for i := range rows {
+				a.applyTo(&rows[i])
+			}
+		}
+		v.t.appendRows(rows)
+	}
+	if done {
+		v.loading = false
+	}
+}
+
+// identityRow builds the list row of an identity; a is the assessment when it is known.
+func identityRow(id data.Identity, a *assessment) row {
+	name := data.Clean(id.DisplayName)
+	if name == "" {
+		name = id.ID
+	}
+	attached := ""
+	if id.Kind == data.SystemAssigned && id.ResourceID != "" {
+		attached = shortResource(id.ResourceID)
+	}
+	r := row{
+		cells: []string{name, kindShort(id.Kind), attached, "", "", ""},
+		nums:  make([]int64, 6),
+		id:    id.ID,
+		label: name,
+		sev:   -1,
+		hay:   strings.ToLower(name + "\x00" + id.ID + "\x00" + id.AppID + "\x00" + data.Clean(id.ResourceID)),
+	}
+	if a != nil {
+		a.applyTo(&r)
+	}
+	return r
+}
+
+func kindShort(k data.Kind) string {
+	switch k {
+	case data.SystemAssigned:
+		return "SA"
+	case data.UserAssigned:
+		return "UA"
+	}
+	return "?"
+}
+
+// shortTypes names common resource types in a few letters.
+var shortTypes = map[string]string{
+	"microsoft.compute/virtualmachines":                "vm",
+	"microsoft.compute/virtualmachinescalesets":        "vmss",
+	"microsoft.web/sites":                              "app",
+	"microsoft.web/sites/slots":                        "slot",
+	"microsoft.logic/workflows":                        "logic",
+	"microsoft.automation/automationaccounts":          "automation",
+	"microsoft.containerservice/managedclusters":       "aks",
+	"microsoft.datafactory/factories":                  "adf",
+	"microsoft.managedidentity/userassignedidentities": "uami",
+	"microsoft.sql/servers":                            "sql",
+	"microsoft.storage/storageaccounts":                "storage",
+	"microsoft.keyvault/vaults":                        "keyvault",
+	"microsoft.app/containerapps":                      "containerapp",
+	"microsoft.containerinstance/containergroups":      "aci",
+	"microsoft.apimanagement/service":                  "apim",
+	"microsoft.synapse/workspaces":                     "synapse",
+	"microsoft.databricks/workspaces":                  "databricks",
+	"microsoft.machinelearningservices/workspaces":     "ml",
+	"microsoft.eventhub/namespaces":                    "eventhub",
+	"microsoft.servicebus/namespaces":                  "servicebus",
+	"microsoft.cognitiveservices/accounts":             "ai",
+	"microsoft.search/searchservices":                  "search",
+	"microsoft.hybridcompute/machines":                 "arc",
+}
+
+// shortResource is "name (type)" for a resource id, cleaned.
+func shortResource(id string) string {
+	name := data.Clean(data.ResourceName(id))
+	t := data.ResourceType(id)
+	if s, ok := shortTypes[strings.ToLower(t)]; ok {
+		return name + " (" + s + ")"
+	}
+	if t == "" {
+		return name
+	}
+	return name + " (" + data.Clean(data.LastSegment(t)) + ")"
+}
+
+// errText is how an error reads on screen: a gap says what it needs, anything else is cleaned.
+func errText(err error) string {
+	if g, ok := data.AsGap(err); ok {
+		return data.Clean(g.Error())
+	}
+	return data.Clean(err.Error())
+}
+
+// severityCell is the severity column's text: a word, so it reads without colour.
+func severityCell(s assess.Severity, any bool) string {
+	if !any {
+		return "none"
+	}
+	return s.String()
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, one)
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}

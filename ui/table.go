@@ -1,0 +1,396 @@
+package ui
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/miscope/miscope/data/assess"
+)
+
+// Column names shared by the views, so one sort key means the same thing everywhere.
+const (
+	colName     = "name"
+	colKind     = "kind"
+	colAttached = "attached"
+	colSeverity = "severity"
+	colFindings = "findings"
+	colReach    = "reach"
+	colDetail   = "detail"
+	colRule     = "rule"
+	colIdentity = "identity"
+	colTitle    = "title"
+)
+
+// column describes one column of a table. Widths are in terminal cells; flex columns share what is left.
+type column struct {
+	name    string
+	title   string
+	width   int // the width of a fixed column, the minimum of a flex one
+	flex    int // share of the spare width; 0 for a fixed column
+	right   bool
+	numeric bool // sorted by row.nums, highest first on the first press
+	sev     bool // coloured by the row's severity
+}
+
+// row is one line of a table: its cells already cleaned for display, and what the filter searches.
+type row struct {
+	cells []string
+	nums  []int64 // numeric sort keys, parallel to cells (used only by numeric columns)
+	hay   string  // lowercase text the filter searches
+	extra string  // lowercase text learnt later (roles, permissions), searched too
+	id    string  // what copy takes; unique in its table
+	ref   string  // the identity open follows when it is not id (a finding's identity)
+	label string  // what the status bar says was copied
+	sev   int8    // severity for colouring; -1 for none
+}
+
+// table is a filterable, sortable list that renders only the rows in view, so it stays fast at any size. The
+// filtered view is a slice of indices into the rows, in sort order.
+type table struct {
+	cols   []column
+	rows   []row
+	order  []int32 // every row in sort order
+	view   []int32 // the rows the filter keeps, in sort order
+	cursor int     // position in view
+	offset int     // first visible position in view
+
+	sortCol  int // -1 keeps the order rows arrived in
+	sortDesc bool
+	query    string // lowercase filter
+	height   int    // rows last rendered, for paging
+}
+
+func newTable(cols []column, sortCol string, desc bool) *table {
+	t := &table{cols: cols, sortCol: -1, height: 10}
+	if i := t.colIndex(sortCol); i >= 0 {
+		t.sortCol, t.sortDesc = i, desc
+	}
+	return t
+}
+
+func (t *table) colIndex(name string) int {
+	for i, c := range t.cols {
+		if c.name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// less orders two rows by the sort column, then by the first column and id so the order is stable and total.
+func (t *table) less(a, b int32) int {
+	ra, rb := &t.rows[a], &t.rows[b]
+	if c := t.sortCol; c >= 0 {
+		var d int
+		if t.cols[c].numeric {
+			d = cmpInt(ra.nums[c], rb.nums[c])
+		} else {
+			d = cmpFold(ra.cells[c], rb.cells[c])
+		}
+		if t.sortDesc {
+			d = -d
+		}
+		if d != 0 {
+			return d
+		}
+	}
+	if t.sortCol < 0 {
+		return cmpInt(int64(a), int64(b))
+	}
+	if d := cmpFold(ra.cells[0], rb.cells[0]); d != 0 {
+		return d
+	}
+	return strings.Compare(ra.id, rb.id)
+}
+
+func cmpInt(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// cmpFold compares ASCII case-insensitively without allocating; other bytes compare as they are.
+func cmpFold(a, b string) int {
+	n := min(len(a), len(b))
+	for i := 0; i < n; i++ {
+		ca, cb := a[i], b[i]
+		if 'A' <= ca && ca <= 'Z' {
+			ca += 'a' - 'A'
+		}
+		if 'A' <= cb && cb <= 'Z' {
+			cb += 'a' - 'A'
+		}
+		if ca != cb {
+			if ca < cb {
+				return -1
+			}
+			return 1
+		}
+	}
+	return cmpInt(int64(len(a)), int64(len(b)))
+}
+
+// setRows replaces every row, keeping the cursor on the same item when it is still there.
+func (t *table) setRows(rows []row) {
+	keep := t.selectedID()
+	t.rows = rows
+	t.order = make([]int32, len(rows))
+	for i := range t.order {
+		t.order[i] = int32(i)
+	}
+	t.sort()
+	t.refilter(keep)
+}
+
+// appendRows adds rows as a page arrives: the page is sorted on its own and merged, which costs one pass over the
+// rows instead of a full sort per page.
+func (t *table) appendRows(rows []row) {
+	keep := t.selectedID()
+	start := int32(len(t.rows))
+	t.rows = append(t.rows, rows...)
+	page := make([]int32, len(rows))
+	for i := range page {
+		page[i] = start + int32(i)
+	}
+	slices.SortFunc(page, t.less)
+	merged := make([]int32, 0, len(t.order)+len(page))
+	i, j := 0, 0
+	for i < len(t.order) && j < len(page) {
+		if t.less(page[j], t.order[i]) < 0 {
+			merged = append(merged, page[j])
+			j++
+		} else {
+			merged = append(merged, t.order[i])
+			i++
+		}
+	}
+	merged = append(append(merged, t.order[i:]...), page[j:]...)
+	t.order = merged
+	t.refilter(keep)
+}
+
+func (t *table) sort() { slices.SortStableFunc(t.order, t.less) }
+
+// sortBy sorts by the named column; asking again for the same column reverses the order. It reports whether the
+// table has such a column.
+func (t *table) sortBy(name string) bool {
+	c := t.colIndex(name)
+	if c < 0 {
+		return false
+	}
+	if c == t.sortCol {
+		t.sortDesc = !t.sortDesc
+	} else {
+		t.sortCol, t.sortDesc = c, t.cols[c].numeric
+	}
+	keep := t.selectedID()
+	t.sort()
+	t.refilter(keep)
+	return true
+}
+
+// setFilter keeps the rows whose text holds q (case-insensitive substring). A query that extends the previous one
+// only searches what the previous one kept.
+func (t *table) setFilter(q string) {
+	q = strings.ToLower(q)
+	if q == t.query {
+		return
+	}
+	keep := t.selectedID()
+	from := t.order
+	if t.query != "" && strings.Contains(q, t.query) {
+		from = t.view
+	}
+	t.query = q
+	t.view = t.filter(from)
+	t.place(keep)
+}
+
+func (t *table) filter(from []int32) []int32 {
+	if t.query == "" {
+		return slices.Clone(from)
+	}
+	out := make([]int32, 0, len(from)/4+1)
+	for _, i := range from {
+		r := &t.rows[i]
+		if strings.Contains(r.hay, t.query) || r.extra != "" && strings.Contains(r.extra, t.query) {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+func (t *table) refilter(keep string) {
+	t.view = t.filter(t.order)
+	t.place(keep)
+}
+
+// place puts the cursor back on the row with id keep, or keeps it in range.
+func (t *table) place(keep string) {
+	if keep != "" {
+		for pos, i := range t.view {
+			if t.rows[i].id == keep {
+				t.cursor = pos
+				t.clamp()
+				return
+			}
+		}
+	}
+	t.clamp()
+}
+
+func (t *table) clamp() {
+	t.cursor = max(0, min(t.cursor, len(t.view)-1))
+	h := max(1, t.height)
+	if t.cursor < t.offset {
+		t.offset = t.cursor
+	}
+	if t.cursor >= t.offset+h {
+		t.offset = t.cursor - h + 1
+	}
+	t.offset = max(0, min(t.offset, len(t.view)-h))
+}
+
+func (t *table) move(n int) { t.cursor += n; t.clamp() }
+func (t *table) top()       { t.cursor = 0; t.clamp() }
+func (t *table) bottom()    { t.cursor = len(t.view) - 1; t.clamp() }
+
+func (t *table) selected() *row {
+	if t.cursor < 0 || t.cursor >= len(t.view) {
+		return nil
+	}
+	return &t.rows[t.view[t.cursor]]
+}
+
+func (t *table) selectedID() string {
+	if r := t.selected(); r != nil {
+		return r.id
+	}
+	return ""
+}
+
+// widths lays the columns out in w cells: fixed columns get their width, flex columns share the rest. Columns that
+// do not fit at all are dropped from the right.
+func (t *table) widths(w int) []int {
+	ws := make([]int, len(t.cols))
+	used, flex := 2, 0 // the cursor marker
+	for i, c := range t.cols {
+		if c.width == 0 && c.flex == 0 {
+			continue // a hidden column: searched and exported, not drawn
+		}
+		ws[i] = c.width
+		used += c.width + 1
+		flex += c.flex
+	}
+	spare := w - used
+	if spare > 0 && flex > 0 {
+		for i, c := range t.cols {
+			if c.flex > 0 {
+				ws[i] += spare * c.flex / flex
+			}
+		}
+	}
+	for i := len(ws) - 1; i > 0 && used > w; i-- { // too narrow: drop columns from the right
+		if ws[i] > 0 {
+			used -= ws[i] + 1
+			ws[i] = 0
+		}
+	}
+	return ws
+}
+
+// render draws the header and the visible rows in w x h cells.
+func (t *table) render(w, h int, st *styles) string {
+	t.height = max(1, h-1)
+	t.clamp()
+	ws := t.widths(w)
+	var b strings.Builder
+	var hdr strings.Builder
+	hdr.WriteString("  ")
+	for i, c := range t.cols {
+		if ws[i] == 0 {
+			continue
+		}
+		title := c.title
+		if i == t.sortCol {
+			if t.sortDesc {
+				title += "▼"
+			} else {
+				title += "▲"
+			}
+		}
+		hdr.WriteString(fit(title, ws[i], c.right))
+		hdr.WriteByte(' ')
+	}
+	b.WriteString(st.Header.Render(fit(hdr.String(), w, false)))
+	end := min(len(t.view), t.offset+t.height)
+	for pos := t.offset; pos < end; pos++ {
+		b.WriteByte('\n')
+		r := &t.rows[t.view[pos]]
+		sel := pos == t.cursor
+		var line strings.Builder
+		if sel {
+			line.WriteString("› ")
+		} else {
+			line.WriteString("  ")
+		}
+		for i, c := range t.cols {
+			if ws[i] == 0 {
+				continue
+			}
+			cell := fit(r.cells[i], ws[i], c.right)
+			if c.sev && !sel && r.sev >= 0 {
+				cell = st.Severity[assess.Severity(r.sev)].Render(cell)
+			}
+			line.WriteString(cell)
+			line.WriteByte(' ')
+		}
+		s := line.String()
+		if sel {
+			s = st.Selected.Render(fit(s, w, false))
+		}
+		b.WriteString(s)
+	}
+	return b.String()
+}
+
+// export returns exactly what the table shows, in view order, with cells in full.
+func (t *table) export() (columns []string, rows [][]string) {
+	for _, c := range t.cols {
+		columns = append(columns, c.title)
+	}
+	rows = make([][]string, 0, len(t.view))
+	for _, i := range t.view {
+		rows = append(rows, slices.Clone(t.rows[i].cells))
+	}
+	return columns, rows
+}
+
+// counts is "N of M" for the status bar.
+func (t *table) counts() string {
+	return strconv.Itoa(len(t.view)) + " of " + strconv.Itoa(len(t.rows))
+}
+
+// fit truncates s to w cells by display width (never by bytes) and pads it to exactly w.
+func fit(s string, w int, right bool) string {
+	if w <= 0 {
+		return ""
+	}
+	sw := ansi.StringWidth(s)
+	if sw > w {
+		s = ansi.Truncate(s, w, "…")
+		sw = ansi.StringWidth(s)
+	}
+	pad := strings.Repeat(" ", max(0, w-sw))
+	if right {
+		return pad + s
+	}
+	return s + pad
+}

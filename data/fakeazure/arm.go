@@ -266,35 +266,13 @@ func (s *Server) authorization(wd *world, scope string, tail []string, path stri
 		if err != nil {
 			return armError(http.StatusBadRequest, "UnsupportedQuery", err.Error())
 		}
-		var items []any
-		for _, a := range wd.t.RoleAssignments {
-			at := a.Scope
-			if at == "" {
-				at = "/"
-			}
-			// Without atScope() a list shows what applies at the scope (made there or above) and, below a
-			// management group, what was made beneath it.
-			above := wd.x.Covers(at, scope)
-			below := !above && data.ManagementGroupOf(scope) == "" && wd.x.Covers(scope, at)
-			if !above && !(below && !f.atScope) {
-				continue
-			}
-			if f.principal != "" && !data.SameID(a.PrincipalID, f.principal) {
-				continue
-			}
-			if f.assignedTo != "" && !wd.assignedTo(a.PrincipalID, f.assignedTo) {
-				continue
-			}
-			ra := wd.roleAssignmentJSON(a, scope)
-			if len(tail) == 2 {
-				if strings.EqualFold(ra.Name, tail[1]) {
+		items := wd.roleAssignmentsAt(scope, f)
+		if len(tail) == 2 {
+			for _, it := range items {
+				if ra := it.(armRoleAssignment); strings.EqualFold(ra.Name, tail[1]) {
 					return marshalReply(http.StatusOK, ra)
 				}
-				continue
 			}
-			items = append(items, ra)
-		}
-		if len(tail) == 2 {
 			return armError(http.StatusNotFound, "RoleAssignmentNotFound", fmt.Sprintf("The role assignment '%s' is not found.", tail[1]))
 		}
 		return s.armPage(items, path, q, 0)
@@ -338,6 +316,39 @@ func (s *Server) authorization(wd *world, scope string, tail []string, path stri
 		return s.armPage(items, path, q, 0)
 	}
 	return armError(http.StatusNotFound, "InvalidResourceType", fmt.Sprintf("The resource type could not be found for the path '%s' on miscope's fake Azure.", path))
+}
+
+// roleAssignmentsAt lists the role assignments a list at scope shows, rendered, and keeps the answer so that
+// further pages of the same list cost a slice. Without atScope() a list shows what applies at the scope (made there
+// or above) and, below a management group, what was made beneath it.
+func (w *world) roleAssignmentsAt(scope string, f raFilter) []any {
+	key := data.Key(scope) + "|" + fmt.Sprint(f.atScope) + "|" + data.Key(f.principal) + "|" + data.Key(f.assignedTo)
+	if v, ok := w.raCache.Load(key); ok {
+		return v.([]any)
+	}
+	keep := func(a data.RoleAssignment) bool {
+		return (f.principal == "" || data.SameID(a.PrincipalID, f.principal)) &&
+			(f.assignedTo == "" || w.assignedTo(a.PrincipalID, f.assignedTo))
+	}
+	var items []any
+	for _, a := range w.x.AssignmentsCovering(scope) {
+		if keep(a) {
+			items = append(items, w.roleAssignmentJSON(a, scope))
+		}
+	}
+	if !f.atScope && data.ManagementGroupOf(scope) == "" {
+		below := w.t.RoleAssignments
+		if sub := data.SubscriptionOf(scope); sub != "" {
+			below = w.raBySub[sub]
+		}
+		for _, a := range below {
+			if !data.SameID(a.Scope, scope) && w.x.Covers(scope, a.Scope) && keep(a) {
+				items = append(items, w.roleAssignmentJSON(a, scope))
+			}
+		}
+	}
+	w.raCache.Store(key, items)
+	return items
 }
 
 // assignedTo reports whether principal is who or one of who's groups.
@@ -525,11 +536,8 @@ func (s *Server) managedIdentity(wd *world, prefix string, tail []string, path s
 
 func (w *world) uamiJSON(id *data.Identity) map[string]any {
 	loc := "westeurope"
-	for _, r := range w.resources {
-		if data.SameID(r.id, id.ResourceID) {
-			loc = r.location
-			break
-		}
+	if r, ok := w.resByKey[data.Key(id.ResourceID)]; ok {
+		loc = r.location
 	}
 	return map[string]any{
 		"id": id.ResourceID, "name": data.ResourceName(id.ResourceID), "location": loc, "tags": map[string]string{},

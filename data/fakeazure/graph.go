@@ -108,12 +108,21 @@ func (s *Server) graphGET(wd *world, path string, q url.Values) reply {
 		return gq.single(e, "directoryObjects/$entity", true)
 	case strings.EqualFold(head, "groups") && len(segs) == 1:
 		return gq.list(wd.groupList, "groups", false, nil, "id", "displayName", "isAssignableToRole")
-	case strings.EqualFold(head, "groups") && len(segs) == 2:
+	case strings.EqualFold(head, "groups"):
 		e, ok := wd.groups[data.Key(segs[1])]
 		if !ok {
 			return notFound(segs[1])
 		}
-		return gq.single(e, "groups/$entity", false)
+		if len(segs) == 2 {
+			return gq.single(e, "groups/$entity", false)
+		}
+		switch strings.ToLower(segs[2]) {
+		case "memberof":
+			return gq.memberList(wd.groupMemberOf[data.Key(e.id)], segs[2:])
+		case "transitivememberof":
+			return gq.memberList(wd.groupTransitive[data.Key(e.id)], segs[2:])
+		}
+		return graphError(http.StatusBadRequest, "BadRequest", fmt.Sprintf("Resource not found for the segment '%s'.", segs[2]))
 	case strings.EqualFold(head, "users") && len(segs) == 2:
 		e, ok := wd.users[data.Key(segs[1])]
 		if !ok {
@@ -162,6 +171,14 @@ func (s *Server) servicePrincipal(wd *world, gq *graphQuery, e *entity, rest []s
 		if strings.EqualFold(rest[0], "transitiveMemberOf") {
 			items = wd.transitive[k]
 		}
+		return gq.memberList(items, rest)
+	}
+	return graphError(http.StatusBadRequest, "BadRequest", fmt.Sprintf("Resource not found for the segment '%s'.", rest[0]))
+}
+
+// memberList serves memberOf or transitiveMemberOf, with an optional OData cast segment after it.
+func (gq *graphQuery) memberList(items []*entity, rest []string) reply {
+	{
 		ctx := "directoryObjects"
 		withType := true
 		if len(rest) == 2 {
@@ -183,11 +200,10 @@ func (s *Server) servicePrincipal(wd *world, gq *graphQuery, e *entity, rest []s
 			}
 			items, withType = only, false
 		} else if len(rest) > 2 {
-			break
+			return graphError(http.StatusBadRequest, "BadRequest", fmt.Sprintf("Resource not found for the segment '%s'.", rest[2]))
 		}
 		return gq.list(items, ctx, withType, nil, "id", "displayName", "isAssignableToRole", "roleTemplateId")
 	}
-	return graphError(http.StatusBadRequest, "BadRequest", fmt.Sprintf("Resource not found for the segment '%s'.", rest[0]))
 }
 
 func (s *Server) roleManagement(wd *world, gq *graphQuery, rest []string) reply {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -85,23 +86,27 @@ type world struct {
 	tenantID string
 
 	// Graph
-	sps           map[string]*entity // every service principal by Key(id)
-	spByAppID     map[string]*entity
-	spList        []*entity            // managed identities first, then the others
-	directory     map[string]*entity   // every directory object by Key(id), for /directoryObjects/{id}
-	groups        map[string]*entity   // by Key(id)
-	groupList     []*entity            // in id order
-	users         map[string]*entity   // by Key(id)
-	dirRoles      map[string]*entity   // activated directoryRole objects by Key(template id) and Key(object id)
-	dirRoleList   []*entity            // in template order
-	memberOf      map[string][]*entity // Key(sp id) -> direct groups and directory roles
-	transitive    map[string][]*entity // Key(sp id) -> all groups and directory roles
-	appRoleAssign map[string][]*entity // Key(principal id) -> app role assignments
-	roleAssign    []*entity            // active Entra role assignments
-	eligSchedules []*entity            // PIM eligibility schedules
-	eligInstances []*entity            // PIM eligibility schedule instances
-	roleDefs      []*entity            // Entra role definitions
-	roleDefByID   map[string]*entity
+	sps         map[string]*entity // every service principal by Key(id)
+	spByAppID   map[string]*entity
+	spList      []*entity            // managed identities first, then the others
+	directory   map[string]*entity   // every directory object by Key(id), for /directoryObjects/{id}
+	groups      map[string]*entity   // by Key(id)
+	groupList   []*entity            // in id order
+	users       map[string]*entity   // by Key(id)
+	dirRoles    map[string]*entity   // activated directoryRole objects by Key(template id) and Key(object id)
+	dirRoleList []*entity            // in template order
+	memberOf    map[string][]*entity // Key(sp id) -> direct groups and directory roles
+	// groupMemberOf and groupTransitive are the groups a group belongs to, derived from the identities'
+	// memberships: T contains G when every identity in G is in T through another group.
+	groupMemberOf   map[string][]*entity
+	groupTransitive map[string][]*entity
+	transitive      map[string][]*entity // Key(sp id) -> all groups and directory roles
+	appRoleAssign   map[string][]*entity // Key(principal id) -> app role assignments
+	roleAssign      []*entity            // active Entra role assignments
+	eligSchedules   []*entity            // PIM eligibility schedules
+	eligInstances   []*entity            // PIM eligibility schedule instances
+	roleDefs        []*entity            // Entra role definitions
+	roleDefByID     map[string]*entity
 
 	// ARM
 	subs        []data.Subscription
@@ -116,6 +121,9 @@ type world struct {
 	roleDefsARM []data.RoleDefinition
 	roleDefARM  map[string]*data.RoleDefinition // Key(GUID)
 	groupsOf    map[string][]string             // Key(identity id) -> group ids, for assignedTo()
+	resByKey    map[string]*armResource
+	raBySub     map[string][]data.RoleAssignment // subscription GUID -> assignments made in it
+	raCache     sync.Map                         // list key -> []any of rendered role assignments
 }
 
 // armResource is a resource as ARM lists it.
@@ -142,12 +150,13 @@ func newWorld(t *data.Tenant) *world {
 		t: t, x: data.NewIndex(t), tenantID: t.ID,
 		sps: map[string]*entity{}, spByAppID: map[string]*entity{}, directory: map[string]*entity{},
 		groups: map[string]*entity{}, users: map[string]*entity{}, dirRoles: map[string]*entity{},
-		memberOf: map[string][]*entity{}, transitive: map[string][]*entity{}, appRoleAssign: map[string][]*entity{},
+		memberOf: map[string][]*entity{}, groupMemberOf: map[string][]*entity{}, groupTransitive: map[string][]*entity{},
+		transitive: map[string][]*entity{}, appRoleAssign: map[string][]*entity{},
 		roleDefByID: map[string]*entity{},
 		subByID:     map[string]*data.Subscription{}, mgByName: map[string]*data.ManagementGroup{},
 		uamiBySub: map[string][]*data.Identity{}, uamiByKey: map[string]*data.Identity{},
 		ficByIdent: map[string][]data.FederatedCredential{}, roleDefARM: map[string]*data.RoleDefinition{},
-		groupsOf: map[string][]string{},
+		groupsOf: map[string][]string{}, resByKey: map[string]*armResource{}, raBySub: map[string][]data.RoleAssignment{},
 	}
 	if w.tenantID == "" {
 		w.tenantID = DefaultTenantID
@@ -453,6 +462,72 @@ func (w *world) buildGraph() {
 			w.memberOf[k], w.transitive[k] = direct, all
 		}
 	}
+	w.buildGroupParents(groupsOf, holds, templates)
+}
+
+// buildGroupParents derives group nesting from the identities' memberships: group T contains group G when every
+// identity in G is also in T, and only transitively. That is the nesting a reader reconstructs from Graph (a group
+// reached through another of the identity's groups is a transitive membership), so the tenant reads back the same.
+func (w *world) buildGroupParents(groupsOf map[string][]data.Membership, holds map[string]map[string]bool, templates []string) {
+	cand := map[string]map[string]bool{} // Key(G) -> candidate parents
+	for _, ms := range groupsOf {
+		trans := map[string]bool{}
+		for _, m := range ms {
+			if m.Transitive {
+				trans[data.Key(m.GroupID)] = true
+			}
+		}
+		for _, m := range ms {
+			g := data.Key(m.GroupID)
+			c, seen := cand[g]
+			if !seen {
+				c = map[string]bool{}
+				for t := range trans {
+					if t != g {
+						c[t] = true
+					}
+				}
+				cand[g] = c
+				continue
+			}
+			for t := range c {
+				if !trans[t] {
+					delete(c, t)
+				}
+			}
+		}
+	}
+	for _, ge := range w.groupList {
+		g := data.Key(ge.id)
+		parents := cand[g]
+		var all, direct []*entity
+		for _, pe := range w.groupList { // group order keeps answers stable
+			p := data.Key(pe.id)
+			if !parents[p] {
+				continue
+			}
+			all = append(all, pe)
+			through := false
+			for q := range parents {
+				if q != p && cand[q][p] {
+					through = true
+					break
+				}
+			}
+			if !through {
+				direct = append(direct, pe)
+			}
+		}
+		for _, tpl := range templates {
+			if holds[g][tpl] {
+				all = append(all, w.dirRoles[tpl])
+				direct = append(direct, w.dirRoles[tpl])
+			}
+		}
+		if len(all) > 0 {
+			w.groupMemberOf[g], w.groupTransitive[g] = direct, all
+		}
+	}
 }
 
 // appSP builds an application service principal.
@@ -554,6 +629,14 @@ func (w *world) buildARM() {
 		}
 	}
 	sort.SliceStable(w.resources, func(a, b int) bool { return data.Key(w.resources[a].id) < data.Key(w.resources[b].id) })
+	for i := range w.resources {
+		w.resByKey[data.Key(w.resources[i].id)] = &w.resources[i]
+	}
+	for _, a := range t.RoleAssignments {
+		if sub := data.SubscriptionOf(a.Scope); sub != "" {
+			w.raBySub[sub] = append(w.raBySub[sub], a)
+		}
+	}
 	for _, f := range t.FederatedCredentials {
 		w.ficByIdent[data.Key(f.IdentityID)] = append(w.ficByIdent[data.Key(f.IdentityID)], f)
 	}

@@ -78,3 +78,26 @@ type sortBinding struct {
 	key key.Binding
 	col string
 }
+
+// exportKeys are the keys of the export prompt, which takes every key while it is open. Enter writes and esc cancels,
+// as everywhere.
+type exportKeys struct {
+	NextFormat, PrevFormat, CSV, JSON, Markdown key.Binding
+	Field, Yes, No                              key.Binding
+}
+
+func defaultExportKeys() exportKeys {
+	b := func(keys []string, help, desc string) key.Binding {
+		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc))
+	}
+	return exportKeys{
+		NextFormat: b([]string{"tab", "right"}, "tab/→", "next format"),
+		PrevFormat: b([]string{"shift+tab", "left"}, "←", "previous format"),
+		CSV:        b([]string{"c"}, "c", "CSV"),
+		JSON:       b([]string{"j"}, "j", "JSON"),
+		Markdown:   b([]string{"m"}, "m", "Markdown"),
+		Field:      b([]string{"up", "down"}, "↑↓", "format / path"),
+		Yes:        b([]string{"y", "Y"}, "y", "overwrite"),
+		No:         b([]string{"n", "N", "esc"}, "n", "keep the file"),
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/charmbracelet/colorprofile"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/miscope/miscope/data"
 	"github.com/miscope/miscope/data/cache"
 	gossh "golang.org/x/crypto/ssh"
@@ -31,7 +32,7 @@ func TestAuthorizedKeySeesListAndDetail(t *testing.T) {
 	tm.waitFor(secondIdentity)
 
 	tm.press("\r")
-	tm.waitScreen("the detail view of "+firstIdentity, isDetailOf(firstIdentity))
+	tm.waitScreen("the detail view of an identity", func(s string) bool { return detailOf(s) != "" })
 
 	fp := gossh.FingerprintSHA256(f.user.PublicKey())
 	waitLog(t, f, `connect user="alice" addr=127.0.0.1:`)
@@ -170,24 +171,33 @@ func TestAuthorizedKeysReadAgainOnChange(t *testing.T) {
 
 func TestSessionsKeepSeparateState(t *testing.T) {
 	f := startServer(t, nil)
-	one := openTerminal(t, f.mustDial(t), "xterm-256color", 80, 24, nil)
-	two := openTerminal(t, f.mustDial(t), "xterm-256color", 80, 24, nil)
+	one := openTerminal(t, f.mustDial(t), "xterm-256color", 100, 30, nil)
+	two := openTerminal(t, f.mustDial(t), "xterm-256color", 100, 30, nil)
 	one.waitFor(firstIdentity)
 	two.waitFor(firstIdentity)
+	two.waitFor(secondIdentity)
 
+	// Filter the first session down to one identity.
 	one.press("/")
-	one.press(secondIdentity)
-	one.press("\r")
-	one.waitScreen("only "+secondIdentity, func(s string) bool {
-		return strings.Contains(s, secondIdentity) && !strings.Contains(s, firstIdentity)
+	one.press(firstIdentity)
+	one.waitScreen("only "+firstIdentity, func(s string) bool {
+		return strings.Contains(s, firstIdentity) && !strings.Contains(s, secondIdentity)
 	})
 
-	// The other session still lists both and opens its own first row.
+	// The second session still lists both and opens its own row.
+	if s := two.text(); !strings.Contains(s, secondIdentity) {
+		t.Fatalf("the filter of one session reached the other:\n%s", s)
+	}
 	two.press("\r")
-	two.waitScreen("the detail view of "+firstIdentity, isDetailOf(firstIdentity))
-	if s := one.text(); strings.Contains(s, firstIdentity) {
+	two.waitScreen("a detail view", func(s string) bool { return detailOf(s) != "" })
+
+	// The first session's filter and view are untouched by the second's navigation.
+	if s := one.text(); detailOf(s) != "" || strings.Contains(s, secondIdentity) {
 		t.Fatalf("the second session's navigation leaked into the first:\n%s", s)
 	}
+	one.press("\r") // keep the filter
+	one.press("\r") // open the only row
+	one.waitScreen("the detail view of "+firstIdentity, func(s string) bool { return detailOf(s) == firstIdentity })
 }
 
 func TestResizeRerenders(t *testing.T) {
@@ -198,9 +208,9 @@ func TestResizeRerenders(t *testing.T) {
 		t.Fatalf("drew on row %d of a 24-row terminal", n)
 	}
 	tm.resize(120, 40)
-	tm.waitScreen("content below row 24 after growing to 40 rows", func(string) bool {
-		n := lastUsedRow(tm.lines())
-		return n >= 30 && n < 40
+	tm.waitScreen("the bottom line on row 40 and lines wider than 80 columns", func(string) bool {
+		lines := tm.lines()
+		return lastUsedRow(lines) == 39 && widest(lines) > 100
 	})
 	tm.waitFor(firstIdentity)
 }
@@ -454,16 +464,26 @@ func TestHostKeyCreatedOnceAndReused(t *testing.T) {
 	}
 }
 
-// isDetailOf reports whether the screen is the detail view of one identity: the name is shown and the other
-// identity of the list is not.
-func isDetailOf(name string) func(string) bool {
-	return func(s string) bool {
-		other := secondIdentity
-		if name == secondIdentity {
-			other = firstIdentity
-		}
-		return strings.Contains(s, name) && !strings.Contains(s, other)
+// detailOf is the identity whose detail view the screen shows, or "": the breadcrumb ends in its name and the
+// header lists its object id.
+func detailOf(screen string) string {
+	if !strings.Contains(screen, "Object id:") {
+		return ""
 	}
+	for _, name := range []string{firstIdentity, secondIdentity} {
+		if strings.Contains(screen, "identities › "+name) {
+			return name
+		}
+	}
+	return ""
+}
+
+func widest(lines []string) int {
+	w := 0
+	for _, l := range lines {
+		w = max(w, ansi.StringWidth(strings.TrimRight(l, " ")))
+	}
+	return w
 }
 
 func lastUsedRow(lines []string) int {

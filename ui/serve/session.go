@@ -23,6 +23,7 @@ type session struct {
 	start time.Time
 
 	mu      sync.Mutex
+	model   tea.Model
 	program *tea.Program
 	idle    *time.Timer
 	reason  string // set when the server ends the session
@@ -144,10 +145,11 @@ func (s *Server) teaMiddleware() wish.Middleware {
 			tea.WithInput(in), // replaces the session itself, so every keystroke restarts the idle timer
 			tea.WithColorProfile(profile(env)),
 		)
-		p := tea.NewProgram(s.newModel(), opts...)
+		m := s.newModel()
+		p := tea.NewProgram(m, opts...)
 
 		ss.mu.Lock()
-		ss.program = p
+		ss.model, ss.program = m, p
 		if ss.reason != "" { // ended before the program existed, e.g. by a shutdown
 			p.Quit()
 		}
@@ -174,8 +176,12 @@ func (s *Server) farewell(next ssh.Handler) ssh.Handler {
 			if ss.idle != nil {
 				ss.idle.Stop()
 			}
-			reason := ss.reason
+			reason, m := ss.reason, ss.model
 			ss.mu.Unlock()
+			// Stop whatever the session's TUI was still fetching; the shared cache keeps serving the others.
+			if c, ok := m.(interface{ Close() }); ok {
+				c.Close()
+			}
 			if reason != "" {
 				fmt.Fprintf(sess, "miscope: %s\n", reason)
 			}

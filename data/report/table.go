@@ -1,0 +1,162 @@
+package report
+
+import (
+	"bufio"
+	"encoding/csv"
+	"encoding/json"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/miscope/miscope/data"
+)
+
+// Table is a grid of cells with a title, as a view of the explorer or a report section shows it. The writers below
+// are the only place miscope encodes a table, so an export from the explorer and `miscope report` escape alike.
+type Table struct {
+	Title   string
+	Columns []string
+	Rows    [][]string
+}
+
+// WriteTableCSV writes the column names and then every row (RFC 4180). Cells are cleaned of control characters and
+// a cell a spreadsheet would run as a formula is neutralised (see CSVCell). The title is not written: CSV has no
+// place for it.
+func WriteTableCSV(w io.Writer, t Table) error {
+	cw := csv.NewWriter(w)
+	record := make([]string, len(t.Columns))
+	for i, c := range t.Columns {
+		record[i] = CSVCell(c)
+	}
+	if err := cw.Write(record); err != nil {
+		return err
+	}
+	for _, r := range t.Rows {
+		record = record[:0]
+		for i := range t.Columns {
+			record = append(record, CSVCell(cell(r, i)))
+		}
+		if err := cw.Write(record); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// CSVCell cleans a cell and neutralises formula injection: a cell that begins (after spaces) with =, +, - or @ is
+// run as a formula by spreadsheet programs, so it is prefixed with a single quote and shown as text.
+func CSVCell(s string) string {
+	s = data.Clean(s)
+	if t := strings.TrimLeft(s, " "); t != "" && strings.ContainsRune("=+-@", rune(t[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+// WriteTableJSON writes {"title": ..., "columns": [...], "rows": [{column: cell, ...}, ...]}, with each row's keys
+// in column order so the file reads like the table. Cells are cleaned of control characters.
+func WriteTableJSON(w io.Writer, t Table) error {
+	bw := bufio.NewWriter(w)
+	str := func(s string) {
+		b, _ := marshal(data.Clean(s))
+		bw.Write(b)
+	}
+	bw.WriteString("{\n  \"title\": ")
+	str(t.Title)
+	bw.WriteString(",\n  \"columns\": [")
+	for i, c := range t.Columns {
+		if i > 0 {
+			bw.WriteString(", ")
+		}
+		str(c)
+	}
+	bw.WriteString("],\n  \"rows\": [")
+	keys := uniqueKeys(t.Columns)
+	for n, r := range t.Rows {
+		if n > 0 {
+			bw.WriteByte(',')
+		}
+		bw.WriteString("\n    {")
+		for i, k := range keys {
+			if i > 0 {
+				bw.WriteString(", ")
+			}
+			str(k)
+			bw.WriteString(": ")
+			str(cell(r, i))
+		}
+		bw.WriteByte('}')
+	}
+	if len(t.Rows) > 0 {
+		bw.WriteString("\n  ")
+	}
+	bw.WriteString("]\n}\n")
+	return bw.Flush()
+}
+
+// marshal encodes a JSON string without turning <, > and & into \u escapes, which only matter inside HTML.
+func marshal(s string) ([]byte, error) {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(s); err != nil {
+		return nil, err
+	}
+	return []byte(strings.TrimSuffix(b.String(), "\n")), nil
+}
+
+// uniqueKeys makes column names usable as object keys: a repeated name gets a number, so no cell is lost.
+func uniqueKeys(cols []string) []string {
+	used := map[string]bool{}
+	keys := make([]string, len(cols))
+	for i, c := range cols {
+		k := c
+		for n := 2; used[k]; n++ {
+			k = c + "_" + strconv.Itoa(n)
+		}
+		used[k] = true
+		keys[i] = k
+	}
+	return keys
+}
+
+// WriteTableMarkdown writes the title in bold and a GitHub-flavoured Markdown table. Every cell is cleaned and
+// escaped (see MarkdownCell), so a tenant string can neither break the table nor inject a link or markup.
+func WriteTableMarkdown(w io.Writer, t Table) error {
+	bw := bufio.NewWriter(w)
+	if t.Title != "" {
+		bw.WriteString("**" + MarkdownCell(t.Title) + "**\n\n")
+	}
+	if len(t.Columns) == 0 {
+		return bw.Flush()
+	}
+	line := func(cells func(i int) string) {
+		bw.WriteByte('|')
+		for i := range t.Columns {
+			bw.WriteString(" " + cells(i) + " |")
+		}
+		bw.WriteByte('\n')
+	}
+	line(func(i int) string { return MarkdownCell(t.Columns[i]) })
+	line(func(int) string { return "---" })
+	for _, r := range t.Rows {
+		line(func(i int) string { return MarkdownCell(cell(r, i)) })
+	}
+	return bw.Flush()
+}
+
+var markdownEscaper = strings.NewReplacer(`\`, `\\`, `|`, `\|`, "`", "\\`", `*`, `\*`, `_`, `\_`, `~`, `\~`,
+	`[`, `\[`, `]`, `\]`, `&`, `&amp;`, `<`, `&lt;`, `>`, `&gt;`)
+
+// MarkdownCell cleans a cell and escapes what Markdown would read as structure: the pipe that ends a cell, emphasis,
+// code and link markers, and HTML.
+func MarkdownCell(s string) string { return markdownEscaper.Replace(data.Clean(s)) }
+
+// cell is row r's cell i, or "" for a short row.
+func cell(r []string, i int) string {
+	if i < len(r) {
+		return r[i]
+	}
+	return ""
+}

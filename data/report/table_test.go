@@ -1,0 +1,118 @@
+package report
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+var hostile = Table{
+	Title:   "Managed *identities*",
+	Columns: []string{"NAME", "NOTE", "NAME"},
+	Rows: [][]string{
+		{"=HYPERLINK(\"http://evil\")", "+1", "-2"},
+		{"@SUM(A1)", "  =1+1", "plain"},
+		{"evil\x1b[2J\x1b]52;c;cHduZWQ=\x07\u202egnp.exe\r\nX", "a|b", "[x](http://evil) <b>`c`</b>"},
+		{"short"},
+	},
+}
+
+func TestCSVNeutralisesFormulasAndControlCharacters(t *testing.T) {
+	var b bytes.Buffer
+	if err := WriteTableCSV(&b, hostile); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := csv.NewReader(&b).ReadAll()
+	if err != nil {
+		t.Fatalf("the CSV does not parse: %v", err)
+	}
+	want := [][]string{
+		{"NAME", "NOTE", "NAME"},
+		{"'=HYPERLINK(\"http://evil\")", "'+1", "'-2"},
+		{"'@SUM(A1)", "'  =1+1", "plain"},
+		{"evilgnp.exe  X", "a|b", "[x](http://evil) <b>`c`</b>"},
+		{"short", "", ""},
+	}
+	if len(recs) != len(want) {
+		t.Fatalf("got %d records, want %d: %q", len(recs), len(want), recs)
+	}
+	for i := range want {
+		for j := range want[i] {
+			if recs[i][j] != want[i][j] {
+				t.Errorf("record %d cell %d = %q, want %q", i, j, recs[i][j], want[i][j])
+			}
+		}
+	}
+}
+
+func TestJSONKeepsColumnOrderAndEveryCell(t *testing.T) {
+	var b bytes.Buffer
+	if err := WriteTableJSON(&b, hostile); err != nil {
+		t.Fatal(err)
+	}
+	if strings.ContainsAny(b.String(), "\x1b\u202e\x07") {
+		t.Errorf("JSON carries control characters: %q", b.String())
+	}
+	var got struct {
+		Title   string              `json:"title"`
+		Columns []string            `json:"columns"`
+		Rows    []map[string]string `json:"rows"`
+	}
+	if err := json.Unmarshal(b.Bytes(), &got); err != nil {
+		t.Fatalf("the JSON does not parse: %v\n%s", err, b.String())
+	}
+	if got.Title != hostile.Title || len(got.Columns) != 3 || len(got.Rows) != 4 {
+		t.Fatalf("got %+v", got)
+	}
+	// A repeated column name gets a number, so its cells are not lost.
+	if got.Rows[0]["NAME"] != hostile.Rows[0][0] || got.Rows[0]["NAME_2"] != "-2" {
+		t.Errorf("row 0 = %v", got.Rows[0])
+	}
+	if got.Rows[2]["NAME"] != "evilgnp.exe  X" {
+		t.Errorf("hostile cell = %q", got.Rows[2]["NAME"])
+	}
+	if got.Rows[3]["NOTE"] != "" {
+		t.Errorf("a short row's missing cell = %q, want empty", got.Rows[3]["NOTE"])
+	}
+	if i, j := strings.Index(b.String(), `"NOTE"`), strings.Index(b.String(), `"NAME_2"`); i > j {
+		t.Errorf("row keys are not in column order:\n%s", b.String())
+	}
+	if !strings.Contains(b.String(), "<b>") {
+		t.Errorf("HTML characters are escaped needlessly:\n%s", b.String())
+	}
+}
+
+func TestMarkdownEscapesStructure(t *testing.T) {
+	var b bytes.Buffer
+	if err := WriteTableMarkdown(&b, hostile); err != nil {
+		t.Fatal(err)
+	}
+	md := b.String()
+	lines := strings.Split(strings.TrimSuffix(md, "\n"), "\n")
+	if lines[0] != `**Managed \*identities\***` || lines[1] != "" {
+		t.Errorf("title lines = %q", lines[:2])
+	}
+	table := lines[2:]
+	if len(table) != 2+len(hostile.Rows) {
+		t.Fatalf("want header, separator and %d rows, got:\n%s", len(hostile.Rows), md)
+	}
+	for _, l := range table {
+		// Every line has exactly four unescaped pipes: a cell cannot add a column.
+		if n := strings.Count(l, "|") - strings.Count(l, `\|`); n != 4 {
+			t.Errorf("line has %d cell borders, want 4: %s", n, l)
+		}
+	}
+	for _, want := range []string{`a\|b`, `\[x\](http://evil) &lt;b&gt;\` + "`c\\`" + `&lt;/b&gt;`, "evilgnp.exe  X"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("markdown lacks %s:\n%s", want, md)
+		}
+	}
+	if strings.ContainsAny(md, "\x1b\u202e\x07\r") {
+		t.Errorf("markdown carries control characters: %q", md)
+	}
+	if MarkdownCell("a|b*c") != `a\|b\*c` {
+		t.Errorf("MarkdownCell(a|b*c) = %s", MarkdownCell("a|b*c"))
+	}
+}

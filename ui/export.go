@@ -1,26 +1,494 @@
 package ui
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
+	"io"
+	"os"
+	"path/filepath"
 	"strings"
+	"syscall"
 
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+
+	"github.com/miscope/miscope/data"
+	"github.com/miscope/miscope/data/report"
 )
 
 // This file is where the export (e) and copy (y, Y) keys land. Every view implements Tabular, so both take exactly
-// what the view shows, after filter and sort.
+// what the view shows, after filter and sort, and both write through the same writers as `miscope report`.
+
+// exportFormat is one of the formats a view can be exported in.
+type exportFormat int
+
+const (
+	formatCSV exportFormat = iota
+	formatJSON
+	formatMarkdown
+	formatCount
+)
+
+func (f exportFormat) String() string {
+	return [...]string{"CSV", "JSON", "Markdown"}[f]
+}
+
+// ext is the file name extension of the format.
+func (f exportFormat) ext() string { return [...]string{".csv", ".json", ".md"}[f] }
+
+// write encodes a table in the format with the writers `miscope report` uses, so both escape alike.
+func (f exportFormat) write(w io.Writer, t report.Table) error {
+	switch f {
+	case formatJSON:
+		return report.WriteTableJSON(w, t)
+	case formatMarkdown:
+		return report.WriteTableMarkdown(w, t)
+	default:
+		return report.WriteTableCSV(w, t)
+	}
+}
+
+type exportStage int
+
+const (
+	exportChoosing   exportStage = iota // format and path
+	exportConfirming                    // the file exists: overwrite? y/n
+	exportWriting                       // the write is running in a command
+)
 
 // exportState is the export prompt's state; the zero value is closed.
-type exportState struct{}
+type exportState struct {
+	open   bool
+	stage  exportStage
+	format exportFormat
+	onPath bool // the path input has the focus, rather than the format
+	// clip is true in a served session without an export folder: the export goes to the user's clipboard instead.
+	clip  bool
+	path  textinput.Model
+	keys  exportKeys
+	job   *exportJob // the export waiting for an answer to "overwrite?" or for its command
+	jobID int        // replies to a job that is no longer current are dropped
+}
 
-// exportUpdate lets an open export prompt take messages before the views do. It reports whether it took msg.
-func (m *Model) exportUpdate(msg tea.Msg) (tea.Cmd, bool) { return nil, false }
+// exportJob is one export: the view's table at the moment enter was pressed, and where it goes.
+type exportJob struct {
+	id        int
+	format    exportFormat
+	table     report.Table
+	path      string // "" for a copy to the clipboard
+	overwrite bool
+}
 
-// exportView is the prompt line shown in place of the view's title while the prompt is open, or "".
-func (m *Model) exportView(w int) string { return "" }
+// exportDoneMsg reports a finished write, or that the file exists and needs the user's word.
+type exportDoneMsg struct {
+	id     int
+	exists bool
+	err    error
+}
+
+// copyMsg carries a table encoded for the clipboard: from the export prompt (job is its id) or from Y (job 0).
+type copyMsg struct {
+	job    int
+	title  string
+	format exportFormat
+	rows   int
+	out    []byte
+	err    error
+	why    string // what to do instead when it is too large
+}
+
+// encodeForCopy encodes a table in a command, since a large view takes a while to encode.
+func encodeForCopy(job int, f exportFormat, t report.Table, why string) tea.Cmd {
+	return func() tea.Msg {
+		var b bytes.Buffer
+		err := f.write(&b, t)
+		return copyMsg{job: job, title: t.Title, format: f, rows: len(t.Rows), out: b.Bytes(), err: err, why: why}
+	}
+}
 
 // startExport opens the export prompt for the current view.
-func (m *Model) startExport() tea.Cmd { return nil }
+func (m *Model) startExport() tea.Cmd {
+	e := &m.exp
+	if e.open {
+		return nil
+	}
+	*e = exportState{open: true, format: e.format, keys: defaultExportKeys(), jobID: e.jobID}
+	e.clip = m.opts.Served && m.opts.ExportDir == ""
+	if !e.clip {
+		e.path = textinput.New()
+		e.path.Prompt = ""
+		e.path.CharLimit = 4096
+		// Under SSH ctrl+v would read the server's clipboard, not the user's; bracketed paste still works.
+		e.path.KeyMap.Paste.SetEnabled(false)
+		// Tab and the arrows belong to the prompt, not to completion, which the path input does not use.
+		e.path.KeyMap.AcceptSuggestion.SetEnabled(false)
+		e.path.KeyMap.NextSuggestion.SetEnabled(false)
+		e.path.KeyMap.PrevSuggestion.SetEnabled(false)
+		st := e.path.Styles()
+		st.Cursor.Blink = false // a blinking cursor would repaint a remote screen twice a second for nothing
+		e.path.SetStyles(st)
+		e.path.SetValue(m.exportName(e.format))
+		e.path.CursorEnd()
+	}
+	m.exportHint()
+	return nil
+}
+
+// exportName is the prefilled path: miscope-<view>-<tenant>-<yyyymmdd-hhmmss>.<ext>, in ExportDir when one is set.
+// In a served session the input holds only the file name, since the folder is fixed.
+func (m *Model) exportName(f exportFormat) string {
+	name := "miscope-" + m.top().kind() + "-" + tenantSlug(m.src.Info()) + "-" +
+		m.opts.Now().Format("20060102-150405") + f.ext()
+	switch {
+	case m.opts.Served:
+		return name
+	case m.opts.ExportDir != "":
+		return filepath.Join(m.opts.ExportDir, name)
+	}
+	return "./" + name
+}
+
+// tenantSlug is a short, file-name-safe form of the tenant's name (or id): lower case letters, digits and dashes.
+func tenantSlug(info data.SourceInfo) string {
+	for _, s := range []string{info.TenantName, info.TenantID, string(info.Origin)} {
+		var b strings.Builder
+		dash := false
+		for _, r := range strings.ToLower(data.Clean(s)) {
+			switch {
+			case r >= 'a' && r <= 'z' || r >= '0' && r <= '9':
+				if dash && b.Len() > 0 {
+					b.WriteByte('-')
+				}
+				dash = false
+				b.WriteRune(r)
+			default:
+				dash = true
+			}
+			if b.Len() >= 24 {
+				break
+			}
+		}
+		if b.Len() > 0 {
+			return b.String()
+		}
+	}
+	return "tenant"
+}
+
+// exportHint puts the prompt's keys in the status bar for as long as the prompt is open; bumping the flash
+// generation keeps an earlier message's timer from clearing it.
+func (m *Model) exportHint() {
+	e := &m.exp
+	var s string
+	switch {
+	case e.stage == exportConfirming:
+		s = "y overwrites · n keeps the file"
+	case e.stage == exportWriting:
+		s = "writing…"
+	case e.clip:
+		s = "enter copies · tab format · esc cancels"
+	case e.onPath:
+		s = "enter writes · tab format · ↑ format · esc cancels"
+	default:
+		s = "enter writes · tab/c/j/m format · ↓ edit path · esc cancels"
+	}
+	m.flash, m.flashErr = s, false
+	m.flashGen++
+}
+
+// closeExport closes the prompt and shows msg.
+func (m *Model) closeExport(msg string, isErr bool) tea.Cmd {
+	m.exp.open, m.exp.job = false, nil
+	return m.setFlash(msg, isErr)
+}
+
+// exportUpdate lets an open export prompt take messages before the views do. It reports whether it took msg.
+func (m *Model) exportUpdate(msg tea.Msg) (tea.Cmd, bool) {
+	e := &m.exp
+	switch msg := msg.(type) {
+	case exportDoneMsg:
+		if e.job == nil || msg.id != e.job.id {
+			return nil, true
+		}
+		return m.exportDone(msg), true
+	case copyMsg:
+		if msg.job != 0 && (e.job == nil || msg.job != e.job.id) {
+			return nil, true
+		}
+		return m.copied(msg), true
+	}
+	if !e.open {
+		return nil, false
+	}
+	switch msg := msg.(type) {
+	case tea.KeyPressMsg:
+		if key.Matches(msg, m.keys.ForceQuit) {
+			return nil, false
+		}
+		return m.exportKey(msg), true
+	case tea.PasteMsg:
+		if e.stage == exportChoosing && e.onPath {
+			var cmd tea.Cmd
+			e.path, cmd = e.path.Update(tea.PasteMsg{Content: data.Clean(msg.Content)})
+			return cmd, true
+		}
+		return nil, true
+	}
+	return nil, false
+}
+
+func (m *Model) exportKey(msg tea.KeyPressMsg) tea.Cmd {
+	e := &m.exp
+	k := e.keys
+	switch e.stage {
+	case exportWriting:
+		return nil // the write finishes on its own; it is quick and leaves nothing half-written
+	case exportConfirming:
+		switch {
+		case key.Matches(msg, k.Yes):
+			e.job.overwrite = true
+			return m.runExport()
+		case key.Matches(msg, k.No):
+			kept := e.job.path
+			e.stage, e.job, e.onPath = exportChoosing, nil, true
+			e.path.Focus()
+			m.exportHint()
+			return m.setFlash("kept "+kept+": choose another name, or esc", false)
+		}
+		return nil
+	}
+	switch {
+	case key.Matches(msg, m.keys.Back):
+		return m.closeExport("export cancelled", false)
+	case key.Matches(msg, m.keys.Open):
+		return m.submitExport()
+	case key.Matches(msg, k.NextFormat) && (!e.onPath || msg.String() == "tab"):
+		m.setExportFormat((e.format + 1) % formatCount)
+		return nil
+	case key.Matches(msg, k.PrevFormat) && (!e.onPath || msg.String() == "shift+tab"):
+		m.setExportFormat((e.format + formatCount - 1) % formatCount)
+		return nil
+	case key.Matches(msg, k.Field) && !e.clip:
+		e.onPath = msg.String() == "down"
+		if e.onPath {
+			e.path.Focus()
+		} else {
+			e.path.Blur()
+		}
+		m.exportHint()
+		return nil
+	}
+	if !e.onPath {
+		switch {
+		case key.Matches(msg, k.CSV):
+			m.setExportFormat(formatCSV)
+		case key.Matches(msg, k.JSON):
+			m.setExportFormat(formatJSON)
+		case key.Matches(msg, k.Markdown):
+			m.setExportFormat(formatMarkdown)
+		}
+		return nil
+	}
+	var cmd tea.Cmd
+	e.path, cmd = e.path.Update(msg)
+	return cmd
+}
+
+// setExportFormat changes the format and, when the path still ends in the old extension, the extension with it.
+func (m *Model) setExportFormat(f exportFormat) {
+	e := &m.exp
+	if !e.clip {
+		if p := e.path.Value(); strings.HasSuffix(p, e.format.ext()) {
+			e.path.SetValue(strings.TrimSuffix(p, e.format.ext()) + f.ext())
+			e.path.CursorEnd()
+		}
+	}
+	e.format = f
+}
+
+// submitExport takes the view's table as it is now and starts writing it, after checking the path for what can be
+// told without touching the disk.
+func (m *Model) submitExport() tea.Cmd {
+	e := &m.exp
+	title, cols, rows := m.top().Table()
+	e.jobID++
+	job := &exportJob{id: e.jobID, format: e.format, table: report.Table{Title: title, Columns: cols, Rows: rows}}
+	if !e.clip {
+		p, err := m.exportPath(strings.TrimSpace(e.path.Value()))
+		if err != nil {
+			return m.setFlash(err.Error(), true)
+		}
+		job.path = p
+	}
+	e.job = job
+	return m.runExport()
+}
+
+// exportPath turns what the user typed into the path to write. A served session writes only straight into the
+// export folder: a name that climbs out of it (.., an absolute path) or into a sub-folder is refused, so a remote
+// user cannot write anywhere else on the server.
+func (m *Model) exportPath(typed string) (string, error) {
+	if typed == "" {
+		return "", errors.New("type a file name to export to")
+	}
+	if m.opts.Served {
+		if !filepath.IsLocal(typed) || strings.ContainsAny(typed, `/\`) {
+			return "", fmt.Errorf("%q is not a plain file name: exports on this server go only into its export folder",
+				typed)
+		}
+		return filepath.Join(m.opts.ExportDir, typed), nil
+	}
+	if strings.HasSuffix(typed, "/") || strings.HasSuffix(typed, string(filepath.Separator)) {
+		return "", fmt.Errorf("%s is a folder: add a file name", typed)
+	}
+	return typed, nil
+}
+
+// runExport starts the job in a command: the encoding and all disk access happen off the Update loop.
+func (m *Model) runExport() tea.Cmd {
+	e := &m.exp
+	e.stage = exportWriting
+	m.exportHint()
+	job := *e.job
+	if job.path == "" {
+		return encodeForCopy(job.id, job.format, job.table, "filter the view first")
+	}
+	return func() tea.Msg {
+		exists, err := writeExport(job)
+		return exportDoneMsg{id: job.id, exists: exists, err: err}
+	}
+}
+
+// writeExport writes a job's file atomically (0600, temporary file then rename). Unless the job may overwrite, an
+// existing file is left alone and reported, so the user can be asked first.
+func writeExport(job exportJob) (exists bool, err error) {
+	path := expandHome(job.path)
+	switch fi, err := os.Stat(path); {
+	case err == nil && fi.IsDir():
+		return false, fmt.Errorf("%s is a folder: add a file name", job.path)
+	case err == nil && !job.overwrite:
+		return true, nil
+	}
+	err = data.WriteFileAtomic(path, func(w io.Writer) error { return job.format.write(w, job.table) })
+	return false, explainWriteError(job.path, err)
+}
+
+// expandHome lets a local user type ~/ for their home folder, as in a shell.
+func expandHome(p string) string {
+	if rest, ok := strings.CutPrefix(p, "~/"); ok {
+		if home, err := os.UserHomeDir(); err == nil {
+			return filepath.Join(home, rest)
+		}
+	}
+	return p
+}
+
+// explainWriteError says what went wrong in the user's terms and what to do next. The atomic write has already
+// removed its temporary file, so every message can promise that nothing was written.
+func explainWriteError(path string, err error) error {
+	if err == nil {
+		return nil
+	}
+	dir := filepath.Dir(path)
+	switch {
+	case errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EDQUOT):
+		return fmt.Errorf("disk full: nothing was written to %s; free some space or export elsewhere", path)
+	case errors.Is(err, syscall.ENOENT):
+		return fmt.Errorf("folder %s does not exist: create it or choose another path", dir)
+	case errors.Is(err, syscall.ENOTDIR):
+		return fmt.Errorf("%s is not a folder: choose another path", dir)
+	case errors.Is(err, syscall.EACCES), errors.Is(err, syscall.EPERM):
+		return fmt.Errorf("no permission to write in %s: choose another folder", dir)
+	case errors.Is(err, syscall.EROFS):
+		return fmt.Errorf("%s is on a read-only file system: choose another folder", dir)
+	}
+	return fmt.Errorf("%v: nothing was written", err)
+}
+
+// exportDone ends a write: a success closes the prompt; an existing file asks before overwriting; an error keeps
+// the prompt open so the path can be changed.
+func (m *Model) exportDone(msg exportDoneMsg) tea.Cmd {
+	e := &m.exp
+	job := e.job
+	switch {
+	case msg.exists:
+		e.stage = exportConfirming
+		m.exportHint()
+		return nil
+	case msg.err != nil:
+		e.stage, e.job, e.onPath = exportChoosing, nil, true
+		e.path.Focus()
+		return m.setFlash(msg.err.Error(), true)
+	}
+	return m.closeExport(fmt.Sprintf("exported %s to %s (%s)", plural(len(job.table.Rows), "row", "rows"),
+		job.path, job.format), false)
+}
+
+// copied sends a table that was encoded for the clipboard, unless it is too large for a terminal to take: then it
+// says so rather than let the terminal cut it silently.
+func (m *Model) copied(msg copyMsg) tea.Cmd {
+	done := m.setFlash
+	if msg.job != 0 {
+		done = m.closeExport
+	}
+	switch {
+	case msg.err != nil:
+		return done("copy failed: "+msg.err.Error(), true)
+	case len(msg.out) > maxCopy:
+		return done(fmt.Sprintf("too large to copy (%s, %d KB; the limit is %d KB): %s",
+			plural(msg.rows, "row", "rows"), (len(msg.out)+1023)/1024, maxCopy/1024, msg.why), true)
+	}
+	return tea.Batch(tea.SetClipboard(string(msg.out)),
+		done(fmt.Sprintf("copied %s as %s (%s)", msg.title, msg.format, plural(msg.rows, "row", "rows")), false))
+}
+
+// exportView is the prompt line shown in place of the view's title while the prompt is open, or "".
+func (m *Model) exportView(w int) string {
+	e := &m.exp
+	if !e.open {
+		return ""
+	}
+	st := &m.st
+	if e.stage == exportConfirming {
+		return st.Error.Render(e.job.path+" exists.") + " " + st.Title.Render("Overwrite? y/n")
+	}
+	var b strings.Builder
+	if e.clip {
+		b.WriteString(st.Title.Render("Copy as") + " ")
+	} else {
+		b.WriteString(st.Title.Render("Export") + " ")
+	}
+	for f := range formatCount {
+		name := " " + f.String() + " "
+		switch {
+		case f == e.format && !e.onPath:
+			b.WriteString(st.Selected.Render(name))
+		case f == e.format:
+			b.WriteString(st.Key.Render(name))
+		default:
+			b.WriteString(st.Dim.Render(name))
+		}
+	}
+	if e.clip {
+		b.WriteString(" to your clipboard " + st.Dim.Render("(this server keeps no exports)"))
+		return b.String()
+	}
+	b.WriteString(" to ")
+	if m.opts.Served {
+		b.WriteString(st.Dim.Render(data.Clean(strings.TrimSuffix(m.opts.ExportDir, "/")) + "/"))
+	}
+	if e.stage == exportWriting {
+		b.WriteString(e.path.Value() + " …")
+		return b.String()
+	}
+	used := lipgloss.Width(b.String())
+	e.path.SetWidth(max(8, w-used-1))
+	b.WriteString(e.path.View())
+	return b.String()
+}
 
 // maxCopy is the most a copy sends through the terminal; OSC 52 payloads beyond it are cut by many terminals, so a
 // larger copy is refused rather than truncated silently.
@@ -36,41 +504,22 @@ func (m *Model) copySelected() tea.Cmd {
 	return tea.Batch(tea.SetClipboard(id), m.setFlash(fmt.Sprintf("copied %s: %s", label, id), false))
 }
 
-// copyView copies the current view as a Markdown table.
+// copyView copies the current view as a Markdown table, written by the same writer as a Markdown export.
 func (m *Model) copyView() tea.Cmd {
 	title, cols, rows := m.top().Table()
-	md := markdownTable(title, cols, rows)
-	if len(md) > maxCopy {
-		return m.setFlash(fmt.Sprintf("view too large to copy (%d rows, %d KB): filter it or export it with e",
-			len(rows), len(md)/1024), true)
+	why := "filter the view first, or export it with e"
+	if m.opts.Served && m.opts.ExportDir == "" {
+		why = "filter the view first"
 	}
-	return tea.Batch(tea.SetClipboard(md), m.setFlash(fmt.Sprintf("copied %s as Markdown (%s)", title,
-		plural(len(rows), "row", "rows")), false))
+	return encodeForCopy(0, formatMarkdown, report.Table{Title: title, Columns: cols, Rows: rows}, why)
 }
 
-// markdownTable renders cells that are already cleaned; pipes, backslashes and Markdown markers are escaped so a
-// tenant string cannot break the table or inject links.
+// markdownTable is a view's table as Markdown.
 func markdownTable(title string, cols []string, rows [][]string) string {
 	var b strings.Builder
-	b.WriteString("**" + mdEscape(title) + "**\n\n|")
-	for _, c := range cols {
-		b.WriteString(" " + mdEscape(c) + " |")
-	}
-	b.WriteString("\n|")
-	for range cols {
-		b.WriteString(" --- |")
-	}
-	for _, r := range rows {
-		b.WriteString("\n|")
-		for _, c := range r {
-			b.WriteString(" " + mdEscape(c) + " |")
-		}
-	}
-	b.WriteByte('\n')
+	_ = report.WriteTableMarkdown(&b, report.Table{Title: title, Columns: cols, Rows: rows}) // a Builder never fails
 	return b.String()
 }
 
-var mdReplacer = strings.NewReplacer(`\`, `\\`, `|`, `\|`, "`", "\\`", `*`, `\*`, `_`, `\_`, `[`, `\[`, `]`, `\]`,
-	`<`, `&lt;`, `>`, `&gt;`, "\n", " ", "\r", " ")
-
-func mdEscape(s string) string { return mdReplacer.Replace(s) }
+// mdEscape escapes one Markdown table cell.
+func mdEscape(s string) string { return report.MarkdownCell(s) }

@@ -73,7 +73,7 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-func newSigner(t *testing.T) gossh.Signer {
+func newSigner(t testing.TB) gossh.Signer {
 	t.Helper()
 	_, priv, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
@@ -86,7 +86,7 @@ func newSigner(t *testing.T) gossh.Signer {
 	return s
 }
 
-func writeAuthorizedKeys(t *testing.T, path string, keys ...gossh.Signer) {
+func writeAuthorizedKeys(t testing.TB, path string, keys ...gossh.Signer) {
 	t.Helper()
 	var b strings.Builder
 	b.WriteString("# team keys\n\n")
@@ -109,7 +109,7 @@ type fixture struct {
 }
 
 // startServer runs a server on 127.0.0.1:0 until the test ends.
-func startServer(t *testing.T, tune func(*Options)) *fixture {
+func startServer(t testing.TB, tune func(*Options)) *fixture {
 	t.Helper()
 	dir := t.TempDir()
 	f := &fixture{dir: dir, keysPath: filepath.Join(dir, "authorized_keys"), user: newSigner(t), log: &syncBuffer{}}
@@ -164,7 +164,7 @@ func (f *fixture) dial(user string, auth ...gossh.AuthMethod) (*gossh.Client, er
 	})
 }
 
-func (f *fixture) mustDial(t *testing.T, auth ...gossh.AuthMethod) *gossh.Client {
+func (f *fixture) mustDial(t testing.TB, auth ...gossh.AuthMethod) *gossh.Client {
 	t.Helper()
 	if len(auth) == 0 {
 		auth = []gossh.AuthMethod{gossh.PublicKeys(f.user)}
@@ -180,7 +180,7 @@ func (f *fixture) mustDial(t *testing.T, auth ...gossh.AuthMethod) *gossh.Client
 // terminal is the client side of one PTY session: what the server draws lands in a virtual terminal, whose answers
 // to the program's terminal queries go back up the session like a real terminal's.
 type terminal struct {
-	t    *testing.T
+	t    testing.TB
 	sess *gossh.Session
 	in   io.WriteCloser
 
@@ -194,7 +194,7 @@ type terminal struct {
 	drained chan struct{}
 }
 
-func openTerminal(t *testing.T, c *gossh.Client, term string, w, h int, env map[string]string) *terminal {
+func openTerminal(t testing.TB, c *gossh.Client, term string, w, h int, env map[string]string) *terminal {
 	t.Helper()
 	sess, err := c.NewSession()
 	if err != nil {
@@ -217,7 +217,7 @@ func openTerminal(t *testing.T, c *gossh.Client, term string, w, h int, env map[
 	return tm
 }
 
-func startTerminal(t *testing.T, sess *gossh.Session, w, h int) *terminal {
+func startTerminal(t testing.TB, sess *gossh.Session, w, h int) *terminal {
 	t.Helper()
 	in, err := sess.StdinPipe()
 	if err != nil {
@@ -342,7 +342,7 @@ func (tm *terminal) ended() bool {
 	}
 }
 
-func waitLog(t *testing.T, f *fixture, s string) {
+func waitLog(t testing.TB, f *fixture, s string) {
 	t.Helper()
 	deadline := time.Now().Add(wait)
 	for time.Now().Before(deadline) {
@@ -354,7 +354,7 @@ func waitLog(t *testing.T, f *fixture, s string) {
 	t.Fatalf("log never said %q; it says:\n%s", s, f.log.String())
 }
 
-func writeFile(t *testing.T, path, content string, mode os.FileMode) {
+func writeFile(t testing.TB, path, content string, mode os.FileMode) {
 	t.Helper()
 	if err := os.WriteFile(path, []byte(content), mode); err != nil {
 		t.Fatal(err)

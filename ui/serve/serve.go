@@ -70,7 +70,24 @@ type Server struct {
 	started  bool
 	closing  bool
 	sessions map[ssh.Session]*session
+	conns    int // open connections, authenticated or not
 	running  sync.WaitGroup
+}
+
+// connLimit bounds open connections, authenticated or not, so a flood of unfinished handshakes cannot exhaust the
+// server; it leaves room for clients that hold a connection with no session.
+func (s *Server) connLimit() int { return 4*s.opts.MaxSessions + 16 }
+
+// openConn admits a new TCP connection, or drops it when too many are open.
+func (s *Server) openConn(_ ssh.Context, conn net.Conn) net.Conn {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.conns >= s.connLimit() {
+		s.log.Printf("refused addr=%s: %d connections already open", conn.RemoteAddr(), s.conns)
+		return nil
+	}
+	s.conns++
+	return conn
 }
 
 // New checks the options and prepares a server over src. It refuses to start without a usable authorized keys file
@@ -143,6 +160,12 @@ func New(src *cache.Cache, opts Options) (*Server, error) {
 	s.ssh.HandshakeTimeout = handshakeTimeout
 	// A backstop for connections that open no session; sessions have their own input-based idle timer.
 	s.ssh.IdleTimeout = opts.IdleTimeout + time.Minute
+	s.ssh.ConnCallback = s.openConn
+	s.ssh.ConnectionCloseCallback = func(net.Conn) {
+		s.mu.Lock()
+		s.conns--
+		s.mu.Unlock()
+	}
 	s.ssh.ConnectionFailedCallback = func(conn net.Conn, err error) {
 		s.log.Printf("refused addr=%s: %q", conn.RemoteAddr(), data.Clean(err.Error()))
 	}

@@ -6,7 +6,6 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"io"
-	"log"
 	"os"
 	"path/filepath"
 	"strings"
@@ -118,7 +117,7 @@ func startServer(t testing.TB, tune func(*Options)) *fixture {
 		Listen:         "127.0.0.1:0",
 		AuthorizedKeys: f.keysPath,
 		HostKey:        filepath.Join(dir, "host_ed25519"),
-		Log:            log.New(f.log, "", 0),
+		Log:            f.log,
 	}
 	if tune != nil {
 		tune(&opts)

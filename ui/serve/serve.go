@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log"
 	"net"
 	"os"
@@ -50,8 +51,8 @@ type Options struct {
 	MaxSessions int
 	// ExportDir is the only folder served sessions write exports into; "" means exports are copy-only.
 	ExportDir string
-	// Log receives one line per connection, disconnection and refusal; nil means standard error.
-	Log *log.Logger
+	// Log receives one line per connection, disconnection and refusal, never a secret; nil means standard error.
+	Log io.Writer
 }
 
 // Server serves the TUI over SSH.
@@ -109,8 +110,9 @@ func New(src *cache.Cache, opts Options) (*Server, error) {
 		opts.MaxSessions = DefaultMaxSessions
 	}
 	if opts.Log == nil {
-		opts.Log = log.New(os.Stderr, "miscope serve: ", log.LstdFlags)
+		opts.Log = os.Stderr
 	}
+	logger := log.New(opts.Log, "miscope serve: ", log.LstdFlags)
 	if opts.ExportDir != "" {
 		info, err := os.Stat(opts.ExportDir)
 		if err != nil {
@@ -120,7 +122,7 @@ func New(src *cache.Cache, opts Options) (*Server, error) {
 			return nil, fmt.Errorf("export folder %s is not a folder", opts.ExportDir)
 		}
 	}
-	keys, err := loadAuthorizedKeys(opts.AuthorizedKeys, opts.Log)
+	keys, err := loadAuthorizedKeys(opts.AuthorizedKeys, logger)
 	if err != nil {
 		return nil, err
 	}
@@ -129,14 +131,14 @@ func New(src *cache.Cache, opts Options) (*Server, error) {
 		return nil, err
 	}
 	if created {
-		opts.Log.Printf("created host key %s (%s)", opts.HostKey, gossh.FingerprintSHA256(signer.PublicKey()))
+		logger.Printf("created host key %s (%s)", opts.HostKey, gossh.FingerprintSHA256(signer.PublicKey()))
 	}
 	s := &Server{
 		src:      src,
 		opts:     opts,
 		keys:     keys,
 		hostKey:  signer,
-		log:      opts.Log,
+		log:      logger,
 		ready:    make(chan struct{}),
 		sessions: map[ssh.Session]*session{},
 	}

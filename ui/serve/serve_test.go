@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"log"
 	"net"
 	"os"
 	"path/filepath"
@@ -359,7 +358,7 @@ func TestShutdownEndsSessions(t *testing.T) {
 	src := cache.New(data.NewTenantSource(testTenant(), data.SourceInfo{}), cache.Options{})
 	defer src.Close()
 	srv, err := New(src, Options{Listen: "127.0.0.1:0", AuthorizedKeys: keys, HostKey: filepath.Join(dir, "host"),
-		Log: log.New(logs, "", 0)})
+		Log: logs})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -469,7 +468,7 @@ func TestNewRefusesBadSetup(t *testing.T) {
 				path = filepath.Join(dir, c.keys)
 				writeFile(t, path, c.content, c.mode)
 			}
-			_, err := New(src, Options{AuthorizedKeys: path, HostKey: host, Log: log.New(io.Discard, "", 0)})
+			_, err := New(src, Options{AuthorizedKeys: path, HostKey: host, Log: io.Discard})
 			if err == nil || !strings.Contains(err.Error(), c.want) {
 				t.Fatalf("want an error saying %q, got %v", c.want, err)
 			}
@@ -482,14 +481,14 @@ func TestNewRefusesBadSetup(t *testing.T) {
 			t.Fatal(err)
 		}
 		os.Chmod(open, 0o644)
-		_, err := New(src, Options{AuthorizedKeys: good, HostKey: open, Log: log.New(io.Discard, "", 0)})
+		_, err := New(src, Options{AuthorizedKeys: good, HostKey: open, Log: io.Discard})
 		if err == nil || !strings.Contains(err.Error(), "chmod 600") {
 			t.Fatalf("want a refusal of a readable host key, got %v", err)
 		}
 	})
 	t.Run("export dir missing", func(t *testing.T) {
 		_, err := New(src, Options{AuthorizedKeys: good, HostKey: host, ExportDir: filepath.Join(dir, "nope"),
-			Log: log.New(io.Discard, "", 0)})
+			Log: io.Discard})
 		if err == nil || !strings.Contains(err.Error(), "export folder") {
 			t.Fatalf("want an export folder error, got %v", err)
 		}

@@ -169,6 +169,11 @@ func New(src *cache.Cache, opts Options) (*Server, error) {
 		s.mu.Unlock()
 	}
 	s.ssh.ConnectionFailedCallback = func(conn net.Conn, err error) {
+		var auth *gossh.ServerAuthError
+		if errors.As(err, &auth) {
+			s.log.Printf("refused addr=%s: authentication failed", conn.RemoteAddr())
+			return
+		}
 		s.log.Printf("refused addr=%s: %q", conn.RemoteAddr(), data.Clean(err.Error()))
 	}
 	return s, nil

@@ -144,6 +144,9 @@ func (s *Server) teaMiddleware() wish.Middleware {
 		opts := append(bubbletea.MakeOptions(sess),
 			tea.WithInput(in), // replaces the session itself, so every keystroke restarts the idle timer
 			tea.WithColorProfile(profile(env)),
+			// The server's own signals are not the session's: SIGINT stops the server, which ends each session
+			// with a word to its user.
+			tea.WithoutSignalHandler(),
 		)
 		m := s.newModel()
 		p := tea.NewProgram(m, opts...)

@@ -77,6 +77,9 @@ func Load(path string) (*data.Tenant, data.Origin, error) {
 		return nil, "", &Error{Path: path, Reason: "cannot open: " + err.Error()}
 	}
 	defer f.Close()
+	if st, err := f.Stat(); err == nil && st.IsDir() {
+		return nil, "", &Error{Path: path, Reason: "is a folder, not a snapshot file"}
+	}
 	return Decode(f, path)
 }
 
@@ -132,6 +135,11 @@ func Decode(r io.Reader, name string) (*data.Tenant, data.Origin, error) {
 	if f.Format != Format {
 		return fail("not a snapshot: no %q marker (make one with `miscope collect -o FILE`)", Format)
 	}
+	// The decoder stops at the end of the value; read on to the end of the file, so that a gzip stream is checked
+	// against its checksum and a file with something appended is not taken for a whole snapshot.
+	if reason := trailing(io.MultiReader(dec.Buffered(), lim), lim); reason != "" {
+		return fail("%s", reason)
+	}
 	if f.Version > Version {
 		return fail("written by a newer miscope (format version %d; this one reads up to %d): upgrade miscope", f.Version, Version)
 	}
@@ -148,6 +156,32 @@ func Decode(r io.Reader, name string) (*data.Tenant, data.Origin, error) {
 		f.Origin = data.OriginSnapshot
 	}
 	return f.Tenant, f.Origin, nil
+}
+
+// trailing reads what follows the snapshot's JSON value and says what is wrong with it, or "" when only white space
+// follows up to a clean end of file.
+func trailing(rest io.Reader, lim *io.LimitedReader) string {
+	buf := make([]byte, 4096)
+	for {
+		n, err := rest.Read(buf)
+		for _, c := range buf[:n] {
+			if c != ' ' && c != '\t' && c != '\n' && c != '\r' {
+				return "corrupt: data after the snapshot's end"
+			}
+		}
+		switch {
+		case err == io.EOF:
+			return ""
+		case lim.N <= 0:
+			return fmt.Sprintf("larger than %d bytes", MaxSize)
+		case errors.Is(err, io.ErrUnexpectedEOF):
+			return "truncated: the file ends early (was it copied completely?)"
+		case errors.Is(err, gzip.ErrChecksum) || errors.Is(err, gzip.ErrHeader):
+			return fmt.Sprintf("corrupt gzip: %v", err)
+		case err != nil:
+			return fmt.Sprintf("corrupt: %v", err)
+		}
+	}
 }
 
 // validate checks what the rest of miscope relies on, so a bad file fails here with a reason rather than later.

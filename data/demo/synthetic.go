@@ -369,12 +369,10 @@ func (g *synth) attachUserAssigned(uaID string, rgv *synthRG, app, env string, k
 		return
 	case g.chance(synthShared) && len(g.hostIdx) > 8:
 		for range 5 + g.rng.IntN(6) {
-			r := &t.Resources[g.hostIdx[g.rng.IntN(len(g.hostIdx))]]
-			r.UserAssignedIdentityIDs = append(r.UserAssignedIdentityIDs, uaID)
+			g.attachTo(&t.Resources[g.hostIdx[g.rng.IntN(len(g.hostIdx))]], uaID)
 		}
 	case g.chance(0.5) && len(g.hostIdx) > 0:
-		r := &t.Resources[g.hostIdx[g.rng.IntN(len(g.hostIdx))]]
-		r.UserAssignedIdentityIDs = append(r.UserAssignedIdentityIDs, uaID)
+		g.attachTo(&t.Resources[g.hostIdx[g.rng.IntN(len(g.hostIdx))]], uaID)
 	default:
 		h := pick(g, synthHosts[:5])
 		g.hostIdx = append(g.hostIdx, len(t.Resources))
@@ -382,6 +380,16 @@ func (g *synth) attachUserAssigned(uaID string, rgv *synthRG, app, env string, k
 		r := &t.Resources[len(t.Resources)-1]
 		r.UserAssignedIdentityIDs = []string{uaID}
 	}
+}
+
+// attachTo attaches a user-assigned identity to a resource once.
+func (g *synth) attachTo(r *data.Resource, uaID string) {
+	for _, id := range r.UserAssignedIdentityIDs {
+		if id == uaID {
+			return
+		}
+	}
+	r.UserAssignedIdentityIDs = append(r.UserAssignedIdentityIDs, uaID)
 }
 
 func (g *synth) federatedCredentials(identityID, app string, k int) {

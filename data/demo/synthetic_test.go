@@ -63,8 +63,11 @@ func TestSyntheticMix(t *testing.T) {
 			continue
 		}
 		subs := map[string]bool{}
-		for _, r := range attached {
+		for n, r := range attached {
 			subs[data.SubscriptionOf(r.ID)] = true
+			if n > 0 && data.SameID(attached[n-1].ID, r.ID) {
+				t.Fatalf("%s attached to %s twice", i.DisplayName, r.ID)
+			}
 		}
 		switch {
 		case len(attached) == 0:

@@ -128,8 +128,6 @@ type synth struct {
 	mgs   []string // management group ARM ids that subscriptions hang from
 	subs  []synthSub
 	rgs   []synthRG
-	// uaIdx lists the user-assigned identities by index into t.Identities, with their resource ids.
-	uaIdx []int
 	// hostIdx lists resources that can host code (the system-assigned hosts and extra compute), by index.
 	hostIdx    []int
 	groupIDs   []string
@@ -309,8 +307,9 @@ func (g *synth) resourceID(rgID, typ, prefix, app, env string, k int) (id, name 
 	g.str.w(env)
 	g.str.w(sep)
 	g.str.num(k, 5)
+	nameLen := g.str.len() - nameStart
 	id = g.str.end()
-	return id, id[len(id)-(g.str.lastLen-nameStart):]
+	return id, id[len(id)-nameLen:]
 }
 
 // entraForm writes id the way alternativeNames do, with "resourcegroups" in lower case.
@@ -348,7 +347,6 @@ func (g *synth) identities() {
 			ident.Kind, ident.DisplayName = data.UserAssigned, t.Resources[len(t.Resources)-1].Name
 			ident.ResourceID = g.entraForm(id)
 			names[0], names[1] = "isExplicit=True", ident.ResourceID
-			g.uaIdx = append(g.uaIdx, i)
 			g.attachUserAssigned(id, rgv, app, env, i, loc)
 			if g.chance(synthFederated) {
 				g.federatedCredentials(ident.ID, app, i)
@@ -687,9 +685,8 @@ func (g *synth) applications() {
 // allocations. A strings.Builder never changes bytes it has written, so earlier strings stay valid as it grows; a
 // new block is started rather than letting the builder copy a full one.
 type arena struct {
-	b       strings.Builder
-	start   int
-	lastLen int // length of the builder when the last string ended, for callers that slice into it
+	b     strings.Builder
+	start int
 }
 
 const arenaBlock = 1 << 20
@@ -722,7 +719,6 @@ func (a *arena) num(k, width int) {
 }
 
 func (a *arena) end() string {
-	a.lastLen = a.b.Len()
 	return a.b.String()[a.start:]
 }
 

@@ -65,9 +65,23 @@ func newEntity(id, odataType string) builder {
 }
 
 func (b builder) set(name string, v any) builder {
-	raw, err := json.Marshal(v)
-	if err != nil {
+	var raw []byte
+	switch x := v.(type) {
+	case nil:
 		raw = []byte("null")
+	case bool:
+		raw = []byte(boolString(x))
+	case string:
+		if plainJSON(x) {
+			raw = append(append(append(make([]byte, 0, len(x)+2), '"'), x...), '"')
+			break
+		}
+		raw, _ = json.Marshal(x)
+	default:
+		var err error
+		if raw, err = json.Marshal(v); err != nil {
+			raw = []byte("null")
+		}
 	}
 	b.e.fields = append(b.e.fields, field{name: name, raw: raw})
 	return b
@@ -129,6 +143,7 @@ type world struct {
 // armResource is a resource as ARM lists it.
 type armResource struct {
 	id, name, typ, location string
+	key                     string // Key(id), for sorting and look-ups
 	sub, rg                 string
 	identity                map[string]any // nil when it has none
 }
@@ -346,7 +361,7 @@ func (w *world) buildGraph() {
 			addGroup(m.GroupID, m.GroupID, false)
 		}
 	}
-	sort.Slice(w.groupList, func(a, b int) bool { return data.Key(w.groupList[a].id) < data.Key(w.groupList[b].id) })
+	sort.Slice(w.groupList, func(a, b int) bool { return w.groupList[a].props["id"] < w.groupList[b].props["id"] })
 
 	// Entra role definitions.
 	for _, d := range t.DirectoryRoleDefinitions {
@@ -600,7 +615,7 @@ func (w *world) buildARM() {
 			continue
 		}
 		seen[k] = true
-		ar := armResource{id: r.ID, name: r.Name, typ: r.Type, location: r.Location,
+		ar := armResource{id: r.ID, key: k, name: r.Name, typ: r.Type, location: r.Location,
 			sub: data.SubscriptionOf(r.ID), rg: data.ResourceGroupOf(r.ID)}
 		if ar.name == "" {
 			ar.name = data.ResourceName(r.ID)
@@ -623,14 +638,14 @@ func (w *world) buildARM() {
 		w.uamiBySub[sub] = append(w.uamiBySub[sub], id)
 		if !seen[data.Key(id.ResourceID)] {
 			seen[data.Key(id.ResourceID)] = true
-			w.resources = append(w.resources, armResource{id: id.ResourceID, name: data.ResourceName(id.ResourceID),
+			w.resources = append(w.resources, armResource{id: id.ResourceID, key: data.Key(id.ResourceID), name: data.ResourceName(id.ResourceID),
 				typ: "Microsoft.ManagedIdentity/userAssignedIdentities", location: "westeurope", sub: sub,
 				rg: data.ResourceGroupOf(id.ResourceID)})
 		}
 	}
-	sort.SliceStable(w.resources, func(a, b int) bool { return data.Key(w.resources[a].id) < data.Key(w.resources[b].id) })
+	sort.SliceStable(w.resources, func(a, b int) bool { return w.resources[a].key < w.resources[b].key })
 	for i := range w.resources {
-		w.resByKey[data.Key(w.resources[i].id)] = &w.resources[i]
+		w.resByKey[w.resources[i].key] = &w.resources[i]
 	}
 	for _, a := range t.RoleAssignments {
 		if sub := data.SubscriptionOf(a.Scope); sub != "" {
@@ -683,4 +698,14 @@ func (w *world) identityBlock(r data.Resource) map[string]any {
 func (w *world) uamiLookup(resourceID string) (*data.Identity, bool) {
 	i, ok := w.uamiByKey[data.Key(resourceID)]
 	return i, ok
+}
+
+// plainJSON reports whether s can be quoted as JSON without escaping (most ids and names can).
+func plainJSON(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			return false
+		}
+	}
+	return true
 }

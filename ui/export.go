@@ -14,6 +14,7 @@ import (
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/miscope/miscope/data"
 	"github.com/miscope/miscope/data/report"
@@ -132,6 +133,7 @@ func (m *Model) startExport() tea.Cmd {
 		e.path.SetStyles(st)
 		e.path.SetValue(m.exportName(e.format))
 		e.path.CursorEnd()
+		m.fitExportPath(m.width)
 	}
 	m.exportHint()
 	return nil
@@ -189,11 +191,11 @@ func (m *Model) exportHint() {
 	case e.stage == exportWriting:
 		s = "writing…"
 	case e.clip:
-		s = "enter copies · tab format · esc cancels"
+		s = "enter copy · tab/c/j/m format · esc cancel"
 	case e.onPath:
-		s = "enter writes · tab format · ↑ format · esc cancels"
+		s = "enter write · tab format · ↑ format · esc cancel"
 	default:
-		s = "enter writes · tab/c/j/m format · ↓ edit path · esc cancels"
+		s = "enter write · tab/c/j/m format · ↓ path · esc cancel"
 	}
 	m.flash, m.flashErr = s, false
 	m.flashGen++
@@ -224,6 +226,9 @@ func (m *Model) exportUpdate(msg tea.Msg) (tea.Cmd, bool) {
 		return nil, false
 	}
 	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.fitExportPath(msg.Width)
+		return nil, false // the root takes the new size too
 	case tea.KeyPressMsg:
 		if key.Matches(msg, m.keys.ForceQuit) {
 			return nil, false
@@ -452,9 +457,23 @@ func (m *Model) exportView(w int) string {
 		return ""
 	}
 	st := &m.st
-	if e.stage == exportConfirming {
-		return st.Error.Render(e.job.path+" exists.") + " " + st.Title.Render("Overwrite? y/n")
+	switch e.stage {
+	case exportConfirming:
+		// The question comes first and a long path loses its start, so the file name stays in view at 80 columns.
+		q := "Overwrite the existing file? y/n "
+		return st.Title.Render(q) + st.Error.Render(leftCut(e.job.path, w-ansi.StringWidth(q)))
+	case exportWriting:
+		return m.exportPrefix(w) + leftCut(e.path.Value(), w-lipgloss.Width(m.exportPrefix(w))-2) + " …"
 	}
+	if e.clip {
+		return m.exportPrefix(w)
+	}
+	return m.exportPrefix(w) + e.path.View()
+}
+
+// exportPrefix is the prompt line before the path input: the formats and, in a served session, the fixed folder.
+func (m *Model) exportPrefix(w int) string {
+	e, st := &m.exp, &m.st
 	var b strings.Builder
 	if e.clip {
 		b.WriteString(st.Title.Render("Copy as") + " ")
@@ -463,6 +482,9 @@ func (m *Model) exportView(w int) string {
 	}
 	for f := range formatCount {
 		name := " " + f.String() + " "
+		if f == formatMarkdown && w < 100 {
+			name = " MD " // room for the path at 80 columns
+		}
 		switch {
 		case f == e.format && !e.onPath:
 			b.WriteString(st.Selected.Render(name))
@@ -478,16 +500,30 @@ func (m *Model) exportView(w int) string {
 	}
 	b.WriteString(" to ")
 	if m.opts.Served {
-		b.WriteString(st.Dim.Render(data.Clean(strings.TrimSuffix(m.opts.ExportDir, "/")) + "/"))
+		// The fixed folder, cut from the left when long: its end is what tells folders apart.
+		b.WriteString(st.Dim.Render(leftCut(data.Clean(strings.TrimSuffix(m.opts.ExportDir, "/"))+"/", w/4)))
 	}
-	if e.stage == exportWriting {
-		b.WriteString(e.path.Value() + " …")
-		return b.String()
-	}
-	used := lipgloss.Width(b.String())
-	e.path.SetWidth(max(8, w-used-1))
-	b.WriteString(e.path.View())
 	return b.String()
+}
+
+// fitExportPath gives the path input the rest of the prompt line, so a long path scrolls inside it instead of being
+// cut off the screen. It runs when the prompt opens and when the terminal is resized.
+func (m *Model) fitExportPath(w int) {
+	e := &m.exp
+	if !e.open || e.clip {
+		return
+	}
+	w = max(20, w)
+	e.path.SetWidth(max(8, w-lipgloss.Width(m.exportPrefix(w))-1))
+	e.path.SetCursor(e.path.Position()) // scrolls the input to the cursor at the new width
+}
+
+// leftCut fits s in w cells by cutting its start: the end of a path is what tells files apart.
+func leftCut(s string, w int) string {
+	if sw := ansi.StringWidth(s); sw > w && w > 1 {
+		return "…" + ansi.TruncateLeft(s, sw-w+1, "")
+	}
+	return s
 }
 
 // maxCopy is the most a copy sends through the terminal; OSC 52 payloads beyond it are cut by many terminals, so a

@@ -2,11 +2,13 @@ package fakeazure
 
 import (
 	"context"
+	"errors"
 	"net/url"
 	"sort"
 	"strings"
 	"testing"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/authorization/armauthorization/v2"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/msi/armmsi"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/resourcegraph/armresourcegraph"
@@ -209,5 +211,56 @@ func TestARMListsWithTheSDKs(t *testing.T) {
 	}
 	if c := srv.Requests(); c.By["POST arg"] != 3 || c.Writes != 0 {
 		t.Errorf("counts %+v, want 3 Resource Graph pages and no writes", c)
+	}
+}
+
+// TestUnencodedFilterGetsAClearAnswer sends armauthorization's $filter as the SDK sends it, unencoded: the fake
+// says what to do instead of net/http's bare 400; the pre-encoded form works.
+func TestUnencodedFilterGetsAClearAnswer(t *testing.T) {
+	tenant := testTenant(3)
+	srv := New(tenant, Options{})
+	defer srv.Close()
+	ctx := context.Background()
+	ra, err := armauthorization.NewRoleAssignmentsClient(testSubA, credential(t, srv), armOptions(srv))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw := "principalId eq '" + tenant.Identities[0].ID + "'"
+	_, err = ra.NewListForSubscriptionPager(&armauthorization.RoleAssignmentsClientListForSubscriptionOptions{Filter: &raw}).NextPage(ctx)
+	var re *azcore.ResponseError
+	if !errors.As(err, &re) || re.StatusCode != 400 || re.ErrorCode != "InvalidRequestLine" || !strings.Contains(err.Error(), "pre-encoded") {
+		t.Fatalf("unencoded $filter: %v, want 400 InvalidRequestLine saying to pre-encode", err)
+	}
+	enc := url.PathEscape(raw)
+	page, err := ra.NewListForSubscriptionPager(&armauthorization.RoleAssignmentsClientListForSubscriptionOptions{Filter: &enc}).NextPage(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Value) != 1 || *page.Value[0].Properties.PrincipalID != tenant.Identities[0].ID {
+		t.Errorf("filtered list: %d assignments, want the identity's one", len(page.Value))
+	}
+}
+
+// TestFailuresAreRecoveredFrom answers half the requests with 500 or a reset connection; the SDK's retries still
+// read every list.
+func TestFailuresAreRecoveredFrom(t *testing.T) {
+	srv := New(testTenant(6), Options{FailRate: 0.5, Seed: 3})
+	defer srv.Close()
+	ctx := context.Background()
+	c, err := armmsi.NewUserAssignedIdentitiesClient(testSubA, credential(t, srv), armOptions(srv))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 10 {
+		page, err := c.NewListBySubscriptionPager(nil).NextPage(ctx)
+		if err != nil {
+			t.Fatalf("list did not recover from failures: %v", err)
+		}
+		if len(page.Value) != 1 {
+			t.Fatalf("%d user-assigned identities, want 1", len(page.Value))
+		}
+	}
+	if n := srv.Requests().Failed; n == 0 {
+		t.Error("no request failed at a rate of 0.5")
 	}
 }

@@ -10,6 +10,7 @@ package fakeazure
 
 import (
 	"crypto/tls"
+	"crypto/x509"
 	"encoding/pem"
 	"math/rand"
 	"net"
@@ -68,8 +69,11 @@ type Counts struct {
 
 // Server is a running fake Azure.
 type Server struct {
-	ts   *httptest.Server
-	opts Options
+	ts        *httptest.Server
+	url       string
+	cert      *x509.Certificate
+	transport *http.Transport
+	opts      Options
 
 	world atomic.Pointer[world]
 
@@ -105,29 +109,44 @@ func New(t *data.Tenant, opts Options) *Server {
 		counts: Counts{By: map[string]int{}},
 		tokens: map[string]issuedToken{},
 	}
+	s.SetTenant(t)
+	cert, leaf, err := selfSignedCert()
+	if err != nil {
+		panic("fakeazure: cannot make a certificate: " + err.Error())
+	}
+	s.cert = leaf
 	s.ts = httptest.NewUnstartedServer(http.HandlerFunc(s.serveHTTP))
 	// A large tenant is read with many parallel connections; keep them all alive.
 	s.ts.Config.IdleTimeout = time.Minute
-	s.ts.StartTLS()
-	s.SetTenant(t)
+	// TLS is set up here rather than by StartTLS so that the plain HTTP/1.1 stream can be mended above it (see
+	// rawSpaceListener).
+	s.ts.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, NextProtos: []string{"http/1.1"}}
+	s.ts.Listener = rawSpaceListener{tls.NewListener(s.ts.Listener, s.ts.TLS)}
+	s.ts.Start()
+	s.url = "https://" + s.ts.Listener.Addr().String()
+	roots := x509.NewCertPool()
+	roots.AddCert(leaf)
+	s.transport = &http.Transport{
+		Proxy:               nil,
+		TLSClientConfig:     &tls.Config{RootCAs: roots},
+		MaxIdleConns:        256,
+		MaxIdleConnsPerHost: 64,
+		IdleConnTimeout:     30 * time.Second,
+		ForceAttemptHTTP2:   false,
+	}
 	return s
 }
 
 // URL is the base of every endpoint: https://127.0.0.1:PORT (no trailing slash).
-func (s *Server) URL() string { return s.ts.URL }
+func (s *Server) URL() string { return s.url }
 
-// Client returns an HTTP client that trusts the server's certificate.
-func (s *Server) Client() *http.Client {
-	c := s.ts.Client()
-	if tr, ok := c.Transport.(*http.Transport); ok {
-		tr.MaxIdleConnsPerHost = 64
-	}
-	return c
-}
+// Client returns an HTTP client that trusts the server's certificate. Clients share one transport, so
+// connections are reused across them.
+func (s *Server) Client() *http.Client { return &http.Client{Transport: s.transport} }
 
 // CertPEM is the server's certificate in PEM form, for SSL_CERT_FILE.
 func (s *Server) CertPEM() []byte {
-	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: s.ts.Certificate().Raw})
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: s.cert.Raw})
 }
 
 // WriteCertFile writes the certificate to a temporary file (0600) once and returns its path; Close removes it.
@@ -156,6 +175,7 @@ func (s *Server) WriteCertFile() (string, error) {
 func (s *Server) Close() {
 	s.ts.CloseClientConnections()
 	s.ts.Close()
+	s.transport.CloseIdleConnections()
 	if s.certPath != "" {
 		os.Remove(s.certPath)
 	}
@@ -278,10 +298,7 @@ func resetConnection(w http.ResponseWriter) {
 	if err != nil {
 		return
 	}
-	raw := conn
-	if tc, ok := conn.(*tls.Conn); ok {
-		raw = tc.NetConn()
-	}
+	raw := unwrapConn(conn)
 	if tcp, ok := raw.(*net.TCPConn); ok {
 		tcp.SetLinger(0)
 	}

@@ -154,6 +154,12 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if r.Header.Get(rawSpaceHeader) != "" {
+		armError(http.StatusBadRequest, "InvalidRequestLine",
+			"The request line held raw spaces (armauthorization sends $filter unencoded). Real ARM accepts that, Go's net/http does not: "+
+				"pass the filter pre-encoded, e.g. Filter: url.PathEscape(\"principalId eq '<id>'\") gives principalId%20eq%20'<id>'.").write(w)
+		return
+	}
 	if !ok {
 		msg := fmt.Sprintf("miscope's fake Azure is read-only: %s %s is refused.", r.Method, r.URL.Path)
 		w.Header().Set("Allow", "GET")

@@ -33,6 +33,9 @@ func newARMClients(s *Source) (*armClients, error) {
 
 // armErr turns an ARM failure into a gap (403), ErrTokenRejected (401) or a plain error.
 func armErr(err error, sec data.Section, scope, what, needs string) error {
+	if err := credentialErr(err); err != nil {
+		return err
+	}
 	var re *azcore.ResponseError
 	if errors.As(err, &re) {
 		switch re.StatusCode {

@@ -420,9 +420,8 @@ func timeOf(t *time.Time) time.Time {
 	return t.UTC()
 }
 
-// principalNames reads the names of other principals that hold Azure roles, and the groups among them, 20 per
-// $batch.
-func (s *Source) principalNames(ctx context.Context, as []data.RoleAssignment, skip func(id string) bool) ([]data.Principal, []data.Group) {
+// principalNames reads the names of other principals that hold Azure roles, 20 per $batch.
+func (s *Source) principalNames(ctx context.Context, as []data.RoleAssignment, skip func(id string) bool) []data.Principal {
 	seen := map[string]bool{}
 	var ps []data.Principal
 	for _, a := range as {
@@ -434,7 +433,6 @@ func (s *Source) principalNames(ctx context.Context, as []data.RoleAssignment, s
 		ps = append(ps, data.Principal{ID: a.PrincipalID, Type: a.PrincipalType})
 	}
 	sort.Slice(ps, func(a, b int) bool { return ps[a].ID < ps[b].ID })
-	var groups []data.Group
 	var mu sync.Mutex
 	var steps []step
 	for i := range ps {
@@ -445,7 +443,7 @@ func (s *Source) principalNames(ctx context.Context, as []data.RoleAssignment, s
 		var u string
 		switch p.Type {
 		case data.PrincipalGroup:
-			u = "/groups/" + url.PathEscape(p.ID) + "?$select=id,displayName,isAssignableToRole"
+			u = "/groups/" + url.PathEscape(p.ID) + "?$select=id,displayName"
 		case data.PrincipalUser:
 			u = "/users/" + url.PathEscape(p.ID) + "?$select=id,displayName"
 		case data.PrincipalServicePrincipal:
@@ -462,16 +460,12 @@ func (s *Source) principalNames(ctx context.Context, as []data.RoleAssignment, s
 				return
 			}
 			mu.Lock()
-			defer mu.Unlock()
 			p.DisplayName = it.DisplayName
-			if p.Type == data.PrincipalGroup {
-				groups = append(groups, data.Group{ID: p.ID, DisplayName: it.DisplayName,
-					RoleAssignable: it.IsAssignable != nil && *it.IsAssignable})
-			}
+			mu.Unlock()
 		}})
 	}
 	if err := s.runBatches(ctx, steps); err != nil {
 		s.opts.Log("naming principals: %v", err)
 	}
-	return ps, groups
+	return ps
 }

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	abstractions "github.com/microsoft/kiota-abstractions-go"
 	"github.com/microsoft/kiota-abstractions-go/serialization"
 	khttp "github.com/microsoft/kiota-http-go"
@@ -90,6 +91,9 @@ func graphStatus(err error) (int, string) {
 
 // graphErr turns a Graph failure into a gap (403), ErrTokenRejected (401) or a plain error.
 func graphErr(err error, sec data.Section, what, needs string) error {
+	if err := credentialErr(err); err != nil {
+		return err
+	}
 	status, code := graphStatus(err)
 	switch status {
 	case http.StatusForbidden:
@@ -98,6 +102,15 @@ func graphErr(err error, sec data.Section, what, needs string) error {
 		return fmt.Errorf("%w: Microsoft Graph answered 401 %s", ErrTokenRejected, data.Clean(code))
 	}
 	return fmt.Errorf("reading %s: %s", what, data.Clean(firstLine(err.Error())))
+}
+
+// credentialErr reports a token request that failed (a secret revoked or expired) as ErrNoCredential, or nil.
+func credentialErr(err error) error {
+	var afe *azidentity.AuthenticationFailedError
+	if errors.As(err, &afe) {
+		return fmt.Errorf("%w: %s", ErrNoCredential, data.Clean(firstLine(err.Error())))
+	}
+	return nil
 }
 
 // Identities streams the managed identities page by page, as Graph returns them.
@@ -313,7 +326,7 @@ func (s *Source) sendBatch(ctx context.Context, chunk []step) error {
 			return graphErr(err, data.SectionIdentities, "a Graph $batch", "")
 		}
 		var retry []step
-		var wait time.Duration
+		wait := time.Duration(-1)
 		for n, st := range pending {
 			item := resp.GetResponseById(ids[n])
 			status := 0
@@ -353,7 +366,7 @@ func (s *Source) sendBatch(ctx context.Context, chunk []step) error {
 			}
 			return nil
 		}
-		if wait <= 0 {
+		if wait < 0 {
 			wait = backoff(attempt)
 		}
 		s.opts.Log("resending %d throttled $batch items in %v", len(retry), wait)

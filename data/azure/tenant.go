@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"sort"
+	"strings"
 	"sync"
 	"time"
+
+	"github.com/microsoftgraph/msgraph-sdk-go/organization"
 
 	"github.com/miscope/miscope/data"
 )
@@ -18,6 +21,11 @@ func (s *Source) Tenant(ctx context.Context, progress func(data.Progress)) (*dat
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	// A full read reads everything afresh (the cache above decides when one is needed); its tenant-wide parts then
+	// serve the section methods.
+	s.mu.Lock()
+	s.parts = map[string]*part{}
+	s.mu.Unlock()
 	t := &data.Tenant{Cloud: s.env.cloud}
 
 	var (
@@ -46,7 +54,11 @@ func (s *Source) Tenant(ctx context.Context, progress func(data.Progress)) (*dat
 		sc    scopes
 		apps  []data.Application
 	)
-	wg.Add(4)
+	wg.Add(5)
+	go func() {
+		defer wg.Done()
+		s.readOrganization(ctx, t)
+	}()
 	go func() {
 		defer wg.Done()
 		var err error
@@ -174,24 +186,47 @@ func (s *Source) Tenant(ctx context.Context, progress func(data.Progress)) (*dat
 	for _, id := range t.Identities {
 		known[data.Key(id.ID)] = true
 	}
-	ps, pgroups := s.principalNames(ctx, roles.assignments, func(id string) bool { return known[id] })
-	t.Principals = ps
-	for _, g := range pgroups {
-		if _, ok := groups[data.Key(g.ID)]; !ok {
-			groups[data.Key(g.ID)] = g
-		}
-	}
+	// Other principals: those that are neither identities nor groups already known through memberships.
+	t.Principals = s.principalNames(ctx, roles.assignments, func(id string) bool {
+		_, isGroup := groups[id]
+		return known[id] || isGroup
+	})
 	for _, g := range groups {
 		t.Groups = append(t.Groups, g)
 	}
 	sort.Slice(t.Groups, func(a, b int) bool { return t.Groups[a].ID < t.Groups[b].ID })
 
 	s.mu.Lock()
-	t.ID = s.tenantID
+	if t.ID == "" {
+		t.ID = s.tenantID
+	}
 	s.mu.Unlock()
 	t.CollectedAt = time.Now().UTC()
 	progress(data.Progress{Stage: "done", Done: len(t.Identities), Total: len(t.Identities)})
 	return t, ctx.Err()
+}
+
+// readOrganization names the tenant. It is a nicety: a failure is logged and the collection goes on.
+func (s *Source) readOrganization(ctx context.Context, t *data.Tenant) {
+	if err := s.acquire(ctx); err != nil {
+		return
+	}
+	resp, err := s.graph.client.Organization().Get(ctx, &organization.OrganizationRequestBuilderGetRequestConfiguration{
+		QueryParameters: &organization.OrganizationRequestBuilderGetQueryParameters{Select: []string{"id", "displayName"}}})
+	s.release()
+	if err != nil {
+		s.opts.Log("the organization is not readable: %v", err)
+		return
+	}
+	for _, o := range resp.GetValue() {
+		id := strings.ToLower(deref(o.GetId()))
+		t.ID, t.DisplayName = id, deref(o.GetDisplayName())
+		s.mu.Lock()
+		if s.tenantID == "" {
+			s.tenantID = id
+		}
+		s.mu.Unlock()
+	}
 }
 
 func (s *Source) readAllFederated(ctx context.Context, uamis []uami, t *data.Tenant, gaps func(...data.Gap)) error {

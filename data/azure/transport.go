@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -48,7 +49,7 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			r.ContentLength = int64(len(body))
 		}
 		resp, err := t.next.RoundTrip(r)
-		retry, wait := false, time.Duration(0)
+		retry, wait := false, time.Duration(-1)
 		switch {
 		case err != nil:
 			if req.Context().Err() != nil || !transient(err) {
@@ -68,7 +69,7 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			io.Copy(io.Discard, resp.Body)
 			resp.Body.Close()
 		}
-		if wait <= 0 {
+		if wait < 0 {
 			wait = backoff(attempt)
 		}
 		t.log("retrying %s %s in %v (attempt %d)", req.Method, req.URL.Path, wait, attempt+1)
@@ -89,19 +90,20 @@ func transient(err error) bool {
 	return !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
 }
 
-// retryAfter reads a Retry-After header: seconds (possibly fractional) or an HTTP date. 0 means absent or unusable.
+// retryAfter reads a Retry-After header: seconds (possibly fractional) or an HTTP date, bounded by maxRetryAfter.
+// -1 means absent or unusable, so the caller backs off instead.
 func retryAfter(v string) time.Duration {
+	v = strings.TrimSpace(v)
 	if v == "" {
-		return 0
+		return -1
 	}
 	var d time.Duration
-	if secs, err := strconv.ParseFloat(v, 64); err == nil {
+	if secs, err := strconv.ParseFloat(v, 64); err == nil && secs >= 0 {
 		d = time.Duration(secs * float64(time.Second))
 	} else if at, err := http.ParseTime(v); err == nil {
-		d = time.Until(at)
-	}
-	if d <= 0 {
-		return 0
+		d = max(time.Until(at), 0)
+	} else {
+		return -1
 	}
 	return min(d, maxRetryAfter)
 }

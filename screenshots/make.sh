@@ -8,17 +8,18 @@ FREEZE="go run github.com/charmbracelet/freeze@v0.2.2"
 command -v tmux >/dev/null || { echo "make screenshots needs tmux (apt-get install tmux)"; exit 1; }
 [ -x "$BIN" ] || { echo "build miscope first (make build)"; exit 1; }
 
-sock="miscope-shots-$$"
+# Each shot has its own tmux server: reusing one socket right after kill-server races with its shutdown.
+sock=""
 T() { tmux -L "$sock" "$@"; }
-trap 'T kill-server 2>/dev/null || true; rm -rf "$work"' EXIT
+trap '[ -n "$sock" ] && T kill-server 2>/dev/null; rm -rf "$work"' EXIT
 work=$(mktemp -d)
 
 # shot NAME KEY... : start a fresh explorer, type the keys, capture.
 shot() {
 	local name=$1; shift
-	T kill-server 2>/dev/null || true
+	sock="miscope-shots-$$-$name"
 	T -f /dev/null new-session -d -s s -x 120 -y 36 \
-		"env TERM=xterm-256color COLORTERM=truecolor $BIN --demo --export-dir $work; sleep 5"
+		"env TERM=xterm-256color COLORTERM=truecolor $BIN --demo; sleep 5"
 	sleep 1.5
 	for k in "$@"; do
 		case "$k" in
@@ -31,13 +32,16 @@ shot() {
 	sleep 0.8
 	T capture-pane -p -e -t s > "$work/$name.ansi"
 	$FREEZE --language ansi --window=false --padding 20 --margin 0 --font.size 14 \
-		--width 1240 -o "screenshots/$name.png" "$work/$name.ansi" >/dev/null
+		--width 1060 -o "screenshots/$name.png" "$work/$name.ansi" >/dev/null
+	T kill-server 2>/dev/null || true
 	echo "screenshots/$name.png"
 }
 
-shot list
-shot filtered / text:prod Enter
-shot detail G k k Enter sleep:1
-shot findings f
+# The list opens sorted by severity once the assessment is done (the sleeps), so its first row is a critical identity.
+shot list sleep:1
+shot filtered sleep:1 / text:prod Enter
+shot detail sleep:1 Enter sleep:1
+shot findings sleep:1 f
 shot help '?'
-shot export e
+# The prompt only: nothing is written.
+shot export sleep:1 e

@@ -3,7 +3,6 @@ package report
 import (
 	"bufio"
 	"encoding/csv"
-	"encoding/json"
 	"io"
 	"strconv"
 	"strings"
@@ -58,9 +57,10 @@ func CSVCell(s string) string {
 // in column order so the file reads like the table. Cells are cleaned of control characters.
 func WriteTableJSON(w io.Writer, t Table) error {
 	bw := bufio.NewWriter(w)
+	var buf []byte
 	str := func(s string) {
-		b, _ := marshal(data.Clean(s))
-		bw.Write(b)
+		buf = appendJSONString(buf[:0], data.Clean(s))
+		bw.Write(buf)
 	}
 	bw.WriteString("{\n  \"title\": ")
 	str(t.Title)
@@ -95,15 +95,22 @@ func WriteTableJSON(w io.Writer, t Table) error {
 	return bw.Flush()
 }
 
-// marshal encodes a JSON string without turning <, > and & into \u escapes, which only matter inside HTML.
-func marshal(s string) ([]byte, error) {
-	var b strings.Builder
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(s); err != nil {
-		return nil, err
+// appendJSONString appends s as a JSON string. It leaves <, > and & as they are (they only matter inside HTML) and
+// escapes the quote, the backslash and any control character, which a cleaned cell does not hold anyway.
+func appendJSONString(dst []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	dst = append(dst, '"')
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '"' || c == '\\':
+			dst = append(dst, '\\', c)
+		case c < 0x20:
+			dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+		default:
+			dst = append(dst, c)
+		}
 	}
-	return []byte(strings.TrimSuffix(b.String(), "\n")), nil
+	return append(dst, '"')
 }
 
 // uniqueKeys makes column names usable as object keys: a repeated name gets a number, so no cell is lost.

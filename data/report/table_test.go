@@ -116,3 +116,55 @@ func TestMarkdownEscapesStructure(t *testing.T) {
 		t.Errorf("MarkdownCell(a|b*c) = %s", MarkdownCell("a|b*c"))
 	}
 }
+
+// benchTable is a 50,000-row list, the size of the largest tenants the explorer is built for.
+func benchTable() Table {
+	t := Table{Title: "Managed identities", Columns: []string{"NAME", "KIND", "ATTACHED", "SEVERITY", "#", "REACH"}}
+	for i := range 50_000 {
+		t.Rows = append(t.Rows, []string{"func-orders-prod-" + strings.Repeat("x", i%7), "SA",
+			"func-orders-prod (app)", "critical", "3", "subscription owner"})
+	}
+	return t
+}
+
+func BenchmarkWriteTable50k(b *testing.B) {
+	t := benchTable()
+	for _, w := range []struct {
+		name  string
+		write func(*bytes.Buffer, Table) error
+	}{
+		{"CSV", func(b *bytes.Buffer, t Table) error { return WriteTableCSV(b, t) }},
+		{"JSON", func(b *bytes.Buffer, t Table) error { return WriteTableJSON(b, t) }},
+		{"Markdown", func(b *bytes.Buffer, t Table) error { return WriteTableMarkdown(b, t) }},
+	} {
+		b.Run(w.name, func(b *testing.B) {
+			var buf bytes.Buffer
+			for b.Loop() {
+				buf.Reset()
+				if err := w.write(&buf, t); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.SetBytes(int64(buf.Len()))
+		})
+	}
+}
+
+func TestJSONStringsRoundTrip(t *testing.T) {
+	for _, s := range []string{``, `"quoted" \back\slash`, "tab\there", "\x00\x1f", "ünïcödé 東京 👩‍💻", "\u2028\u2029",
+		"\xff\xfe invalid", "</script><b>&amp;"} {
+		var got string
+		b := appendJSONString(nil, s)
+		if err := json.Unmarshal(b, &got); err != nil {
+			t.Errorf("%q encodes to %s, which does not parse: %v", s, b, err)
+			continue
+		}
+		// encoding/json's own round trip is the reference (it turns each invalid byte into U+FFFD).
+		var want string
+		std, _ := json.Marshal(s)
+		_ = json.Unmarshal(std, &want)
+		if got != want {
+			t.Errorf("%q came back as %q, want %q", s, got, want)
+		}
+	}
+}

@@ -6,6 +6,27 @@
 // Azure: the SDKs talk to it exactly as they would to the real services. It can add latency, throttle (with and
 // without Retry-After, also inside $batch items), fail with 500 or a reset connection, deny parts with the real 403
 // bodies, and it counts every request, refusing and counting anything that would write.
+//
+// What it serves, all under URL():
+//
+//	Entra     GET  /{tenant}/v2.0/.well-known/openid-configuration, /common/discovery/instance
+//	          POST /{tenant}/oauth2/v2.0/token (client_credentials; Graph and ARM audiences)
+//	Graph     GET  /v1.0/servicePrincipals[?$filter=servicePrincipalType eq '...'|appId eq|id in (...)],
+//	               /servicePrincipals/{id}, /servicePrincipals(appId='...') (resource SPs carry appRoles),
+//	               /servicePrincipals/{id}/appRoleAssignments, /{memberOf|transitiveMemberOf}[/graph.group],
+//	               /groups, /groups/{id}[/transitiveMemberOf], /users/{id}, /directoryObjects/{id},
+//	               /directoryRoles, /organization, /roleManagement/directory/{roleAssignments,
+//	               roleEligibilitySchedules, roleEligibilityScheduleInstances, roleDefinitions}
+//	          POST /v1.0/$batch (up to 20 GETs, gzip or plain)
+//	ARM       GET  /subscriptions, /providers/Microsoft.Management/managementGroups[/{mg}[/descendants]],
+//	               /{scope}/providers/Microsoft.Authorization/{roleAssignments,roleDefinitions}[/{id}],
+//	               /subscriptions/{s}[/resourceGroups/{rg}]/providers/Microsoft.ManagedIdentity/
+//	               userAssignedIdentities[/{name}/federatedIdentityCredentials],
+//	               /subscriptions/{s}[/resourceGroups/{rg}]/resources
+//	          POST /providers/Microsoft.ResourceGraph/resources (Resources | where isnotempty(identity) | project ...)
+//
+// Lists page with absolute next links on the fake's own host. Tenant strings are served exactly as the tenant holds
+// them, hostile ones included, so that readers are tested on their sanitising.
 package fakeazure
 
 import (

@@ -105,6 +105,7 @@ func New(opts Options) *Model {
 		height: 24,
 		spin:   spinner.New(spinner.WithSpinner(spinner.MiniDot)),
 	}
+	m.help.Styles = m.st.helpStyles()
 	m.list = newIdentitiesView()
 	m.stack = []view{m.list}
 	return m

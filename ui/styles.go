@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"charm.land/bubbles/v2/help"
 	"charm.land/lipgloss/v2"
 
 	"github.com/miscope/miscope/data/assess"
@@ -20,7 +21,7 @@ func defaultStyles() styles {
 		Crumb:     lipgloss.NewStyle().Bold(true),
 		CrumbSep:  lipgloss.NewStyle().Foreground(lipgloss.BrightBlack),
 		Title:     lipgloss.NewStyle().Bold(true),
-		Header:    lipgloss.NewStyle().Bold(true).Underline(true),
+		Header:    lipgloss.NewStyle().Bold(true),
 		Dim:       lipgloss.NewStyle().Foreground(lipgloss.BrightBlack),
 		Selected:  lipgloss.NewStyle().Reverse(true),
 		Marker:    lipgloss.NewStyle().Bold(true),
@@ -29,7 +30,7 @@ func defaultStyles() styles {
 		Flash:     lipgloss.NewStyle().Bold(true),
 		Error:     lipgloss.NewStyle().Foreground(lipgloss.Red).Bold(true),
 		Gap:       lipgloss.NewStyle().Foreground(lipgloss.Yellow),
-		Section:   lipgloss.NewStyle().Bold(true).Underline(true),
+		Section:   lipgloss.NewStyle().Bold(true),
 		Key:       lipgloss.NewStyle().Bold(true),
 		Severity: map[assess.Severity]lipgloss.Style{
 			assess.Critical: lipgloss.NewStyle().Foreground(lipgloss.BrightRed).Bold(true),
@@ -38,5 +39,14 @@ func defaultStyles() styles {
 			assess.Low:      lipgloss.NewStyle().Foreground(lipgloss.Cyan),
 			assess.Info:     lipgloss.NewStyle().Foreground(lipgloss.BrightBlack),
 		},
+	}
+}
+
+// helpStyles styles the one-line key hints: keys bold, the rest plain, separators dim.
+func (s styles) helpStyles() help.Styles {
+	plain := lipgloss.NewStyle()
+	return help.Styles{
+		Ellipsis: s.Dim, ShortKey: s.Key, ShortDesc: plain, ShortSeparator: s.Dim,
+		FullKey: s.Key, FullDesc: plain, FullSeparator: s.Dim,
 	}
 }

@@ -368,6 +368,10 @@ func (x *Index) AssignmentsCovering(target string) []RoleAssignment {
 	return out
 }
 
+// AssignmentsAt returns the Azure role assignments (of any principal) made exactly at scope, so that callers walking
+// ScopesAbove can work per scope and reuse what they learn about a scope shared by many targets.
+func (x *Index) AssignmentsAt(scope string) []RoleAssignment { return x.azureByScope[Key(scope)] }
+
 // ScopesAbove lists target and every scope above it, narrowest first.
 func (x *Index) ScopesAbove(target string) []string {
 	var out []string

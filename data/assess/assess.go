@@ -1,0 +1,711 @@
+package assess
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/miscope/miscope/data"
+)
+
+// Reach levels. Azure reaches sit at scope*10+class (a resource-group contributor is 24, a management-group owner
+// 45, under the tenant root group 55); Entra reaches sit around them where their blast radius does.
+const (
+	levelNone       = 0
+	levelRead       = 1
+	levelUnknown    = 2
+	levelTenantData = 39
+	levelDirWriter  = 40
+	levelGraphTier0 = 90
+	levelTenantAdm  = 100
+)
+
+// Labels of the reach verdicts that do not come from an Azure scope.
+const (
+	LabelTenantAdmin     = "tenant admin"
+	LabelGraphTier0      = "Graph tier 0"
+	LabelDirectoryWriter = "directory writer"
+	LabelDataAccess      = "data access"
+	LabelReadOnly        = "read only"
+	LabelNone            = "none"
+	LabelNotReadable     = "unknown (not readable)"
+	LabelUnresolved      = "unknown (unresolved role)"
+)
+
+// maxEvidence bounds the evidence of one finding; the rest is counted, so a tenant with thousands of principals on
+// one subscription still gives a finding that can be read.
+const maxEvidence = 25
+
+// Assess applies every rule to the joined tenant. It reads x only and is deterministic: the same tenant gives the same
+// result, sorted.
+func Assess(x *data.Index) *Result {
+	e := newEngine(x)
+	ids := x.Tenant.Identities
+	e.reach = make(map[string]Reach, len(ids))
+	e.privilege = make(map[string]Severity, len(ids))
+	e.levels = make(map[string]int, len(ids))
+	// Privilege first, for every identity: the other rules grade by it, and exposure compares principals by it.
+	attached := make([][]data.Resource, len(ids))
+	for i := range ids {
+		attached[i] = x.Attached(ids[i].ID)
+		e.assessPrivilege(&ids[i], attached[i])
+	}
+	for i := range ids {
+		id, attached := &ids[i], attached[i]
+		e.orphaned(id, attached)
+		e.shared(id, attached)
+		e.stale(id, attached)
+		e.federated(id)
+		e.exposed(id, attached)
+	}
+	e.applications()
+	return e.result()
+}
+
+type engine struct {
+	x   *data.Index
+	now time.Time
+
+	findings  []Finding
+	reach     map[string]Reach
+	privilege map[string]Severity // identity key -> highest privilege finding
+	levels    map[string]int      // identity key -> reach level
+
+	// Memos: a tenant repeats the same few role definitions, scopes and principals across many assignments, so
+	// each is judged once. Raw strings key the fast maps; ARM casing varies, so misses fall back to data.Key.
+	roles          map[string]roleInfo
+	rolesRaw       map[string]roleInfo
+	verbs          map[codeKey]string    // role and resource type -> what the role lets its holder do to identities
+	principals     map[string]int        // principal key -> reach level of a principal that is not an identity
+	principalRaw   map[string]int        // raw principal id -> reach level
+	entra          map[string]int        // raw principal id -> Entra reach level
+	items          map[string][]heldRole // identity key -> its Azure roles of data access and above
+	exposers       map[codeKey][]exposer // scope and resource type -> who can use identities attached below
+	scopeLevels    map[string]data.ScopeLevel
+	above          map[string][]string // raw resource group or subscription id -> ScopesAbove
+	subNames       map[string]string   // subscription GUID -> display name
+	mgNames        map[string]string   // management group name key -> display name
+	ownRGs         []string            // scratch: resource groups of the identity being assessed
+	memberOf       map[string][]string // identity key -> its groups, direct and transitive
+	principalTexts map[string]string   // raw principal id -> how evidence names it
+	mgCovers       map[codeKey]bool    // management group scope and subscription -> whether it is above
+	scratch        []evidence
+}
+
+type codeKey struct{ role, kind string }
+
+func newEngine(x *data.Index) *engine {
+	e := &engine{
+		x:              x,
+		now:            x.Tenant.CollectedAt,
+		roles:          map[string]roleInfo{},
+		rolesRaw:       map[string]roleInfo{},
+		verbs:          map[codeKey]string{},
+		principals:     map[string]int{},
+		principalRaw:   map[string]int{},
+		entra:          map[string]int{},
+		items:          map[string][]heldRole{},
+		exposers:       map[codeKey][]exposer{},
+		scopeLevels:    map[string]data.ScopeLevel{},
+		above:          map[string][]string{},
+		subNames:       map[string]string{},
+		mgNames:        map[string]string{},
+		memberOf:       map[string][]string{},
+		principalTexts: map[string]string{},
+		mgCovers:       map[codeKey]bool{},
+	}
+	for _, m := range x.Tenant.Memberships {
+		k := data.Key(m.IdentityID)
+		e.memberOf[k] = append(e.memberOf[k], m.GroupID)
+	}
+	if e.now.IsZero() {
+		e.now = time.Now()
+	}
+	for _, s := range x.Tenant.Subscriptions {
+		e.subNames[data.Key(s.ID)] = data.Clean(s.DisplayName)
+	}
+	for _, m := range x.Tenant.ManagementGroups {
+		e.mgNames[data.Key(m.Name)] = data.Clean(m.DisplayName)
+	}
+	return e
+}
+
+// evidence is one line of a finding with the severity it contributes.
+type evidence struct {
+	sev  Severity
+	line string
+}
+
+// add records a finding whose severity is the highest of its evidence; the title names the worst item.
+func (e *engine) add(rule string, id string, ev []evidence, title func(top evidence) string, remediation string) Severity {
+	if len(ev) == 0 {
+		return Info
+	}
+	slices.SortStableFunc(ev, func(a, b evidence) int {
+		if a.sev != b.sev {
+			return cmp.Compare(b.sev, a.sev)
+		}
+		return strings.Compare(a.line, b.line)
+	})
+	ev = slices.CompactFunc(ev, func(a, b evidence) bool { return a.line == b.line })
+	lines := make([]string, 0, min(len(ev), maxEvidence+1))
+	for n, v := range ev {
+		if n == maxEvidence {
+			lines = append(lines, fmt.Sprintf("... and %d more", len(ev)-maxEvidence))
+			break
+		}
+		lines = append(lines, v.line)
+	}
+	r, _ := RuleByID(rule)
+	e.findings = append(e.findings, Finding{
+		RuleID:      rule,
+		Severity:    ev[0].sev,
+		IdentityID:  id,
+		Title:       title(ev[0]),
+		Evidence:    lines,
+		Remediation: remediation,
+		References:  r.References,
+	})
+	return ev[0].sev
+}
+
+// reachItem is one thing an identity can do, as a candidate for its reach verdict.
+type reachItem struct {
+	level  int
+	label  string
+	detail string
+}
+
+func better(cur *reachItem, level int, label, detail string) {
+	if cur.beatenBy(level) {
+		*cur = reachItem{level, label, detail}
+	}
+}
+
+// beatenBy reports whether a reach of that level says more than r; "none" gives way to anything that was seen.
+func (r *reachItem) beatenBy(level int) bool {
+	return level > r.level || r.label == LabelNone && r.level == levelNone
+}
+
+// assessPrivilege applies the four privilege rules to one identity and sets its reach.
+func (e *engine) assessPrivilege(id *data.Identity, attached []data.Resource) {
+	x := e.x
+	key := data.Key(id.ID)
+	name := e.identityName(id)
+	var top reachItem
+	top.label, top.detail = LabelNone, "no directory role, application permission or Azure role"
+	unresolved := false
+	var highest Severity
+
+	// Resource groups of the identity's own resources: a role there is the workload's own business.
+	e.ownRGs = e.ownRGs[:0]
+	e.noteOwnRG(id.ResourceID)
+	for _, r := range attached {
+		e.noteOwnRG(r.ID)
+	}
+
+	// MI-PRIV-DIRROLE
+	ev := e.scratch[:0]
+	for _, r := range x.DirectoryRoles(id.ID) {
+		sev, tier0, ok := e.directoryRole(r.RoleTemplateID, r.DirectoryScopeID)
+		if !ok {
+			continue
+		}
+		line := e.dirRoleLine(r)
+		ev = append(ev, evidence{sev, line})
+		switch {
+		case tier0:
+			better(&top, levelTenantAdm, LabelTenantAdmin, line)
+		case sev >= Medium:
+			better(&top, levelDirWriter, LabelDirectoryWriter, line)
+		default:
+			better(&top, levelRead, LabelReadOnly, line)
+		}
+	}
+	highest = max(highest, e.add(RulePrivDirRole, id.ID, ev, func(t evidence) string {
+		return fmt.Sprintf("Holds a privileged directory role: %s", t.line)
+	}, "Remove the directory role assignment from "+quote(name)+" (or from the group that passes it on), "+
+		"or replace it with a narrower role scoped to an administrative unit. Eligible assignments count: "+
+		"remove them in Privileged Identity Management. "+tokenCacheNote))
+
+	// MI-PRIV-GRAPH
+	ev = ev[:0]
+	for _, a := range x.AppRoles(id.ID) {
+		p, ok := classifyPermission(a)
+		api := data.Clean(cmp.Or(a.ResourceDisplayName, a.ResourceAppID))
+		if !ok {
+			ev = append(ev, evidence{Info, fmt.Sprintf("app role %s on %s could not be resolved to a permission name",
+				data.Clean(a.AppRoleID), quote(api))})
+			continue
+		}
+		if p.Severity < Low {
+			continue
+		}
+		line := fmt.Sprintf("%s on %s (app role %s)", data.Clean(p.Value), quote(api), data.Clean(a.AppRoleID))
+		if p.Tier0 {
+			line += ", tier 0"
+		}
+		ev = append(ev, evidence{p.Severity, line})
+		v := strings.ToLower(p.Value)
+		switch {
+		case p.Tier0:
+			better(&top, levelGraphTier0, LabelGraphTier0, line)
+		case p.Severity >= High && strings.Contains(v, "write") || strings.Contains(v, "fullcontrol") ||
+			strings.Contains(v, "manage"):
+			better(&top, levelDirWriter, LabelDirectoryWriter, line)
+		case p.Severity >= Medium:
+			better(&top, levelTenantData, LabelDataAccess, line)
+		default:
+			better(&top, levelRead, LabelReadOnly, line)
+		}
+	}
+	highest = max(highest, e.add(RulePrivGraph, id.ID, ev, func(t evidence) string {
+		return "Holds an application permission: " + t.line
+	}, "Remove the app role assignment from "+quote(name)+" and grant the least-privileged permission the "+
+		"workload needs (for example Sites.Selected instead of Sites.ReadWrite.All). "+tokenCacheNote))
+
+	// MI-PRIV-AZURE
+	ev = ev[:0]
+	for _, r := range e.azureRoles(id.ID, key) {
+		info := e.role(r.RoleDefinitionID)
+		if !info.resolved {
+			unresolved = true
+			ev = append(ev, evidence{Low, fmt.Sprintf("role definition %s could not be resolved, at %s, %s",
+				data.Clean(r.RoleDefinitionID), e.scopeText(r.Scope), e.viaText(r.Via))})
+			continue
+		}
+		class := info.class
+		if class == classGrant && r.Condition != "" {
+			class = classWrite // a condition limits which roles it may grant
+		}
+		level := e.level(r.Scope)
+		if class >= classData {
+			e.items[key] = append(e.items[key], heldRole{r.Scope, class})
+		}
+		lvl, label := azureReach(class, level)
+		sev, fire := azureSeverity(class, level, e.isOwnRG(r.Scope))
+		if !fire && !top.beatenBy(lvl) {
+			continue // most roles are narrow: describe only those that matter
+		}
+		line := e.azureRoleLine(info, r.RoleDefinitionID, e.scopeText(r.Scope), r.Via, r.Condition)
+		better(&top, lvl, label, line)
+		if fire {
+			ev = append(ev, evidence{sev, line})
+		}
+	}
+	highest = max(highest, e.add(RulePrivAzure, id.ID, ev, func(t evidence) string {
+		return "Holds a privileged Azure role: " + t.line
+	}, "Replace the role assignment of "+quote(name)+" with the narrowest built-in role the workload needs at the "+
+		"narrowest scope (the resource, or its own resource group); a workload should never be able to grant "+
+		"access. "+tokenCacheNote))
+
+	// MI-PRIV-GROUP
+	ev = ev[:0]
+	var groups []data.GroupMembership
+	if len(e.memberOf[key]) > 0 {
+		groups = x.Groups(id.ID)
+	}
+	for _, g := range groups {
+		sev, holds := e.groupPrivilege(g.ID)
+		if g.RoleAssignable && sev < Low {
+			sev = Low
+		}
+		if !g.RoleAssignable && sev < Medium {
+			continue
+		}
+		line := "member of group " + quote(data.Clean(g.DisplayName)) + " (" + data.Clean(g.ID) + ")"
+		if g.RoleAssignable {
+			line += ", role-assignable"
+		}
+		if g.Transitive {
+			line += ", through a nested group"
+		}
+		if len(holds) > 0 {
+			line += "; the group holds " + strings.Join(holds, "; ")
+		} else {
+			line += "; the group holds no roles today but can be given directory roles"
+		}
+		ev = append(ev, evidence{sev, line})
+	}
+	highest = max(highest, e.add(RulePrivGroup, id.ID, ev, func(t evidence) string {
+		return "Member of a privileged group: " + cutAt(t.line, ";")
+	}, "Remove "+quote(name)+" from the group, or assign what it needs to it directly so that the group's "+
+		"other members and owners cannot widen it. "+tokenCacheNote))
+
+	// A verdict never claims "clean" over a part that could not be read.
+	gaps := e.reachGaps(id.ID)
+	switch {
+	case top.level <= levelRead && gaps != "":
+		top = reachItem{levelUnknown, LabelNotReadable, "Not readable: " + gaps + "."}
+	case top.level <= levelRead && unresolved:
+		top = reachItem{levelUnknown, LabelUnresolved, "A role definition could not be resolved; what it grants is unknown."}
+	default:
+		top.detail = upperFirst(top.detail) + "."
+		if gaps != "" {
+			top.detail += " Not readable, so there may be more: " + gaps + "."
+		}
+	}
+	e.reach[id.ID] = Reach{Label: top.label, Detail: top.detail, Level: top.level}
+	e.levels[key] = top.level
+	e.privilege[key] = highest
+	e.scratch = ev[:0]
+}
+
+func (e *engine) noteOwnRG(resourceID string) {
+	if rg := resourceGroupScope(resourceID); rg != "" {
+		e.ownRGs = append(e.ownRGs, rg)
+	}
+}
+
+func (e *engine) isOwnRG(scope string) bool {
+	if e.level(scope) != data.ScopeResourceGroup {
+		return false
+	}
+	scope = strings.TrimRight(scope, "/")
+	for _, rg := range e.ownRGs {
+		if strings.EqualFold(rg, scope) {
+			return true
+		}
+	}
+	return false
+}
+
+// resourceGroupScope returns the "/subscriptions/<s>/resourceGroups/<g>" prefix of an ARM id, or "", without
+// allocating.
+func resourceGroupScope(id string) string {
+	const subs, rgs = "/subscriptions/", "resourceGroups/"
+	if len(id) <= len(subs) || !strings.EqualFold(id[:len(subs)], subs) {
+		return ""
+	}
+	n := len(subs)
+	slash := strings.IndexByte(id[n:], '/')
+	if slash <= 0 {
+		return ""
+	}
+	n += slash + 1
+	if len(id) <= n+len(rgs) || !strings.EqualFold(id[n:n+len(rgs)], rgs) {
+		return ""
+	}
+	n += len(rgs)
+	if end := strings.IndexByte(id[n:], '/'); end >= 0 {
+		n += end
+	} else {
+		n = len(id)
+	}
+	return id[:n]
+}
+
+// level is e.x.Level, once per scope.
+func (e *engine) level(scope string) data.ScopeLevel {
+	if l, ok := e.scopeLevels[scope]; ok {
+		return l
+	}
+	l := e.x.Level(scope)
+	e.scopeLevels[scope] = l
+	return l
+}
+
+// azureRoles lists an identity's Azure role assignments, direct ones first, then those of each of its groups, in
+// the tenant's order; Index.AzureRoles also sorts them by scope, which the engine does not need.
+func (e *engine) azureRoles(identityID, key string) []data.AzureRole {
+	var out []data.AzureRole
+	for _, a := range e.x.RoleAssignmentsOf(identityID) {
+		out = append(out, data.AzureRole{RoleDefinitionID: data.LastSegment(a.RoleDefinitionID), Scope: a.Scope, Via: data.ViaDirect,
+			Condition: a.Condition})
+	}
+	for _, g := range e.memberOf[key] {
+		for _, a := range e.x.RoleAssignmentsOf(g) {
+			out = append(out, data.AzureRole{RoleDefinitionID: data.LastSegment(a.RoleDefinitionID), Scope: a.Scope,
+				Via: data.ViaGroup(g), Condition: a.Condition})
+		}
+	}
+	return out
+}
+
+// directoryRole grades an Entra role: the table first, then Microsoft's isPrivileged flag. A role scoped to an
+// administrative unit is one step lower than the same role over the whole tenant.
+func (e *engine) directoryRole(templateID, directoryScope string) (sev Severity, tier0, ok bool) {
+	if c, found := directoryRoles[data.Key(templateID)]; found {
+		sev, tier0 = c.Severity, c.Tier0
+	} else if d, found := e.x.DirectoryRoleDefinition(templateID); found && d.IsPrivileged {
+		sev = High
+	} else {
+		return Info, false, false
+	}
+	if directoryScope != "" && directoryScope != "/" {
+		tier0 = false
+		sev = max(sev-1, Low)
+	}
+	return sev, tier0, true
+}
+
+func (e *engine) dirRoleLine(r data.DirectoryRole) string {
+	scope := cmp.Or(r.DirectoryScopeID, "/")
+	state := "active"
+	if r.State == data.Eligible {
+		state = "eligible (activation through Privileged Identity Management)"
+	}
+	return fmt.Sprintf("%s (%s) at directory scope %s, %s, %s", data.Clean(r.RoleName), data.Clean(r.RoleTemplateID),
+		quote(data.Clean(scope)), state, e.viaText(r.Via))
+}
+
+// groupPrivilege grades what a group holds by itself: its directory roles and Azure roles, as an identity holding
+// them directly would be graded.
+func (e *engine) groupPrivilege(groupID string) (Severity, []string) {
+	var sev Severity
+	var holds []string
+	for _, r := range e.x.DirectoryRoles(groupID) {
+		s, _, ok := e.directoryRole(r.RoleTemplateID, r.DirectoryScopeID)
+		if !ok {
+			continue
+		}
+		sev = max(sev, s)
+		holds = append(holds, fmt.Sprintf("%s at directory scope %s", data.Clean(r.RoleName),
+			quote(data.Clean(cmp.Or(r.DirectoryScopeID, "/")))))
+	}
+	for _, a := range e.x.RoleAssignmentsOf(groupID) {
+		info := e.role(a.RoleDefinitionID)
+		if !info.resolved {
+			holds = append(holds, "unresolved role definition "+data.Clean(a.RoleDefinitionID)+" at "+e.scopeText(a.Scope))
+			continue
+		}
+		class := info.class
+		if class == classGrant && a.Condition != "" {
+			class = classWrite
+		}
+		s, fire := azureSeverity(class, e.level(a.Scope), e.isOwnRG(a.Scope))
+		if !fire {
+			continue
+		}
+		sev = max(sev, s)
+		holds = append(holds, info.name+" at "+e.scopeText(a.Scope))
+	}
+	return sev, holds
+}
+
+// azureSeverity is the severity of holding a role of a class at a scope (docs/RULES.md explains the grid). A role
+// on one resource never fires: what it risks is the resource's own business, and MI-EXPOSED covers the identities
+// attached to it.
+func azureSeverity(c azureClass, level data.ScopeLevel, ownRG bool) (Severity, bool) {
+	switch level {
+	case data.ScopeRootManagementGroup, data.ScopeManagementGroup:
+		switch c {
+		case classGrant:
+			return Critical, true
+		case classWrite, classLateral, classData:
+			return High, true
+		}
+	case data.ScopeSubscription:
+		switch c {
+		case classGrant:
+			return Critical, true
+		case classWrite:
+			return High, true
+		case classLateral, classData:
+			return Medium, true
+		}
+	case data.ScopeResourceGroup:
+		switch c {
+		case classGrant, classWrite:
+			if ownRG {
+				return Low, true
+			}
+			return Medium, true
+		case classLateral, classData:
+			return Low, true
+		}
+	}
+	return Info, false
+}
+
+// azureReach turns a class at a scope into a reach level and label.
+func azureReach(c azureClass, level data.ScopeLevel) (int, string) {
+	rank := 1
+	word := "resource"
+	switch level {
+	case data.ScopeRootManagementGroup:
+		rank, word = 5, "mgmt group"
+	case data.ScopeManagementGroup:
+		rank, word = 4, "mgmt group"
+	case data.ScopeSubscription:
+		rank, word = 3, "subscription"
+	case data.ScopeResourceGroup:
+		rank, word = 2, "resource group"
+	}
+	switch c {
+	case classNone:
+		return levelNone, LabelNone
+	case classRead:
+		return levelRead, LabelReadOnly
+	case classData:
+		return rank*10 + int(c), LabelDataAccess
+	}
+	return rank*10 + int(c), word + " " + c.word()
+}
+
+// roleInfo is a role definition as the engine judges it.
+type roleInfo struct {
+	name     string
+	custom   bool
+	perms    permissions
+	class    azureClass
+	resolved bool
+}
+
+// role resolves and classifies a role definition once: the tenant's definition when it was read (a custom role is
+// judged by its actions), the built-in table when it was not; otherwise it is unresolved.
+func (e *engine) role(id string) roleInfo {
+	if info, ok := e.rolesRaw[id]; ok {
+		return info
+	}
+	k := data.Key(data.LastSegment(id))
+	if info, ok := e.roles[k]; ok {
+		e.rolesRaw[id] = info
+		return info
+	}
+	var info roleInfo
+	b, builtin := builtinRoles[k]
+	if d, ok := e.x.RoleDefinition(id); ok && (len(d.Actions) > 0 || len(d.DataActions) > 0 || !builtin) {
+		info = roleInfo{name: data.Clean(d.RoleName), custom: d.Custom, perms: permissionsOf(d), resolved: true}
+	} else if builtin {
+		info = roleInfo{name: b.Name, perms: b.permissions(), resolved: true}
+		if ok && d.RoleName != "" {
+			info.name = data.Clean(d.RoleName)
+		}
+	}
+	if info.resolved {
+		info.class = info.perms.class()
+		if builtin && b.Class != classNone && !info.custom {
+			info.class = b.Class
+		}
+	}
+	e.roles[k] = info
+	e.rolesRaw[id] = info
+	return info
+}
+
+func (e *engine) azureRoleLine(info roleInfo, defID, scopeText, via, condition string) string {
+	var b strings.Builder
+	b.WriteString(info.name)
+	b.WriteString(" (")
+	b.WriteString(data.Clean(data.LastSegment(defID)))
+	b.WriteString(") at ")
+	b.WriteString(scopeText)
+	b.WriteString(", ")
+	b.WriteString(e.viaText(via))
+	if info.custom {
+		b.WriteString(", custom role judged by its actions: ")
+		b.WriteString(info.class.word())
+	}
+	if condition != "" {
+		b.WriteString(", with a condition: ")
+		b.WriteString(data.Clean(condition))
+	}
+	return b.String()
+}
+
+// scopeText names a scope for evidence: its breadth, its display name where known, and the exact id.
+func (e *engine) scopeText(scope string) string {
+	scope = data.Clean(scope)
+	level := e.level(scope)
+	switch level {
+	case data.ScopeRootManagementGroup, data.ScopeManagementGroup:
+		if scope == "/" {
+			return "the tenant root (/)"
+		}
+		if n := e.mgNames[data.Key(data.ManagementGroupOf(scope))]; n != "" {
+			return fmt.Sprintf("%s %s (%s)", level, quote(n), scope)
+		}
+	case data.ScopeSubscription:
+		if n := e.subNames[data.SubscriptionOf(scope)]; n != "" {
+			return fmt.Sprintf("%s %s (%s)", level, quote(n), scope)
+		}
+	case data.ScopeResourceGroup:
+		return fmt.Sprintf("%s %s (%s)", level, quote(data.ResourceGroupOf(scope)), scope)
+	case data.ScopeResource:
+		return fmt.Sprintf("resource %s (%s)", quote(data.ResourceName(scope)), scope)
+	}
+	return fmt.Sprintf("%s %s", level, scope)
+}
+
+func (e *engine) viaText(via string) string {
+	if g, ok := strings.CutPrefix(via, "group:"); ok {
+		return fmt.Sprintf("through group %s (%s)", quote(cmp.Or(data.Clean(e.x.PrincipalName(g)), "unnamed")), data.Clean(g))
+	}
+	return "direct"
+}
+
+func (e *engine) identityName(id *data.Identity) string {
+	return cmp.Or(data.Clean(id.DisplayName), id.ID)
+}
+
+// reachGaps describes the gaps that hide part of what an identity can do, or "".
+func (e *engine) reachGaps(identityID string) string {
+	var parts []string
+	for _, s := range []data.Section{data.SectionGroups, data.SectionDirectoryRoles, data.SectionAppRoles,
+		data.SectionAzureRoles} {
+		for _, g := range e.x.Gaps(identityID, s) {
+			p := string(s)
+			if g.Needs != "" {
+				p += " (needs " + data.Clean(g.Needs) + ")"
+			}
+			if g.Scope != "" {
+				p += " at " + data.Clean(g.Scope)
+			}
+			parts = append(parts, p)
+		}
+	}
+	parts = slices.Compact(parts)
+	return strings.Join(parts, ", ")
+}
+
+// result sorts the findings and builds the per-identity index.
+func (e *engine) result() *Result {
+	// Sort an order of indices with the keys computed once: findings are large and ids need lowering.
+	keys := make([]string, len(e.findings))
+	order := make([]int, len(e.findings))
+	for i := range e.findings {
+		keys[i], order[i] = data.Key(e.findings[i].IdentityID), i
+	}
+	slices.SortFunc(order, func(i, j int) int {
+		a, b := &e.findings[i], &e.findings[j]
+		return cmp.Or(
+			cmp.Compare(b.Severity, a.Severity),
+			strings.Compare(a.RuleID, b.RuleID),
+			strings.Compare(keys[i], keys[j]),
+			strings.Compare(a.Title, b.Title),
+			cmp.Compare(i, j),
+		)
+	})
+	r := &Result{Findings: make([]Finding, len(order)), Reach: e.reach, byIdentity: make(map[string][]int)}
+	for n, i := range order {
+		r.Findings[n] = e.findings[i]
+		r.byIdentity[keys[i]] = append(r.byIdentity[keys[i]], n)
+	}
+	r.Gaps = append([]data.Gap(nil), e.x.Tenant.Gaps...)
+	slices.SortStableFunc(r.Gaps, func(a, b data.Gap) int {
+		return cmp.Or(
+			strings.Compare(string(a.Section), string(b.Section)),
+			strings.Compare(a.IdentityID, b.IdentityID),
+			strings.Compare(a.Scope, b.Scope),
+			strings.Compare(a.Reason, b.Reason),
+		)
+	})
+	return r
+}
+
+func quote(s string) string { return `"` + s + `"` }
+
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+func cutAt(s, sep string) string {
+	before, _, _ := strings.Cut(s, sep)
+	return before
+}

@@ -1,0 +1,584 @@
+package assess
+
+import (
+	"cmp"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/miscope/miscope/data"
+)
+
+// resourcesReadable reports whether the tenant's resources were read well enough to say that a resource is absent:
+// no gap hides resources or attachments for this identity, and the subscription was among those read.
+func (e *engine) resourcesReadable(id *data.Identity, target string) bool {
+	for _, s := range []data.Section{data.SectionResources, data.SectionAttached} {
+		for _, g := range e.x.Gaps(id.ID, s) {
+			if g.Scope == "" || target == "" || e.x.Covers(g.Scope, target) {
+				return false
+			}
+		}
+	}
+	if sub := data.SubscriptionOf(target); sub != "" && len(e.x.Tenant.Subscriptions) > 0 {
+		if _, ok := e.subNames[sub]; !ok {
+			return false // collected with --subscription and this one was left out
+		}
+	}
+	return true
+}
+
+// graded is a placement finding's severity: that of the identity's privilege findings, at least low and at most
+// high, because an unused or widely shared identity matters in proportion to what it can do.
+func (e *engine) graded(id *data.Identity) Severity {
+	return max(min(e.privilege[data.Key(id.ID)], High), Low)
+}
+
+// orphaned is MI-ORPHANED: a user-assigned identity attached to nothing.
+func (e *engine) orphaned(id *data.Identity, attached []data.Resource) {
+	if id.Kind != data.UserAssigned || len(attached) > 0 || !e.resourcesReadable(id, "") {
+		return
+	}
+	sev := min(e.graded(id), Medium)
+	line := fmt.Sprintf("user-assigned identity %s is attached to no resource", data.Clean(id.ResourceID))
+	if r := e.reach[id.ID]; r.Level > levelUnknown {
+		line += "; it can still act as " + r.Label
+	}
+	e.add(RuleOrphaned, id.ID, []evidence{{sev, line}}, func(evidence) string {
+		return "User-assigned identity " + quote(e.identityName(id)) + " is attached to no resource"
+	}, "Delete the identity if nothing uses it, or remove its role assignments, permissions and federated "+
+		"credentials until a workload needs them. "+tokenCacheNote)
+}
+
+// sharedThreshold is how many resources make a user-assigned identity widely shared.
+const sharedThreshold = 5
+
+// shared is MI-SHARED: a user-assigned identity attached to many resources or across subscriptions.
+func (e *engine) shared(id *data.Identity, attached []data.Resource) {
+	if id.Kind != data.UserAssigned || len(attached) < 2 {
+		return
+	}
+	subs := map[string]bool{}
+	for _, r := range attached {
+		subs[data.SubscriptionOf(r.ID)] = true
+	}
+	if len(attached) < sharedThreshold && len(subs) < 2 {
+		return
+	}
+	sev := e.graded(id)
+	var ev []evidence
+	head := fmt.Sprintf("attached to %d resources in %d subscription(s)", len(attached), len(subs))
+	ev = append(ev, evidence{sev, head})
+	for _, r := range attached {
+		ev = append(ev, evidence{Info, fmt.Sprintf("attached to %s %s (%s)", data.Clean(r.Type),
+			quote(data.Clean(r.Name)), data.Clean(r.ID))})
+	}
+	e.add(RuleShared, id.ID, ev, func(evidence) string {
+		return fmt.Sprintf("User-assigned identity %s is %s", quote(e.identityName(id)), head)
+	}, "Give each workload, or at least each subscription, its own user-assigned identity with only the "+
+		"permissions it needs; whoever controls any one of these resources holds this identity.")
+}
+
+// stale is MI-STALE: a system-assigned identity whose resource is gone.
+func (e *engine) stale(id *data.Identity, attached []data.Resource) {
+	if id.Kind != data.SystemAssigned || id.ResourceID == "" || len(attached) > 0 {
+		return
+	}
+	if _, ok := e.x.Resource(id.ResourceID); ok || !e.resourcesReadable(id, id.ResourceID) {
+		return
+	}
+	sev := min(e.graded(id), Medium)
+	line := fmt.Sprintf("resource %s no longer exists", data.Clean(id.ResourceID))
+	if r := e.reach[id.ID]; r.Level > levelUnknown {
+		line += "; the identity still acts as " + r.Label
+	}
+	e.add(RuleStale, id.ID, []evidence{{sev, line}}, func(evidence) string {
+		return "System-assigned identity " + quote(e.identityName(id)) + " belongs to a deleted resource"
+	}, "Remove the identity's role assignments and permissions, then delete its service principal; a deleted "+
+		"resource's identity should not keep access. "+tokenCacheNote)
+}
+
+// GitHub subject shapes.
+var (
+	ghPullRequest = regexp.MustCompile(`(?i)^repo:[^:]+:pull_request$`)
+	ghRef         = regexp.MustCompile(`(?i)^repo:[^:]+:ref:`)
+	ghEnvironment = regexp.MustCompile(`(?i)^repo:[^:/]+/[^:/]+:environment:[^:*]+$`)
+	// An expression that accepts any repository of an owner, or any subject at all.
+	broadOwner = regexp.MustCompile(`(?i)repo:[^/'"]*/\*|['"]\*['"]`)
+)
+
+// federated is MI-FIC-RISK.
+func (e *engine) federated(id *data.Identity) {
+	fics := e.x.FederatedCredentials(id.ID)
+	if len(fics) == 0 {
+		return
+	}
+	priv := e.privilege[data.Key(id.ID)]
+	var ev []evidence
+	for _, f := range fics {
+		sev, reasons := ficRisk(f)
+		if priv == Critical && sev < Medium {
+			sev = Medium
+			reasons = append(reasons, "any federated credential on an identity with tier-0 privileges widens who can become it")
+		} else if len(reasons) > 0 && priv >= High {
+			sev = min(sev+1, Critical) // graded up: the identity is privileged
+		}
+		if len(reasons) == 0 {
+			continue
+		}
+		what := "subject " + quote(data.Clean(f.Subject))
+		if f.ClaimsMatchingExpression != "" {
+			what = "claims-matching expression " + quote(data.Clean(f.ClaimsMatchingExpression))
+		}
+		ev = append(ev, evidence{sev, fmt.Sprintf("credential %s: issuer %s, %s: %s", quote(data.Clean(f.Name)),
+			quote(data.Clean(f.Issuer)), what, strings.Join(reasons, "; "))})
+	}
+	e.add(RuleFICRisk, id.ID, ev, func(t evidence) string {
+		return "Risky federated credential on " + quote(e.identityName(id)) + ": " + cutAt(strings.TrimPrefix(t.line, "credential "), ":")
+	}, "Trust only known issuers, and for GitHub Actions only a subject of the form repo:ORG/REPO:environment:NAME "+
+		"whose environment requires review; replace broad claims-matching expressions with exact subjects; delete "+
+		"credentials nobody uses. A token already exchanged stays valid until it expires. "+tokenCacheNote)
+}
+
+// ficRisk judges one federated credential on its own, most severe reason first.
+func ficRisk(f data.FederatedCredential) (Severity, []string) {
+	var sev Severity
+	var reasons []string
+	note := func(s Severity, why string) {
+		sev = max(sev, s)
+		reasons = append(reasons, why)
+	}
+	provider, known := knownIssuer(f.Issuer)
+	if !known {
+		note(High, "the issuer is not a known identity provider; whoever runs it can mint tokens for this identity")
+	}
+	subject := strings.TrimSpace(f.Subject)
+	if provider == "GitHub Actions" && subject != "" {
+		switch {
+		case ghPullRequest.MatchString(subject):
+			note(High, "any pull request that runs the workflow, including from a fork where allowed, gets the identity")
+		case ghRef.MatchString(subject):
+			note(Medium, "trusts a branch or tag ref rather than a protected environment; anyone who can push to it gets the identity")
+		case !ghEnvironment.MatchString(subject) && strings.HasPrefix(strings.ToLower(subject), "repo:"):
+			note(Low, "trusts a GitHub subject that is not a protected environment")
+		}
+	}
+	if expr := f.ClaimsMatchingExpression; expr != "" {
+		lower := strings.ToLower(expr)
+		switch {
+		case strings.Contains(lower, "pull_request"):
+			note(High, "the expression accepts pull requests")
+		case broadOwner.MatchString(expr):
+			note(High, "the expression accepts every repository of an owner, or any subject")
+		case strings.Contains(expr, "*") || strings.Contains(lower, " matches "):
+			note(Medium, "the expression matches a pattern rather than one exact subject")
+		}
+	}
+	if len(f.Audiences) != 1 || !strings.EqualFold(f.Audiences[0], ficAudience) {
+		note(Low, "the audience is not exactly "+ficAudience)
+	}
+	return sev, reasons
+}
+
+// exposer is a principal holding a role at some scope that lets it use identities attached below.
+type exposer struct {
+	principalID   string
+	class         azureClass // of the exposing role, at scope
+	level         int        // the principal's whole reach
+	entra         int        // the principal's Entra reach
+	role          string
+	scope         string
+	verb          string
+	principalType data.PrincipalType
+	// text is the evidence up to the target ("user "Ann" (id) holds Contributor at ...: can run code as the
+	// identity on"), written when first shown and shared by every identity below the scope.
+	text string
+}
+
+// maxExposureEvidence bounds MI-EXPOSED's evidence; the rest is counted.
+const maxExposureEvidence = 10
+
+// exposed is MI-EXPOSED: principals less privileged than the identity that can run code on its resources, attach it
+// elsewhere or federate to it. It is the hot path on large tenants (a subscription's contributors expose every
+// identity in it), so per identity it only compares numbers and writes the evidence it shows.
+func (e *engine) exposed(id *data.Identity, attached []data.Resource) {
+	key := data.Key(id.ID)
+	level := e.levels[key]
+	if level <= levelRead {
+		return // nothing to gain by using it
+	}
+	type target struct{ id, text, kind string }
+	targets := make([]target, 0, len(attached)+1)
+	for _, r := range attached {
+		targets = append(targets, target{r.ID, data.Clean(r.Type) + " " + quote(data.Clean(r.Name)), r.Type})
+	}
+	if id.Kind == data.UserAssigned && id.ResourceID != "" {
+		targets = append(targets, target{id.ResourceID,
+			"user-assigned identity " + quote(data.Clean(data.ResourceName(id.ResourceID))), kindUAI})
+	}
+	items := e.items[key]
+	entra := e.entraLevel(id.ID)
+	var lines []string
+	count := 0
+	for _, t := range targets {
+		for _, s := range e.scopesAbove(t.id) {
+			xs := e.exposersAt(s, t.kind)
+			if len(xs) == 0 {
+				continue
+			}
+			// The list is sorted by the principals' reach: those below the identity's all gain from it.
+			less, _ := slices.BinarySearchFunc(xs, level, func(x exposer, l int) int { return cmp.Compare(x.level, l) })
+			need := classNone
+			if less < len(xs) {
+				need = e.need(s, items)
+			}
+			for i := 0; i < len(xs); i++ {
+				x := &xs[i]
+				if i >= less {
+					covered := x.entra >= levelGraphTier0 || entra <= x.entra && x.class >= need
+					if covered || len(x.principalID) == len(id.ID) && strings.EqualFold(x.principalID, id.ID) {
+						continue
+					}
+				} else if len(lines) >= maxExposureEvidence {
+					count += less - i // the rest of the prefix: counted, not written
+					i = less - 1
+					continue
+				}
+				count++
+				if len(lines) < maxExposureEvidence {
+					if x.text == "" {
+						x.text = e.principalText(x.principalID, x.principalType) + " holds " + x.role + " at " +
+							e.scopeText(x.scope) + ": " + x.verb
+					}
+					lines = append(lines, x.text+" "+t.text)
+				}
+			}
+		}
+	}
+	if count == 0 {
+		return
+	}
+	if count > len(lines) {
+		lines = append(lines, fmt.Sprintf("... and %d more", count-len(lines)))
+	}
+	r, _ := RuleByID(RuleExposed)
+	e.findings = append(e.findings, Finding{
+		RuleID:     RuleExposed,
+		Severity:   max(e.privilege[key], Low),
+		IdentityID: id.ID,
+		Title: fmt.Sprintf("%d role assignment%s let less privileged principals use %s (%s)", count, plural(count),
+			quote(e.identityName(id)), e.reach[id.ID].Label),
+		Evidence: lines,
+		Remediation: "Remove these principals' roles on the identity's resources (or the resource group or " +
+			"subscription above them), or move the identity to a resource that only equally trusted principals " +
+			"control. Managed Identity Operator and Managed Identity Contributor on a user-assigned identity belong " +
+			"to its owners only. " + tokenCacheNote,
+		References: r.References,
+	})
+}
+
+// scopesAbove is Index.ScopesAbove with the part above a resource group computed once per resource group.
+func (e *engine) scopesAbove(target string) []string {
+	rg := resourceGroupScope(target)
+	if rg == "" || len(rg) == len(target) {
+		if s, ok := e.above[target]; ok {
+			return s
+		}
+		s := e.x.ScopesAbove(target)
+		e.above[target] = s
+		return s
+	}
+	above, ok := e.above[rg]
+	if !ok {
+		above = e.x.ScopesAbove(rg)
+		e.above[rg] = above
+	}
+	if strings.Count(target[len(rg):], "/") > 4 { // a nested resource: let the index list its parents
+		return e.x.ScopesAbove(target)
+	}
+	return append([]string{target}, above...)
+}
+
+// heldRole is an Azure role of an identity worth covering: data access and above.
+type heldRole struct {
+	scope string
+	class azureClass
+}
+
+// need is the class one role at scope must have to cover every Azure role of an identity (its items); beyond any
+// class when the scope is not above them all.
+func (e *engine) need(scope string, items []heldRole) azureClass {
+	need := classNone
+	for _, it := range items {
+		if !e.coversScope(scope, it.scope) {
+			return classGrant + 1
+		}
+		need = max(need, it.class)
+	}
+	return need
+}
+
+// coversScope is Index.Covers without allocating in the common case: a scope above target in the same subscription.
+func (e *engine) coversScope(scope, target string) bool {
+	if scope == "/" {
+		return true
+	}
+	scope, target = strings.TrimRight(scope, "/"), strings.TrimRight(target, "/")
+	if hasPrefixFold(scope, "/subscriptions/") {
+		return len(target) >= len(scope) && strings.EqualFold(target[:len(scope)], scope) &&
+			(len(target) == len(scope) || target[len(scope)] == '/')
+	}
+	// A management group: whether it is above the target's subscription, once per pair.
+	sub := target
+	if hasPrefixFold(target, "/subscriptions/") {
+		if n := strings.IndexByte(target[len("/subscriptions/"):], '/'); n >= 0 {
+			sub = target[:len("/subscriptions/")+n]
+		}
+	}
+	k := codeKey{scope, sub}
+	if v, ok := e.mgCovers[k]; ok {
+		return v
+	}
+	v := e.x.Covers(scope, sub)
+	e.mgCovers[k] = v
+	return v
+}
+
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
+}
+
+// entraLevel is the reach a principal has in Entra ID (directory roles and application permissions), once each.
+func (e *engine) entraLevel(principalID string) int {
+	if l, ok := e.entra[principalID]; ok {
+		return l
+	}
+	level := levelNone
+	for _, r := range e.x.DirectoryRoles(principalID) {
+		if sev, tier0, ok := e.directoryRole(r.RoleTemplateID, r.DirectoryScopeID); ok {
+			switch {
+			case tier0:
+				level = max(level, levelTenantAdm)
+			case sev >= Medium:
+				level = max(level, levelDirWriter)
+			}
+		}
+	}
+	for _, a := range e.x.AppRoles(principalID) {
+		if p, ok := classifyPermission(a); ok && p.Tier0 {
+			level = max(level, levelGraphTier0)
+		} else if ok && p.Severity >= High {
+			level = max(level, levelDirWriter)
+		}
+	}
+	e.entra[principalID] = level
+	return level
+}
+
+// kindUAI marks the probe for the user-assigned identity resource itself.
+const kindUAI = "#userAssignedIdentity"
+
+// exposersAt lists, once per scope and resource type, the principals whose roles at that scope let them use an
+// identity attached to a resource of that type below it, least privileged first.
+func (e *engine) exposersAt(scope, kind string) []exposer {
+	k := codeKey{scope, kind}
+	if xs, ok := e.exposers[k]; ok {
+		return xs
+	}
+	var out []exposer
+	for _, a := range e.x.AssignmentsAt(scope) {
+		info := e.role(a.RoleDefinitionID)
+		if !info.resolved {
+			continue
+		}
+		verb := e.exposes(a.RoleDefinitionID, info, kind)
+		if verb == "" {
+			continue
+		}
+		class := info.class
+		if class == classGrant && a.Condition != "" {
+			class = classWrite
+		}
+		out = append(out, exposer{principalID: a.PrincipalID, class: class, level: e.principalLevel(a.PrincipalID),
+			entra: e.entraLevel(a.PrincipalID), role: info.name, scope: a.Scope, verb: verb,
+			principalType: a.PrincipalType})
+	}
+	slices.SortStableFunc(out, func(a, b exposer) int {
+		return cmp.Or(cmp.Compare(a.level, b.level), strings.Compare(a.principalID, b.principalID),
+			strings.Compare(a.role, b.role))
+	})
+	e.exposers[k] = out
+	return out
+}
+
+// exposes says what a role lets its holder do to identities attached to a resource of kind, or "".
+func (e *engine) exposes(defID string, info roleInfo, kind string) string {
+	k := codeKey{defID, kind}
+	if v, ok := e.verbs[k]; ok {
+		return v
+	}
+	var v string
+	switch {
+	case kind != kindUAI:
+		if info.perms.runsCode(kind) {
+			v = "can run code as the identity on"
+		}
+	case info.perms.allows(opFICWrite):
+		v = "can add a federated credential to"
+	case info.perms.allows(opAssignUAI):
+		v = "can attach to compute it controls"
+	case info.perms.allows(opRoleAssignmentWrite):
+		v = "can grant itself the right to attach"
+	}
+	e.verbs[k] = v
+	return v
+}
+
+// principalLevel is the reach level of any principal: an identity's own, or for another principal what its own
+// directory roles, application permissions and Azure roles give it (its groups are not known).
+func (e *engine) principalLevel(id string) int {
+	if l, ok := e.principalRaw[id]; ok {
+		return l
+	}
+	k := data.Key(id)
+	if l, ok := e.levels[k]; ok {
+		e.principalRaw[id] = l
+		return l
+	}
+	if l, ok := e.principals[k]; ok {
+		e.principalRaw[id] = l
+		return l
+	}
+	level := levelNone
+	for _, r := range e.x.DirectoryRoles(id) {
+		if sev, tier0, ok := e.directoryRole(r.RoleTemplateID, r.DirectoryScopeID); ok {
+			switch {
+			case tier0:
+				level = max(level, levelTenantAdm)
+			case sev >= Medium:
+				level = max(level, levelDirWriter)
+			default:
+				level = max(level, levelRead)
+			}
+		}
+	}
+	for _, a := range e.x.AppRoles(id) {
+		if p, ok := classifyPermission(a); ok && p.Tier0 {
+			level = max(level, levelGraphTier0)
+		} else if ok && p.Severity >= High {
+			level = max(level, levelDirWriter)
+		}
+	}
+	for _, a := range e.x.RoleAssignmentsOf(id) {
+		info := e.role(a.RoleDefinitionID)
+		if !info.resolved {
+			continue
+		}
+		class := info.class
+		if class == classGrant && a.Condition != "" {
+			class = classWrite
+		}
+		l, _ := azureReach(class, e.level(a.Scope))
+		level = max(level, l)
+	}
+	e.principals[k] = level
+	e.principalRaw[id] = level
+	return level
+}
+
+func (e *engine) principalText(id string, t data.PrincipalType) string {
+	if s, ok := e.principalTexts[id]; ok {
+		return s
+	}
+	kind := "principal"
+	switch t {
+	case data.PrincipalUser:
+		kind = "user"
+	case data.PrincipalGroup:
+		kind = "group"
+	case data.PrincipalServicePrincipal:
+		kind = "service principal"
+	case data.PrincipalForeignGroup:
+		kind = "foreign group"
+	}
+	if _, ok := e.x.Identity(id); ok {
+		kind = "managed identity"
+	}
+	name := cmp.Or(data.Clean(e.x.PrincipalName(id)), "unnamed")
+	s := kind + " " + quote(name) + " (" + data.Clean(id) + ")"
+	e.principalTexts[id] = s
+	return s
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+// longLived is the credential lifetime above which a secret is noted as long-lived.
+const longLived = 365 * 24 * time.Hour
+
+// applications is SP-MIGRATE.
+func (e *engine) applications() {
+	for i := range e.x.Tenant.Applications {
+		app := &e.x.Tenant.Applications[i]
+		if len(app.Credentials) == 0 {
+			continue
+		}
+		// A managed identity's service principal carries an Azure-managed certificate; it is never a secret to rotate.
+		if _, ok := e.x.Identity(app.ID); ok {
+			continue
+		}
+		name := cmp.Or(data.Clean(app.DisplayName), app.ID)
+		sev := Low
+		var ev []evidence
+		active, secrets, certs := 0, 0, 0
+		for _, c := range app.Credentials {
+			kind := "certificate"
+			if strings.EqualFold(c.Type, "password") {
+				kind = "secret"
+				secrets++
+			} else {
+				certs++
+			}
+			line := fmt.Sprintf("%s %s (%s)", kind, quote(data.Clean(c.DisplayName)), data.Clean(c.KeyID))
+			s := Low
+			switch {
+			case !c.End.IsZero() && c.End.Before(e.now):
+				line += fmt.Sprintf(", expired on %s: delete it", c.End.UTC().Format("2006-01-02"))
+				s = Info
+			default:
+				active++
+				line += ", valid until " + c.End.UTC().Format("2006-01-02")
+				if kind == "secret" && !c.Start.IsZero() && c.End.Sub(c.Start) > longLived {
+					line += fmt.Sprintf(", long-lived (%d days)", int(c.End.Sub(c.Start).Hours()/24))
+					s = Medium
+				}
+			}
+			ev = append(ev, evidence{s, line})
+		}
+		if len(app.Hosts) > 0 && active > 0 {
+			sev = Medium
+			for _, h := range app.Hosts {
+				ev = append(ev, evidence{Info, "runs in Azure on " + data.Clean(h) + ", which can have a managed identity"})
+			}
+		}
+		if active == 0 {
+			sev = Info
+		}
+		for _, v := range ev {
+			sev = max(sev, v.sev)
+		}
+		// The finding's severity is the application's, not its worst line's.
+		ev = append(ev, evidence{sev, fmt.Sprintf("application %s (app id %s) signs in with %d secret(s) and %d certificate(s), %d still valid",
+			quote(name), data.Clean(app.AppID), secrets, certs, active)})
+		e.add(RuleSPMigrate, app.ID, ev, func(evidence) string {
+			return "Application " + quote(name) + " signs in with a secret or certificate and could use a managed identity"
+		}, "Move the workload to a managed identity (or workload identity federation where it runs outside Azure), "+
+			"then remove the application's secrets and certificates. Until then keep secrets short-lived and delete "+
+			"expired ones.")
+	}
+}

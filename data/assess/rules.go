@@ -1,0 +1,150 @@
+package assess
+
+// Rule ids are a public contract: reports, SARIF dashboards and users' --fail-on pipelines key on them.
+const (
+	RulePrivDirRole = "MI-PRIV-DIRROLE"
+	RulePrivGraph   = "MI-PRIV-GRAPH"
+	RulePrivGroup   = "MI-PRIV-GROUP"
+	RulePrivAzure   = "MI-PRIV-AZURE"
+	RuleOrphaned    = "MI-ORPHANED"
+	RuleShared      = "MI-SHARED"
+	RuleFICRisk     = "MI-FIC-RISK"
+	RuleStale       = "MI-STALE"
+	RuleExposed     = "MI-EXPOSED"
+	RuleSPMigrate   = "SP-MIGRATE"
+)
+
+// Public sources behind the classifications and the remediation advice.
+const (
+	refMIBestPractice = "https://learn.microsoft.com/en-us/entra/identity/managed-identities-azure-resources/managed-identity-best-practice-recommendations"
+	refMIOverview     = "https://learn.microsoft.com/en-us/entra/identity/managed-identities-azure-resources/overview"
+	refMIManageUA     = "https://learn.microsoft.com/en-us/entra/identity/managed-identities-azure-resources/how-manage-user-assigned-managed-identities"
+	refEntraRoles     = "https://learn.microsoft.com/en-us/entra/identity/role-based-access-control/permissions-reference"
+	refPrivRoles      = "https://learn.microsoft.com/en-us/entra/identity/role-based-access-control/privileged-roles-permissions"
+	refRoleGroups     = "https://learn.microsoft.com/en-us/entra/identity/role-based-access-control/groups-concept"
+	refPIM            = "https://learn.microsoft.com/en-us/entra/id-governance/privileged-identity-management/pim-configure"
+	refGraphPerms     = "https://learn.microsoft.com/en-us/graph/permissions-reference"
+	refAzureTiering   = "https://github.com/emiliensocchi/azure-tiering"
+	refScubaGear      = "https://github.com/cisagov/ScubaGear"
+	refAzureBuiltIn   = "https://learn.microsoft.com/en-us/azure/role-based-access-control/built-in-roles"
+	refAzureRoleDefs  = "https://learn.microsoft.com/en-us/azure/role-based-access-control/role-definitions"
+	refAzureScope     = "https://learn.microsoft.com/en-us/azure/role-based-access-control/scope-overview"
+	refFICConsider    = "https://learn.microsoft.com/en-us/entra/workload-id/workload-identity-federation-considerations"
+	refFICCreate      = "https://learn.microsoft.com/en-us/entra/workload-id/workload-identity-federation-create-trust-user-assigned-managed-identity"
+	refGitHubOIDC     = "https://docs.github.com/en/actions/security-for-github-actions/security-hardening-your-deployments/about-security-hardening-with-openid-connect"
+	refAppCredentials = "https://learn.microsoft.com/en-us/entra/identity-platform/security-best-practices-for-app-registration"
+	refMIServices     = "https://learn.microsoft.com/en-us/entra/identity/managed-identities-azure-resources/managed-identities-status"
+)
+
+// tokenCacheNote ends every remediation that removes access from a managed identity.
+const tokenCacheNote = "Managed identity tokens are cached for up to about 24 hours, so a removed permission can " +
+	"still be used until the cached token expires; restart or redeploy the workload if it must stop at once."
+
+// Rules lists every rule miscope applies, in the order of their ids, for SARIF, the help screen and docs/RULES.md.
+var Rules = []Rule{
+	{
+		ID:    RuleExposed,
+		Title: "Another principal can use this identity",
+		Description: "A principal that is not itself as privileged as the identity can run code on a resource the " +
+			"identity is attached to, attach the user-assigned identity to compute it controls, or add a federated " +
+			"credential to it; whoever does gets the identity's privileges. Graded by the identity's own privilege.",
+		Help: "Remove the principal's role on the attached resource (or its resource group or subscription), or " +
+			"move the identity to a resource only equally trusted principals control. Managed Identity Operator and " +
+			"Managed Identity Contributor on a user-assigned identity should be held only by its owners.",
+		References: []string{refMIBestPractice, refMIManageUA, refAzureBuiltIn},
+	},
+	{
+		ID:    RuleFICRisk,
+		Title: "Risky federated identity credential",
+		Description: "A federated credential trusts an issuer that is not a well-known identity provider, a GitHub " +
+			"pull request, a branch or any ref instead of a protected environment, or a broad claims-matching " +
+			"expression; graded up when the identity is privileged.",
+		Help: "Trust only known issuers; for GitHub Actions use a subject of the form " +
+			"`repo:ORG/REPO:environment:NAME` with a protected environment that requires review; replace broad " +
+			"claims-matching expressions with exact subjects; delete credentials that are no longer used.",
+		References: []string{refFICConsider, refFICCreate, refGitHubOIDC},
+	},
+	{
+		ID:          RuleOrphaned,
+		Title:       "User-assigned identity attached to nothing",
+		Description: "A user-assigned identity is attached to no resource: nobody needs its permissions, yet whoever can attach it or add a federated credential to it can use them.",
+		Help:        "Delete the identity if nothing uses it, or remove its role assignments and permissions until it is needed.",
+		References:  []string{refMIBestPractice, refMIManageUA},
+	},
+	{
+		ID:    RulePrivAzure,
+		Title: "Privileged Azure role",
+		Description: "Owner, User Access Administrator, Role Based Access Control Administrator, Contributor or a " +
+			"custom role with equivalent actions at management-group or subscription scope; narrower scopes and " +
+			"roles that only run code, attach identities or reach data are graded lower. A role definition that " +
+			"cannot be resolved is reported.",
+		Help: "Assign the narrowest built-in role the workload needs at the narrowest scope (the resource, or its " +
+			"own resource group). Never give a workload identity the right to grant access.",
+		References: []string{refAzureBuiltIn, refAzureRoleDefs, refAzureScope, refMIBestPractice},
+	},
+	{
+		ID:    RulePrivDirRole,
+		Title: "Privileged Entra directory role",
+		Description: "The identity holds a privileged Entra directory role, directly or through a group, active or " +
+			"eligible through Privileged Identity Management. Tier-0 roles (a path to Global Administrator) are " +
+			"critical.",
+		Help: "Remove the role assignment, or replace it with an application permission or role scoped to exactly " +
+			"what the workload does (an administrative unit where possible).",
+		References: []string{refPrivRoles, refEntraRoles, refAzureTiering, refPIM},
+	},
+	{
+		ID:    RulePrivGraph,
+		Title: "High-privilege application permission",
+		Description: "The identity holds a tier-0 or high Microsoft Graph application permission (or a write-all or " +
+			"full-control permission of another API). Tier-0 permissions are a known path to Global Administrator.",
+		Help: "Remove the app role assignment; grant the least-privileged permission the workload needs (for " +
+			"example Sites.Selected instead of Sites.ReadWrite.All).",
+		References: []string{refGraphPerms, refAzureTiering, refScubaGear},
+	},
+	{
+		ID:    RulePrivGroup,
+		Title: "Member of a privileged group",
+		Description: "The identity belongs, directly or transitively, to a role-assignable group or to a group that " +
+			"holds privileged directory or Azure roles; everyone who can manage that group's membership shapes what " +
+			"the identity can do.",
+		Help: "Remove the identity from the group, or assign the roles it needs to it directly so the group's " +
+			"other members do not widen them.",
+		References: []string{refRoleGroups, refPrivRoles, refAzureBuiltIn},
+	},
+	{
+		ID:    RuleShared,
+		Title: "User-assigned identity shared widely",
+		Description: "A user-assigned identity is attached to 5 or more resources, or to resources in more than one " +
+			"subscription: whoever controls any of them holds the identity, and its permissions are the union of " +
+			"what every workload needs.",
+		Help:       "Give each workload (or each subscription) its own identity with only the permissions it needs.",
+		References: []string{refMIBestPractice},
+	},
+	{
+		ID:          RuleStale,
+		Title:       "System-assigned identity of a deleted resource",
+		Description: "A system-assigned identity's resource no longer exists; its service principal and permissions remain.",
+		Help:        "Remove the identity's role assignments and permissions; delete the service principal if the resource is gone for good.",
+		References:  []string{refMIOverview},
+	},
+	{
+		ID:    RuleSPMigrate,
+		Title: "Application could use a managed identity",
+		Description: "An application service principal signs in with a secret or certificate that someone must store, " +
+			"rotate and protect; workloads running in Azure can use a managed identity instead. Expired and " +
+			"long-lived secrets are noted.",
+		Help: "Move the workload to a managed identity (or workload identity federation), then remove the " +
+			"application's secrets and certificates. Until then, keep secrets short-lived and delete expired ones.",
+		References: []string{refMIServices, refAppCredentials, refMIBestPractice},
+	},
+}
+
+// RuleByID returns the rule with that id.
+func RuleByID(id string) (Rule, bool) {
+	for _, r := range Rules {
+		if r.ID == id {
+			return r, true
+		}
+	}
+	return Rule{}, false
+}

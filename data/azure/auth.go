@@ -3,10 +3,10 @@ package azure
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"net/url"
 	"os"
 	"strings"
-	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
@@ -114,12 +114,20 @@ func (e endpoints) clientOptions(opts Options) azcore.ClientOptions {
 				cloud.ResourceManager: {Audience: e.armAudience, Endpoint: e.armEndpoint},
 			},
 		},
-		Retry: policy.RetryOptions{MaxRetries: 10, RetryDelay: 200 * time.Millisecond, MaxRetryDelay: 20 * time.Second},
-	}
-	if opts.Transport != nil {
-		co.Transport = opts.Transport
+		// One retry policy for every request: retryTransport, under the pipeline. azcore's own would wait up to a
+		// minute between tries when no Retry-After is given, and refuses to honour a Retry-After above its cap.
+		Retry:     policy.RetryOptions{MaxRetries: -1},
+		Transport: &http.Client{Transport: &retryTransport{next: parentTransport(opts), log: opts.Log}},
 	}
 	return co
+}
+
+// parentTransport is the transport under every client: the caller's, or Go's default.
+func parentTransport(opts Options) http.RoundTripper {
+	if opts.Transport != nil && opts.Transport.Transport != nil {
+		return opts.Transport.Transport
+	}
+	return http.DefaultTransport
 }
 
 func newCredential(opts Options, e endpoints) (azcore.TokenCredential, error) {

@@ -21,7 +21,7 @@ import (
 
 // maxNamedPrincipals bounds how many other principals (users, groups, applications holding Azure roles) are named
 // through Graph during a collection; past it they keep their id and type only.
-const maxNamedPrincipals = 100
+const maxNamedPrincipals = 60
 
 // Needs for each Graph part, as the permission that makes it readable.
 const (
@@ -422,17 +422,26 @@ func timeOf(t *time.Time) time.Time {
 
 // principalNames reads the names of other principals that hold Azure roles, 20 per $batch.
 func (s *Source) principalNames(ctx context.Context, as []data.RoleAssignment, skip func(id string) bool) []data.Principal {
-	seen := map[string]bool{}
+	count := map[string]int{}
 	var ps []data.Principal
 	for _, a := range as {
 		k := data.Key(a.PrincipalID)
-		if seen[k] || skip(k) {
+		if skip(k) {
 			continue
 		}
-		seen[k] = true
-		ps = append(ps, data.Principal{ID: a.PrincipalID, Type: a.PrincipalType})
+		if count[k] == 0 {
+			ps = append(ps, data.Principal{ID: a.PrincipalID, Type: a.PrincipalType})
+		}
+		count[k]++
 	}
-	sort.Slice(ps, func(a, b int) bool { return ps[a].ID < ps[b].ID })
+	// The principals that hold the most assignments are named first: they are the ones evidence cites most.
+	sort.Slice(ps, func(a, b int) bool {
+		ca, cb := count[data.Key(ps[a].ID)], count[data.Key(ps[b].ID)]
+		if ca != cb {
+			return ca > cb
+		}
+		return ps[a].ID < ps[b].ID
+	})
 	var mu sync.Mutex
 	var steps []step
 	for i := range ps {
@@ -467,5 +476,6 @@ func (s *Source) principalNames(ctx context.Context, as []data.RoleAssignment, s
 	if err := s.runBatches(ctx, steps); err != nil {
 		s.opts.Log("naming principals: %v", err)
 	}
+	sort.Slice(ps, func(a, b int) bool { return ps[a].ID < ps[b].ID })
 	return ps
 }

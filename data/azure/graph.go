@@ -47,13 +47,7 @@ func newGraphClient(s *Source) (*graphClient, error) {
 	if err != nil {
 		return nil, err
 	}
-	var parent http.RoundTripper = khttp.GetDefaultTransport()
-	if s.opts.Transport != nil {
-		parent = s.opts.Transport.Transport
-		if parent == nil {
-			parent = http.DefaultTransport
-		}
-	}
+	parent := parentTransport(s.opts)
 	// A fixed middleware list: no compression and no kiota retry (retryTransport below does it), so a retried
 	// $batch is never resent with a mislabelled body.
 	gopts := msgraphsdk.GetDefaultClientOptions()

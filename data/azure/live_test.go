@@ -426,6 +426,7 @@ func TestFaultsGiveTheSameResult(t *testing.T) {
 	for _, ra := range []string{"0", ""} {
 		t.Run("Retry-After="+ra, func(t *testing.T) {
 			fake := serve(t, tenant, fakeazure.Options{ThrottleRate: 0.3, FailRate: 0.05, RetryAfter: ra, Seed: 11})
+			start := time.Now()
 			faulty := collect(t, open(t, fake))
 			sameTenant(t, clean, faulty)
 			c := fake.Requests()
@@ -435,7 +436,7 @@ func TestFaultsGiveTheSameResult(t *testing.T) {
 			if c.Writes != 0 {
 				t.Errorf("%d write attempts", c.Writes)
 			}
-			t.Logf("%d requests, %d throttled, %d failed", c.Total, c.Throttled, c.Failed)
+			t.Logf("%v: %d requests, %d throttled, %d failed", time.Since(start).Round(time.Millisecond), c.Total, c.Throttled, c.Failed)
 		})
 	}
 }

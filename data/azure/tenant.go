@@ -102,12 +102,13 @@ func (s *Source) Tenant(ctx context.Context, progress func(data.Progress)) (*dat
 	graphs := map[string]*identityGraph{}
 	var gwg sync.WaitGroup
 	var done int
-	err := s.Identities(ctx, func(page []data.Identity) error {
-		t.Identities = append(t.Identities, page...)
-		progress(data.Progress{Stage: "identities", Done: len(t.Identities)})
-		ids := make([]string, len(page))
-		for i, id := range page {
-			ids[i] = id.ID
+	// Identities go to Graph in whole batches (10 per $batch): a page's remainder waits for the next page, so
+	// no batch is sent half empty except the last.
+	var carry []string
+	perBatch := batchSize / 2
+	start := func(ids []string) {
+		if len(ids) == 0 {
+			return
 		}
 		gwg.Add(1)
 		go func() {
@@ -123,8 +124,21 @@ func (s *Source) Tenant(ctx context.Context, progress func(data.Progress)) (*dat
 			progress(data.Progress{Stage: "Graph permissions and groups", Done: n, Total: total})
 			fail(err)
 		}()
+	}
+	err := s.Identities(ctx, func(page []data.Identity) error {
+		t.Identities = append(t.Identities, page...)
+		progress(data.Progress{Stage: "identities", Done: len(t.Identities)})
+		for _, id := range page {
+			carry = append(carry, id.ID)
+		}
+		whole := len(carry) / perBatch * perBatch
+		start(carry[:whole:whole])
+		carry = append([]string(nil), carry[whole:]...)
 		return nil
 	})
+	if err == nil {
+		start(carry)
+	}
 	if err != nil {
 		if g, ok := data.AsGap(err); ok {
 			gaps(*g)

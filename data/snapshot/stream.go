@@ -1,0 +1,587 @@
+package snapshot
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/miscope/miscope/data"
+)
+
+// loader reads one snapshot from its first byte to its last, field by field and element by element, so that the
+// identity list can be shown while the rest of the file is still being read and the decoder never holds more than
+// one element of a big list. It reports what it has found through the hooks, which may be nil.
+type loader struct {
+	name string
+	in   io.Reader // the raw stream
+	lim  *io.LimitedReader
+	dec  *json.Decoder
+
+	started bool              // a token was read, so an early end means truncated rather than empty
+	strs    map[string]string // one copy of each repeated string: scopes, role definition and principal ids
+
+	format      string
+	version     int
+	versionSeen bool
+	versionBad  bool // the version had the wrong type; a fault only if the file claims to be a snapshot
+	originSeen  bool
+	origin      data.Origin
+	tenant      *data.Tenant
+	tenantSeen  bool
+	headerSent  bool
+
+	// header is called once, when the tenant's own fields (id, name, cloud, time) and the envelope before them are
+	// known, that is at the first big list or at the end.
+	header func(origin data.Origin, t *data.Tenant)
+	// page is called with each page of identities as soon as it is decoded, when the envelope was already found
+	// valid; identitiesDone when the list is complete. Pages are never changed afterwards.
+	page           func([]data.Identity)
+	identitiesDone func()
+}
+
+func newLoader(r io.Reader, name string) *loader {
+	return &loader{name: name, in: r, strs: make(map[string]string, 1<<12)}
+}
+
+// fault is a reason a file was refused.
+type fault string
+
+func faultf(format string, args ...any) fault { return fault(fmt.Sprintf(format, args...)) }
+
+func (f fault) Error() string { return string(f) }
+
+// run reads the whole snapshot. Every error it returns is an *Error naming the file.
+func (l *loader) run() (*data.Tenant, data.Origin, error) {
+	t, origin, err := l.read()
+	l.strs = nil
+	if err != nil {
+		return nil, "", &Error{Path: l.name, Reason: l.reason(err)}
+	}
+	return t, origin, nil
+}
+
+func (l *loader) read() (*data.Tenant, data.Origin, error) {
+	br := bufio.NewReaderSize(l.in, 1<<16)
+	head, _ := br.Peek(2)
+	var in io.Reader = br
+	if bytes.Equal(head, gzipMagic) {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, "", faultf("corrupt gzip: %v", err)
+		}
+		defer zr.Close()
+		in = zr
+	}
+	l.lim = &io.LimitedReader{R: in, N: MaxSize + 1}
+	l.dec = json.NewDecoder(l.lim)
+
+	tok, err := l.dec.Token()
+	if err != nil {
+		return nil, "", err
+	}
+	l.started = true
+	if tok != json.Delim('{') {
+		return nil, "", notSnapshot
+	}
+	seen := map[string]bool{}
+	for l.dec.More() {
+		key, err := l.key(envelopeFields, seen, "")
+		if err != nil {
+			return nil, "", err
+		}
+		if err := l.envelopeField(key); err != nil {
+			return nil, "", err
+		}
+	}
+	if _, err := l.dec.Token(); err != nil { // the closing brace
+		return nil, "", err
+	}
+	// The decoder stops at the end of the value; read on to the end of the file, so that a gzip stream is checked
+	// against its checksum and a file with something appended is not taken for a whole snapshot.
+	if reason := trailing(io.MultiReader(l.dec.Buffered(), l.lim), l.lim); reason != "" {
+		return nil, "", fault(reason)
+	}
+	if err := l.checkEnvelope(true); err != nil {
+		return nil, "", err
+	}
+	if l.tenant == nil {
+		return nil, "", fault("corrupt: no tenant in the file")
+	}
+	if l.tenant.ID == "" {
+		return nil, "", fault("corrupt: tenant has no id")
+	}
+	l.sendHeader()
+	origin := l.origin
+	if origin == "" {
+		origin = data.OriginSnapshot
+	}
+	return l.tenant, origin, nil
+}
+
+var notSnapshot = faultf("not a snapshot: no %q marker (make one with `miscope collect -o FILE`)", Format)
+
+var envelopeFields = []string{"format", "version", "origin", "tenant"}
+
+func (l *loader) envelopeField(key string) error {
+	switch key {
+	case "format":
+		if err := l.dec.Decode(&l.format); err != nil {
+			if isTypeError(err) {
+				return notSnapshot
+			}
+			return err
+		}
+		if l.format != Format {
+			return notSnapshot
+		}
+		return l.checkEnvelope(false)
+	case "version":
+		l.versionSeen = true
+		if err := l.dec.Decode(&l.version); err != nil {
+			if !isTypeError(err) {
+				return err
+			}
+			l.versionBad = true
+		}
+		return l.checkEnvelope(false)
+	case "origin":
+		l.originSeen = true
+		if err := l.decode(&l.origin, "origin"); err != nil {
+			return err
+		}
+		switch l.origin {
+		case data.OriginLive, data.OriginSnapshot, data.OriginDemo, "":
+		default:
+			return faultf("corrupt: unknown origin %q", l.origin)
+		}
+		return nil
+	case "tenant":
+		l.tenantSeen = true
+		tok, err := l.dec.Token()
+		if err != nil {
+			return err
+		}
+		switch tok {
+		case nil:
+			return nil
+		case json.Delim('{'):
+			l.tenant = &data.Tenant{}
+			return l.readTenant(l.tenant)
+		}
+		return wrongType("tenant", tok)
+	}
+	return l.skip()
+}
+
+// checkEnvelope validates the format marker and version once both are known, or at the end (final) whatever is
+// known. It returns nil while the answer is still open.
+func (l *loader) checkEnvelope(final bool) error {
+	if l.format != Format {
+		if final {
+			return notSnapshot
+		}
+		return nil
+	}
+	if !l.versionSeen {
+		if final {
+			return fault("unknown format version 0")
+		}
+		return nil
+	}
+	switch {
+	case l.versionBad:
+		return fault(`corrupt: field "version" has the wrong type`)
+	case l.version > Version:
+		return faultf("written by a newer miscope (format version %d; this one reads up to %d): upgrade miscope", l.version, Version)
+	case l.version < 1:
+		return faultf("unknown format version %d", l.version)
+	}
+	return nil
+}
+
+// envelopeOK says whether the file is known to be a snapshot this miscope reads, so its identities may be shown.
+func (l *loader) envelopeOK() bool {
+	return l.format == Format && l.versionSeen && !l.versionBad && l.version >= 1 && l.version <= Version
+}
+
+// tenantFields are the JSON names of data.Tenant's fields; the first four are the header, known before any list.
+var tenantFields = []string{"id", "displayName", "cloud", "collectedAt", "managementGroups", "subscriptions",
+	"identities", "resources", "groups", "memberships", "directoryRoleDefinitions", "directoryRoleAssignments",
+	"appRoleAssignments", "roleDefinitions", "roleAssignments", "federatedCredentials", "principals", "applications",
+	"gaps"}
+
+func (l *loader) readTenant(t *data.Tenant) error {
+	seen := map[string]bool{}
+	for l.dec.More() {
+		key, err := l.key(tenantFields, seen, "tenant.")
+		if err != nil {
+			return err
+		}
+		switch key {
+		case "id", "displayName", "cloud", "collectedAt", "":
+		default:
+			l.sendHeader()
+		}
+		var p = "tenant." + key
+		switch key {
+		case "id":
+			err = l.decode(&t.ID, p)
+		case "displayName":
+			err = l.decode(&t.DisplayName, p)
+		case "cloud":
+			err = l.decode(&t.Cloud, p)
+		case "collectedAt":
+			err = l.decode(&t.CollectedAt, p)
+		case "managementGroups":
+			t.ManagementGroups, err = list(l, p, func(m *data.ManagementGroup) error {
+				l.in2(&m.ID, &m.ParentID)
+				return nil
+			})
+		case "subscriptions":
+			t.Subscriptions, err = list(l, p, func(s *data.Subscription) error {
+				l.in2(&s.ManagementGroupID, &s.State)
+				return nil
+			})
+		case "identities":
+			err = l.readIdentities(t, p)
+		case "resources":
+			t.Resources, err = list(l, p, func(r *data.Resource) error {
+				l.in3(&r.ID, &r.Type, &r.Location)
+				l.in1(&r.SystemAssignedPrincipalID)
+				l.inAll(r.UserAssignedIdentityIDs)
+				return nil
+			})
+		case "groups":
+			t.Groups, err = list(l, p, func(g *data.Group) error { l.in1(&g.ID); return nil })
+		case "memberships":
+			t.Memberships, err = list(l, p, func(m *data.Membership) error { l.in2(&m.IdentityID, &m.GroupID); return nil })
+		case "directoryRoleDefinitions":
+			t.DirectoryRoleDefinitions, err = list(l, p, func(d *data.DirectoryRoleDefinition) error {
+				l.in1(&d.TemplateID)
+				return nil
+			})
+		case "directoryRoleAssignments":
+			t.DirectoryRoleAssignments, err = list(l, p, func(a *data.DirectoryRoleAssignment) error {
+				if a.State != data.Active && a.State != data.Eligible {
+					return faultf("corrupt: directory role assignment %q has unknown state %q", a.ID, a.State)
+				}
+				a.State = data.AssignmentState(l.intern(string(a.State)))
+				l.in3(&a.PrincipalID, &a.RoleTemplateID, &a.DirectoryScopeID)
+				return nil
+			})
+		case "appRoleAssignments":
+			t.AppRoleAssignments, err = list(l, p, func(a *data.AppRoleAssignment) error {
+				l.in3(&a.PrincipalID, &a.ResourceAppID, &a.ResourceID)
+				l.in3(&a.ResourceDisplayName, &a.AppRoleID, &a.Permission)
+				return nil
+			})
+		case "roleDefinitions":
+			t.RoleDefinitions, err = list(l, p, func(d *data.RoleDefinition) error { l.in1(&d.ID); return nil })
+		case "roleAssignments":
+			t.RoleAssignments, err = list(l, p, func(a *data.RoleAssignment) error {
+				l.in3(&a.PrincipalID, &a.RoleDefinitionID, &a.Scope)
+				l.in1(&a.Condition)
+				a.PrincipalType = data.PrincipalType(l.intern(string(a.PrincipalType)))
+				return nil
+			})
+		case "federatedCredentials":
+			t.FederatedCredentials, err = list(l, p, func(f *data.FederatedCredential) error {
+				l.in3(&f.IdentityID, &f.Issuer, &f.Subject)
+				l.inAll(f.Audiences)
+				return nil
+			})
+		case "principals":
+			t.Principals, err = list(l, p, func(pr *data.Principal) error {
+				l.in1(&pr.ID)
+				pr.Type = data.PrincipalType(l.intern(string(pr.Type)))
+				return nil
+			})
+		case "applications":
+			t.Applications, err = list(l, p, func(a *data.Application) error {
+				l.inAll(a.Hosts)
+				for i := range a.Credentials {
+					l.in1(&a.Credentials[i].Type)
+				}
+				return nil
+			})
+		case "gaps":
+			t.Gaps, err = list(l, p, func(g *data.Gap) error {
+				l.in3(&g.Scope, &g.Reason, &g.Needs)
+				l.in1(&g.IdentityID)
+				return nil
+			})
+		default:
+			err = l.skip()
+		}
+		if err != nil {
+			return err
+		}
+	}
+	_, err := l.dec.Token() // the closing brace
+	return err
+}
+
+// readIdentities decodes the identity list a page at a time, checking each identity as it comes, and hands each
+// page on as soon as it is full.
+func (l *loader) readIdentities(t *data.Tenant, path string) error {
+	tok, err := l.dec.Token()
+	if err != nil {
+		return err
+	}
+	if tok == nil {
+		t.Identities = nil
+		return nil
+	}
+	if tok != json.Delim('[') {
+		return wrongType(path, tok)
+	}
+	show := l.envelopeOK() && l.page != nil
+	seen := map[string]bool{}
+	var pages [][]data.Identity
+	cur := make([]data.Identity, 0, data.PageSize)
+	total := 0
+	for l.dec.More() {
+		var id data.Identity
+		if err := l.decode(&id, fmt.Sprintf("%s[%d]", path, total)); err != nil {
+			return err
+		}
+		if err := checkIdentity(total, &id, seen); err != nil {
+			return err
+		}
+		l.in2(&id.ID, &id.ResourceID)
+		l.inAll(id.AlternativeNames)
+		id.Kind = data.Kind(l.intern(string(id.Kind)))
+		cur = append(cur, id)
+		total++
+		if len(cur) == data.PageSize {
+			if show {
+				l.page(cur)
+			}
+			pages = append(pages, cur)
+			cur = make([]data.Identity, 0, data.PageSize)
+		}
+	}
+	if _, err := l.dec.Token(); err != nil {
+		return err
+	}
+	if len(cur) > 0 {
+		if show {
+			l.page(cur)
+		}
+		pages = append(pages, cur)
+	}
+	if show && l.identitiesDone != nil {
+		l.identitiesDone()
+	}
+	if len(pages) == 1 {
+		t.Identities = pages[0]
+		return nil
+	}
+	t.Identities = make([]data.Identity, 0, total)
+	for _, p := range pages {
+		t.Identities = append(t.Identities, p...)
+	}
+	return nil
+}
+
+func checkIdentity(n int, i *data.Identity, seen map[string]bool) error {
+	if i.ID == "" {
+		return faultf("corrupt: identity %d has no id", n)
+	}
+	if i.Kind != data.SystemAssigned && i.Kind != data.UserAssigned {
+		return faultf("corrupt: identity %q has unknown kind %q", i.ID, i.Kind)
+	}
+	k := data.Key(i.ID)
+	if seen[k] {
+		return faultf("corrupt: identity %q appears twice", i.ID)
+	}
+	seen[k] = true
+	return nil
+}
+
+// list decodes a JSON array one element at a time, so that the decoder holds one element rather than the array;
+// check tidies (interns) and validates each element. null gives nil and [] an empty slice, as encoding/json does.
+func list[T any](l *loader, path string, check func(*T) error) ([]T, error) {
+	tok, err := l.dec.Token()
+	if err != nil {
+		return nil, err
+	}
+	if tok == nil {
+		return nil, nil
+	}
+	if tok != json.Delim('[') {
+		return nil, wrongType(path, tok)
+	}
+	out := []T{}
+	for l.dec.More() {
+		var v T
+		if err := l.decode(&v, fmt.Sprintf("%s[%d]", path, len(out))); err != nil {
+			return nil, err
+		}
+		if err := check(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	_, err = l.dec.Token()
+	return out, err
+}
+
+// decode reads one value, naming where in the file a value of the wrong type was found.
+func (l *loader) decode(v any, path string) error {
+	err := l.dec.Decode(v)
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		where := path
+		if te.Field != "" {
+			where += "." + te.Field
+		}
+		return faultf("corrupt: field %q has the wrong type (%s)", where, te.Value)
+	}
+	return err
+}
+
+// key reads an object key and returns the field it names (JSON names match case-insensitively, as encoding/json
+// does), or "" for a field miscope does not know. A field given twice is refused: the encoder never writes one, and
+// identities already shown cannot be taken back.
+func (l *loader) key(fields []string, seen map[string]bool, prefix string) (string, error) {
+	tok, err := l.dec.Token()
+	if err != nil {
+		return "", err
+	}
+	s, _ := tok.(string)
+	name := ""
+	for _, f := range fields {
+		if f == s {
+			name = f
+			break
+		}
+	}
+	if name == "" {
+		for _, f := range fields {
+			if strings.EqualFold(f, s) {
+				name = f
+				break
+			}
+		}
+	}
+	if name != "" {
+		if seen[name] {
+			return "", faultf("corrupt: field %q appears twice", prefix+name)
+		}
+		seen[name] = true
+	}
+	return name, nil
+}
+
+// skip reads past a value miscope does not use.
+func (l *loader) skip() error {
+	depth := 0
+	for {
+		tok, err := l.dec.Token()
+		if err != nil {
+			return err
+		}
+		switch tok {
+		case json.Delim('{'), json.Delim('['):
+			depth++
+		case json.Delim('}'), json.Delim(']'):
+			depth--
+		}
+		if depth == 0 {
+			return nil
+		}
+	}
+}
+
+func (l *loader) sendHeader() {
+	if l.headerSent {
+		return
+	}
+	l.headerSent = true
+	if l.header != nil {
+		t := l.tenant
+		if t == nil {
+			t = &data.Tenant{}
+		}
+		l.header(l.origin, t)
+	}
+}
+
+// intern returns the one copy of s kept for this file.
+func (l *loader) intern(s string) string {
+	if s == "" {
+		return ""
+	}
+	if c, ok := l.strs[s]; ok {
+		return c
+	}
+	l.strs[s] = s
+	return s
+}
+
+func (l *loader) in1(a *string) { *a = l.intern(*a) }
+
+func (l *loader) in2(a, b *string) { *a, *b = l.intern(*a), l.intern(*b) }
+
+func (l *loader) in3(a, b, c *string) { *a, *b, *c = l.intern(*a), l.intern(*b), l.intern(*c) }
+
+func (l *loader) inAll(ss []string) {
+	for i := range ss {
+		ss[i] = l.intern(ss[i])
+	}
+}
+
+func isTypeError(err error) bool {
+	var te *json.UnmarshalTypeError
+	return errors.As(err, &te)
+}
+
+func wrongType(path string, tok json.Token) error {
+	kind := "object"
+	switch tok.(type) {
+	case string:
+		kind = "string"
+	case float64, json.Number:
+		kind = "number"
+	case bool:
+		kind = "bool"
+	case json.Delim:
+		if tok == json.Delim('[') {
+			kind = "array"
+		}
+	}
+	return faultf("corrupt: field %q has the wrong type (%s)", path, kind)
+}
+
+// reason turns what went wrong into the sentence the user sees.
+func (l *loader) reason(err error) string {
+	var f fault
+	var se *json.SyntaxError
+	switch {
+	case errors.As(err, &f):
+		return string(f)
+	case errors.Is(err, context.Canceled):
+		return "closed before it was read completely"
+	case l.lim != nil && l.lim.N <= 0:
+		return fmt.Sprintf("larger than %d bytes", MaxSize)
+	case errors.Is(err, io.EOF) && !l.started:
+		return "empty file: not a snapshot (make one with `miscope collect -o FILE`)"
+	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, gzip.ErrChecksum):
+		return "truncated: the file ends early (was it copied completely?)"
+	case errors.As(err, &se):
+		if !l.started {
+			return "not a snapshot: not JSON (make one with `miscope collect -o FILE`)"
+		}
+		return fmt.Sprintf("corrupt JSON at byte %d: %v", l.dec.InputOffset(), err)
+	case strings.Contains(err.Error(), "gzip") || strings.Contains(err.Error(), "flate"):
+		return fmt.Sprintf("corrupt gzip: %v", err)
+	}
+	return fmt.Sprintf("corrupt: %v", err)
+}

@@ -283,7 +283,7 @@ func TestHelpShowsEveryKey(t *testing.T) {
 			s.ready()
 			s.keys("?")
 			screen := s.waitText("Keys", "sort by name")
-			for _, group := range defaultKeys().FullHelp() {
+			for _, group := range s.m.helpBindings() {
 				for _, b := range group {
 					if !strings.Contains(screen, b.Help().Desc) {
 						t.Errorf("help lacks %q (%s)", b.Help().Desc, b.Help().Key)

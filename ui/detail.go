@@ -44,6 +44,7 @@ type detailView struct {
 	offset int         // first line shown
 	width  int
 	height int
+	moved  bool // the user has moved; until then the view stays at the top as sections arrive
 }
 
 // entry is one line of the detail view, in a form both the screen and export read.
@@ -151,6 +152,9 @@ func (d *detailView) apply(msg sectionMsg) {
 		return // a reply to an earlier load
 	}
 	d.secs[msg.sec] = &sectionState{items: msg.items, err: msg.err}
+	if !d.moved {
+		d.cursor, d.offset = 0, 0
+	}
 }
 
 func (d *detailView) assessed(a *assessment) {
@@ -198,11 +202,19 @@ func (d *detailView) entries(spin string) []entry {
 		}
 		es = append(es, entry{section: "Identity", text: name, detail: value, style: styleField})
 	}
+	resource := func(value string) {
+		field("Resource", data.Clean(value))
+		if value != "" {
+			e := &es[len(es)-1]
+			e.copyID = e.detail
+			e.target = &pivotTarget{kind: pivotResource, id: value, label: data.Clean(data.ResourceName(value))}
+		}
+	}
 	field("Name", data.Clean(id.DisplayName))
 	field("Kind", string(id.Kind))
 	field("Object id", data.Clean(id.ID))
 	field("App id", data.Clean(id.AppID))
-	field("Resource", data.Clean(id.ResourceID))
+	resource(id.ResourceID)
 	sub := id.SubscriptionID()
 	if d.a != nil && sub != "" {
 		for _, s := range d.a.x.Tenant.Subscriptions {
@@ -404,7 +416,13 @@ func (d *detailView) layout(m *Model, es []entry, w int) []line {
 			}
 			ls = append(ls, line{st.Section.Render(e.text), i})
 		case styleField:
-			ls = append(ls, line{fit(e.text+":", 14, false) + e.detail, i})
+			for n, part := range strings.Split(ansi.Wrap(e.detail, max(10, w-16), " "), "\n") {
+				p := strings.Repeat(" ", 16)
+				if n == 0 {
+					p = "  " + fit(e.text+":", 14, false)
+				}
+				ls = append(ls, line{p + part, i})
+			}
 		case styleGap:
 			ls = append(ls, line{"  " + st.Gap.Render(e.text), i})
 		case styleError:
@@ -413,10 +431,17 @@ func (d *detailView) layout(m *Model, es []entry, w int) []line {
 			ls = append(ls, line{"  " + st.Dim.Render(e.text), i})
 		case styleFinding:
 			sev, _ := assess.ParseSeverity(e.text)
-			ls = append(ls, line{"  " + st.Severity[sev].Render(fit(e.text, 9, false)) + e.detail, i})
+			wrapped := ansi.Wrap(e.detail, max(10, w-11), " ")
+			for n, part := range strings.Split(wrapped, "\n") {
+				p := strings.Repeat(" ", 11)
+				if n == 0 {
+					p = "  " + st.Severity[sev].Render(fit(e.text, 9, false))
+				}
+				ls = append(ls, line{p + part, i})
+			}
 		case styleWrap:
 			prefix := "      " + fit(e.text, 9, false)
-			wrapped := ansi.Wordwrap(e.detail, max(10, w-len(prefix)), " ")
+			wrapped := ansi.Wrap(e.detail, max(10, w-len(prefix)), " ")
 			for n, part := range strings.Split(wrapped, "\n") {
 				p := strings.Repeat(" ", len(prefix))
 				if n == 0 {
@@ -481,7 +506,11 @@ func (d *detailView) render(m *Model, w, h int) string {
 		l := ls[n]
 		txt := l.text
 		if cur >= 0 && l.entry == cur {
-			txt = m.st.Selected.Render(fit("›"+strings.TrimPrefix(ansi.Strip(txt), " "), w, false))
+			plain := ansi.Strip(txt)
+			if n == 0 || ls[n-1].entry != cur { // the marker goes on the entry's first line only
+				plain = "›" + strings.TrimPrefix(plain, " ")
+			}
+			txt = m.st.Selected.Render(fit(plain, w, false))
 		} else {
 			txt = fitLine(txt, w)
 		}
@@ -495,6 +524,7 @@ func (d *detailView) render(m *Model, w, h int) string {
 
 func (d *detailView) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 	k := m.keys
+	d.moved = true
 	es := d.entries("")
 	sel := selectable(es)
 	page := max(1, d.height)

@@ -267,8 +267,8 @@ func (e *engine) exposed(id *data.Identity, attached []data.Resource) {
 		RuleID:     RuleExposed,
 		Severity:   max(e.privilege[key], Low),
 		IdentityID: id.ID,
-		Title: fmt.Sprintf("%d role assignment%s let less privileged principals use %s (%s)", count, plural(count),
-			quote(e.identityName(id)), e.reach[id.ID].Label),
+		Title: fmt.Sprintf("%d role assignment%s let%s less privileged principals use %s (%s)", count, plural(count),
+			verbS(count), quote(e.identityName(id)), e.reach[id.ID].Label),
 		Evidence: lines,
 		Remediation: "Remove these principals' roles on the identity's resources (or the resource group or " +
 			"subscription above them), or move the identity to a resource that only equally trusted principals " +
@@ -382,8 +382,10 @@ const kindUAI = "#userAssignedIdentity"
 // exposersAt lists, once per scope and resource type, the principals whose roles at that scope let them use an
 // identity attached to a resource of that type below it, least privileged first.
 func (e *engine) exposersAt(scope, kind string) []exposer {
+	// A single resource's list serves the identities attached to it, usually one: it is not worth keeping.
 	k := codeKey{scope, kind}
-	if xs, ok := e.exposers[k]; ok {
+	keep := e.level(scope) != data.ScopeResource
+	if xs, ok := e.exposers[k]; ok && keep {
 		return xs
 	}
 	var out []exposer
@@ -404,11 +406,13 @@ func (e *engine) exposersAt(scope, kind string) []exposer {
 			entra: e.entraLevel(a.PrincipalID), role: info.name, scope: a.Scope, verb: verb,
 			principalType: a.PrincipalType})
 	}
-	slices.SortStableFunc(out, func(a, b exposer) int {
+	slices.SortFunc(out, func(a, b exposer) int {
 		return cmp.Or(cmp.Compare(a.level, b.level), strings.Compare(a.principalID, b.principalID),
-			strings.Compare(a.role, b.role))
+			strings.Compare(a.role, b.role), strings.Compare(a.verb, b.verb))
 	})
-	e.exposers[k] = out
+	if keep {
+		e.exposers[k] = out
+	}
 	return out
 }
 
@@ -509,6 +513,13 @@ func (e *engine) principalText(id string, t data.PrincipalType) string {
 	s := kind + " " + quote(name) + " (" + data.Clean(id) + ")"
 	e.principalTexts[id] = s
 	return s
+}
+
+func verbS(n int) string {
+	if n == 1 {
+		return "s"
+	}
+	return ""
 }
 
 func plural(n int) string {

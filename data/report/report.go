@@ -1,0 +1,295 @@
+// Package report turns an assessed tenant into the documents people hand on: JSON (schema version 1), CSV, Markdown
+// and SARIF 2.1.0 for `miscope report`, and plain tables for the TUI's export of what a view shows. Every string that
+// came from the tenant is cleaned of control and escape characters and quoted safely for the format it lands in.
+package report
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/miscope/miscope/data"
+	"github.com/miscope/miscope/data/assess"
+)
+
+// SchemaVersion is the version of the JSON document; fields may be added within a version, never renamed.
+const SchemaVersion = 1
+
+// Document is the whole report: the tenant's identities with what they hold, the findings and the gaps. Its JSON
+// field names are a public contract.
+type Document struct {
+	SchemaVersion int    `json:"schemaVersion"`
+	TenantID      string `json:"tenantId"`
+	TenantName    string `json:"tenantName,omitempty"`
+	Cloud         string `json:"cloud,omitempty"`
+	// Source is "live", "snapshot" or "demo".
+	Source string `json:"source"`
+	// CollectedAt is RFC 3339, UTC.
+	CollectedAt  string        `json:"collectedAt"`
+	Summary      Summary       `json:"summary"`
+	Identities   []Identity    `json:"identities"`
+	Applications []Application `json:"applications,omitempty"`
+	Findings     []Finding     `json:"findings"`
+	Gaps         []Gap         `json:"gaps"`
+}
+
+// Summary counts findings by severity.
+type Summary struct {
+	Identities int `json:"identities"`
+	Findings   int `json:"findings"`
+	Critical   int `json:"critical"`
+	High       int `json:"high"`
+	Medium     int `json:"medium"`
+	Low        int `json:"low"`
+	Info       int `json:"info"`
+}
+
+// Identity is one managed identity and everything that decides whether it is dangerous.
+type Identity struct {
+	ID                   string                `json:"id"`
+	AppID                string                `json:"appId"`
+	DisplayName          string                `json:"displayName"`
+	Kind                 string                `json:"kind"`
+	ResourceID           string                `json:"resourceId"`
+	AttachedResources    []string              `json:"attachedResources"`
+	AppRoles             []AppRole             `json:"appRoles"`
+	Groups               []Group               `json:"groups"`
+	DirectoryRoles       []DirectoryRole       `json:"directoryRoles"`
+	AzureRoles           []AzureRole           `json:"azureRoles"`
+	FederatedCredentials []FederatedCredential `json:"federatedCredentials"`
+	// Reach is the short verdict of what the identity can ultimately do.
+	Reach       string `json:"reach"`
+	ReachDetail string `json:"reachDetail,omitempty"`
+	// HighestSeverity is empty when the identity has no finding.
+	HighestSeverity string `json:"highestSeverity,omitempty"`
+	FindingCount    int    `json:"findingCount"`
+	// NotReadable lists the sections that could not be read for this identity; what they hold is unknown, not none.
+	NotReadable []string `json:"notReadable,omitempty"`
+}
+
+// AppRole is an application permission.
+type AppRole struct {
+	ResourceAppID       string `json:"resourceAppId"`
+	ResourceDisplayName string `json:"resourceDisplayName"`
+	Permission          string `json:"permission"`
+	AppRoleID           string `json:"appRoleId"`
+}
+
+// Group is a group membership.
+type Group struct {
+	ID             string `json:"id"`
+	DisplayName    string `json:"displayName"`
+	RoleAssignable bool   `json:"roleAssignable"`
+	Transitive     bool   `json:"transitive"`
+}
+
+// DirectoryRole is an Entra role held directly or through a group.
+type DirectoryRole struct {
+	RoleTemplateID   string `json:"roleTemplateId"`
+	RoleName         string `json:"roleName"`
+	DirectoryScopeID string `json:"directoryScopeId"`
+	Via              string `json:"via"`
+	State            string `json:"state,omitempty"`
+}
+
+// AzureRole is an Azure role assignment held directly or through a group.
+type AzureRole struct {
+	RoleDefinitionID string `json:"roleDefinitionId"`
+	RoleName         string `json:"roleName"`
+	Scope            string `json:"scope"`
+	Via              string `json:"via"`
+	Condition        string `json:"condition,omitempty"`
+}
+
+// FederatedCredential is a federated identity credential.
+type FederatedCredential struct {
+	Name                     string   `json:"name"`
+	Issuer                   string   `json:"issuer"`
+	Subject                  string   `json:"subject"`
+	Audiences                []string `json:"audiences"`
+	ClaimsMatchingExpression string   `json:"claimsMatchingExpression,omitempty"`
+}
+
+// Application is an application service principal that signs in with secrets or certificates.
+type Application struct {
+	ID          string `json:"id"`
+	AppID       string `json:"appId"`
+	DisplayName string `json:"displayName"`
+	Credentials int    `json:"credentials"`
+}
+
+// Finding is one finding; IdentityID is an application's service principal id for SP-MIGRATE.
+type Finding struct {
+	RuleID       string   `json:"ruleId"`
+	Severity     string   `json:"severity"`
+	IdentityID   string   `json:"identityId"`
+	IdentityName string   `json:"identityName,omitempty"`
+	Title        string   `json:"title"`
+	Evidence     []string `json:"evidence"`
+	Remediation  string   `json:"remediation"`
+	References   []string `json:"references,omitempty"`
+}
+
+// Gap is a part that could not be read.
+type Gap struct {
+	Section    string `json:"section"`
+	IdentityID string `json:"identityId"`
+	Reason     string `json:"reason"`
+	Scope      string `json:"scope,omitempty"`
+	Needs      string `json:"needs,omitempty"`
+}
+
+// Build assembles the report of an assessed tenant, sorted and with every tenant string cleaned.
+func Build(x *data.Index, r *assess.Result, info data.SourceInfo) *Document {
+	t := x.Tenant
+	c := data.Clean
+	collected := info.CollectedAt
+	if collected.IsZero() {
+		collected = t.CollectedAt
+	}
+	d := &Document{
+		SchemaVersion: SchemaVersion,
+		TenantID:      c(cmp.Or(info.TenantID, t.ID)),
+		TenantName:    c(cmp.Or(info.TenantName, t.DisplayName)),
+		Cloud:         c(cmp.Or(info.Cloud, t.Cloud)),
+		Source:        string(cmp.Or(info.Origin, data.OriginLive)),
+		CollectedAt:   collected.UTC().Format(time.RFC3339),
+		Identities:    make([]Identity, 0, len(t.Identities)),
+		Findings:      make([]Finding, 0, len(r.Findings)),
+		Gaps:          make([]Gap, 0, len(r.Gaps)),
+	}
+	names := make(map[string]string, len(t.Applications))
+	for _, a := range t.Applications {
+		names[data.Key(a.ID)] = a.DisplayName
+	}
+	for i := range t.Identities {
+		d.Identities = append(d.Identities, buildIdentity(x, r, &t.Identities[i]))
+		names[data.Key(t.Identities[i].ID)] = t.Identities[i].DisplayName
+	}
+	slices.SortFunc(d.Identities, func(a, b Identity) int {
+		return cmp.Or(strings.Compare(strings.ToLower(a.DisplayName), strings.ToLower(b.DisplayName)),
+			strings.Compare(a.ID, b.ID))
+	})
+	for _, a := range t.Applications {
+		if _, isIdentity := x.Identity(a.ID); isIdentity || len(a.Credentials) == 0 {
+			continue
+		}
+		d.Applications = append(d.Applications, Application{ID: c(a.ID), AppID: c(a.AppID), DisplayName: c(a.DisplayName),
+			Credentials: len(a.Credentials)})
+	}
+	slices.SortFunc(d.Applications, func(a, b Application) int {
+		return cmp.Or(strings.Compare(strings.ToLower(a.DisplayName), strings.ToLower(b.DisplayName)),
+			strings.Compare(a.ID, b.ID))
+	})
+	// The engine's order (severity, rule, identity) is the report's order.
+	for _, f := range r.Findings {
+		d.Findings = append(d.Findings, Finding{
+			RuleID:       f.RuleID,
+			Severity:     f.Severity.String(),
+			IdentityID:   c(f.IdentityID),
+			IdentityName: c(names[data.Key(f.IdentityID)]),
+			Title:        c(f.Title),
+			Evidence:     cleanAll(f.Evidence),
+			Remediation:  c(f.Remediation),
+			References:   cleanAll(f.References),
+		})
+		switch f.Severity {
+		case assess.Critical:
+			d.Summary.Critical++
+		case assess.High:
+			d.Summary.High++
+		case assess.Medium:
+			d.Summary.Medium++
+		case assess.Low:
+			d.Summary.Low++
+		default:
+			d.Summary.Info++
+		}
+	}
+	d.Summary.Identities, d.Summary.Findings = len(d.Identities), len(d.Findings)
+	for _, g := range r.Gaps {
+		d.Gaps = append(d.Gaps, Gap{Section: c(string(g.Section)), IdentityID: c(g.IdentityID), Reason: c(g.Reason),
+			Scope: c(g.Scope), Needs: c(g.Needs)})
+	}
+	return d
+}
+
+func buildIdentity(x *data.Index, r *assess.Result, i *data.Identity) Identity {
+	c := data.Clean
+	out := Identity{
+		ID: c(i.ID), AppID: c(i.AppID), DisplayName: c(i.DisplayName), Kind: c(string(i.Kind)),
+		ResourceID:           c(i.ResourceID),
+		AttachedResources:    []string{},
+		AppRoles:             []AppRole{},
+		Groups:               []Group{},
+		DirectoryRoles:       []DirectoryRole{},
+		AzureRoles:           []AzureRole{},
+		FederatedCredentials: []FederatedCredential{},
+		FindingCount:         r.Count(i.ID),
+	}
+	for _, a := range x.Attached(i.ID) {
+		out.AttachedResources = append(out.AttachedResources, c(a.ID))
+	}
+	for _, a := range x.AppRoles(i.ID) {
+		out.AppRoles = append(out.AppRoles, AppRole{ResourceAppID: c(a.ResourceAppID),
+			ResourceDisplayName: c(a.ResourceDisplayName), Permission: c(a.Permission), AppRoleID: c(a.AppRoleID)})
+	}
+	slices.SortFunc(out.AppRoles, func(a, b AppRole) int {
+		return cmp.Or(strings.Compare(a.ResourceDisplayName, b.ResourceDisplayName),
+			strings.Compare(a.Permission, b.Permission), strings.Compare(a.AppRoleID, b.AppRoleID))
+	})
+	for _, g := range x.Groups(i.ID) {
+		out.Groups = append(out.Groups, Group{ID: c(g.ID), DisplayName: c(g.DisplayName),
+			RoleAssignable: g.RoleAssignable, Transitive: g.Transitive})
+	}
+	for _, dr := range x.DirectoryRoles(i.ID) {
+		out.DirectoryRoles = append(out.DirectoryRoles, DirectoryRole{RoleTemplateID: c(dr.RoleTemplateID),
+			RoleName: c(dr.RoleName), DirectoryScopeID: c(cmp.Or(dr.DirectoryScopeID, "/")), Via: c(dr.Via),
+			State: c(string(dr.State))})
+	}
+	slices.SortFunc(out.DirectoryRoles, func(a, b DirectoryRole) int {
+		return cmp.Or(strings.Compare(a.RoleName, b.RoleName), strings.Compare(a.DirectoryScopeID, b.DirectoryScopeID),
+			strings.Compare(a.Via, b.Via), strings.Compare(a.State, b.State))
+	})
+	roles := x.AzureRoles(i.ID) // widest scope first
+	for _, ar := range roles {
+		out.AzureRoles = append(out.AzureRoles, AzureRole{RoleDefinitionID: c(ar.RoleDefinitionID),
+			RoleName: c(ar.RoleName), Scope: c(ar.Scope), Via: c(ar.Via), Condition: c(ar.Condition)})
+	}
+	slices.SortStableFunc(out.AzureRoles, func(a, b AzureRole) int {
+		return cmp.Or(-cmp.Compare(x.Level(a.Scope), x.Level(b.Scope)), strings.Compare(strings.ToLower(a.Scope),
+			strings.ToLower(b.Scope)), strings.Compare(a.RoleName, b.RoleName), strings.Compare(a.Via, b.Via))
+	})
+	for _, f := range x.FederatedCredentials(i.ID) {
+		out.FederatedCredentials = append(out.FederatedCredentials, FederatedCredential{Name: c(f.Name),
+			Issuer: c(f.Issuer), Subject: c(f.Subject), Audiences: append([]string{}, cleanAll(f.Audiences)...),
+			ClaimsMatchingExpression: c(f.ClaimsMatchingExpression)})
+	}
+	slices.SortFunc(out.FederatedCredentials, func(a, b FederatedCredential) int {
+		return cmp.Or(strings.Compare(a.Name, b.Name), strings.Compare(a.Issuer, b.Issuer))
+	})
+	if reach, ok := r.Reach[i.ID]; ok {
+		out.Reach, out.ReachDetail = c(reach.Label), c(reach.Detail)
+	}
+	if s, ok := r.Highest(i.ID); ok {
+		out.HighestSeverity = s.String()
+	}
+	for _, s := range data.Sections {
+		if len(x.Gaps(i.ID, s)) > 0 {
+			out.NotReadable = append(out.NotReadable, string(s))
+		}
+	}
+	return out
+}
+
+func cleanAll(ss []string) []string {
+	if ss == nil {
+		return nil
+	}
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = data.Clean(s)
+	}
+	return out
+}

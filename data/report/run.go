@@ -1,0 +1,95 @@
+package report
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/miscope/miscope/data"
+	"github.com/miscope/miscope/data/assess"
+)
+
+// Exit codes of `miscope report`.
+const (
+	ExitOK       = 0 // the report was written and no finding reached --fail-on
+	ExitFindings = 1 // a finding at or above --fail-on
+	ExitUsage    = 2 // a usage or input error: unknown format, bad severity, unreadable tenant, unwritable output
+)
+
+// Formats lists the report formats by name.
+var Formats = []string{"json", "csv", "markdown", "sarif"}
+
+// Options are the flags of `miscope report`. The zero value writes JSON to stdout and never fails on findings.
+type Options struct {
+	// Format is json (the default), csv, markdown (or md) or sarif.
+	Format string
+	// Output is the file to write, atomically and with mode 0600; empty or "-" means stdout.
+	Output string
+	// FailOn is the severity at or above which a finding makes the exit code 1; empty never fails.
+	FailOn string
+	// Inventory writes one CSV row per identity instead of one per finding.
+	Inventory bool
+	// Progress, when set, hears how far reading the tenant has come.
+	Progress func(data.Progress)
+}
+
+// Run is `miscope report`: it reads the tenant from src, assesses it, writes the report and returns the exit code.
+// err says what went wrong, and what to do, when the code is ExitUsage.
+func Run(ctx context.Context, src data.Source, opts Options, stdout io.Writer) (int, error) {
+	write, err := writer(opts)
+	if err != nil {
+		return ExitUsage, err
+	}
+	failOn := assess.Severity(-1)
+	if opts.FailOn != "" {
+		if failOn, err = assess.ParseSeverity(opts.FailOn); err != nil {
+			return ExitUsage, fmt.Errorf("--fail-on: %w", err)
+		}
+	}
+	t, err := src.Tenant(ctx, opts.Progress)
+	if err != nil {
+		return ExitUsage, fmt.Errorf("cannot read the tenant: %w", err)
+	}
+	x := data.NewIndex(t)
+	r := assess.Assess(x)
+	d := Build(x, r, src.Info())
+	if opts.Output == "" || opts.Output == "-" {
+		err = write(stdout, d)
+	} else {
+		err = data.WriteFileAtomic(opts.Output, func(w io.Writer) error { return write(w, d) })
+	}
+	if err != nil {
+		return ExitUsage, fmt.Errorf("cannot write the report: %w", err)
+	}
+	if failOn >= 0 {
+		for _, f := range r.Findings {
+			if f.Severity >= failOn {
+				return ExitFindings, nil
+			}
+		}
+	}
+	return ExitOK, nil
+}
+
+// writer picks the writer for the options, or says why they do not make sense.
+func writer(opts Options) (func(io.Writer, *Document) error, error) {
+	format := strings.ToLower(strings.TrimSpace(opts.Format))
+	if opts.Inventory && format != "csv" {
+		return nil, fmt.Errorf("--inventory writes CSV: add --format csv")
+	}
+	switch format {
+	case "", "json":
+		return WriteJSON, nil
+	case "csv":
+		if opts.Inventory {
+			return WriteInventoryCSV, nil
+		}
+		return WriteCSV, nil
+	case "markdown", "md":
+		return WriteMarkdown, nil
+	case "sarif":
+		return WriteSARIF, nil
+	}
+	return nil, fmt.Errorf("unknown format %q: use one of %s", opts.Format, strings.Join(Formats, ", "))
+}

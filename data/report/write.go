@@ -1,0 +1,310 @@
+package report
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"github.com/miscope/miscope/data/assess"
+	"io"
+	"strconv"
+	"strings"
+)
+
+// WriteJSON writes the document as indented JSON, schema version 1.
+func WriteJSON(w io.Writer, d *Document) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(d)
+}
+
+// findingColumns are the columns of the findings CSV.
+var findingColumns = []string{"severity", "ruleId", "identityId", "identityName", "title", "evidence", "remediation",
+	"references"}
+
+// WriteCSV writes one row per finding.
+func WriteCSV(w io.Writer, d *Document) error {
+	t := Table{Columns: findingColumns, Rows: make([][]string, 0, len(d.Findings))}
+	for _, f := range d.Findings {
+		t.Rows = append(t.Rows, []string{f.Severity, f.RuleID, f.IdentityID, f.IdentityName, f.Title,
+			strings.Join(f.Evidence, " | "), f.Remediation, strings.Join(f.References, " ")})
+	}
+	return WriteTableCSV(w, t)
+}
+
+// InventoryTable is one row per identity: what it is, where it runs, what it holds and its verdict.
+func InventoryTable(d *Document) Table {
+	t := Table{Columns: []string{"id", "displayName", "kind", "appId", "resourceId", "attachedResources", "reach",
+		"highestSeverity", "findings", "groups", "directoryRoles", "appRoles", "azureRoles", "federatedCredentials",
+		"notReadable"}}
+	for _, i := range d.Identities {
+		var groups, dirRoles, appRoles, azureRoles, fics []string
+		for _, g := range i.Groups {
+			groups = append(groups, g.DisplayName)
+		}
+		for _, r := range i.DirectoryRoles {
+			dirRoles = append(dirRoles, r.RoleName+" @ "+r.DirectoryScopeID)
+		}
+		for _, a := range i.AppRoles {
+			appRoles = append(appRoles, a.ResourceDisplayName+": "+a.Permission)
+		}
+		for _, r := range i.AzureRoles {
+			azureRoles = append(azureRoles, r.RoleName+" @ "+r.Scope)
+		}
+		for _, f := range i.FederatedCredentials {
+			fics = append(fics, f.Name+" ("+f.Subject+f.ClaimsMatchingExpression+")")
+		}
+		t.Rows = append(t.Rows, []string{i.ID, i.DisplayName, i.Kind, i.AppID, i.ResourceID,
+			strings.Join(i.AttachedResources, "; "), i.Reach, i.HighestSeverity, strconv.Itoa(i.FindingCount),
+			strings.Join(groups, "; "), strings.Join(dirRoles, "; "), strings.Join(appRoles, "; "),
+			strings.Join(azureRoles, "; "), strings.Join(fics, "; "), strings.Join(i.NotReadable, "; ")})
+	}
+	return t
+}
+
+// WriteInventoryCSV writes one row per identity.
+func WriteInventoryCSV(w io.Writer, d *Document) error { return WriteTableCSV(w, InventoryTable(d)) }
+
+// WriteMarkdown writes a summary by severity and by rule, the parts that could not be read, then every finding.
+func WriteMarkdown(w io.Writer, d *Document) error {
+	b := &strings.Builder{}
+	title := d.TenantID
+	if d.TenantName != "" {
+		title = d.TenantName + " (" + d.TenantID + ")"
+	}
+	fmt.Fprintf(b, "# miscope report: %s\n\n", mdText(title))
+	fmt.Fprintf(b, "Source: %s, collected %s. %d managed identities, %d findings.\n\n", mdText(d.Source),
+		mdText(d.CollectedAt), d.Summary.Identities, d.Summary.Findings)
+
+	b.WriteString("## Summary by severity\n\n")
+	sev := Table{Columns: []string{"Severity", "Findings"}, Rows: [][]string{
+		{"critical", strconv.Itoa(d.Summary.Critical)}, {"high", strconv.Itoa(d.Summary.High)},
+		{"medium", strconv.Itoa(d.Summary.Medium)}, {"low", strconv.Itoa(d.Summary.Low)},
+		{"info", strconv.Itoa(d.Summary.Info)}}}
+	WriteTableMarkdown(b, sev)
+
+	b.WriteString("\n## Summary by rule\n\n")
+	byRule := Table{Columns: []string{"Rule", "Title", "Critical", "High", "Medium", "Low", "Info"}}
+	counts := map[string]*[5]int{}
+	for _, f := range d.Findings {
+		if counts[f.RuleID] == nil {
+			counts[f.RuleID] = &[5]int{}
+		}
+		s, _ := assess.ParseSeverity(f.Severity)
+		counts[f.RuleID][assess.Critical-s]++
+	}
+	for _, r := range assess.Rules {
+		n := counts[r.ID]
+		if n == nil {
+			n = &[5]int{}
+		}
+		byRule.Rows = append(byRule.Rows, []string{r.ID, r.Title, strconv.Itoa(n[0]), strconv.Itoa(n[1]),
+			strconv.Itoa(n[2]), strconv.Itoa(n[3]), strconv.Itoa(n[4])})
+	}
+	WriteTableMarkdown(b, byRule)
+
+	if len(d.Gaps) > 0 {
+		b.WriteString("\n## Not readable\n\nThese parts could not be read; what they hold is unknown, not none.\n\n")
+		gaps := Table{Columns: []string{"Section", "Identity", "Scope", "Needs", "Reason"}}
+		for _, g := range d.Gaps {
+			gaps.Rows = append(gaps.Rows, []string{g.Section, cmpOr(g.IdentityID, "every identity"), g.Scope, g.Needs,
+				g.Reason})
+		}
+		WriteTableMarkdown(b, gaps)
+	}
+
+	b.WriteString("\n## Findings\n")
+	if len(d.Findings) == 0 {
+		b.WriteString("\nNo findings.\n")
+	}
+	for n, f := range d.Findings {
+		who := cmpOr(f.IdentityName, f.IdentityID)
+		fmt.Fprintf(b, "\n### %d. %s %s: %s\n\n", n+1, strings.ToUpper(f.Severity), f.RuleID, mdText(who))
+		fmt.Fprintf(b, "%s\n\nIdentity id: %s\n\nEvidence:\n\n", mdText(f.Title), mdText(f.IdentityID))
+		for _, e := range f.Evidence {
+			fmt.Fprintf(b, "- %s\n", mdText(e))
+		}
+		fmt.Fprintf(b, "\nRemediation: %s\n", mdText(f.Remediation))
+		if len(f.References) > 0 {
+			b.WriteString("\nReferences:\n\n")
+			for _, r := range f.References {
+				fmt.Fprintf(b, "- <%s>\n", mdURL(r))
+			}
+		}
+		if b.Len() > 1<<16 {
+			if _, err := io.WriteString(w, b.String()); err != nil {
+				return err
+			}
+			b.Reset()
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func cmpOr(s, fallback string) string {
+	if s == "" {
+		return fallback
+	}
+	return s
+}
+
+// SARIF 2.1.0, the subset code-scanning dashboards read.
+type sarifLog struct {
+	Schema  string     `json:"$schema"`
+	Version string     `json:"version"`
+	Runs    []sarifRun `json:"runs"`
+}
+
+type sarifRun struct {
+	Tool       sarifTool         `json:"tool"`
+	Results    []sarifResult     `json:"results"`
+	Properties map[string]string `json:"properties,omitempty"`
+}
+
+type sarifTool struct {
+	Driver sarifDriver `json:"driver"`
+}
+
+type sarifDriver struct {
+	Name           string      `json:"name"`
+	InformationURI string      `json:"informationUri"`
+	Rules          []sarifRule `json:"rules"`
+}
+
+type sarifText struct {
+	Text     string `json:"text"`
+	Markdown string `json:"markdown,omitempty"`
+}
+
+type sarifRule struct {
+	ID                   string         `json:"id"`
+	Name                 string         `json:"name"`
+	ShortDescription     sarifText      `json:"shortDescription"`
+	FullDescription      sarifText      `json:"fullDescription"`
+	Help                 sarifText      `json:"help"`
+	HelpURI              string         `json:"helpUri,omitempty"`
+	DefaultConfiguration map[string]any `json:"defaultConfiguration"`
+	Properties           map[string]any `json:"properties"`
+}
+
+type sarifResult struct {
+	RuleID              string            `json:"ruleId"`
+	RuleIndex           int               `json:"ruleIndex"`
+	Level               string            `json:"level"`
+	Message             sarifText         `json:"message"`
+	Locations           []sarifLocation   `json:"locations"`
+	PartialFingerprints map[string]string `json:"partialFingerprints"`
+	Properties          map[string]any    `json:"properties"`
+}
+
+type sarifLocation struct {
+	LogicalLocations []sarifLogicalLocation `json:"logicalLocations"`
+}
+
+type sarifLogicalLocation struct {
+	Name               string `json:"name"`
+	FullyQualifiedName string `json:"fullyQualifiedName"`
+	Kind               string `json:"kind"`
+}
+
+// SARIFSchema is the JSON schema the SARIF output declares.
+const SARIFSchema = "https://json.schemastore.org/sarif-2.1.0.json"
+
+// sarifLevel maps a severity onto SARIF's three levels.
+func sarifLevel(s string) string {
+	switch s {
+	case "critical", "high":
+		return "error"
+	case "medium":
+		return "warning"
+	}
+	return "note"
+}
+
+// securitySeverity is the CVSS-like score GitHub code scanning sorts by.
+func securitySeverity(s string) string {
+	switch s {
+	case "critical":
+		return "9.5"
+	case "high":
+		return "8.0"
+	case "medium":
+		return "5.5"
+	case "low":
+		return "3.0"
+	}
+	return "0.0"
+}
+
+// WriteSARIF writes SARIF 2.1.0: one rule per rule id with its help, one result per finding located at the identity.
+func WriteSARIF(w io.Writer, d *Document) error {
+	run := sarifRun{
+		Tool: sarifTool{Driver: sarifDriver{Name: "miscope", InformationURI: "https://github.com/miscope/miscope"}},
+		Properties: map[string]string{"tenantId": d.TenantID, "source": d.Source,
+			"collectedAt": d.CollectedAt},
+		Results: make([]sarifResult, 0, len(d.Findings)),
+	}
+	index := map[string]int{}
+	for n, r := range assess.Rules {
+		index[r.ID] = n
+		run.Tool.Driver.Rules = append(run.Tool.Driver.Rules, sarifRule{
+			ID:                   r.ID,
+			Name:                 ruleName(r.Title),
+			ShortDescription:     sarifText{Text: r.Title},
+			FullDescription:      sarifText{Text: r.Description},
+			Help:                 sarifText{Text: r.Help, Markdown: r.Help + "\n\n" + markdownLinks(r.References)},
+			HelpURI:              first(r.References),
+			DefaultConfiguration: map[string]any{"level": "warning"},
+			Properties:           map[string]any{"tags": []string{"security", "managed-identity"}},
+		})
+	}
+	for _, f := range d.Findings {
+		fqn := "tenants/" + d.TenantID + "/identities/" + f.IdentityID
+		sum := sha256.Sum256([]byte(f.RuleID + "\x00" + d.TenantID + "\x00" + f.IdentityID))
+		msg := f.Title
+		if len(f.Evidence) > 0 {
+			msg += ". Evidence: " + strings.Join(f.Evidence, "; ")
+		}
+		run.Results = append(run.Results, sarifResult{
+			RuleID:    f.RuleID,
+			RuleIndex: index[f.RuleID],
+			Level:     sarifLevel(f.Severity),
+			Message:   sarifText{Text: msg},
+			Locations: []sarifLocation{{LogicalLocations: []sarifLogicalLocation{{
+				Name: cmpOr(f.IdentityName, f.IdentityID), FullyQualifiedName: fqn, Kind: "resource"}}}},
+			PartialFingerprints: map[string]string{"miscopeFinding/v1": hex.EncodeToString(sum[:16])},
+			Properties: map[string]any{"severity": f.Severity, "security-severity": securitySeverity(f.Severity),
+				"identityId": f.IdentityID, "evidence": f.Evidence, "remediation": f.Remediation},
+		})
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(sarifLog{Schema: SARIFSchema, Version: "2.1.0", Runs: []sarifRun{run}})
+}
+
+// ruleName turns a title into the PascalCase name SARIF viewers show.
+func ruleName(title string) string {
+	var b strings.Builder
+	for _, w := range strings.FieldsFunc(title, func(r rune) bool {
+		return !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9')
+	}) {
+		b.WriteString(strings.ToUpper(w[:1]) + w[1:])
+	}
+	return b.String()
+}
+
+func first(ss []string) string {
+	if len(ss) == 0 {
+		return ""
+	}
+	return ss[0]
+}
+
+func markdownLinks(urls []string) string {
+	var b strings.Builder
+	for _, u := range urls {
+		b.WriteString("- <" + mdURL(u) + ">\n")
+	}
+	return b.String()
+}

@@ -26,6 +26,21 @@ type armClients struct {
 	opts *arm.ClientOptions
 }
 
+// armBucket returns the slots of one ARM throttling bucket: ARM throttles reads per subscription (and per tenant
+// for tenant-level reads), so each subscription gets Concurrency slots of its own and work spread over
+// subscriptions runs side by side, as ARM allows. "" is the tenant-level bucket.
+func (s *Source) armBucket(subscription string) slots {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	k := strings.ToLower(subscription)
+	b, ok := s.armSlots[k]
+	if !ok {
+		b = make(slots, s.opts.Concurrency)
+		s.armSlots[k] = b
+	}
+	return b
+}
+
 func newARMClients(s *Source) (*armClients, error) {
 	// DisableRPRegistration: a reader must never try to register resource providers (a write) on a 409.
 	return &armClients{opts: &arm.ClientOptions{ClientOptions: s.env.clientOptions(s.opts), DisableRPRegistration: true}}, nil
@@ -57,17 +72,18 @@ func gapOr(err error) (*data.Gap, error) {
 	return nil, err
 }
 
-// pages drains an azcore pager, one concurrency slot per page.
-func pages[T any](ctx context.Context, s *Source, p interface {
+// pages drains an azcore pager, taking a slot of the bucket (see armBucket) for each page.
+func pages[T any](ctx context.Context, s *Source, bucket string, p interface {
 	More() bool
 	NextPage(context.Context) (T, error)
 }, each func(T)) error {
 	for p.More() {
-		if err := s.acquire(ctx); err != nil {
+		slots := s.armBucket(bucket)
+		if err := slots.acquire(ctx); err != nil {
 			return err
 		}
 		page, err := p.NextPage(ctx)
-		s.release()
+		slots.release()
 		if err != nil {
 			return err
 		}
@@ -98,7 +114,7 @@ func (s *Source) readScopes(ctx context.Context) (scopes, error) {
 		want[strings.ToLower(strings.TrimSpace(id))] = true
 	}
 	tenants := map[string]bool{}
-	err = pages(ctx, s, c.NewListPager(nil), func(p armsubscriptions.ClientListResponse) {
+	err = pages(ctx, s, "", c.NewListPager(nil), func(p armsubscriptions.ClientListResponse) {
 		for _, sub := range p.Value {
 			id := strings.ToLower(deref(sub.SubscriptionID))
 			if id == "" || len(want) > 0 && !want[id] {
@@ -140,7 +156,7 @@ func (s *Source) readScopes(ctx context.Context) (scopes, error) {
 		return out, err
 	}
 	var names []string
-	err = pages(ctx, s, mc.NewListPager(nil), func(p armmanagementgroups.ClientListResponse) {
+	err = pages(ctx, s, "", mc.NewListPager(nil), func(p armmanagementgroups.ClientListResponse) {
 		for _, mg := range p.Value {
 			name := deref(mg.Name)
 			dn := ""
@@ -174,7 +190,7 @@ func (s *Source) readScopes(ctx context.Context) (scopes, error) {
 		return out, nil
 	}
 	parent := map[string]string{}
-	err = pages(ctx, s, mc.NewGetDescendantsPager(root, nil), func(p armmanagementgroups.ClientGetDescendantsResponse) {
+	err = pages(ctx, s, "", mc.NewGetDescendantsPager(root, nil), func(p armmanagementgroups.ClientGetDescendantsResponse) {
 		for _, d := range p.Value {
 			if d.Properties == nil || d.Properties.Parent == nil {
 				continue
@@ -285,7 +301,7 @@ func (s *Source) readAzureRoles(ctx context.Context) (azureRoles, error) {
 			defer wg.Done()
 			c, err := armauthorization.NewRoleAssignmentsClient(sub.ID, s.cred, s.arm.opts)
 			if err == nil {
-				err = pages(ctx, s, c.NewListForSubscriptionPager(nil), func(p armauthorization.RoleAssignmentsClientListForSubscriptionResponse) {
+				err = pages(ctx, s, sub.ID, c.NewListForSubscriptionPager(nil), func(p armauthorization.RoleAssignmentsClientListForSubscriptionResponse) {
 					add(p.Value)
 				})
 			}
@@ -297,7 +313,7 @@ func (s *Source) readAzureRoles(ctx context.Context) (azureRoles, error) {
 			defer wg.Done()
 			c, err := armauthorization.NewRoleDefinitionsClient(s.cred, s.arm.opts)
 			if err == nil {
-				err = pages(ctx, s, c.NewListPager(scope, nil), func(p armauthorization.RoleDefinitionsClientListResponse) {
+				err = pages(ctx, s, sub.ID, c.NewListPager(scope, nil), func(p armauthorization.RoleDefinitionsClientListResponse) {
 					addDefs(p.Value)
 				})
 			}
@@ -314,7 +330,7 @@ func (s *Source) readAzureRoles(ctx context.Context) (azureRoles, error) {
 			if err == nil {
 				// armauthorization sends $filter unencoded (NOTES §5): it must be URL-safe as given.
 				f := url.PathEscape("atScope()")
-				err = pages(ctx, s, c.NewListForScopePager(mg.ID, &armauthorization.RoleAssignmentsClientListForScopeOptions{Filter: &f}),
+				err = pages(ctx, s, "", c.NewListForScopePager(mg.ID, &armauthorization.RoleAssignmentsClientListForScopeOptions{Filter: &f}),
 					func(p armauthorization.RoleAssignmentsClientListForScopeResponse) { add(p.Value) })
 			}
 			if err != nil {
@@ -343,11 +359,12 @@ func (s *Source) readAzureRoles(ctx context.Context) (azureRoles, error) {
 			return out, err
 		}
 		for _, id := range missing {
-			if err := s.acquire(ctx); err != nil {
+			slots := s.armBucket("")
+			if err := slots.acquire(ctx); err != nil {
 				return out, err
 			}
 			r, err := c.GetByID(ctx, "/providers/Microsoft.Authorization/roleDefinitions/"+id, nil)
-			s.release()
+			slots.release()
 			if err != nil {
 				var re *azcore.ResponseError
 				if errors.As(err, &re) && (re.StatusCode == http.StatusNotFound || re.StatusCode == http.StatusForbidden) {
@@ -471,7 +488,7 @@ func (s *Source) readUserAssigned(ctx context.Context, subs []data.Subscription,
 		if err != nil {
 			return err
 		}
-		err = pages(ctx, s, c.NewListBySubscriptionPager(nil), func(p armmsi.UserAssignedIdentitiesClientListBySubscriptionResponse) {
+		err = pages(ctx, s, sub.ID, c.NewListBySubscriptionPager(nil), func(p armmsi.UserAssignedIdentitiesClientListBySubscriptionResponse) {
 			for _, u := range p.Value {
 				id := deref(u.ID)
 				put(data.Resource{ID: id, Name: firstNonEmpty(deref(u.Name), data.ResourceName(id)),
@@ -514,7 +531,8 @@ func (s *Source) readResourceGraph(ctx context.Context, subs []data.Subscription
 	}
 	var skip *string
 	for {
-		if err := s.acquire(ctx); err != nil {
+		slots := s.armBucket("")
+		if err := slots.acquire(ctx); err != nil {
 			return err
 		}
 		resp, err := c.Resources(ctx, armresourcegraph.QueryRequest{
@@ -524,7 +542,7 @@ func (s *Source) readResourceGraph(ctx context.Context, subs []data.Subscription
 				Top: ptr(int32(1000)), SkipToken: skip, ResultFormat: ptr(armresourcegraph.ResultFormatObjectArray),
 			},
 		}, nil)
-		s.release()
+		slots.release()
 		if err != nil {
 			return err
 		}
@@ -573,7 +591,7 @@ func (s *Source) readResourcesPerSubscription(ctx context.Context, subs []data.S
 		if err != nil {
 			return err
 		}
-		err = pages(ctx, s, c.NewListPager(nil), func(p armresources.ClientListResponse) {
+		err = pages(ctx, s, sub.ID, c.NewListPager(nil), func(p armresources.ClientListResponse) {
 			for _, g := range p.Value {
 				if g == nil || g.Identity == nil {
 					continue
@@ -621,7 +639,7 @@ func (s *Source) federatedCredentials(ctx context.Context, u uami) ([]data.Feder
 		return nil, err
 	}
 	var out []data.FederatedCredential
-	err = pages(ctx, s, c.NewListPager(u.group, u.name, nil), func(p armmsi.FederatedIdentityCredentialsClientListResponse) {
+	err = pages(ctx, s, u.sub, c.NewListPager(u.group, u.name, nil), func(p armmsi.FederatedIdentityCredentialsClientListResponse) {
 		for _, f := range p.Value {
 			if f == nil {
 				continue

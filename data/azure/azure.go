@@ -34,7 +34,8 @@ type Options struct {
 	ARMEndpoint string
 	// Subscriptions limits ARM reads to these subscription ids; empty reads every subscription the caller can see.
 	Subscriptions []string
-	// Concurrency bounds the requests in flight; 0 means 8.
+	// Concurrency bounds the requests in flight to each throttling bucket: Microsoft Graph, the ARM tenant-level
+	// reads, and each subscription's ARM reads; 0 means 8.
 	Concurrency int
 	// Transport sends every request (token, Graph, ARM); nil uses the default transport. Tests pass a client that
 	// trusts a local server's certificate.
@@ -61,7 +62,10 @@ type Source struct {
 	cred  azcore.TokenCredential
 	graph *graphClient
 	arm   *armClients
-	sem   chan struct{}
+	// Graph throttles per application and tenant: one bound. ARM throttles per subscription: one bound each
+	// (armBucket).
+	graphSlots slots
+	armSlots   map[string]slots
 
 	mu       sync.Mutex
 	tenantID string
@@ -99,13 +103,14 @@ func New(ctx context.Context, opts Options) (*Source, error) {
 		return nil, fmt.Errorf("%w: %v", ErrNoCredential, firstLine(err.Error()))
 	}
 	s := &Source{
-		opts:     opts,
-		env:      env,
-		cred:     cred,
-		sem:      make(chan struct{}, opts.Concurrency),
-		tenantID: strings.ToLower(opts.TenantID),
-		known:    map[string]data.Identity{},
-		parts:    map[string]*part{},
+		opts:       opts,
+		env:        env,
+		cred:       cred,
+		graphSlots: make(slots, opts.Concurrency),
+		armSlots:   map[string]slots{},
+		tenantID:   strings.ToLower(opts.TenantID),
+		known:      map[string]data.Identity{},
+		parts:      map[string]*part{},
 	}
 	if s.graph, err = newGraphClient(s); err != nil {
 		return nil, err
@@ -127,17 +132,20 @@ func (s *Source) Info() data.SourceInfo {
 	return data.SourceInfo{Origin: data.OriginLive, TenantID: s.tenantID, Cloud: s.env.cloud, Label: label}
 }
 
-// acquire takes one of the Concurrency slots; release gives it back.
-func (s *Source) acquire(ctx context.Context) error {
+// slots bound the requests in flight to one service.
+type slots chan struct{}
+
+// acquire takes a slot; release gives it back.
+func (c slots) acquire(ctx context.Context) error {
 	select {
-	case s.sem <- struct{}{}:
+	case c <- struct{}{}:
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
 	}
 }
 
-func (s *Source) release() { <-s.sem }
+func (c slots) release() { <-c }
 
 // part is a tenant-wide read done once and shared; a failure that is not a gap is forgotten so the next ask retries.
 type part struct {

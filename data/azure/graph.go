@@ -116,11 +116,11 @@ func (s *Source) Identities(ctx context.Context, page func([]data.Identity) erro
 			Top:    ptr(int32(data.PageSize)),
 		},
 	}
-	if err := s.acquire(ctx); err != nil {
+	if err := s.graphSlots.acquire(ctx); err != nil {
 		return err
 	}
 	resp, err := s.graph.client.ServicePrincipals().Get(ctx, cfg)
-	s.release()
+	s.graphSlots.release()
 	if err != nil {
 		return graphErr(err, data.SectionIdentities, "the managed identity list", "Application.Read.All")
 	}
@@ -192,10 +192,10 @@ func (s *Source) identity(ctx context.Context, id string) (data.Identity, error)
 	if ok {
 		return i, nil
 	}
-	if err := s.acquire(ctx); err != nil {
+	if err := s.graphSlots.acquire(ctx); err != nil {
 		return data.Identity{}, err
 	}
-	defer s.release()
+	defer s.graphSlots.release()
 	sp, err := s.graph.client.ServicePrincipals().ByServicePrincipalId(id).Get(ctx,
 		&serviceprincipals.ServicePrincipalItemRequestBuilderGetRequestConfiguration{
 			QueryParameters: &serviceprincipals.ServicePrincipalItemRequestBuilderGetQueryParameters{Select: identitySelect}})
@@ -216,11 +216,11 @@ func (s *Source) identity(ctx context.Context, id string) (data.Identity, error)
 // graphList reads every page of a Graph collection through the SDK's page iterator.
 func graphList[T any](ctx context.Context, s *Source, first func(context.Context) (serialization.Parsable, error),
 	factory serialization.ParsableFactory, each func(T)) error {
-	if err := s.acquire(ctx); err != nil {
+	if err := s.graphSlots.acquire(ctx); err != nil {
 		return err
 	}
 	resp, err := first(ctx)
-	s.release()
+	s.graphSlots.release()
 	if err != nil {
 		return err
 	}
@@ -258,7 +258,7 @@ func (s *Source) runBatches(ctx context.Context, steps []step) error {
 	errs := make(chan error, 1)
 	for start := 0; start < len(steps); start += batchSize {
 		chunk := steps[start:min(start+batchSize, len(steps))]
-		if err := s.acquire(ctx); err != nil {
+		if err := s.graphSlots.acquire(ctx); err != nil {
 			break
 		}
 		wg.Add(1)
@@ -286,13 +286,13 @@ func (s *Source) sendBatch(ctx context.Context, chunk []step) error {
 	held := true
 	defer func() {
 		if held {
-			s.release()
+			s.graphSlots.release()
 		}
 	}()
 	pending := chunk
 	for attempt := 0; len(pending) > 0; attempt++ {
 		if !held {
-			if err := s.acquire(ctx); err != nil {
+			if err := s.graphSlots.acquire(ctx); err != nil {
 				return err
 			}
 			held = true
@@ -314,7 +314,7 @@ func (s *Source) sendBatch(ctx context.Context, chunk []step) error {
 			ids[n] = *item.GetId()
 		}
 		resp, err := b.Send(ctx, s.graph.adapter)
-		s.release()
+		s.graphSlots.release()
 		held = false
 		if err != nil {
 			return graphErr(err, data.SectionIdentities, "a Graph $batch", "")
@@ -401,11 +401,11 @@ func (s *Source) followPages(ctx context.Context, next string, each func(json.Ra
 			return err
 		}
 		ri.SetUri(*u)
-		if err := s.acquire(ctx); err != nil {
+		if err := s.graphSlots.acquire(ctx); err != nil {
 			return err
 		}
 		raw, err := s.graph.adapter.SendPrimitive(ctx, ri, "[]byte", nil)
-		s.release()
+		s.graphSlots.release()
 		if err != nil {
 			return err
 		}

@@ -87,7 +87,13 @@ func (s *Source) Tenant(ctx context.Context, progress func(data.Progress)) (*dat
 		var err error
 		res, err = s.resources(ctx)
 		gaps(res.gaps...)
-		fail(err)
+		if err != nil {
+			fail(err)
+			return
+		}
+		// Federated credentials: one list per user-assigned identity (ARM has no wider list), started as soon as
+		// the identities are known.
+		fail(s.readAllFederated(ctx, res.uamis, t, gaps))
 	}()
 	go func() {
 		defer wg.Done()
@@ -185,11 +191,6 @@ func (s *Source) Tenant(ctx context.Context, progress func(data.Progress)) (*dat
 		}
 	}
 
-	// Federated credentials: one list per user-assigned identity (ARM has no wider list).
-	if err := s.readAllFederated(ctx, res.uamis, t, gaps); err != nil {
-		return nil, err
-	}
-
 	t.ManagementGroups, t.Subscriptions = sc.mgs, sc.subs
 	t.Resources = res.list
 	t.DirectoryRoleDefinitions, t.DirectoryRoleAssignments = dir.defs, dir.assignments
@@ -222,12 +223,12 @@ func (s *Source) Tenant(ctx context.Context, progress func(data.Progress)) (*dat
 
 // readOrganization names the tenant. It is a nicety: a failure is logged and the collection goes on.
 func (s *Source) readOrganization(ctx context.Context, t *data.Tenant) {
-	if err := s.acquire(ctx); err != nil {
+	if err := s.graphSlots.acquire(ctx); err != nil {
 		return
 	}
 	resp, err := s.graph.client.Organization().Get(ctx, &organization.OrganizationRequestBuilderGetRequestConfiguration{
 		QueryParameters: &organization.OrganizationRequestBuilderGetQueryParameters{Select: []string{"id", "displayName"}}})
-	s.release()
+	s.graphSlots.release()
 	if err != nil {
 		s.opts.Log("the organization is not readable: %v", err)
 		return

@@ -1,0 +1,230 @@
+package azure
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
+
+	"github.com/miscope/miscope/data"
+)
+
+func TestResolveEndpoints(t *testing.T) {
+	t.Setenv("AZURE_AUTHORITY_HOST", "")
+	t.Setenv("MISCOPE_GRAPH_ENDPOINT", "")
+	t.Setenv("MISCOPE_ARM_ENDPOINT", "")
+	cases := []struct {
+		name                         string
+		opts                         Options
+		env                          map[string]string
+		authority, graph, scope, arm string
+		discovery                    bool
+		err                          string
+	}{
+		{name: "public by default", authority: "https://login.microsoftonline.com/", graph: "https://graph.microsoft.com",
+			scope: "https://graph.microsoft.com/.default", arm: "https://management.azure.com", discovery: true},
+		{name: "us government", opts: Options{Cloud: "usgovernment"}, authority: "https://login.microsoftonline.us/",
+			graph: "https://graph.microsoft.us", scope: "https://graph.microsoft.us/.default",
+			arm: "https://management.usgovcloudapi.net", discovery: true},
+		{name: "china", opts: Options{Cloud: "China"}, authority: "https://login.chinacloudapi.cn/",
+			graph: "https://microsoftgraph.chinacloudapi.cn", scope: "https://microsoftgraph.chinacloudapi.cn/.default",
+			arm: "https://management.chinacloudapi.cn", discovery: true},
+		{name: "overrides from the environment, scope stays the cloud's",
+			env: map[string]string{"AZURE_AUTHORITY_HOST": "https://127.0.0.1:8443", "MISCOPE_GRAPH_ENDPOINT": "https://127.0.0.1:8443/v1.0/",
+				"MISCOPE_ARM_ENDPOINT": "https://127.0.0.1:8443/"},
+			authority: "https://127.0.0.1:8443/", graph: "https://127.0.0.1:8443", scope: "https://graph.microsoft.com/.default",
+			arm: "https://127.0.0.1:8443", discovery: false},
+		{name: "options win over the environment", opts: Options{GraphEndpoint: "https://graph.example.test"},
+			env:       map[string]string{"MISCOPE_GRAPH_ENDPOINT": "https://other.example.test"},
+			authority: "https://login.microsoftonline.com/", graph: "https://graph.example.test",
+			scope: "https://graph.microsoft.com/.default", arm: "https://management.azure.com", discovery: true},
+		{name: "unknown cloud", opts: Options{Cloud: "mars"}, err: "use public, usgovernment or china"},
+		{name: "plain http refused", opts: Options{ARMEndpoint: "http://arm.example.test"}, err: "not an https URL"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			for k, v := range c.env {
+				t.Setenv(k, v)
+			}
+			e, err := resolveEndpoints(c.opts)
+			if c.err != "" {
+				if err == nil || !strings.Contains(err.Error(), c.err) {
+					t.Fatalf("error %v, want %q", err, c.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if e.authorityHost != c.authority || e.graphBase != c.graph || e.graphScope != c.scope || e.armEndpoint != c.arm ||
+				e.discovery != c.discovery {
+				t.Errorf("got %+v", e)
+			}
+		})
+	}
+}
+
+func TestRetryAfter(t *testing.T) {
+	for v, want := range map[string]time.Duration{
+		"":      -1,
+		"junk":  -1,
+		"0":     0,
+		"2":     2 * time.Second,
+		"0.5":   500 * time.Millisecond,
+		"-3":    -1,
+		"86400": maxRetryAfter,
+	} {
+		if got := retryAfter(v); got != want {
+			t.Errorf("retryAfter(%q) = %v, want %v", v, got, want)
+		}
+	}
+	date := time.Now().Add(3 * time.Second).UTC().Format(http.TimeFormat)
+	if got := retryAfter(date); got <= time.Second || got > 3*time.Second {
+		t.Errorf("retryAfter(date 3s ahead) = %v", got)
+	}
+	for n := range 12 {
+		if d := backoff(n); d <= 0 || d > maxBackoff {
+			t.Errorf("backoff(%d) = %v", n, d)
+		}
+	}
+}
+
+// roundTripFunc lets a test script what the network answers.
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+func answer(status int, header http.Header) *http.Response {
+	if header == nil {
+		header = http.Header{}
+	}
+	return &http.Response{StatusCode: status, Header: header, Body: io.NopCloser(strings.NewReader(`{}`))}
+}
+
+func TestRetryTransportResendsTheSameBody(t *testing.T) {
+	var bodies []string
+	var n atomic.Int32
+	rt := &retryTransport{log: func(string, ...any) {}, next: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		b, _ := io.ReadAll(r.Body)
+		bodies = append(bodies, string(b))
+		switch n.Add(1) {
+		case 1:
+			return answer(http.StatusTooManyRequests, http.Header{"Retry-After": {"0"}}), nil
+		case 2:
+			return nil, errors.New("connection reset by peer")
+		case 3:
+			return answer(http.StatusServiceUnavailable, nil), nil
+		}
+		return answer(http.StatusOK, nil), nil
+	})}
+	req, _ := http.NewRequest(http.MethodPost, "https://graph.example.test/v1.0/$batch", strings.NewReader(`{"requests":[]}`))
+	resp, err := rt.RoundTrip(req)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("got %v, %v", resp, err)
+	}
+	if len(bodies) != 4 {
+		t.Fatalf("%d tries, want 4", len(bodies))
+	}
+	for _, b := range bodies {
+		if b != `{"requests":[]}` {
+			t.Errorf("a retry sent %q", b)
+		}
+	}
+}
+
+func TestRetryTransportGivesUpAndPassesOtherStatuses(t *testing.T) {
+	var n atomic.Int32
+	rt := &retryTransport{log: func(string, ...any) {}, next: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		n.Add(1)
+		if r.URL.Path == "/forbidden" {
+			return answer(http.StatusForbidden, nil), nil
+		}
+		return answer(http.StatusTooManyRequests, http.Header{"Retry-After": {"0"}}), nil
+	})}
+	req, _ := http.NewRequest(http.MethodGet, "https://x.test/forbidden", nil)
+	if resp, _ := rt.RoundTrip(req); resp.StatusCode != http.StatusForbidden || n.Load() != 1 {
+		t.Errorf("403 was retried: %d tries", n.Load())
+	}
+	n.Store(0)
+	req, _ = http.NewRequest(http.MethodGet, "https://x.test/busy", nil)
+	if resp, _ := rt.RoundTrip(req); resp.StatusCode != http.StatusTooManyRequests || n.Load() != maxRetries+1 {
+		t.Errorf("a throttled request was tried %d times, want %d", n.Load(), maxRetries+1)
+	}
+}
+
+func TestMembershipsMarkGroupsReachedThroughAnother(t *testing.T) {
+	yes := true
+	items := []groupItem{
+		{Type: "#microsoft.graph.group", ID: "A", DisplayName: "team", IsAssignable: &yes},
+		{Type: "#microsoft.graph.group", ID: "B", DisplayName: "all staff"},
+		{Type: "#microsoft.graph.directoryRole", ID: "R", DisplayName: "Global Reader", RoleTemplateID: "f2ef"},
+		{Type: "#microsoft.graph.administrativeUnit", ID: "U", DisplayName: "unit"},
+	}
+	groups, ms := memberships("id1", items, map[string][]string{"a": {"b"}})
+	if len(groups) != 2 || !groups[0].RoleAssignable || groups[1].RoleAssignable {
+		t.Fatalf("groups %+v", groups)
+	}
+	want := []data.Membership{{IdentityID: "id1", GroupID: "a"}, {IdentityID: "id1", GroupID: "b", Transitive: true}}
+	if len(ms) != 2 || ms[0] != want[0] || ms[1] != want[1] {
+		t.Fatalf("memberships %+v, want %+v", ms, want)
+	}
+	// Without parents every membership is taken as direct.
+	_, ms = memberships("id1", items, nil)
+	for _, m := range ms {
+		if m.Transitive {
+			t.Errorf("%+v marked transitive with no nesting known", m)
+		}
+	}
+}
+
+func TestResourceFromResourceGraphRow(t *testing.T) {
+	row := map[string]any{
+		"id":       "/subscriptions/S1/resourceGroups/RG/providers/Microsoft.Web/sites/app1",
+		"name":     "app1",
+		"type":     "microsoft.web/sites", // Resource Graph lowercases it
+		"location": "westeurope",
+		"identity": map[string]any{
+			"type":        "SystemAssigned, UserAssigned",
+			"principalId": "ABC",
+			"userAssignedIdentities": map[string]any{
+				"/subscriptions/S1/resourcegroups/RG/providers/Microsoft.ManagedIdentity/userAssignedIdentities/b": map[string]any{},
+				"/subscriptions/S1/resourcegroups/RG/providers/Microsoft.ManagedIdentity/userAssignedIdentities/a": map[string]any{},
+			},
+		},
+	}
+	r, ok := resourceFromRow(row)
+	if !ok || r.Type != "Microsoft.Web/sites" || r.SystemAssignedPrincipalID != "abc" || len(r.UserAssignedIdentityIDs) != 2 ||
+		!strings.HasSuffix(r.UserAssignedIdentityIDs[0], "/a") {
+		t.Fatalf("got %+v", r)
+	}
+	if _, ok := resourceFromRow(map[string]any{"name": "no id"}); ok {
+		t.Error("a row without an id was accepted")
+	}
+}
+
+func TestDeviceCodePromptFitsEightyColumns(t *testing.T) {
+	msg := deviceCodeText(azidentity.DeviceCodeMessage{UserCode: "F7QX9ZK2L", VerificationURL: "https://microsoft.com/devicelogin",
+		Message: "To sign in, use a web browser to open the page https://microsoft.com/devicelogin and enter the code F7QX9ZK2L to authenticate."})
+	if !strings.Contains(msg, "\n    https://microsoft.com/devicelogin\n") || !strings.Contains(msg, "\n    F7QX9ZK2L\n") {
+		t.Errorf("the URL and code are not on lines of their own:\n%s", msg)
+	}
+	for _, l := range strings.Split(msg, "\n") {
+		if len(l) > 80 {
+			t.Errorf("line longer than 80 columns: %q", l)
+		}
+	}
+}
+
+func TestGraphErrorsOfBatchItems(t *testing.T) {
+	err := sectionErr(&httpStatusError{status: 403, code: "Authorization_RequestDenied"}, data.SectionAppRoles, "id1",
+		"application permissions", needsAppRead)
+	g, ok := data.AsGap(err)
+	if !ok || g.IdentityID != "id1" || g.Needs != needsAppRead || !strings.Contains(g.Error(), "not readable (needs Application.Read.All)") {
+		t.Fatalf("got %v", err)
+	}
+}

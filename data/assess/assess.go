@@ -84,13 +84,15 @@ type engine struct {
 	items          map[string][]heldRole // identity key -> its Azure roles of data access and above
 	exposers       map[codeKey][]exposer // scope and resource type -> who can use identities attached below
 	scopeLevels    map[string]data.ScopeLevel
-	above          map[string][]string // raw resource group or subscription id -> ScopesAbove
-	subNames       map[string]string   // subscription GUID -> display name
-	mgNames        map[string]string   // management group name key -> display name
-	ownRGs         []string            // scratch: resource groups of the identity being assessed
-	memberOf       map[string][]string // identity key -> its groups, direct and transitive
-	principalTexts map[string]string   // raw principal id -> how evidence names it
-	mgCovers       map[codeKey]bool    // management group scope and subscription -> whether it is above
+	above          map[string][]string         // raw resource group or subscription id -> ScopesAbove
+	subNames       map[string]string           // subscription GUID -> display name
+	mgNames        map[string]string           // management group name key -> display name
+	ownRGs         []string                    // scratch: resource groups of the identity being assessed
+	memberOf       map[string][]string         // identity key -> its groups, direct and transitive
+	principalTexts map[string]string           // raw principal id -> how evidence names it
+	mgCovers       map[codeKey]bool            // management group scope and subscription -> whether it is above
+	chains         map[codeKey][]scopeExposers // resource group and type -> exposers from the group up
+	scopeTexts     map[string]string           // raw scope -> how evidence names it
 	scratch        []evidence
 }
 
@@ -115,6 +117,8 @@ func newEngine(x *data.Index) *engine {
 		memberOf:       map[string][]string{},
 		principalTexts: map[string]string{},
 		mgCovers:       map[codeKey]bool{},
+		chains:         map[codeKey][]scopeExposers{},
+		scopeTexts:     map[string]string{},
 	}
 	for _, m := range x.Tenant.Memberships {
 		k := data.Key(m.IdentityID)
@@ -608,7 +612,15 @@ func (e *engine) azureRoleLine(info roleInfo, defID, scopeText, via, condition s
 
 // scopeText names a scope for evidence: its breadth, its display name where known, and the exact id.
 func (e *engine) scopeText(scope string) string {
-	scope = data.Clean(scope)
+	if t, ok := e.scopeTexts[scope]; ok {
+		return t
+	}
+	t := e.describeScope(data.Clean(scope))
+	e.scopeTexts[scope] = t
+	return t
+}
+
+func (e *engine) describeScope(scope string) string {
 	level := e.level(scope)
 	switch level {
 	case data.ScopeRootManagementGroup, data.ScopeManagementGroup:

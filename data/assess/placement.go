@@ -222,11 +222,8 @@ func (e *engine) exposed(id *data.Identity, attached []data.Resource) {
 	var lines []string
 	count := 0
 	for _, t := range targets {
-		for _, s := range e.scopesAbove(t.id) {
-			xs := e.exposersAt(s, t.kind)
-			if len(xs) == 0 {
-				continue
-			}
+		for _, sl := range e.exposerChain(t.id, t.kind) {
+			s, xs := sl.scope, sl.exposers
 			// The list is sorted by the principals' reach: those below the identity's all gain from it.
 			less, _ := slices.BinarySearchFunc(xs, level, func(x exposer, l int) int { return cmp.Compare(x.level, l) })
 			need := classNone
@@ -276,6 +273,42 @@ func (e *engine) exposed(id *data.Identity, attached []data.Resource) {
 			"to its owners only. " + tokenCacheNote,
 		References: r.References,
 	})
+}
+
+// scopeExposers are the exposers of one scope.
+type scopeExposers struct {
+	scope    string
+	exposers []exposer
+}
+
+// exposerChain lists, narrowest scope first, the exposers of every scope at or above target that hold some. The part
+// from the resource group up is shared by every resource in the group, so it is gathered once per group and type.
+func (e *engine) exposerChain(target, kind string) []scopeExposers {
+	rg := resourceGroupScope(target)
+	if rg == "" || len(rg) == len(target) || strings.Count(target[len(rg):], "/") > 4 {
+		var out []scopeExposers // not below a resource group, or nested: walk every scope
+		for _, s := range e.x.ScopesAbove(target) {
+			if xs := e.exposersAt(s, kind); len(xs) > 0 {
+				out = append(out, scopeExposers{s, xs})
+			}
+		}
+		return out
+	}
+	k := codeKey{rg, kind}
+	chain, ok := e.chains[k]
+	if !ok {
+		for _, s := range e.scopesAbove(rg) {
+			if xs := e.exposersAt(s, kind); len(xs) > 0 {
+				chain = append(chain, scopeExposers{s, xs})
+			}
+		}
+		e.chains[k] = chain
+	}
+	own := e.exposersAt(target, kind)
+	if len(own) == 0 {
+		return chain
+	}
+	return append([]scopeExposers{{target, own}}, chain...)
 }
 
 // scopesAbove is Index.ScopesAbove with the part above a resource group computed once per resource group.
@@ -384,7 +417,8 @@ const kindUAI = "#userAssignedIdentity"
 func (e *engine) exposersAt(scope, kind string) []exposer {
 	// A single resource's list serves the identities attached to it, usually one: it is not worth keeping.
 	k := codeKey{scope, kind}
-	keep := e.level(scope) != data.ScopeResource
+	rg := resourceGroupScope(scope)
+	keep := rg == "" || len(rg) == len(scope) // not a resource
 	if xs, ok := e.exposers[k]; ok && keep {
 		return xs
 	}

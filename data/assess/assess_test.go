@@ -278,6 +278,18 @@ func TestRules(t *testing.T) {
 			b.user("u-admin", "Sub Admin")
 			b.azure("u-admin", data.PrincipalUser, roleOwner, "/subscriptions/"+sub1)
 		}, want: map[string]Severity{RuleExposed: none}},
+		{name: "a subscription owner gains nothing from an identity inside it", build: func(b *builder) {
+			b.vmIdentity("mi", "rg-app")
+			b.azure("mi", data.PrincipalServicePrincipal, roleContributor, rg(sub1, "rg-app"))
+			b.user("u-owner", "Sub Owner")
+			b.azure("u-owner", data.PrincipalUser, roleOwner, "/subscriptions/"+sub1)
+		}, want: map[string]Severity{RuleExposed: none, RulePrivAzure: Low}},
+		{name: "a subscription owner still gains a tenant admin", build: func(b *builder) {
+			b.vmIdentity("mi", "rg-app")
+			b.directory("mi", dirGlobalAdmin, "/", data.Active)
+			b.user("u-owner", "Sub Owner")
+			b.azure("u-owner", data.PrincipalUser, roleOwner, "/subscriptions/"+sub1)
+		}, want: map[string]Severity{RuleExposed: Critical}, evidence: `user "Sub Owner" (u-owner) holds Owner at subscription "Production"`},
 		{name: "a reader does not expose", build: func(b *builder) {
 			b.vmIdentity("mi", "rg-app")
 			b.azure("mi", data.PrincipalServicePrincipal, roleOwner, "/subscriptions/"+sub1)

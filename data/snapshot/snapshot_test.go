@@ -108,10 +108,16 @@ func TestOriginDefaultsToSnapshot(t *testing.T) {
 	}
 }
 
-// TestRefused gives every kind of bad file and checks it is refused with its path and a reason that says what is
-// wrong.
-func TestRefused(t *testing.T) {
-	dir := t.TempDir()
+// refusal is a bad file and what the reason for refusing it must say.
+type refusal struct {
+	name   string
+	file   string // from testdata, or
+	body   []byte // written to a temporary file
+	reason string
+}
+
+// refusals are every kind of bad file.
+func refusals(t testing.TB) []refusal {
 	valid := encode(t, demo.Build(), false)
 	validGz := encode(t, demo.Build(), true)
 
@@ -122,12 +128,7 @@ func TestRefused(t *testing.T) {
 	badHeader := bytes.Clone(validGz)
 	badHeader[2] = 0x00 // compression method other than deflate
 
-	cases := []struct {
-		name   string
-		file   string // from testdata, or
-		body   []byte // written to a temporary file
-		reason string
-	}{
+	return []refusal{
 		{name: "empty file", file: "empty.json", reason: "empty file"},
 		{name: "not JSON", file: "not-json.txt", reason: "not a snapshot: not JSON"},
 		{name: "JSON but not a snapshot", file: "not-a-snapshot.json", reason: `not a snapshot: no "miscope-snapshot" marker`},
@@ -141,35 +142,60 @@ func TestRefused(t *testing.T) {
 		{name: "corrupt gzip header", body: badHeader, reason: "corrupt gzip"},
 		{name: "data after the snapshot", body: append(bytes.Clone(valid), []byte(`{"format": "other"}`)...), reason: "after the snapshot"},
 		{name: "newer version", file: "newer-version.json", reason: "newer miscope"},
+		{name: "newer version after the tenant", body: []byte(`{"tenant": {"id": "t", "identities": [{"id": "a", "kind": "user-assigned"}]}, "format": "miscope-snapshot", "version": 2}`), reason: "newer miscope"},
+		{name: "marker after the tenant missing", body: []byte(`{"tenant": {"id": "t", "identities": [{"id": "a", "kind": "user-assigned"}]}, "version": 1}`), reason: "not a snapshot"},
 		{name: "unknown kind", file: "unknown-kind.json", reason: `unknown kind "workload"`},
 		{name: "missing tenant id", file: "no-tenant-id.json", reason: "tenant has no id"},
 		{name: "no tenant", body: []byte(`{"format": "miscope-snapshot", "version": 1}`), reason: "no tenant"},
-		{name: "wrong field type", body: []byte(`{"format": "miscope-snapshot", "version": 1, "tenant": {"id": 7}}`), reason: "wrong type"},
+		{name: "wrong field type", body: []byte(`{"format": "miscope-snapshot", "version": 1, "tenant": {"id": 7}}`), reason: `field "tenant.id" has the wrong type`},
+		{name: "wrong type deep in a list", body: []byte(`{"format": "miscope-snapshot", "version": 1, "tenant": {"id": "t", "identities": [{"id": "a", "kind": "user-assigned"}, {"id": "b", "kind": 3}]}}`), reason: `field "tenant.identities[1].kind" has the wrong type`},
+		{name: "list of the wrong type", body: []byte(`{"format": "miscope-snapshot", "version": 1, "tenant": {"id": "t", "roleAssignments": {}}}`), reason: `field "tenant.roleAssignments" has the wrong type (object)`},
+		{name: "field given twice", body: []byte(`{"format": "miscope-snapshot", "version": 1, "tenant": {"id": "t", "identities": [], "Identities": []}}`), reason: "appears twice"},
+		{name: "unknown origin", body: []byte(`{"format": "miscope-snapshot", "version": 1, "origin": "elsewhere", "tenant": {"id": "t"}}`), reason: `unknown origin "elsewhere"`},
+		{name: "unknown assignment state", body: []byte(`{"format": "miscope-snapshot", "version": 1, "tenant": {"id": "t", "directoryRoleAssignments": [{"id": "x", "state": "maybe"}]}}`), reason: `unknown state "maybe"`},
 		{name: "duplicate identity", body: duplicateIdentity(t), reason: "appears twice"},
 	}
-	for _, c := range cases {
+}
+
+// path returns the file of a refusal, writing it into dir when it is not in testdata.
+func (c refusal) path(t testing.TB, dir string) string {
+	if c.file != "" {
+		return filepath.Join("testdata", c.file)
+	}
+	path := filepath.Join(dir, strings.ReplaceAll(c.name, " ", "-")+".json")
+	if err := os.WriteFile(path, c.body, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// checkRefusal fails unless err is a *snapshot.Error naming path and giving the expected reason.
+func checkRefusal(t *testing.T, err error, path, reason string) {
+	t.Helper()
+	var se *snapshot.Error
+	if !errors.As(err, &se) {
+		t.Fatalf("accepted or wrong error type: %v", err)
+	}
+	if se.Path != path || !strings.Contains(err.Error(), path) {
+		t.Errorf("error %q does not name %s", err, path)
+	}
+	if !strings.Contains(se.Reason, reason) {
+		t.Errorf("reason %q, want it to say %q", se.Reason, reason)
+	}
+}
+
+// TestRefused gives every kind of bad file and checks it is refused with its path and a reason that says what is
+// wrong.
+func TestRefused(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range refusals(t) {
 		t.Run(c.name, func(t *testing.T) {
-			path := filepath.Join("testdata", c.file)
-			if c.file == "" {
-				path = filepath.Join(dir, strings.ReplaceAll(c.name, " ", "-")+".json")
-				if err := os.WriteFile(path, c.body, 0o600); err != nil {
-					t.Fatal(err)
-				}
-			}
+			path := c.path(t, dir)
 			tn, _, err := snapshot.Load(path)
-			var se *snapshot.Error
-			if !errors.As(err, &se) {
-				t.Fatalf("accepted or wrong error type: tenant %v, err %v", tn != nil, err)
-			}
 			if tn != nil {
 				t.Error("a tenant came back with the error")
 			}
-			if se.Path != path || !strings.Contains(err.Error(), path) {
-				t.Errorf("error %q does not name %s", err, path)
-			}
-			if !strings.Contains(se.Reason, c.reason) {
-				t.Errorf("reason %q, want it to say %q", se.Reason, c.reason)
-			}
+			checkRefusal(t, err, path, c.reason)
 		})
 	}
 }

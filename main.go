@@ -1,0 +1,405 @@
+// Command miscope finds every managed identity in a Microsoft Entra ID tenant and shows which of them are dangerous
+// and why: an interactive explorer (the default), `collect` for offline snapshots, `report` for scripts and CI, and
+// `serve` to share the explorer over SSH.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime/debug"
+	"strings"
+	"syscall"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
+	"github.com/charmbracelet/x/term"
+
+	"github.com/miscope/miscope/data"
+	"github.com/miscope/miscope/data/azure"
+	"github.com/miscope/miscope/data/cache"
+	"github.com/miscope/miscope/data/demo"
+	"github.com/miscope/miscope/data/report"
+	"github.com/miscope/miscope/data/snapshot"
+	"github.com/miscope/miscope/ui"
+	"github.com/miscope/miscope/ui/serve"
+)
+
+// exitUsage is the exit code for a usage or input error; 1 is kept for "a finding at or above --fail-on".
+const exitUsage = 2
+
+const usage = `miscope explores the managed identities of a Microsoft Entra ID tenant.
+
+Usage:
+  miscope [source flags]                      open the explorer (a live tenant unless --demo or --snapshot)
+  miscope collect -o FILE [source flags]      save a snapshot of the tenant (.json or .json.gz)
+  miscope report [--format F] [-o FILE] [--fail-on SEVERITY] [--inventory] [source flags]
+                                              write findings as json, csv, markdown or sarif
+  miscope serve --authorized-keys FILE [--listen ADDR] [--host-key FILE] [source flags]
+                                              serve the explorer over SSH
+  miscope version
+
+Source flags (pick one; the default is the live tenant):
+  --demo                   the embedded demo tenant
+  --demo-size N            a synthetic tenant of N managed identities
+  --snapshot FILE          a snapshot made by 'miscope collect'
+  --auth METHOD            live sign-in: default, cli, device-code, environment, managed-identity
+  --tenant ID              tenant to sign in to
+  --cloud NAME             public, usgovernment or china
+  --subscription ID        limit Azure Resource Manager to this subscription (repeatable)
+  --graph-endpoint URL     Microsoft Graph base URL (env MISCOPE_GRAPH_ENDPOINT)
+  --arm-endpoint URL       Azure Resource Manager base URL (env MISCOPE_ARM_ENDPOINT)
+  --concurrency N          parallel requests to a live tenant (default 8)
+  --no-cache               do not keep a live tenant's read in the user's cache folder
+
+Run 'miscope COMMAND --help' for the flags of a command. Keys inside the explorer: press ?.
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	cmd := ""
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, args = args[0], args[1:]
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	var err error
+	switch cmd {
+	case "":
+		err = runExplorer(ctx, args, stderr)
+	case "collect":
+		err = runCollect(ctx, args, stderr)
+	case "report":
+		code, err := runReport(ctx, args, stdout, stderr)
+		if err != nil && !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(stderr, "miscope:", err)
+			if code == 0 {
+				code = 1
+			}
+		}
+		return code
+	case "serve":
+		err = runServe(ctx, args, stderr)
+	case "version":
+		fmt.Fprintln(stdout, "miscope", version())
+		return 0
+	case "help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		err = usageError{fmt.Sprintf("unknown command %q (commands: collect, report, serve, version; see miscope --help)", cmd)}
+	}
+	if err == nil || errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	fmt.Fprintln(stderr, "miscope:", err)
+	var ue usageError
+	var se *snapshot.Error
+	if errors.As(err, &ue) || errors.As(err, &se) || errors.Is(err, azure.ErrNoCredential) {
+		return exitUsage
+	}
+	return 1
+}
+
+// usageError is a mistake in how miscope was called.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func version() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+		return bi.Main.Version
+	}
+	return "(devel)"
+}
+
+// sourceFlags are the flags every command shares to say where the tenant comes from.
+type sourceFlags struct {
+	demo     bool
+	demoSize int
+	snapshot string
+	noCache  bool
+	live     azure.Options
+}
+
+func (f *sourceFlags) register(fs *flag.FlagSet) {
+	fs.BoolVar(&f.demo, "demo", false, "use the embedded demo tenant")
+	fs.IntVar(&f.demoSize, "demo-size", 0, "use a synthetic tenant of `N` managed identities")
+	fs.StringVar(&f.snapshot, "snapshot", "", "read a snapshot `FILE` made by 'miscope collect'")
+	fs.BoolVar(&f.noCache, "no-cache", false, "do not keep a live tenant's read on disk")
+	fs.StringVar(&f.live.Auth, "auth", "default", "live sign-in `METHOD`: default, cli, device-code, environment, managed-identity")
+	fs.StringVar(&f.live.TenantID, "tenant", "", "tenant `ID` to sign in to")
+	fs.StringVar(&f.live.Cloud, "cloud", "public", "`CLOUD`: public, usgovernment or china")
+	fs.StringVar(&f.live.GraphEndpoint, "graph-endpoint", os.Getenv("MISCOPE_GRAPH_ENDPOINT"), "Microsoft Graph base `URL` (without /v1.0)")
+	fs.StringVar(&f.live.ARMEndpoint, "arm-endpoint", os.Getenv("MISCOPE_ARM_ENDPOINT"), "Azure Resource Manager base `URL`")
+	fs.IntVar(&f.live.Concurrency, "concurrency", 8, "parallel requests to a live tenant (`N`)")
+	fs.Func("subscription", "limit Azure Resource Manager to subscription `ID` (repeatable)", func(s string) error {
+		f.live.Subscriptions = append(f.live.Subscriptions, s)
+		return nil
+	})
+}
+
+// open builds the Source the flags name, wrapped in the cache.
+func (f *sourceFlags) open(ctx context.Context, stderr io.Writer) (*cache.Cache, error) {
+	chosen := 0
+	for _, on := range []bool{f.demo, f.demoSize > 0, f.snapshot != ""} {
+		if on {
+			chosen++
+		}
+	}
+	if chosen > 1 {
+		return nil, usageError{"choose one of --demo, --demo-size and --snapshot"}
+	}
+	if f.demoSize < 0 {
+		return nil, usageError{"--demo-size takes a positive number of identities"}
+	}
+	var src data.Source
+	opts := cache.Options{}
+	switch {
+	case f.demo:
+		t, err := demo.Tenant()
+		if err != nil {
+			return nil, err
+		}
+		src = data.NewTenantSource(t, data.SourceInfo{Origin: data.OriginDemo, Label: "demo tenant"})
+	case f.demoSize > 0:
+		t := demo.Synthetic(f.demoSize, 1)
+		src = data.NewTenantSource(t, data.SourceInfo{Origin: data.OriginDemo,
+			Label: fmt.Sprintf("synthetic tenant (%d identities)", f.demoSize)})
+	case f.snapshot != "":
+		t, origin, err := snapshot.Load(f.snapshot)
+		if err != nil {
+			return nil, err
+		}
+		_ = origin
+		src = data.NewTenantSource(t, data.SourceInfo{Origin: data.OriginSnapshot, Label: f.snapshot})
+	default:
+		f.live.DeviceCode = func(message string) { fmt.Fprintln(stderr, "\n"+message+"\n") }
+		live, err := azure.New(ctx, f.live)
+		if err != nil {
+			return nil, err
+		}
+		src = live
+		if !f.noCache {
+			if dir, err := cache.DefaultDir(); err == nil {
+				opts.Dir = dir
+			}
+		}
+	}
+	return cache.New(src, opts), nil
+}
+
+func parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			printHelp(fs)
+			return err
+		}
+		return usageError{fmt.Sprintf("%v (see %s --help)", err, commandName(fs))}
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Sprintf("unexpected argument %q (see miscope %s --help)", fs.Arg(0), fs.Name())}
+	}
+	return nil
+}
+
+// helpOut is where each flag set prints its help.
+var helpOut = map[*flag.FlagSet]io.Writer{}
+
+func commandName(fs *flag.FlagSet) string {
+	if fs.Name() == "miscope" {
+		return "miscope"
+	}
+	return "miscope " + fs.Name()
+}
+
+func printHelp(fs *flag.FlagSet) {
+	w := helpOut[fs]
+	if fs.Name() == "miscope" {
+		fmt.Fprint(w, usage)
+		return
+	}
+	fmt.Fprintf(w, "Usage of %s:\n", commandName(fs))
+	fs.SetOutput(w)
+	fs.PrintDefaults()
+}
+
+// newFlagSet makes a command's flags. A wrong flag gets one line that says where help is; the full help comes with
+// --help only.
+func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {} // the flag package calls it on every mistake; help is printed on --help only, by parse
+	helpOut[fs] = stderr
+	return fs
+}
+
+func runExplorer(ctx context.Context, args []string, stderr io.Writer) error {
+	fs := newFlagSet("miscope", stderr)
+	var sf sourceFlags
+	sf.register(fs)
+	exportDir := fs.String("export-dir", "", "folder for exports (`DIR`; default: the current folder)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	src, err := sf.open(ctx, stderr)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	var opts []tea.ProgramOption
+	opts = append(opts, tea.WithContext(ctx))
+	if os.Getenv("NO_COLOR") != "" { // no-color.org: any non-empty value turns colour off
+		opts = append(opts, tea.WithColorProfile(colorprofile.Ascii))
+	}
+	_, err = tea.NewProgram(ui.New(ui.Options{Source: src, ExportDir: *exportDir}), opts...).Run()
+	if errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {
+		return nil
+	}
+	return err
+}
+
+func runCollect(ctx context.Context, args []string, stderr io.Writer) error {
+	fs := newFlagSet("collect", stderr)
+	var sf sourceFlags
+	sf.register(fs)
+	out := fs.String("o", "", "write the snapshot to `FILE` (.json or .json.gz)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *out == "" {
+		return usageError{"collect needs -o FILE (for example: miscope collect -o tenant.json.gz)"}
+	}
+	sf.noCache = true
+	src, err := sf.open(ctx, stderr)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	start := time.Now()
+	progress := newProgressLine(stderr)
+	t, err := src.Tenant(ctx, progress.show)
+	if err != nil {
+		return err
+	}
+	origin := src.Info().Origin
+	if err := snapshot.Save(*out, t, origin); err != nil {
+		return err
+	}
+	progress.done("wrote %s: %d identities, %d parts not readable, in %s", *out, len(t.Identities), len(t.Gaps),
+		time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// progressLine shows a full read's progress: rewritten in place on a terminal, one line per stage elsewhere (a log
+// file or CI).
+type progressLine struct {
+	w       io.Writer
+	inPlace bool
+	last    string
+}
+
+func newProgressLine(w io.Writer) *progressLine {
+	f, ok := w.(*os.File)
+	return &progressLine{w: w, inPlace: ok && term.IsTerminal(f.Fd())}
+}
+
+func (p *progressLine) show(pr data.Progress) {
+	line := fmt.Sprintf("%s: %d", pr.Stage, pr.Done)
+	if pr.Total > 0 {
+		line = fmt.Sprintf("%s: %d of %d", pr.Stage, pr.Done, pr.Total)
+	}
+	switch {
+	case p.inPlace:
+		fmt.Fprintf(p.w, "\r\x1b[K%s", line)
+	case pr.Stage != p.last:
+		fmt.Fprintln(p.w, line)
+	}
+	p.last = pr.Stage
+}
+
+// done replaces the progress with a final line.
+func (p *progressLine) done(format string, args ...any) {
+	if p.inPlace {
+		fmt.Fprint(p.w, "\r\x1b[K")
+	}
+	fmt.Fprintf(p.w, format+"\n", args...)
+}
+
+func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) (int, error) {
+	fs := newFlagSet("report", stderr)
+	var sf sourceFlags
+	sf.register(fs)
+	var opts report.Options
+	fs.StringVar(&opts.Format, "format", "json", "output `FORMAT`: json, csv, markdown or sarif")
+	fs.StringVar(&opts.Output, "o", "", "write to `FILE` instead of standard output")
+	fs.StringVar(&opts.FailOn, "fail-on", "", "exit 1 when a finding is at or above `SEVERITY` (info, low, medium, high, critical)")
+	fs.BoolVar(&opts.Inventory, "inventory", false, "with --format csv: one row per identity instead of per finding")
+	if err := parse(fs, args); err != nil {
+		return exitUsage, err
+	}
+	src, err := sf.open(ctx, stderr)
+	if err != nil {
+		return exitUsage, err
+	}
+	defer src.Close()
+	code, err := report.Run(ctx, src, opts, stdout)
+	if err != nil {
+		return code, err
+	}
+	return code, nil
+}
+
+func runServe(ctx context.Context, args []string, stderr io.Writer) error {
+	fs := newFlagSet("serve", stderr)
+	var sf sourceFlags
+	sf.register(fs)
+	opts := serve.Options{Log: stderr}
+	fs.StringVar(&opts.Listen, "listen", "127.0.0.1:2222", "listen on `ADDR`")
+	fs.StringVar(&opts.AuthorizedKeys, "authorized-keys", "", "public keys allowed in (`FILE`, OpenSSH authorized_keys format; required)")
+	fs.StringVar(&opts.HostKey, "host-key", defaultHostKey(), "host key `FILE` (created 0600 if missing)")
+	fs.DurationVar(&opts.IdleTimeout, "idle-timeout", 15*time.Minute, "end sessions idle for this `DURATION`")
+	fs.IntVar(&opts.MaxSessions, "max-sessions", 10, "at most `N` sessions at once")
+	fs.StringVar(&opts.ExportDir, "export-dir", "", "folder on the server where sessions may write exports (`DIR`; default: none, copy only)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if opts.AuthorizedKeys == "" {
+		return usageError{"serve needs --authorized-keys FILE: miscope never serves without public-key authentication"}
+	}
+	if opts.HostKey == "" {
+		return usageError{"serve needs --host-key FILE (no user config folder to keep one in)"}
+	}
+	if err := os.MkdirAll(filepath.Dir(opts.HostKey), 0o700); err != nil {
+		return fmt.Errorf("cannot create the folder for the host key: %w", err)
+	}
+	src, err := sf.open(ctx, stderr)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	srv, err := serve.New(src, opts)
+	if err != nil {
+		return usageError{err.Error()}
+	}
+	return srv.ListenAndServe(ctx)
+}
+
+// defaultHostKey keeps the server's host key in the user's config folder, so it survives restarts without landing in
+// whatever folder miscope was started from.
+func defaultHostKey() string {
+	dir, err := os.UserConfigDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(dir, "miscope", "ssh_host_ed25519")
+}

@@ -155,7 +155,7 @@ func (m *Model) startSpinner() tea.Cmd {
 	return m.spin.Tick
 }
 
-// flashMsg clears a status message after a while, unless a newer one replaced it.
+// flashClearMsg clears a status message after a while, unless a newer one replaced it.
 type flashClearMsg struct{ gen int }
 
 // setFlash shows a short message in the status bar.

@@ -161,3 +161,14 @@ func BenchmarkSort(b *testing.B) {
 		_ = m.View()
 	}
 }
+
+// BenchmarkApplyAssessment is the one-off cost in Update when the assessment of 50,000 identities arrives: every
+// row takes its severity, count, reach and search text, and the list is sorted again.
+func BenchmarkApplyAssessment(b *testing.B) {
+	m := loadedModel(b)
+	defer m.Close()
+	b.ResetTimer()
+	for b.Loop() {
+		m.applyAssessment()
+	}
+}

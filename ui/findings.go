@@ -17,6 +17,7 @@ type findingsView struct {
 	t      *table
 	f      *filterLine
 	filled bool
+	from   *assessment // the assessment the rows came from
 }
 
 func findingColumns() []column {
@@ -61,11 +62,11 @@ func newFindingsView() *findingsView {
 	return &findingsView{t: t, f: &filterLine{t: t}}
 }
 
-// fill takes the assessment's rows once it is known.
+// fill takes the assessment's rows once it is known, and again after a refresh.
 func (v *findingsView) fill(a *assessment) {
-	if a != nil && !v.filled {
+	if a != nil && a != v.from {
 		v.t.setRows(a.findingRows)
-		v.filled = true
+		v.filled, v.from = true, a
 	}
 }
 

@@ -108,7 +108,7 @@ func credentialErr(err error) error {
 }
 
 // Identities streams the managed identities page by page, as Graph returns them.
-func (s *Source) Identities(ctx context.Context, page func([]data.Identity) error) error {
+func (s *Source) Identities(ctx context.Context, pageFn func([]data.Identity) error) error {
 	cfg := &serviceprincipals.ServicePrincipalsRequestBuilderGetRequestConfiguration{
 		QueryParameters: &serviceprincipals.ServicePrincipalsRequestBuilderGetQueryParameters{
 			Filter: ptr("servicePrincipalType eq 'ManagedIdentity'"),
@@ -124,44 +124,33 @@ func (s *Source) Identities(ctx context.Context, page func([]data.Identity) erro
 	if err != nil {
 		return graphErr(err, data.SectionIdentities, "the managed identity list", "Application.Read.All")
 	}
-	it, err := msgraphcore.NewPageIterator[models.ServicePrincipalable](resp, s.graph.adapter,
-		models.CreateServicePrincipalCollectionResponseFromDiscriminatorValue)
-	if err != nil {
-		return err
-	}
-	var (
-		buf     []data.Identity
-		link    = deref(it.GetOdataNextLink())
-		pageErr error
-	)
-	flush := func() bool {
-		if len(buf) == 0 {
-			return true
+	// Pages are followed by hand rather than with the SDK's page iterator, which fetches the next page before it
+	// hands over the last item of the current one: here each page reaches the caller before the next is asked for.
+	for {
+		page := make([]data.Identity, 0, len(resp.GetValue()))
+		for _, sp := range resp.GetValue() {
+			page = append(page, toIdentity(sp))
 		}
-		s.remember(buf)
-		pageErr = page(buf)
-		buf = nil
-		return pageErr == nil
-	}
-	err = it.Iterate(ctx, func(sp models.ServicePrincipalable) bool {
-		// The iterator hides page boundaries; a new next link means a new page began.
-		if nl := deref(it.GetOdataNextLink()); nl != link {
-			link = nl
-			if !flush() {
-				return false
+		if len(page) > 0 {
+			s.remember(page)
+			if err := pageFn(page); err != nil {
+				return err
 			}
 		}
-		buf = append(buf, toIdentity(sp))
-		return true
-	})
-	if err != nil {
-		return graphErr(err, data.SectionIdentities, "the managed identity list", "Application.Read.All")
+		next := deref(resp.GetOdataNextLink())
+		if next == "" {
+			return nil
+		}
+		if err := s.graphSlots.acquire(ctx); err != nil {
+			return err
+		}
+		// The next link is used verbatim, as Graph asks.
+		resp, err = s.graph.client.ServicePrincipals().WithUrl(next).Get(ctx, nil)
+		s.graphSlots.release()
+		if err != nil {
+			return graphErr(err, data.SectionIdentities, "the managed identity list", needsAppRead)
+		}
 	}
-	if pageErr != nil {
-		return pageErr
-	}
-	flush()
-	return pageErr
 }
 
 func toIdentity(sp models.ServicePrincipalable) data.Identity {

@@ -561,3 +561,34 @@ func BenchmarkCollect10k(b *testing.B) {
 	b.ReportMetric(float64(limit), "budget")
 	b.ReportMetric(float64(naive), "naive-requests")
 }
+
+// The identity list is handed over page by page as Graph returns it, so the first page shows before the rest is read.
+func TestIdentitiesStreamPageByPage(t *testing.T) {
+	tenant := demo.Synthetic(2100, 9)
+	fake := serve(t, tenant, fakeazure.Options{})
+	src := open(t, fake)
+	fake.ResetCounts()
+	var sizes []int
+	getsAtFirstPage := -1
+	err := src.Identities(context.Background(), func(p []data.Identity) error {
+		if getsAtFirstPage < 0 {
+			getsAtFirstPage = fake.Requests().By["GET graph"]
+		}
+		sizes = append(sizes, len(p))
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(sizes) != "[999 999 102]" {
+		t.Errorf("pages of %v, want [999 999 102]", sizes)
+	}
+	if getsAtFirstPage != 1 {
+		t.Errorf("the first page was handed over after %d list requests, want 1", getsAtFirstPage)
+	}
+	stop := errors.New("enough")
+	pages := 0
+	if err := src.Identities(context.Background(), func([]data.Identity) error { pages++; return stop }); !errors.Is(err, stop) || pages != 1 {
+		t.Errorf("a page callback's error gave %v after %d pages", err, pages)
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
@@ -150,16 +151,25 @@ func (c slots) release() { <-c }
 // part is a tenant-wide read done once and shared; a failure that is not a gap is forgotten so the next ask retries.
 type part struct {
 	done chan struct{}
+	at   time.Time
 	val  any
 	err  error
 }
+
+// partTTL is how long a tenant-wide read serves the section methods. The cache above keeps section answers for
+// longer; this only spares the tenant-wide lists while a user opens one identity after another, and lets a refresh
+// see changes soon after.
+const partTTL = 2 * time.Minute
 
 // shared runs read once for key and shares its answer.
 func shared[T any](s *Source, ctx context.Context, key string, read func(context.Context) (T, error)) (T, error) {
 	s.mu.Lock()
 	p, ok := s.parts[key]
+	if ok && !p.at.IsZero() && time.Since(p.at) > partTTL {
+		ok = false
+	}
 	if !ok {
-		p = &part{done: make(chan struct{})}
+		p = &part{done: make(chan struct{}), at: time.Now()}
 		s.parts[key] = p
 		s.mu.Unlock()
 		v, err := read(ctx)

@@ -592,3 +592,30 @@ func TestIdentitiesStreamPageByPage(t *testing.T) {
 		t.Errorf("a page callback's error gave %v after %d pages", err, pages)
 	}
 }
+
+// When Resource Graph is not readable, resources are listed per subscription instead, with the same result.
+func TestResourcesFallBackWhenResourceGraphFails(t *testing.T) {
+	want := demoTenant(t)
+	deny := append(denialsOf(t, want), fakeazure.Denial{PathPrefix: "/providers/Microsoft.ResourceGraph", Code: "AuthorizationFailed"})
+	fake := serve(t, want, fakeazure.Options{Deny: deny})
+	var listed atomic.Int64
+	base := fake.Client().Transport
+	client := &http.Client{Transport: roundTripper(func(r *http.Request) (*http.Response, error) {
+		if p := strings.ToLower(r.URL.Path); strings.HasPrefix(p, "/subscriptions/") && strings.HasSuffix(p, "/resources") {
+			listed.Add(1)
+		}
+		return base.RoundTrip(r)
+	})}
+	got := collect(t, open(t, fake, func(o *azure.Options) { o.Transport = client }))
+	if fake.Requests().By["POST arg"] == 0 || listed.Load() < int64(len(want.Subscriptions)) {
+		t.Fatalf("Resource Graph tried %d times, %d per-subscription lists", fake.Requests().By["POST arg"], listed.Load())
+	}
+	g, w := normalise(got), normalise(want)
+	if !reflect.DeepEqual(g.Resources, w.Resources) {
+		t.Errorf("resources differ:\n%s", firstDifference(reflect.ValueOf(w.Resources), reflect.ValueOf(g.Resources)))
+	}
+}
+
+type roundTripper func(*http.Request) (*http.Response, error)
+
+func (f roundTripper) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }

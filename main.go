@@ -345,6 +345,9 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) (in
 	fs.StringVar(&opts.FailOn, "fail-on", "", "exit 1 when a finding is at or above `SEVERITY` (info, low, medium, high, critical)")
 	fs.BoolVar(&opts.Inventory, "inventory", false, "with --format csv: one row per identity instead of per finding")
 	if err := parse(fs, args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0, nil
+		}
 		return exitUsage, err
 	}
 	src, err := sf.open(ctx, stderr)

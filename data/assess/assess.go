@@ -3,8 +3,11 @@ package assess
 import (
 	"cmp"
 	"fmt"
+	"maps"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/miscope/miscope/data"
@@ -34,6 +37,21 @@ const (
 	LabelUnresolved      = "unknown (unresolved role)"
 )
 
+// Remediations are the same for every finding of a rule (the evidence names what to change), so they are shared
+// rather than written per finding.
+const (
+	remediateDirRole = "Remove the directory role assignment from the identity (or from the group that passes it on), " +
+		"or replace it with a narrower role scoped to an administrative unit. Eligible assignments count: remove " +
+		"them in Privileged Identity Management. " + tokenCacheNote
+	remediateGraph = "Remove the app role assignment from the identity and grant the least-privileged permission the " +
+		"workload needs (for example Sites.Selected instead of Sites.ReadWrite.All). " + tokenCacheNote
+	remediateAzure = "Replace the role assignment with the narrowest built-in role the workload needs at the " +
+		"narrowest scope (the resource, or its own resource group); a workload should never be able to grant " +
+		"access. " + tokenCacheNote
+	remediateGroup = "Remove the identity from the group, or assign what it needs to it directly so that the " +
+		"group's other members and owners cannot widen it. " + tokenCacheNote
+)
+
 // maxEvidence bounds the evidence of one finding; the rest is counted, so a tenant with thousands of principals on
 // one subscription still gives a finding that can be read.
 const maxEvidence = 25
@@ -46,22 +64,66 @@ func Assess(x *data.Index) *Result {
 	e.reach = make(map[string]Reach, len(ids))
 	e.privilege = make(map[string]Severity, len(ids))
 	e.levels = make(map[string]int, len(ids))
-	// Privilege first, for every identity: the other rules grade by it, and exposure compares principals by it.
 	attached := make([][]data.Resource, len(ids))
-	for i := range ids {
-		attached[i] = x.Attached(ids[i].ID)
-		e.assessPrivilege(&ids[i], attached[i])
+
+	// Privilege first, for every identity: the other rules grade by it, and exposure compares principals by it.
+	// Each phase runs on every core over contiguous slices of the identities, each worker with its own memos, and
+	// the workers' findings are joined in slice order, so the result does not depend on scheduling.
+	forks := parallel(len(ids), func(f *engine, lo, hi int) {
+		for i := lo; i < hi; i++ {
+			attached[i] = x.Attached(ids[i].ID)
+			f.assessPrivilege(&ids[i], attached[i])
+		}
+	}, func() *engine { return e.fork(true) })
+	for _, f := range forks {
+		maps.Copy(e.reach, f.reach)
+		maps.Copy(e.privilege, f.privilege)
+		maps.Copy(e.levels, f.levels)
+		maps.Copy(e.items, f.items)
+		e.findings = append(e.findings, f.findings...)
 	}
-	for i := range ids {
-		id, attached := &ids[i], attached[i]
-		e.orphaned(id, attached)
-		e.shared(id, attached)
-		e.stale(id, attached)
-		e.federated(id)
-		e.exposed(id, attached)
+	forks = parallel(len(ids), func(f *engine, lo, hi int) {
+		for i := lo; i < hi; i++ {
+			id, attached := &ids[i], attached[i]
+			f.orphaned(id, attached)
+			f.shared(id, attached)
+			f.stale(id, attached)
+			f.federated(id)
+			f.exposed(id, attached)
+		}
+	}, func() *engine { return e.fork(false) })
+	for _, f := range forks {
+		e.findings = append(e.findings, f.findings...)
 	}
 	e.applications()
 	return e.result()
+}
+
+// parallel runs work over [0, n) in one contiguous slice per core and returns the workers' engines in slice order.
+func parallel(n int, work func(f *engine, lo, hi int), fork func() *engine) []*engine {
+	workers := max(1, min(runtime.GOMAXPROCS(0), n/1000)) // small tenants are not worth a goroutine
+	forks := make([]*engine, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		forks[w] = fork()
+		lo, hi := n*w/workers, n*(w+1)/workers
+		wg.Go(func() { work(forks[w], lo, hi) })
+	}
+	wg.Wait()
+	return forks
+}
+
+// fork makes a worker engine: its own memos and findings, the tenant-wide names shared, and either its own privilege
+// maps (while privilege is being assessed) or the finished ones to read.
+func (e *engine) fork(ownPrivilege bool) *engine {
+	f := newMemos(e.x)
+	f.now, f.subNames, f.mgNames, f.memberOf = e.now, e.subNames, e.mgNames, e.memberOf
+	if ownPrivilege {
+		f.reach, f.privilege, f.levels = map[string]Reach{}, map[string]Severity{}, map[string]int{}
+	} else {
+		f.reach, f.privilege, f.levels, f.items = e.reach, e.privilege, e.levels, e.items
+	}
+	return f
 }
 
 type engine struct {
@@ -75,14 +137,17 @@ type engine struct {
 
 	// Memos: a tenant repeats the same few role definitions, scopes and principals across many assignments, so
 	// each is judged once. Raw strings key the fast maps; ARM casing varies, so misses fall back to data.Key.
-	roles          map[string]roleInfo
-	rolesRaw       map[string]roleInfo
-	verbs          map[codeKey]string    // role and resource type -> what the role lets its holder do to identities
-	principals     map[string]int        // principal key -> reach level of a principal that is not an identity
-	principalRaw   map[string]int        // raw principal id -> reach level
-	entra          map[string]int        // raw principal id -> Entra reach level
-	items          map[string][]heldRole // identity key -> its Azure roles of data access and above
-	exposers       map[codeKey][]exposer // scope and resource type -> who can use identities attached below
+	roles          map[string]*roleInfo
+	rolesRaw       map[string]*roleInfo
+	roleList       []*roleInfo             // by roleInfo.idx
+	entries        map[string][]scopeEntry // raw scope -> its resolved role assignments
+	kindVerbs      map[string][]verbSlot   // resource type -> verbs by role index
+	verbs          map[codeKey]string      // role and resource type -> what the role lets its holder do to identities
+	principals     map[string]int          // principal key -> reach level of a principal that is not an identity
+	principalRaw   map[string]int          // raw principal id -> reach level
+	entra          map[string]int          // raw principal id -> Entra reach level
+	items          map[string][]heldRole   // identity key -> its Azure roles of data access and above
+	exposers       map[codeKey][]exposer   // scope and resource type -> who can use identities attached below
 	scopeLevels    map[string]data.ScopeLevel
 	above          map[string][]string         // raw resource group or subscription id -> ScopesAbove
 	subNames       map[string]string           // subscription GUID -> display name
@@ -98,12 +163,14 @@ type engine struct {
 
 type codeKey struct{ role, kind string }
 
-func newEngine(x *data.Index) *engine {
-	e := &engine{
+func newMemos(x *data.Index) *engine {
+	return &engine{
 		x:              x,
 		now:            x.Tenant.CollectedAt,
-		roles:          map[string]roleInfo{},
-		rolesRaw:       map[string]roleInfo{},
+		roles:          map[string]*roleInfo{},
+		rolesRaw:       map[string]*roleInfo{},
+		entries:        map[string][]scopeEntry{},
+		kindVerbs:      map[string][]verbSlot{},
 		verbs:          map[codeKey]string{},
 		principals:     map[string]int{},
 		principalRaw:   map[string]int{},
@@ -112,14 +179,16 @@ func newEngine(x *data.Index) *engine {
 		exposers:       map[codeKey][]exposer{},
 		scopeLevels:    map[string]data.ScopeLevel{},
 		above:          map[string][]string{},
-		subNames:       map[string]string{},
-		mgNames:        map[string]string{},
-		memberOf:       map[string][]string{},
 		principalTexts: map[string]string{},
 		mgCovers:       map[codeKey]bool{},
 		chains:         map[codeKey][]scopeExposers{},
 		scopeTexts:     map[string]string{},
 	}
+}
+
+func newEngine(x *data.Index) *engine {
+	e := newMemos(x)
+	e.subNames, e.mgNames, e.memberOf = map[string]string{}, map[string]string{}, map[string][]string{}
 	for _, m := range x.Tenant.Memberships {
 		k := data.Key(m.IdentityID)
 		e.memberOf[k] = append(e.memberOf[k], m.GroupID)
@@ -197,7 +266,6 @@ func (r *reachItem) beatenBy(level int) bool {
 func (e *engine) assessPrivilege(id *data.Identity, attached []data.Resource) {
 	x := e.x
 	key := data.Key(id.ID)
-	name := e.identityName(id)
 	var top reachItem
 	top.label, top.detail = LabelNone, "no directory role, application permission or Azure role"
 	unresolved := false
@@ -230,9 +298,7 @@ func (e *engine) assessPrivilege(id *data.Identity, attached []data.Resource) {
 	}
 	highest = max(highest, e.add(RulePrivDirRole, id.ID, ev, func(t evidence) string {
 		return fmt.Sprintf("Holds a privileged directory role: %s", t.line)
-	}, "Remove the directory role assignment from "+quote(name)+" (or from the group that passes it on), "+
-		"or replace it with a narrower role scoped to an administrative unit. Eligible assignments count: "+
-		"remove them in Privileged Identity Management. "+tokenCacheNote))
+	}, remediateDirRole))
 
 	// MI-PRIV-GRAPH
 	ev = ev[:0]
@@ -267,8 +333,7 @@ func (e *engine) assessPrivilege(id *data.Identity, attached []data.Resource) {
 	}
 	highest = max(highest, e.add(RulePrivGraph, id.ID, ev, func(t evidence) string {
 		return "Holds an application permission: " + t.line
-	}, "Remove the app role assignment from "+quote(name)+" and grant the least-privileged permission the "+
-		"workload needs (for example Sites.Selected instead of Sites.ReadWrite.All). "+tokenCacheNote))
+	}, remediateGraph))
 
 	// MI-PRIV-AZURE
 	ev = ev[:0]
@@ -301,9 +366,7 @@ func (e *engine) assessPrivilege(id *data.Identity, attached []data.Resource) {
 	}
 	highest = max(highest, e.add(RulePrivAzure, id.ID, ev, func(t evidence) string {
 		return "Holds a privileged Azure role: " + t.line
-	}, "Replace the role assignment of "+quote(name)+" with the narrowest built-in role the workload needs at the "+
-		"narrowest scope (the resource, or its own resource group); a workload should never be able to grant "+
-		"access. "+tokenCacheNote))
+	}, remediateAzure))
 
 	// MI-PRIV-GROUP
 	ev = ev[:0]
@@ -335,8 +398,7 @@ func (e *engine) assessPrivilege(id *data.Identity, attached []data.Resource) {
 	}
 	highest = max(highest, e.add(RulePrivGroup, id.ID, ev, func(t evidence) string {
 		return "Member of a privileged group: " + cutAt(t.line, ";")
-	}, "Remove "+quote(name)+" from the group, or assign what it needs to it directly so that the group's "+
-		"other members and owners cannot widen it. "+tokenCacheNote))
+	}, remediateGroup))
 
 	// A verdict never claims "clean" over a part that could not be read.
 	gaps := e.reachGaps(id.ID)
@@ -551,6 +613,7 @@ func azureReach(c azureClass, level data.ScopeLevel) (int, string) {
 
 // roleInfo is a role definition as the engine judges it.
 type roleInfo struct {
+	idx      int
 	name     string
 	custom   bool
 	perms    permissions
@@ -560,7 +623,7 @@ type roleInfo struct {
 
 // role resolves and classifies a role definition once: the tenant's definition when it was read (a custom role is
 // judged by its actions), the built-in table when it was not; otherwise it is unresolved.
-func (e *engine) role(id string) roleInfo {
+func (e *engine) role(id string) *roleInfo {
 	if info, ok := e.rolesRaw[id]; ok {
 		return info
 	}
@@ -569,12 +632,12 @@ func (e *engine) role(id string) roleInfo {
 		e.rolesRaw[id] = info
 		return info
 	}
-	var info roleInfo
+	info := &roleInfo{idx: len(e.roleList)}
 	b, builtin := builtinRoles[k]
 	if d, ok := e.x.RoleDefinition(id); ok && (len(d.Actions) > 0 || len(d.DataActions) > 0 || !builtin) {
-		info = roleInfo{name: data.Clean(d.RoleName), custom: d.Custom, perms: permissionsOf(d), resolved: true}
+		info.name, info.custom, info.perms, info.resolved = data.Clean(d.RoleName), d.Custom, permissionsOf(d), true
 	} else if builtin {
-		info = roleInfo{name: b.Name, perms: b.permissions(), resolved: true}
+		info.name, info.perms, info.resolved = b.Name, b.permissions(), true
 		if ok && d.RoleName != "" {
 			info.name = data.Clean(d.RoleName)
 		}
@@ -585,12 +648,13 @@ func (e *engine) role(id string) roleInfo {
 			info.class = b.Class
 		}
 	}
+	e.roleList = append(e.roleList, info)
 	e.roles[k] = info
 	e.rolesRaw[id] = info
 	return info
 }
 
-func (e *engine) azureRoleLine(info roleInfo, defID, scopeText, via, condition string) string {
+func (e *engine) azureRoleLine(info *roleInfo, defID, scopeText, via, condition string) string {
 	var b strings.Builder
 	b.WriteString(info.name)
 	b.WriteString(" (")

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -181,16 +182,11 @@ func ficRisk(f data.FederatedCredential) (Severity, []string) {
 	return sev, reasons
 }
 
-// exposer is a principal holding a role at some scope that lets it use identities attached below.
+// exposer is a role assignment at some scope that lets its principal use identities attached below.
 type exposer struct {
-	principalID   string
-	class         azureClass // of the exposing role, at scope
-	level         int        // the principal's whole reach
-	entra         int        // the principal's Entra reach
-	role          string
-	scope         string
-	verb          string
-	principalType data.PrincipalType
+	*scopeEntry
+	scope string
+	verb  string
 	// text is the evidence up to the target ("user "Ann" (id) holds Contributor at ...: can run code as the
 	// identity on"), written when first shown and shared by every identity below the scope.
 	text string
@@ -245,7 +241,7 @@ func (e *engine) exposed(id *data.Identity, attached []data.Resource) {
 				count++
 				if len(lines) < maxExposureEvidence {
 					if x.text == "" {
-						x.text = e.principalText(x.principalID, x.principalType) + " holds " + x.role + " at " +
+						x.text = e.principalText(x.principalID, x.principalType) + " holds " + e.roleList[x.role].name + " at " +
 							e.scopeText(x.scope) + ": " + x.verb
 					}
 					lines = append(lines, x.text+" "+t.text)
@@ -422,37 +418,78 @@ func (e *engine) exposersAt(scope, kind string) []exposer {
 	if xs, ok := e.exposers[k]; ok && keep {
 		return xs
 	}
-	var out []exposer
-	for _, a := range e.x.AssignmentsAt(scope) {
-		info := e.role(a.RoleDefinitionID)
-		if !info.resolved {
-			continue
-		}
-		verb := e.exposes(a.RoleDefinitionID, info, kind)
-		if verb == "" {
-			continue
-		}
-		class := info.class
-		if class == classGrant && a.Condition != "" {
-			class = classWrite
-		}
-		out = append(out, exposer{principalID: a.PrincipalID, class: class, level: e.principalLevel(a.PrincipalID),
-			entra: e.entraLevel(a.PrincipalID), role: info.name, scope: a.Scope, verb: verb,
-			principalType: a.PrincipalType})
+	entries := e.scopeEntries(scope, keep)
+	if len(entries) == 0 {
+		return nil
 	}
-	slices.SortFunc(out, func(a, b exposer) int {
-		return cmp.Or(cmp.Compare(a.level, b.level), strings.Compare(a.principalID, b.principalID),
-			strings.Compare(a.role, b.role), strings.Compare(a.verb, b.verb))
-	})
+	verbs := e.kindVerbs[kind] // by role index: what the role does to identities on this kind of resource
+	var out []exposer
+	for i := range entries {
+		en := &entries[i]
+		for len(verbs) <= en.role {
+			verbs = append(verbs, verbSlot{})
+		}
+		if !verbs[en.role].known {
+			verbs[en.role] = verbSlot{true, e.exposes(e.roleList[en.role], kind)}
+		}
+		if verb := verbs[en.role].verb; verb != "" {
+			out = append(out, exposer{scopeEntry: en, scope: scope, verb: verb})
+		}
+	}
+	e.kindVerbs[kind] = verbs
 	if keep {
 		e.exposers[k] = out
 	}
 	return out
 }
 
+type verbSlot struct {
+	known bool
+	verb  string
+}
+
+// scopeEntry is one resolved role assignment at a scope, with what the engine knows of its principal.
+type scopeEntry struct {
+	principalID   string
+	principalType data.PrincipalType
+	role          int // index into engine.roleList
+	class         azureClass
+	level, entra  int
+}
+
+// scopeEntries resolves the role assignments made at scope once for every resource type, sorted by the principals'
+// reach so that each type's list is a sorted subsequence.
+func (e *engine) scopeEntries(scope string, keep bool) []scopeEntry {
+	if es, ok := e.entries[scope]; ok {
+		return es
+	}
+	as := e.x.AssignmentsAt(scope)
+	es := make([]scopeEntry, 0, len(as))
+	for _, a := range as {
+		info := e.role(a.RoleDefinitionID)
+		if !info.resolved {
+			continue // reported where it is held; what it allows is unknown
+		}
+		class := info.class
+		if class == classGrant && a.Condition != "" {
+			class = classWrite
+		}
+		es = append(es, scopeEntry{principalID: a.PrincipalID, principalType: a.PrincipalType, role: info.idx,
+			class: class, level: e.principalLevel(a.PrincipalID), entra: e.entraLevel(a.PrincipalID)})
+	}
+	slices.SortFunc(es, func(a, b scopeEntry) int {
+		return cmp.Or(cmp.Compare(a.level, b.level), strings.Compare(a.principalID, b.principalID),
+			strings.Compare(e.roleList[a.role].name, e.roleList[b.role].name), cmp.Compare(a.role, b.role))
+	})
+	if keep {
+		e.entries[scope] = es
+	}
+	return es
+}
+
 // exposes says what a role lets its holder do to identities attached to a resource of kind, or "".
-func (e *engine) exposes(defID string, info roleInfo, kind string) string {
-	k := codeKey{defID, kind}
+func (e *engine) exposes(info *roleInfo, kind string) string {
+	k := codeKey{strconv.Itoa(info.idx), kind}
 	if v, ok := e.verbs[k]; ok {
 		return v
 	}

@@ -68,10 +68,11 @@ type Source struct {
 	graphSlots slots
 	armSlots   map[string]slots
 
-	mu       sync.Mutex
-	tenantID string
-	known    map[string]data.Identity // identities seen so far, by Key(id)
-	parts    map[string]*part         // tenant-wide reads shared by the lazy section methods
+	mu         sync.Mutex
+	tenantID   string
+	tenantName string
+	known      map[string]data.Identity // identities seen so far, by Key(id)
+	parts      map[string]*part         // tenant-wide reads shared by the lazy section methods
 }
 
 // New signs in and prepares the clients. It asks for one Graph token up front so that a missing or broken credential
@@ -130,7 +131,11 @@ func (s *Source) Info() data.SourceInfo {
 	if s.tenantID == "" {
 		label = "live tenant"
 	}
-	return data.SourceInfo{Origin: data.OriginLive, TenantID: s.tenantID, Cloud: s.env.cloud, Label: label}
+	if s.tenantName != "" {
+		label = s.tenantName + " (" + s.tenantID + ")"
+	}
+	return data.SourceInfo{Origin: data.OriginLive, TenantID: s.tenantID, TenantName: s.tenantName, Cloud: s.env.cloud,
+		Label: label}
 }
 
 // slots bound the requests in flight to one service.

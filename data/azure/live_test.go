@@ -255,7 +255,12 @@ func denialsOf(tb testing.TB, t *data.Tenant) []fakeazure.Denial {
 func TestRoundTripDemoTenant(t *testing.T) {
 	want := demoTenant(t)
 	fake := serve(t, want, fakeazure.Options{Deny: denialsOf(t, want)})
-	got := collect(t, open(t, fake))
+	src := open(t, fake)
+	got := collect(t, src)
+	if info := src.Info(); info.Origin != data.OriginLive || info.TenantID != strings.ToLower(want.ID) ||
+		info.TenantName != want.DisplayName {
+		t.Errorf("source info %+v", info)
+	}
 	if len(got.Identities) != len(want.Identities) {
 		t.Fatalf("read %d identities, the tenant has %d", len(got.Identities), len(want.Identities))
 	}

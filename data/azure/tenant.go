@@ -237,8 +237,8 @@ func (s *Source) readOrganization(ctx context.Context, t *data.Tenant) {
 		id := strings.ToLower(deref(o.GetId()))
 		t.ID, t.DisplayName = id, deref(o.GetDisplayName())
 		s.mu.Lock()
-		if s.tenantID == "" {
-			s.tenantID = id
+		if s.tenantID == "" || s.tenantID == id {
+			s.tenantID, s.tenantName = id, t.DisplayName
 		}
 		s.mu.Unlock()
 	}

@@ -102,7 +102,19 @@ func FuzzOpen(f *testing.F) {
 				t.Fatalf("error without reason or path: %v", err)
 			}
 		}
-		src, err := snapshot.Open(path)
+		type opened struct {
+			src *snapshot.Source
+			err error
+		}
+		ch := make(chan opened, 1)
+		go func() { src, err := snapshot.Open(path); ch <- opened{src, err} }()
+		var o opened
+		select {
+		case o = <-ch:
+		case <-time.After(10 * time.Second):
+			t.Fatal("Open hangs")
+		}
+		src, err := o.src, o.err
 		if err != nil {
 			isRefusal(err)
 			if wantErr == nil {

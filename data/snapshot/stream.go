@@ -348,7 +348,7 @@ func (l *loader) readIdentities(t *data.Tenant, path string) error {
 	total := 0
 	for l.dec.More() {
 		var id data.Identity
-		if err := l.decode(&id, fmt.Sprintf("%s[%d]", path, total)); err != nil {
+		if err := l.decodeAt(&id, path, total); err != nil {
 			return err
 		}
 		if err := checkIdentity(total, &id, seen); err != nil {
@@ -421,7 +421,7 @@ func list[T any](l *loader, path string, check func(*T) error) ([]T, error) {
 	out := []T{}
 	for l.dec.More() {
 		var v T
-		if err := l.decode(&v, fmt.Sprintf("%s[%d]", path, len(out))); err != nil {
+		if err := l.decodeAt(&v, path, len(out)); err != nil {
 			return nil, err
 		}
 		if err := check(&v); err != nil {
@@ -434,11 +434,17 @@ func list[T any](l *loader, path string, check func(*T) error) ([]T, error) {
 }
 
 // decode reads one value, naming where in the file a value of the wrong type was found.
-func (l *loader) decode(v any, path string) error {
+func (l *loader) decode(v any, path string) error { return l.decodeAt(v, path, -1) }
+
+// decodeAt reads element n of the list at path (n < 0: the value at path itself).
+func (l *loader) decodeAt(v any, path string, n int) error {
 	err := l.dec.Decode(v)
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {
 		where := path
+		if n >= 0 {
+			where = fmt.Sprintf("%s[%d]", path, n)
+		}
 		if te.Field != "" {
 			where += "." + te.Field
 		}

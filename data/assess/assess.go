@@ -465,6 +465,18 @@ func resourceGroupScope(id string) string {
 
 // level is e.x.Level, once per scope.
 func (e *engine) level(scope string) data.ScopeLevel {
+	// Scopes inside a subscription are told apart by their shape, without a look-up; management groups need the
+	// hierarchy to tell the root.
+	if hasPrefixFold(scope, "/subscriptions/") {
+		switch n := strings.Count(strings.TrimRight(scope, "/"), "/"); {
+		case n == 2:
+			return data.ScopeSubscription
+		case n == 4 && len(resourceGroupScope(scope)) == len(strings.TrimRight(scope, "/")):
+			return data.ScopeResourceGroup
+		case n > 4 && resourceGroupScope(scope) != "":
+			return data.ScopeResource
+		}
+	}
 	if l, ok := e.scopeLevels[scope]; ok {
 		return l
 	}

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"fmt"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -220,23 +219,17 @@ func (e *engine) exposed(id *data.Identity, attached []data.Resource) {
 	for _, t := range targets {
 		for _, sl := range e.exposerChain(t.id, t.kind) {
 			s, xs := sl.scope, sl.exposers
-			// The list is sorted by the principals' reach: those below the identity's all gain from it.
-			less, _ := slices.BinarySearchFunc(xs, level, func(x exposer, l int) int { return cmp.Compare(x.level, l) })
-			need := classNone
-			if less < len(xs) {
-				need = e.need(s, items)
-			}
-			for i := 0; i < len(xs); i++ {
+			need, needKnown := classNone, false
+			for i := range xs {
 				x := &xs[i]
-				if i >= less {
+				if x.level >= level { // principals below the identity's reach all gain from it; the others may not
+					if !needKnown {
+						need, needKnown = e.need(s, items), true
+					}
 					covered := x.entra >= levelGraphTier0 || entra <= x.entra && x.class >= need
 					if covered || len(x.principalID) == len(id.ID) && strings.EqualFold(x.principalID, id.ID) {
 						continue
 					}
-				} else if len(lines) >= maxExposureEvidence {
-					count += less - i // the rest of the prefix: counted, not written
-					i = less - 1
-					continue
 				}
 				count++
 				if len(lines) < maxExposureEvidence {
@@ -457,8 +450,7 @@ type scopeEntry struct {
 	level, entra  int
 }
 
-// scopeEntries resolves the role assignments made at scope once for every resource type, sorted by the principals'
-// reach so that each type's list is a sorted subsequence.
+// scopeEntries resolves the role assignments made at scope once for every resource type, in the tenant's order.
 func (e *engine) scopeEntries(scope string, keep bool) []scopeEntry {
 	if es, ok := e.entries[scope]; ok {
 		return es
@@ -477,10 +469,6 @@ func (e *engine) scopeEntries(scope string, keep bool) []scopeEntry {
 		es = append(es, scopeEntry{principalID: a.PrincipalID, principalType: a.PrincipalType, role: info.idx,
 			class: class, level: e.principalLevel(a.PrincipalID), entra: e.entraLevel(a.PrincipalID)})
 	}
-	slices.SortFunc(es, func(a, b scopeEntry) int {
-		return cmp.Or(cmp.Compare(a.level, b.level), strings.Compare(a.principalID, b.principalID),
-			strings.Compare(e.roleList[a.role].name, e.roleList[b.role].name), cmp.Compare(a.role, b.role))
-	})
 	if keep {
 		e.entries[scope] = es
 	}

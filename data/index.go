@@ -25,10 +25,10 @@ type Index struct {
 	members      map[string][]string // group id -> identity ids
 	dirByPrinc   map[string][]DirectoryRoleAssignment
 	appByPrinc   map[string][]AppRoleAssignment
-	azureByPrinc map[string][]RoleAssignment
+	azureByPrinc map[string][]*RoleAssignment // pointers into Tenant.RoleAssignments: 8 bytes each, not a copy
 	ficByIdent   map[string][]FederatedCredential
-	azureByScope map[string][]RoleAssignment // Key(scope) -> assignments made there
-	gaps         map[string][]Gap            // identity id ("" for tenant-wide) -> gaps
+	azureByScope map[string][]*RoleAssignment // Key(scope) -> assignments made there
+	gaps         map[string][]Gap             // identity id ("" for tenant-wide) -> gaps
 }
 
 // NewIndex builds the joins of t. t must not change afterwards.
@@ -49,9 +49,9 @@ func NewIndex(t *Tenant) *Index {
 		members:      map[string][]string{},
 		dirByPrinc:   map[string][]DirectoryRoleAssignment{},
 		appByPrinc:   map[string][]AppRoleAssignment{},
-		azureByPrinc: map[string][]RoleAssignment{},
+		azureByPrinc: map[string][]*RoleAssignment{},
 		ficByIdent:   map[string][]FederatedCredential{},
-		azureByScope: map[string][]RoleAssignment{},
+		azureByScope: map[string][]*RoleAssignment{},
 		gaps:         map[string][]Gap{},
 	}
 	for i := range t.Identities {
@@ -98,7 +98,8 @@ func NewIndex(t *Tenant) *Index {
 	for _, a := range t.AppRoleAssignments {
 		x.appByPrinc[Key(a.PrincipalID)] = append(x.appByPrinc[Key(a.PrincipalID)], a)
 	}
-	for _, a := range t.RoleAssignments {
+	for i := range t.RoleAssignments {
+		a := &t.RoleAssignments[i]
 		x.azureByPrinc[Key(a.PrincipalID)] = append(x.azureByPrinc[Key(a.PrincipalID)], a)
 		x.azureByScope[Key(a.Scope)] = append(x.azureByScope[Key(a.Scope)], a)
 	}
@@ -279,7 +280,7 @@ func (x *Index) AzureRoles(identityID string) []AzureRole {
 	ids, vias := x.viaPrincipals(identityID)
 	for n, p := range ids {
 		for _, a := range x.azureByPrinc[Key(p)] {
-			out = append(out, x.azureRole(a, vias[n]))
+			out = append(out, x.azureRole(*a, vias[n]))
 		}
 	}
 	sort.SliceStable(out, func(a, b int) bool { return x.Level(out[a].Scope) > x.Level(out[b].Scope) })
@@ -297,7 +298,7 @@ func (x *Index) azureRole(a RoleAssignment, via string) AzureRole {
 }
 
 // RoleAssignmentsOf returns the raw Azure role assignments whose principal is id (not through groups).
-func (x *Index) RoleAssignmentsOf(principalID string) []RoleAssignment {
+func (x *Index) RoleAssignmentsOf(principalID string) []*RoleAssignment {
 	return x.azureByPrinc[Key(principalID)]
 }
 
@@ -360,8 +361,8 @@ func (x *Index) mgUnder(m, mg string) bool {
 // AssignmentsCovering returns every Azure role assignment (of any principal) whose scope covers target: those made
 // at target, at each parent of it, at the management groups above its subscription, and at "/". It walks up from the
 // target, so it costs the depth of the hierarchy, not the number of assignments.
-func (x *Index) AssignmentsCovering(target string) []RoleAssignment {
-	var out []RoleAssignment
+func (x *Index) AssignmentsCovering(target string) []*RoleAssignment {
+	var out []*RoleAssignment
 	for _, s := range x.ScopesAbove(target) {
 		out = append(out, x.azureByScope[Key(s)]...)
 	}
@@ -370,7 +371,7 @@ func (x *Index) AssignmentsCovering(target string) []RoleAssignment {
 
 // AssignmentsAt returns the Azure role assignments (of any principal) made exactly at scope, so that callers walking
 // ScopesAbove can work per scope and reuse what they learn about a scope shared by many targets.
-func (x *Index) AssignmentsAt(scope string) []RoleAssignment { return x.azureByScope[Key(scope)] }
+func (x *Index) AssignmentsAt(scope string) []*RoleAssignment { return x.azureByScope[Key(scope)] }
 
 // ScopesAbove lists target and every scope above it, narrowest first.
 func (x *Index) ScopesAbove(target string) []string {

@@ -332,8 +332,8 @@ func (w *world) roleAssignmentsAt(scope string, f raFilter) []any {
 	}
 	var items []any
 	for _, a := range w.x.AssignmentsCovering(scope) {
-		if keep(a) {
-			items = append(items, w.roleAssignmentJSON(a, scope))
+		if keep(*a) {
+			items = append(items, w.roleAssignmentJSON(*a, scope))
 		}
 	}
 	if !f.atScope && data.ManagementGroupOf(scope) == "" {

@@ -125,8 +125,9 @@ func newAssessment(x *data.Index, r *assess.Result) *assessment {
 		a.facts[data.Key(id.ID)] = f
 	}
 	a.findingRows = make([]row, 0, len(r.Findings))
+	clean := memoClean()
 	for i := range r.Findings {
-		a.findingRows = append(a.findingRows, findingRow(x, &r.Findings[i], i))
+		a.findingRows = append(a.findingRows, findingRow(x, &r.Findings[i], i, clean))
 	}
 	return a
 }

@@ -26,33 +26,55 @@ func findingColumns() []column {
 		{name: colRule, title: "RULE", width: 8, flex: 1},
 		{name: colIdentity, title: "IDENTITY", width: 14, flex: 2},
 		{name: colTitle, title: "FINDING", width: 20, flex: 4},
-		{name: "evidence", title: "EVIDENCE", width: 0},
-		{name: "remediation", title: "REMEDIATION", width: 0},
 	}
 }
 
-// findingRow is one finding as the pane shows it; evidence and remediation are hidden columns the filter searches
-// and export writes.
-func findingRow(x *data.Index, f *assess.Finding, i int) row {
-	who := data.Clean(x.PrincipalName(f.IdentityID))
+// findingRow is one finding as the pane shows it. Evidence and remediation are not copied into the row: the pane
+// reads them from the finding for the selected row and for export, which keeps 50,000 findings' evidence in memory
+// once. The filter searches what the table shows (severity, rule, identity, title) and the identity's id.
+// clean is data.Clean remembered per distinct text, because rule ids, titles and names repeat across findings.
+func findingRow(x *data.Index, f *assess.Finding, i int, clean func(string) string) row {
+	who := clean(x.PrincipalName(f.IdentityID))
 	if who == "" {
-		who = data.Clean(f.IdentityID)
+		who = clean(f.IdentityID)
 	}
-	evidence := make([]string, len(f.Evidence))
-	for n, e := range f.Evidence {
-		evidence[n] = data.Clean(e)
-	}
-	ev := strings.Join(evidence, "; ")
-	title := data.Clean(f.Title)
-	cells := []string{f.Severity.String(), data.Clean(f.RuleID), who, title, ev, data.Clean(f.Remediation)}
+	title := clean(f.Title)
+	rule := clean(f.RuleID)
+	cells := []string{f.Severity.String(), rule, who, title}
 	return row{
 		cells: cells,
-		nums:  []int64{int64(f.Severity), 0, 0, 0, 0, 0},
-		hay:   strings.ToLower(strings.Join(cells, "\x00") + "\x00" + f.IdentityID),
-		id:    data.Clean(f.RuleID) + ":" + f.IdentityID + ":" + strconv.Itoa(i),
+		nums:  []int64{int64(f.Severity), 0, 0, 0},
+		hay:   strings.ToLower(cells[0] + "\x00" + rule + "\x00" + who + "\x00" + title + "\x00" + f.IdentityID),
+		id:    rule + ":" + f.IdentityID + ":" + strconv.Itoa(i),
 		ref:   f.IdentityID,
+		src:   int32(i),
 		label: title + " (" + who + ")",
 		sev:   int8(f.Severity),
+	}
+}
+
+// evidenceText is a finding's evidence on one line, cleaned.
+func evidenceText(f *assess.Finding) string {
+	ev := make([]string, len(f.Evidence))
+	for n, e := range f.Evidence {
+		ev[n] = data.Clean(e)
+	}
+	return strings.Join(ev, "; ")
+}
+
+// finding returns the finding a row shows.
+func (v *findingsView) finding(r *row) *assess.Finding { return &v.from.r.Findings[r.src] }
+
+// memoClean returns data.Clean that keeps one copy of each distinct text it cleaned.
+func memoClean() func(string) string {
+	seen := map[string]string{}
+	return func(s string) string {
+		if c, ok := seen[s]; ok {
+			return c
+		}
+		c := data.Clean(s)
+		seen[s] = c
+		return c
 	}
 }
 
@@ -97,8 +119,14 @@ func (v *findingsView) counts() string {
 
 func (v *findingsView) title(m *Model) string { return v.f.render(m, "Findings") }
 
+// Table is the pane's findings after filter and sort, with their evidence and remediation.
 func (v *findingsView) Table() (string, []string, [][]string) {
 	cols, rows := v.t.export()
+	cols = append(cols, "EVIDENCE", "REMEDIATION")
+	for n, i := range v.t.view {
+		f := v.finding(&v.t.rows[i])
+		rows[n] = append(rows[n], evidenceText(f), data.Clean(f.Remediation))
+	}
 	return "Findings", cols, rows
 }
 
@@ -132,11 +160,12 @@ func (v *findingsView) render(m *Model, w, h int) string {
 	out := v.t.render(w, h-detailH, &m.st)
 	out = padLines(out, h-detailH)
 	if r := v.t.selected(); r != nil {
+		f := v.finding(r)
 		lines := []string{
 			m.st.Section.Render("Evidence"),
-			fitLine(r.cells[4], w),
+			fitLine(evidenceText(f), w),
 			m.st.Section.Render("Remediation"),
-			fitLine(r.cells[5], w),
+			fitLine(data.Clean(f.Remediation), w),
 		}
 		out += "\n" + strings.Join(lines, "\n")
 	}

@@ -43,6 +43,7 @@ type row struct {
 	extra string  // lowercase text learnt later (roles, permissions), searched too
 	id    string  // what copy takes; unique in its table
 	ref   string  // the identity open follows when it is not id (a finding's identity)
+	src   int32   // index of what the row shows in its view's own data (a finding in the result)
 	label string  // what the status bar says was copied
 	sev   int8    // severity for colouring; -1 for none
 }

@@ -129,6 +129,8 @@ type sourceFlags struct {
 	snapshot string
 	noCache  bool
 	live     azure.Options
+	// wholeFile makes a snapshot load completely before the command starts.
+	wholeFile bool
 }
 
 func (f *sourceFlags) register(fs *flag.FlagSet) {
@@ -176,12 +178,19 @@ func (f *sourceFlags) open(ctx context.Context, stderr io.Writer) (*cache.Cache,
 		src = data.NewTenantSource(t, data.SourceInfo{Origin: data.OriginDemo,
 			Label: fmt.Sprintf("synthetic tenant (%d identities)", f.demoSize)})
 	case f.snapshot != "":
-		t, origin, err := snapshot.Load(f.snapshot)
+		// The explorer shows the first identities while the rest of the file loads; commands that print a result
+		// wait for the whole file, so a corrupt one is refused before anything is written.
+		snap, err := snapshot.Open(f.snapshot)
 		if err != nil {
 			return nil, err
 		}
-		_ = origin
-		src = data.NewTenantSource(t, data.SourceInfo{Origin: data.OriginSnapshot, Label: f.snapshot})
+		if f.wholeFile {
+			if err := snap.Wait(ctx); err != nil {
+				snap.Close()
+				return nil, err
+			}
+		}
+		src = snap
 	default:
 		f.live.DeviceCode = func(message string) { fmt.Fprintln(stderr, "\n"+message+"\n") }
 		live, err := azure.New(ctx, f.live)
@@ -265,7 +274,18 @@ func runExplorer(ctx context.Context, args []string, stderr io.Writer) error {
 	if errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {
 		return nil
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	// A snapshot found corrupt after its first identities were shown is still refused by the exit code.
+	if snap, ok := src.Source().(*snapshot.Source); ok {
+		select {
+		case <-snap.Done():
+			return snap.Wait(ctx)
+		default:
+		}
+	}
+	return nil
 }
 
 func runCollect(ctx context.Context, args []string, stderr io.Writer) error {
@@ -280,6 +300,7 @@ func runCollect(ctx context.Context, args []string, stderr io.Writer) error {
 		return usageError{"collect needs -o FILE (for example: miscope collect -o tenant.json.gz)"}
 	}
 	sf.noCache = true
+	sf.wholeFile = true
 	src, err := sf.open(ctx, stderr)
 	if err != nil {
 		return err
@@ -350,6 +371,7 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) (in
 		}
 		return exitUsage, err
 	}
+	sf.wholeFile = true
 	src, err := sf.open(ctx, stderr)
 	if err != nil {
 		return exitUsage, err

@@ -67,8 +67,16 @@ func New(src data.Source, opts Options) *Cache {
 	return &Cache{src: src, opts: opts, base: base, stop: stop, entries: map[string]*entry{}}
 }
 
-// Close cancels every fetch under way.
-func (c *Cache) Close() { c.stop() }
+// Close cancels every fetch under way and closes the source when it holds something open (a snapshot file).
+func (c *Cache) Close() {
+	c.stop()
+	if cl, ok := c.src.(interface{ Close() error }); ok {
+		cl.Close()
+	}
+}
+
+// Source returns the wrapped source.
+func (c *Cache) Source() data.Source { return c.src }
 
 // Info describes the wrapped source.
 func (c *Cache) Info() data.SourceInfo { return c.src.Info() }
@@ -266,6 +274,13 @@ func (c *Cache) Index(ctx context.Context, progress func(data.Progress)) (*data.
 			}
 			return tenantRead{t, data.NewIndex(t)}, nil
 		}
+		if j, ok := c.src.(joiner); ok { // the source joins its tenant already: do not build a second index
+			x, err := j.Index(ctx, progress)
+			if err != nil {
+				return nil, err
+			}
+			return tenantRead{x.Tenant, x}, nil
+		}
 		t, err := c.src.Tenant(ctx, progress)
 		if err != nil {
 			return nil, err
@@ -277,6 +292,11 @@ func (c *Cache) Index(ctx context.Context, progress func(data.Progress)) (*data.
 		return nil, err
 	}
 	return v.(tenantRead).index, nil
+}
+
+// joiner is a source that keeps its own join of the tenant, such as a snapshot.
+type joiner interface {
+	Index(ctx context.Context, progress func(data.Progress)) (*data.Index, error)
 }
 
 // Tenant reads everything once and shares it.

@@ -61,7 +61,7 @@ type Finding struct {
 }
 
 // Reach is a short verdict of what an identity can ultimately do, e.g. "tenant admin", "subscription owner",
-// "read only". Known is false while the parts that decide it could not be read.
+// "read only"; it reads "unknown (not readable)" rather than "none" while the parts that decide it could not be read.
 type Reach struct {
 	Label  string `json:"label"`
 	Detail string `json:"detail,omitempty"`

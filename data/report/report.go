@@ -163,13 +163,15 @@ func Build(x *data.Index, r *assess.Result, info data.SourceInfo) *Document {
 	for _, a := range t.Applications {
 		names[data.Key(a.ID)] = a.DisplayName
 	}
+	sortKeys := make(map[string]string, len(t.Identities))
 	for i := range t.Identities {
-		d.Identities = append(d.Identities, buildIdentity(x, r, &t.Identities[i]))
+		id := buildIdentity(x, r, &t.Identities[i])
+		d.Identities = append(d.Identities, id)
+		sortKeys[id.ID] = strings.ToLower(id.DisplayName)
 		names[data.Key(t.Identities[i].ID)] = t.Identities[i].DisplayName
 	}
 	slices.SortFunc(d.Identities, func(a, b Identity) int {
-		return cmp.Or(strings.Compare(strings.ToLower(a.DisplayName), strings.ToLower(b.DisplayName)),
-			strings.Compare(a.ID, b.ID))
+		return cmp.Or(strings.Compare(sortKeys[a.ID], sortKeys[b.ID]), strings.Compare(a.ID, b.ID))
 	})
 	for _, a := range t.Applications {
 		if _, isIdentity := x.Identity(a.ID); isIdentity || len(a.Credentials) == 0 {
@@ -252,15 +254,7 @@ func buildIdentity(x *data.Index, r *assess.Result, i *data.Identity) Identity {
 		return cmp.Or(strings.Compare(a.RoleName, b.RoleName), strings.Compare(a.DirectoryScopeID, b.DirectoryScopeID),
 			strings.Compare(a.Via, b.Via), strings.Compare(a.State, b.State))
 	})
-	roles := x.AzureRoles(i.ID) // widest scope first
-	for _, ar := range roles {
-		out.AzureRoles = append(out.AzureRoles, AzureRole{RoleDefinitionID: c(ar.RoleDefinitionID),
-			RoleName: c(ar.RoleName), Scope: c(ar.Scope), Via: c(ar.Via), Condition: c(ar.Condition)})
-	}
-	slices.SortStableFunc(out.AzureRoles, func(a, b AzureRole) int {
-		return cmp.Or(-cmp.Compare(x.Level(a.Scope), x.Level(b.Scope)), strings.Compare(strings.ToLower(a.Scope),
-			strings.ToLower(b.Scope)), strings.Compare(a.RoleName, b.RoleName), strings.Compare(a.Via, b.Via))
-	})
+	out.AzureRoles = azureRoles(x, i.ID, out.Groups)
 	for _, f := range x.FederatedCredentials(i.ID) {
 		out.FederatedCredentials = append(out.FederatedCredentials, FederatedCredential{Name: c(f.Name),
 			Issuer: c(f.Issuer), Subject: c(f.Subject), Audiences: append([]string{}, cleanAll(f.Audiences)...),
@@ -279,6 +273,45 @@ func buildIdentity(x *data.Index, r *assess.Result, i *data.Identity) Identity {
 		if len(x.Gaps(i.ID, s)) > 0 {
 			out.NotReadable = append(out.NotReadable, string(s))
 		}
+	}
+	return out
+}
+
+// azureRoles lists an identity's Azure roles, direct and through its groups, widest scope first. It reads the
+// assignments itself rather than through Index.AzureRoles so that each scope is classified once, not per comparison.
+func azureRoles(x *data.Index, identityID string, groups []Group) []AzureRole {
+	type held struct {
+		AzureRole
+		level data.ScopeLevel
+		scope string
+	}
+	var hs []held
+	add := func(a data.RoleAssignment, via string) {
+		id := data.LastSegment(a.RoleDefinitionID)
+		name := "unresolved role definition " + id
+		if d, ok := x.RoleDefinition(id); ok {
+			name = d.RoleName
+		}
+		hs = append(hs, held{AzureRole{RoleDefinitionID: data.Clean(id), RoleName: data.Clean(name),
+			Scope: data.Clean(a.Scope), Via: data.Clean(via), Condition: data.Clean(a.Condition)},
+			x.Level(a.Scope), strings.ToLower(a.Scope)})
+	}
+	for _, a := range x.RoleAssignmentsOf(identityID) {
+		add(*a, data.ViaDirect)
+	}
+	for _, g := range groups {
+		for _, a := range x.RoleAssignmentsOf(g.ID) {
+			add(*a, data.ViaGroup(g.ID))
+		}
+	}
+	slices.SortFunc(hs, func(a, b held) int {
+		return cmp.Or(cmp.Compare(b.level, a.level), strings.Compare(a.scope, b.scope),
+			strings.Compare(a.RoleName, b.RoleName), strings.Compare(a.Via, b.Via),
+			strings.Compare(a.RoleDefinitionID, b.RoleDefinitionID), strings.Compare(a.Condition, b.Condition))
+	})
+	out := make([]AzureRole, len(hs))
+	for n, h := range hs {
+		out[n] = h.AzureRole
 	}
 	return out
 }

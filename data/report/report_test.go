@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/miscope/miscope/data"
 	"github.com/miscope/miscope/data/assess"
+	"github.com/miscope/miscope/data/demo"
 )
 
 const (
@@ -411,5 +413,21 @@ func TestOutputFile(t *testing.T) {
 	code, err = Run(context.Background(), source(data.OriginDemo), Options{Output: filepath.Join(path, "nested", "x.json")}, &stdout)
 	if code != ExitUsage || err == nil {
 		t.Errorf("unwritable output: %d %v", code, err)
+	}
+}
+
+// BenchmarkReport50k builds and writes the JSON report of an assessed 50,000-identity tenant, which is what
+// `miscope report` adds to the assessment.
+func BenchmarkReport50k(b *testing.B) {
+	tn := demo.Synthetic(50_000, 1)
+	x := data.NewIndex(tn)
+	r := assess.Assess(x)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		d := Build(x, r, data.SourceInfo{Origin: data.OriginDemo})
+		if err := WriteJSON(io.Discard, d); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bufio"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -11,11 +12,74 @@ import (
 	"strings"
 )
 
-// WriteJSON writes the document as indented JSON, schema version 1.
+// WriteJSON writes the document, schema version 1, streamed: one field per line and one array element per line, so
+// that a report of 50,000 identities is never held twice in memory and still diffs line by line.
 func WriteJSON(w io.Writer, d *Document) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(d)
+	bw := bufio.NewWriterSize(w, 1<<16)
+	var err error
+	put := func(s string) {
+		if err == nil {
+			_, err = bw.WriteString(s)
+		}
+	}
+	value := func(v any) {
+		if err != nil {
+			return
+		}
+		var b []byte
+		if b, err = json.Marshal(v); err == nil {
+			_, err = bw.Write(b)
+		}
+	}
+	field := func(name string, v any, last bool) {
+		put("  \"" + name + "\": ")
+		value(v)
+		if !last {
+			put(",")
+		}
+		put("\n")
+	}
+	list := func(name string, n int, elem func(int) any, last bool) {
+		put("  \"" + name + "\": [")
+		for i := range n {
+			if i > 0 {
+				put(",")
+			}
+			put("\n    ")
+			value(elem(i))
+		}
+		if n > 0 {
+			put("\n  ")
+		}
+		put("]")
+		if !last {
+			put(",")
+		}
+		put("\n")
+	}
+	put("{\n")
+	field("schemaVersion", d.SchemaVersion, false)
+	field("tenantId", d.TenantID, false)
+	if d.TenantName != "" {
+		field("tenantName", d.TenantName, false)
+	}
+	if d.Cloud != "" {
+		field("cloud", d.Cloud, false)
+	}
+	field("source", d.Source, false)
+	field("collectedAt", d.CollectedAt, false)
+	field("summary", d.Summary, false)
+	list("identities", len(d.Identities), func(i int) any { return &d.Identities[i] }, false)
+	if len(d.Applications) > 0 {
+		list("applications", len(d.Applications), func(i int) any { return &d.Applications[i] }, false)
+	}
+	list("findings", len(d.Findings), func(i int) any { return &d.Findings[i] }, false)
+	list("gaps", len(d.Gaps), func(i int) any { return &d.Gaps[i] }, true)
+	put("}\n")
+	if err != nil {
+		return err
+	}
+	return bw.Flush()
 }
 
 // findingColumns are the columns of the findings CSV.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/miscope/miscope/data"
 	"github.com/miscope/miscope/data/cache"
+	"github.com/miscope/miscope/data/demo"
 )
 
 var sizes = []struct{ w, h int }{{80, 24}, {120, 40}}
@@ -479,4 +480,27 @@ func lineWith(screen, s string) string {
 		}
 	}
 	return ""
+}
+
+// With a list that arrives in several pages, the cursor stays on the first row, and once the assessment is in that
+// row is the most severe identity.
+func TestStreamedListKeepsTop(t *testing.T) {
+	tn := demo.Synthetic(3*data.PageSize, 7)
+	s := start(t, newTestModel(tn), 80, 24)
+	s.ready()
+	s.inspect(func(m *Model) {
+		if len(m.list.t.rows) != len(tn.Identities) {
+			t.Fatalf("the list has %d rows, want %d", len(m.list.t.rows), len(tn.Identities))
+		}
+		if m.list.t.cursor != 0 {
+			t.Errorf("cursor at %d, want 0", m.list.t.cursor)
+		}
+		top := m.list.t.selected()
+		for _, i := range m.list.t.view {
+			if m.list.t.rows[i].nums[3] > top.nums[3] {
+				t.Fatalf("%s is more severe than the first row %s", m.list.t.rows[i].label, top.label)
+			}
+		}
+	})
+	s.waitText(fmt.Sprintf("%d of %d", len(tn.Identities), len(tn.Identities)))
 }

@@ -182,6 +182,9 @@ func (m *Model) applyAssessment() {
 	a := m.as.result
 	t := m.list.t
 	keep := t.selectedID()
+	if t.cursor == 0 {
+		keep = "" // stay at the top, where the most severe identity now is
+	}
 	for i := range t.rows {
 		a.applyTo(&t.rows[i])
 	}

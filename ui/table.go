@@ -154,6 +154,9 @@ func (t *table) setRows(rows []row) {
 // rows instead of a full sort per page.
 func (t *table) appendRows(rows []row) {
 	keep := t.selectedID()
+	if t.cursor == 0 {
+		keep = "" // a user at the top stays at the top as rows arrive
+	}
 	start := int32(len(t.rows))
 	t.rows = append(t.rows, rows...)
 	page := make([]int32, len(rows))

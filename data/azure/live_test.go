@@ -624,3 +624,52 @@ func TestResourcesFallBackWhenResourceGraphFails(t *testing.T) {
 type roundTripper func(*http.Request) (*http.Response, error)
 
 func (f roundTripper) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// Opening one identity costs what that identity needs: its own Graph reads, and tenant-wide lists only once.
+func TestSectionsFetchOnlyWhatTheIdentityNeeds(t *testing.T) {
+	tenant := demoTenant(t)
+	fake := serve(t, tenant, fakeazure.Options{Deny: denialsOf(t, tenant)})
+	src := open(t, fake)
+	ctx := context.Background()
+	if err := src.Identities(ctx, func([]data.Identity) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	var ua data.Identity
+	for _, i := range tenant.Identities {
+		if i.Kind == data.UserAssigned {
+			ua = i
+			break
+		}
+	}
+	fake.ResetCounts()
+	if _, err := src.Groups(ctx, ua.ID); err != nil {
+		t.Fatal(err)
+	}
+	c := fake.Requests()
+	if c.By["GET arm"] != 0 || c.By["POST graph $batch"] > 2 || c.Total > 2 {
+		t.Errorf("groups of one identity took %v", c.By)
+	}
+	fake.ResetCounts()
+	if _, err := src.FederatedCredentials(ctx, ua.ID); err != nil {
+		if _, gap := data.AsGap(err); !gap {
+			t.Fatal(err)
+		}
+	}
+	// The first ARM read also signs in to ARM (a token request).
+	if c := fake.Requests(); c.Total-c.By["POST token"]-c.By["GET openid"] != 1 || c.By["GET arm"] != 1 {
+		t.Errorf("federated credentials of one identity took %v", c.By)
+	}
+	// The tenant-wide Azure role assignments are read once, then joined for every identity.
+	if _, err := src.AzureRoles(ctx, tenant.Identities[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	fake.ResetCounts()
+	for _, i := range tenant.Identities[1:5] {
+		if _, err := src.AzureRoles(ctx, i.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if c := fake.Requests(); c.By["GET arm"] != 0 || c.By["POST arg"] != 0 {
+		t.Errorf("the Azure roles of four more identities read ARM again: %v", c.By)
+	}
+}

@@ -504,3 +504,15 @@ func TestStreamedListKeepsTop(t *testing.T) {
 	})
 	s.waitText(fmt.Sprintf("%d of %d", len(tn.Identities), len(tn.Identities)))
 }
+
+// A list that cannot be read says what it needs; it is never shown as an empty tenant.
+func TestListNotReadable(t *testing.T) {
+	tn := &data.Tenant{ID: tenantID, Gaps: []data.Gap{{Section: data.SectionIdentities,
+		Reason: "403 listing service principals", Needs: "Application.Read.All"}}}
+	s := start(t, newTestModel(tn), 80, 24)
+	s.waitFor("the list to end", func(m *Model) bool { return !m.list.loading })
+	screen := s.waitText("not readable (needs Application.Read.All): 403 listing service principals", "Press r")
+	if strings.Contains(screen, "No managed identities") {
+		t.Errorf("a list that is not readable is shown as empty:\n%s", screen)
+	}
+}

@@ -151,6 +151,9 @@ func (v *identitiesView) Selected() (string, string) {
 func (v *identitiesView) render(m *Model, w, h int) string {
 	switch {
 	case v.err != nil && len(v.t.rows) == 0:
+		if _, ok := data.AsGap(v.err); ok {
+			return m.st.Gap.Render("The identity list is "+errText(v.err)) + "\n\nPress r to try again."
+		}
 		return m.st.Error.Render("error: ") + errText(v.err) + "\n\nPress r to try again."
 	case v.loading && len(v.t.rows) == 0:
 		return m.spinnerView() + " loading managed identities…"

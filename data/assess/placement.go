@@ -184,8 +184,7 @@ func ficRisk(f data.FederatedCredential) (Severity, []string) {
 // exposer is a role assignment at some scope that lets its principal use identities attached below.
 type exposer struct {
 	*scopeEntry
-	scope string
-	verb  string
+	verb string
 	// text is the evidence up to the target ("user "Ann" (id) holds Contributor at ...: can run code as the
 	// identity on"), written when first shown and shared by every identity below the scope.
 	text string
@@ -222,20 +221,21 @@ func (e *engine) exposed(id *data.Identity, attached []data.Resource) {
 			need, needKnown := classNone, false
 			for i := range xs {
 				x := &xs[i]
-				if x.level >= level { // principals below the identity's reach all gain from it; the others may not
+				if int(x.level) >= level { // principals below the identity's reach all gain from it; the others may not
 					if !needKnown {
 						need, needKnown = e.need(s, items), true
 					}
-					covered := x.entra >= levelGraphTier0 || entra <= x.entra && x.class >= need
-					if covered || len(x.principalID) == len(id.ID) && strings.EqualFold(x.principalID, id.ID) {
+					pid := x.a.PrincipalID
+					covered := x.entra >= levelGraphTier0 || int32(entra) <= x.entra && x.class >= need
+					if covered || len(pid) == len(id.ID) && strings.EqualFold(pid, id.ID) {
 						continue
 					}
 				}
 				count++
 				if len(lines) < maxExposureEvidence {
 					if x.text == "" {
-						x.text = e.principalText(x.principalID, x.principalType) + " holds " + e.roleList[x.role].name + " at " +
-							e.scopeText(x.scope) + ": " + x.verb
+						x.text = e.principalText(x.a.PrincipalID, x.a.PrincipalType) + " holds " +
+							e.roleList[x.role].name + " at " + e.scopeText(s) + ": " + x.verb
 					}
 					lines = append(lines, x.text+" "+t.text)
 				}
@@ -419,14 +419,15 @@ func (e *engine) exposersAt(scope, kind string) []exposer {
 	var out []exposer
 	for i := range entries {
 		en := &entries[i]
-		for len(verbs) <= en.role {
+		r := int(en.role)
+		for len(verbs) <= r {
 			verbs = append(verbs, verbSlot{})
 		}
-		if !verbs[en.role].known {
-			verbs[en.role] = verbSlot{true, e.exposes(e.roleList[en.role], kind)}
+		if !verbs[r].known {
+			verbs[r] = verbSlot{true, e.exposes(e.roleList[r], kind)}
 		}
-		if verb := verbs[en.role].verb; verb != "" {
-			out = append(out, exposer{scopeEntry: en, scope: scope, verb: verb})
+		if verb := verbs[r].verb; verb != "" {
+			out = append(out, exposer{scopeEntry: en, verb: verb})
 		}
 	}
 	e.kindVerbs[kind] = verbs
@@ -443,11 +444,10 @@ type verbSlot struct {
 
 // scopeEntry is one resolved role assignment at a scope, with what the engine knows of its principal.
 type scopeEntry struct {
-	principalID   string
-	principalType data.PrincipalType
-	role          int // index into engine.roleList
-	class         azureClass
-	level, entra  int
+	a            *data.RoleAssignment
+	role         int32 // index into engine.roleList
+	level, entra int32 // the principal's whole reach and its Entra reach
+	class        azureClass
 }
 
 // scopeEntries resolves the role assignments made at scope once for every resource type, in the tenant's order.
@@ -466,8 +466,8 @@ func (e *engine) scopeEntries(scope string, keep bool) []scopeEntry {
 		if class == classGrant && a.Condition != "" {
 			class = classWrite
 		}
-		es = append(es, scopeEntry{principalID: a.PrincipalID, principalType: a.PrincipalType, role: info.idx,
-			class: class, level: e.principalLevel(a.PrincipalID), entra: e.entraLevel(a.PrincipalID)})
+		es = append(es, scopeEntry{a: a, role: int32(info.idx),
+			class: class, level: int32(e.principalLevel(a.PrincipalID)), entra: int32(e.entraLevel(a.PrincipalID))})
 	}
 	if keep {
 		e.entries[scope] = es

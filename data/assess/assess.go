@@ -82,8 +82,15 @@ func Assess(x *data.Index) *Result {
 		maps.Copy(e.items, f.items)
 		e.findings = append(e.findings, f.findings...)
 	}
+	// Exposure shares what it learns per resource group, so each worker takes whole resource groups.
+	order := make([]int, len(ids))
+	groups := make([]string, len(ids))
+	for i := range ids {
+		order[i], groups[i] = i, data.Key(resourceGroupScope(ids[i].ResourceID))
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return strings.Compare(groups[a], groups[b]) })
 	forks = parallel(len(ids), func(f *engine, lo, hi int) {
-		for i := lo; i < hi; i++ {
+		for _, i := range order[lo:hi] {
 			id, attached := &ids[i], attached[i]
 			f.orphaned(id, attached)
 			f.shared(id, attached)

@@ -532,8 +532,18 @@ func (e *engine) dirRoleLine(r data.DirectoryRole) string {
 	if r.State == data.Eligible {
 		state = "eligible (activation through Privileged Identity Management)"
 	}
-	return fmt.Sprintf("%s (%s) at directory scope %s, %s, %s", data.Clean(r.RoleName), data.Clean(r.RoleTemplateID),
+	return fmt.Sprintf("%s (%s) at directory scope %s, %s, %s", directoryRoleName(r), data.Clean(r.RoleTemplateID),
 		quote(data.Clean(scope)), state, e.viaText(r.Via))
+}
+
+// directoryRoleName names a role by the tenant's definition, or by the table when the definition was not read.
+func directoryRoleName(r data.DirectoryRole) string {
+	if r.RoleName == "" || data.SameID(r.RoleName, r.RoleTemplateID) {
+		if c, ok := directoryRoles[data.Key(r.RoleTemplateID)]; ok {
+			return c.Name
+		}
+	}
+	return data.Clean(r.RoleName)
 }
 
 // groupPrivilege grades what a group holds by itself: its directory roles and Azure roles, as an identity holding
@@ -547,7 +557,7 @@ func (e *engine) groupPrivilege(groupID string) (Severity, []string) {
 			continue
 		}
 		sev = max(sev, s)
-		holds = append(holds, fmt.Sprintf("%s at directory scope %s", data.Clean(r.RoleName),
+		holds = append(holds, fmt.Sprintf("%s at directory scope %s", directoryRoleName(r),
 			quote(data.Clean(cmp.Or(r.DirectoryScopeID, "/")))))
 	}
 	for _, a := range e.x.RoleAssignmentsOf(groupID) {

@@ -102,7 +102,8 @@ func TestRules(t *testing.T) {
 		{name: "global administrator directly", build: func(b *builder) {
 			b.vmIdentity("mi", "rg-app")
 			b.directory("mi", dirGlobalAdmin, "/", data.Active)
-		}, want: map[string]Severity{RulePrivDirRole: Critical, RulePrivGroup: none}, reach: LabelTenantAdmin},
+		}, want: map[string]Severity{RulePrivDirRole: Critical, RulePrivGroup: none}, reach: LabelTenantAdmin,
+			evidence: "Global Administrator (62e90394-69f5-4237-9190-012177145e10)"},
 		{name: "global administrator eligible through a role-assignable group", build: func(b *builder) {
 			b.vmIdentity("mi", "rg-app")
 			b.group("g-t0", "Tier 0 Automation", true, "mi")
@@ -307,7 +308,7 @@ func TestRules(t *testing.T) {
 			b.directory("mi", dirGlobalAdmin, "/", data.Active)
 			b.user("u-ops", "Ops User")
 			b.azure("u-ops", data.PrincipalUser, roleMIOperator, uaiID(sub1, "rg-identities", "mi"))
-		}, want: map[string]Severity{RuleExposed: Critical}, evidence: "can attach to compute it controls"},
+		}, want: map[string]Severity{RuleExposed: Critical}, evidence: "can attach the identity to compute it controls"},
 		{name: "exposure is graded by the identity's own privilege", build: func(b *builder) {
 			b.vmIdentity("mi", "rg-app")
 			b.azure("mi", data.PrincipalServicePrincipal, roleKVSecretUser,

@@ -202,20 +202,27 @@ func (e *engine) exposed(id *data.Identity, attached []data.Resource) {
 	if level <= levelRead {
 		return // nothing to gain by using it
 	}
-	type target struct{ id, text, kind string }
+	type target struct {
+		id, kind string
+		text     func() string // the evidence line that heads the target's principals, written only when shown
+	}
 	targets := make([]target, 0, len(attached)+1)
 	for _, r := range attached {
-		targets = append(targets, target{r.ID, data.Clean(r.Type) + " " + quote(data.Clean(r.Name)), r.Type})
+		targets = append(targets, target{r.ID, r.Type, func() string {
+			return fmt.Sprintf("on %s %s (%s):", data.Clean(r.Type), quote(data.Clean(r.Name)), data.Clean(r.ID))
+		}})
 	}
 	if id.Kind == data.UserAssigned && id.ResourceID != "" {
-		targets = append(targets, target{id.ResourceID,
-			"user-assigned identity " + quote(data.Clean(data.ResourceName(id.ResourceID))), kindUAI})
+		targets = append(targets, target{id.ResourceID, kindUAI, func() string {
+			return fmt.Sprintf("on the user-assigned identity resource %s:", data.Clean(id.ResourceID))
+		}})
 	}
 	items := e.items[key]
 	entra := e.entraLevel(id.ID)
 	var lines []string
-	count := 0
+	count, shown := 0, 0
 	for _, t := range targets {
+		headed := false
 		for _, sl := range e.exposerChain(t.id, t.kind) {
 			s, xs := sl.scope, sl.exposers
 			need, needKnown := classNone, false
@@ -232,12 +239,16 @@ func (e *engine) exposed(id *data.Identity, attached []data.Resource) {
 					}
 				}
 				count++
-				if len(lines) < maxExposureEvidence {
+				if shown < maxExposureEvidence {
+					if !headed {
+						lines, headed = append(lines, t.text()), true
+					}
 					if x.text == "" {
 						x.text = e.principalText(x.a.PrincipalID, x.a.PrincipalType) + " holds " +
 							e.roleList[x.role].name + " at " + e.scopeText(s) + ": " + x.verb
 					}
-					lines = append(lines, x.text+" "+t.text)
+					lines = append(lines, x.text) // shared by every identity below the scope: no copy
+					shown++
 				}
 			}
 		}
@@ -245,8 +256,8 @@ func (e *engine) exposed(id *data.Identity, attached []data.Resource) {
 	if count == 0 {
 		return
 	}
-	if count > len(lines) {
-		lines = append(lines, fmt.Sprintf("... and %d more", count-len(lines)))
+	if count > shown {
+		lines = append(lines, fmt.Sprintf("... and %d more", count-shown))
 	}
 	r, _ := RuleByID(RuleExposed)
 	e.findings = append(e.findings, Finding{
@@ -485,14 +496,14 @@ func (e *engine) exposes(info *roleInfo, kind string) string {
 	switch {
 	case kind != kindUAI:
 		if info.perms.runsCode(kind) {
-			v = "can run code as the identity on"
+			v = "can run code as the identity there"
 		}
 	case info.perms.allows(opFICWrite):
-		v = "can add a federated credential to"
+		v = "can add a federated credential to the identity"
 	case info.perms.allows(opAssignUAI):
-		v = "can attach to compute it controls"
+		v = "can attach the identity to compute it controls"
 	case info.perms.allows(opRoleAssignmentWrite):
-		v = "can grant itself the right to attach"
+		v = "can grant itself the right to attach the identity"
 	}
 	e.verbs[k] = v
 	return v

@@ -196,6 +196,9 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return nil
 	case mailMsg:
 		return m.mail(msg)
+	case sortedMsg:
+		msg.t.applySorted(msg)
+		return nil
 	case listReloadMsg:
 		return tea.Batch(m.loadList(), m.startAssessment())
 	case sectionMsg:
@@ -292,7 +295,7 @@ func (m *Model) mail(msg mailMsg) tea.Cmd {
 	var cmds []tea.Cmd
 	switch msg.box {
 	case m.list.box:
-		m.list.receive(m, msg.msgs, msg.done)
+		cmds = append(cmds, m.list.receive(m, msg.msgs, msg.done))
 	case m.as.box:
 		cmds = append(cmds, m.as.receive(m, msg.msgs))
 	default:

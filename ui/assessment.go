@@ -156,6 +156,7 @@ func (a *assessment) applyTo(r *row) {
 
 // receive takes the assessment's progress and its result.
 func (s *assessState) receive(m *Model, msgs []tea.Msg) tea.Cmd {
+	var cmd tea.Cmd
 	for _, msg := range msgs {
 		switch msg := msg.(type) {
 		case assessProgressMsg:
@@ -170,26 +171,21 @@ func (s *assessState) receive(m *Model, msgs []tea.Msg) tea.Cmd {
 			}
 			if msg.a != nil {
 				s.result = msg.a
-				m.applyAssessment()
+				cmd = m.applyAssessment()
 			}
 		}
 	}
-	return nil
+	return cmd
 }
 
-// applyAssessment updates the list's rows in place and re-sorts once.
-func (m *Model) applyAssessment() {
+// applyAssessment updates the list's rows in place and sorts them again (in a command for a large list).
+func (m *Model) applyAssessment() tea.Cmd {
 	a := m.as.result
 	t := m.list.t
-	keep := t.selectedID()
-	if t.cursor == 0 {
-		keep = "" // stay at the top, where the most severe identity now is
-	}
 	for i := range t.rows {
 		a.applyTo(&t.rows[i])
 	}
-	t.sort()
-	t.refilter(keep)
+	cmd := t.resort()
 	for _, v := range m.stack {
 		switch v := v.(type) {
 		case *detailView:
@@ -198,6 +194,7 @@ func (m *Model) applyAssessment() {
 			v.fill(a)
 		}
 	}
+	return cmd
 }
 
 // status is the assessment's part of the status bar.

@@ -173,8 +173,8 @@ func (v *findingsView) render(m *Model, w, h int) string {
 }
 
 func (v *findingsView) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
-	if tableKey(m, v.t, msg) {
-		return nil
+	if cmd, ok := tableKey(m, v.t, msg); ok {
+		return cmd
 	}
 	if key.Matches(msg, m.keys.Open) {
 		if r := v.t.selected(); r != nil {

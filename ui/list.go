@@ -67,8 +67,9 @@ func (f *filterLine) render(m *Model, title string) string {
 	return m.st.Title.Render(title) + "  " + m.st.Key.Render("/") + f.query + cursor
 }
 
-// tableKey handles the keys every table view shares: moving and sorting. It reports whether it took the key.
-func tableKey(m *Model, t *table, msg tea.KeyPressMsg) bool {
+// tableKey handles the keys every table view shares: moving and sorting. It reports whether it took the key and
+// returns the sort's command when there is one.
+func tableKey(m *Model, t *table, msg tea.KeyPressMsg) (tea.Cmd, bool) {
 	k := m.keys
 	half := max(1, t.height/2)
 	switch {
@@ -94,9 +95,9 @@ func tableKey(m *Model, t *table, msg tea.KeyPressMsg) bool {
 				return t.sortBy(s.col)
 			}
 		}
-		return false
+		return nil, false
 	}
-	return true
+	return nil, true
 }
 
 // identitiesView is the identity list: every managed identity of the tenant, streamed page by page.
@@ -170,8 +171,8 @@ func (v *identitiesView) render(m *Model, w, h int) string {
 }
 
 func (v *identitiesView) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
-	if tableKey(m, v.t, msg) {
-		return nil
+	if cmd, ok := tableKey(m, v.t, msg); ok {
+		return cmd
 	}
 	if key.Matches(msg, m.keys.Open) {
 		if r := v.t.selected(); r != nil {
@@ -229,9 +230,10 @@ func (m *Model) loadList() tea.Cmd {
 }
 
 // receive takes pages (all that arrived since the last frame, merged in one pass) and the stream's end.
-func (v *identitiesView) receive(m *Model, msgs []tea.Msg, done bool) {
+func (v *identitiesView) receive(m *Model, msgs []tea.Msg, done bool) tea.Cmd {
 	var ids []data.Identity
 	var rows []row
+	var cmd tea.Cmd
 	for _, msg := range msgs {
 		switch msg := msg.(type) {
 		case pageMsg:
@@ -251,11 +253,12 @@ func (v *identitiesView) receive(m *Model, msgs []tea.Msg, done bool) {
 				a.applyTo(&rows[i])
 			}
 		}
-		v.t.appendRows(rows)
+		cmd = v.t.appendRows(rows)
 	}
 	if done {
 		v.loading = false
 	}
+	return cmd
 }
 
 // identityRow builds the list row of an identity; a is the assessment when it is known.

@@ -213,8 +213,8 @@ func (v *pivotView) render(m *Model, w, h int) string {
 }
 
 func (v *pivotView) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
-	if tableKey(m, v.t, msg) {
-		return nil
+	if cmd, ok := tableKey(m, v.t, msg); ok {
+		return cmd
 	}
 	if key.Matches(msg, m.keys.Open) {
 		if r := v.t.selected(); r != nil {

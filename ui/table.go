@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/miscope/miscope/data/assess"
@@ -60,6 +61,8 @@ type table struct {
 
 	sortCol  int // -1 keeps the order rows arrived in
 	sortDesc bool
+	gen      int    // changes with every change of rows or order, so a sort that finishes late is dropped
+	pending  bool   // a sort is running in a command; order is the previous one until it lands
 	query    string // lowercase filter
 	height   int    // rows last rendered, for paging
 }
@@ -140,6 +143,8 @@ func cmpFold(a, b string) int {
 
 // setRows replaces every row, keeping the cursor on the same item when it is still there.
 func (t *table) setRows(rows []row) {
+	t.gen++
+	t.pending = false
 	keep := t.selectedID()
 	t.rows = rows
 	t.order = make([]int32, len(rows))
@@ -152,7 +157,16 @@ func (t *table) setRows(rows []row) {
 
 // appendRows adds rows as a page arrives: the page is sorted on its own and merged, which costs one pass over the
 // rows instead of a full sort per page.
-func (t *table) appendRows(rows []row) {
+func (t *table) appendRows(rows []row) tea.Cmd {
+	if t.pending { // the order is not by the current keys yet: add the rows and sort everything again
+		start := int32(len(t.rows))
+		t.rows = append(t.rows, rows...)
+		for i := range rows {
+			t.order = append(t.order, start+int32(i))
+		}
+		return t.resort()
+	}
+	t.gen++
 	keep := t.selectedID()
 	if t.cursor == 0 {
 		keep = "" // a user at the top stays at the top as rows arrive
@@ -178,15 +192,25 @@ func (t *table) appendRows(rows []row) {
 	merged = append(append(merged, t.order[i:]...), page[j:]...)
 	t.order = merged
 	t.refilter(keep)
+	return nil
 }
 
-// sort orders every row by the sort column. The keys are copied into one flat slice first: comparing values that sit
-// next to each other is several times faster than chasing each row's cells.
+// sort orders every row by the sort column, here and now.
 func (t *table) sort() {
 	if t.sortCol < 0 {
 		slices.Sort(t.order)
 		return
 	}
+	keys := t.sortKeys()
+	sortByKeys(keys, t.sortDesc)
+	for p := range keys {
+		t.order[p] = keys[p].i
+	}
+}
+
+// sortKeys copies what the sort compares into one flat slice of immutable values: comparing values that sit next to
+// each other is several times faster than chasing each row's cells, and the slice can be sorted off the Update path.
+func (t *table) sortKeys() []sortKey {
 	c, numeric := t.sortCol, t.cols[t.sortCol].numeric
 	keys := make([]sortKey, len(t.order))
 	for p, i := range t.order {
@@ -199,7 +223,10 @@ func (t *table) sort() {
 		}
 		keys[p] = k
 	}
-	desc := t.sortDesc
+	return keys
+}
+
+func sortByKeys(keys []sortKey, desc bool) {
 	slices.SortFunc(keys, func(a, b sortKey) int {
 		d := cmpInt(a.n, b.n)
 		if d == 0 {
@@ -216,9 +243,56 @@ func (t *table) sort() {
 		}
 		return strings.Compare(a.id, b.id)
 	})
-	for p := range keys {
-		t.order[p] = keys[p].i
+}
+
+// asyncSortRows is the size from which a full sort runs in a command: at 50,000 rows it takes tens of milliseconds,
+// more than a frame.
+const asyncSortRows = 10_000
+
+// sortedMsg is a full sort finished in a command.
+type sortedMsg struct {
+	t     *table
+	gen   int
+	order []int32
+}
+
+// resort sorts every row again after their keys or the sort column changed. A large table is sorted in the returned
+// command and keeps its current order until the result arrives; a small one is sorted at once and nil is returned.
+func (t *table) resort() tea.Cmd {
+	t.gen++
+	keep := t.selectedID()
+	if t.cursor == 0 {
+		keep = "" // a user at the top stays at the top
 	}
+	if len(t.rows) < asyncSortRows || t.sortCol < 0 {
+		t.pending = false
+		t.sort()
+		t.refilter(keep)
+		return nil
+	}
+	t.pending = true
+	keys, desc, gen := t.sortKeys(), t.sortDesc, t.gen
+	return func() tea.Msg {
+		sortByKeys(keys, desc)
+		order := make([]int32, len(keys))
+		for p := range keys {
+			order[p] = keys[p].i
+		}
+		return sortedMsg{t: t, gen: gen, order: order}
+	}
+}
+
+// applySorted installs a finished sort unless the rows or the sort changed since it started.
+func (t *table) applySorted(msg sortedMsg) {
+	if msg.gen != t.gen || len(msg.order) != len(t.order) {
+		return
+	}
+	keep := t.selectedID()
+	if t.cursor == 0 {
+		keep = ""
+	}
+	t.order, t.pending = msg.order, false
+	t.refilter(keep)
 }
 
 type sortKey struct {
@@ -245,21 +319,18 @@ func asciiLower(s string) string {
 }
 
 // sortBy sorts by the named column; asking again for the same column reverses the order. It reports whether the
-// table has such a column.
-func (t *table) sortBy(name string) bool {
+// table has such a column, and returns the sort's command when the table is large.
+func (t *table) sortBy(name string) (tea.Cmd, bool) {
 	c := t.colIndex(name)
 	if c < 0 {
-		return false
+		return nil, false
 	}
 	if c == t.sortCol {
 		t.sortDesc = !t.sortDesc
 	} else {
 		t.sortCol, t.sortDesc = c, t.cols[c].numeric
 	}
-	keep := t.selectedID()
-	t.sort()
-	t.refilter(keep)
-	return true
+	return t.resort(), true
 }
 
 // setFilter keeps the rows whose text holds q (case-insensitive substring). A query that extends the previous one

@@ -413,7 +413,7 @@ func (e *engine) entraLevel(principalID string) int {
 const kindUAI = "#userAssignedIdentity"
 
 // exposersAt lists, once per scope and resource type, the principals whose roles at that scope let them use an
-// identity attached to a resource of that type below it, least privileged first.
+// identity attached to a resource of that type below it, in the tenant's order.
 func (e *engine) exposersAt(scope, kind string) []exposer {
 	// A single resource's list serves the identities attached to it, usually one: it is not worth keeping.
 	k := codeKey{scope, kind}

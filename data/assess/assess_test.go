@@ -309,6 +309,22 @@ func TestRules(t *testing.T) {
 			b.user("u-ops", "Ops User")
 			b.azure("u-ops", data.PrincipalUser, roleMIOperator, uaiID(sub1, "rg-identities", "mi"))
 		}, want: map[string]Severity{RuleExposed: Critical}, evidence: "can attach the identity to compute it controls"},
+		{name: "managed identity contributor can federate to a user-assigned identity", build: func(b *builder) {
+			b.userAssigned("mi", vmID(sub1, "rg-app", "vm-a"))
+			b.azure("mi", data.PrincipalServicePrincipal, roleContributor, "/subscriptions/"+sub1)
+			b.user("u-id", "Identity Admin")
+			b.azure("u-id", data.PrincipalUser, "e40ec5ca-96e0-45a2-b4ff-59039f2c2b59", rg(sub1, "rg-identities"))
+		}, want: map[string]Severity{RuleExposed: High}, evidence: "can add a federated credential to the identity"},
+		{name: "a custom role with run command on the VM", build: func(b *builder) {
+			b.vmIdentity("mi", "rg-app")
+			b.azure("mi", data.PrincipalServicePrincipal, roleContributor, "/subscriptions/"+sub1)
+			b.customRole("c0ffee00-0000-0000-0000-000000000009", "VM Helpdesk",
+				[]string{"Microsoft.Compute/virtualMachines/runCommand/action", "*/read"}, nil)
+			b.t.Principals = append(b.t.Principals, data.Principal{ID: "sp-ci", Type: data.PrincipalServicePrincipal,
+				DisplayName: "CI pipeline"})
+			b.azure("sp-ci", data.PrincipalServicePrincipal, "c0ffee00-0000-0000-0000-000000000009", rg(sub1, "rg-app"))
+		}, want: map[string]Severity{RuleExposed: High},
+			evidence: `service principal "CI pipeline" (sp-ci) holds VM Helpdesk at resource group "rg-app"`},
 		{name: "exposure is graded by the identity's own privilege", build: func(b *builder) {
 			b.vmIdentity("mi", "rg-app")
 			b.azure("mi", data.PrincipalServicePrincipal, roleKVSecretUser,

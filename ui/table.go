@@ -212,16 +212,18 @@ func (t *table) sort() {
 // each other is several times faster than chasing each row's cells, and the slice can be sorted off the Update path.
 func (t *table) sortKeys() []sortKey {
 	c, numeric := t.sortCol, t.cols[t.sortCol].numeric
-	keys := make([]sortKey, len(t.order))
-	for p, i := range t.order {
+	// Rows are read in the order they were built, which is the order they sit in memory; the order they are shown
+	// in does not matter to a full sort, and following it costs a cache miss per row.
+	keys := make([]sortKey, len(t.rows))
+	for i := range t.rows {
 		r := &t.rows[i]
-		k := sortKey{i: i, name: asciiLower(r.cells[0]), id: r.id}
+		k := sortKey{i: int32(i), name: asciiLower(r.cells[0]), id: r.id}
 		if numeric {
 			k.n = r.nums[c]
 		} else {
 			k.s = asciiLower(r.cells[c])
 		}
-		keys[p] = k
+		keys[i] = k
 	}
 	return keys
 }

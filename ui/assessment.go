@@ -28,7 +28,7 @@ type assessState struct {
 type assessment struct {
 	x     *data.Index
 	r     *assess.Result
-	facts map[string]*identityFacts // by data.Key(object id)
+	facts map[string]*identityFacts // by object id as the source spells it, which is how the rows carry it
 	// findingRows are the findings pane's rows, in the engine's order (severity first).
 	findingRows []row
 }
@@ -39,6 +39,7 @@ type identityFacts struct {
 	extra      string // lowercase role names, permissions, groups and resources, for the filter
 	sev        assess.Severity
 	count      int
+	countText  string
 	reach      string
 	reachLevel int
 }
@@ -122,7 +123,8 @@ func newAssessment(x *data.Index, r *assess.Result) *assessment {
 		}
 		hay.WriteString(f.reach)
 		f.extra = strings.ToLower(data.Clean(hay.String()))
-		a.facts[data.Key(id.ID)] = f
+		f.countText = strconv.Itoa(f.count)
+		a.facts[id.ID] = f
 	}
 	a.findingRows = make([]row, 0, len(r.Findings))
 	clean := memoClean()
@@ -132,9 +134,20 @@ func newAssessment(x *data.Index, r *assess.Result) *assessment {
 	return a
 }
 
+// fact looks an identity up by its id, then case-insensitively for a source that spells ids differently.
+func (a *assessment) fact(id string) *identityFacts {
+	if f, ok := a.facts[id]; ok {
+		return f
+	}
+	if x, ok := a.x.Identity(id); ok {
+		return a.facts[x.ID]
+	}
+	return nil
+}
+
 // applyTo fills the assessment's columns of an identity row.
 func (a *assessment) applyTo(r *row) {
-	f := a.facts[data.Key(r.id)]
+	f := a.fact(r.id)
 	if f == nil {
 		r.cells[3], r.cells[4], r.cells[5] = "unknown", "", ""
 		return
@@ -149,7 +162,7 @@ func (a *assessment) applyTo(r *row) {
 		r.nums[3] = int64(f.sev) + 1
 		r.sev = int8(f.sev)
 	}
-	r.cells[4], r.nums[4] = strconv.Itoa(f.count), int64(f.count)
+	r.cells[4], r.nums[4] = f.countText, int64(f.count)
 	r.cells[5], r.nums[5] = f.reach, int64(f.reachLevel)
 	r.extra = f.extra
 }

@@ -155,7 +155,7 @@ func pivotRow(id *data.Identity, a *assessment, how string) row {
 		hay:   strings.ToLower(name + "\x00" + id.ID + "\x00" + how),
 	}
 	if a != nil {
-		if f := a.facts[data.Key(id.ID)]; f != nil {
+		if f := a.fact(id.ID); f != nil {
 			r.cells[2] = severityCell(f.sev, f.count > 0)
 			if f.count > 0 {
 				r.nums[2], r.sev = int64(f.sev)+1, int8(f.sev)

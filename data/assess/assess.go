@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/miscope/miscope/data"
@@ -67,21 +68,23 @@ func Assess(x *data.Index) *Result {
 	attached := make([][]data.Resource, len(ids))
 
 	// Privilege first, for every identity: the other rules grade by it, and exposure compares principals by it.
-	// Each phase runs on every core over contiguous slices of the identities, each worker with its own memos, and
-	// the workers' findings are joined in slice order, so the result does not depend on scheduling.
-	forks := parallel(len(ids), func(f *engine, lo, hi int) {
+	// Each phase runs on every core over chunks of the identities, each worker with its own memos.
+	forks, found := parallel(len(ids), func(f *engine, lo, hi int) {
 		for i := lo; i < hi; i++ {
 			attached[i] = x.Attached(ids[i].ID)
 			f.assessPrivilege(&ids[i], attached[i])
 		}
 	}, func() *engine { return e.fork(true) })
+	entraOf := make(map[string]int32, len(ids))
 	for _, f := range forks {
+		maps.Copy(entraOf, f.entraOf)
 		maps.Copy(e.reach, f.reach)
 		maps.Copy(e.privilege, f.privilege)
 		maps.Copy(e.levels, f.levels)
 		maps.Copy(e.items, f.items)
-		e.findings = append(e.findings, f.findings...)
 	}
+	e.findings = append(e.findings, found...)
+	e.principalLevels(entraOf)
 	// Exposure shares what it learns per resource group, so each worker takes whole resource groups.
 	order := make([]int, len(ids))
 	groups := make([]string, len(ids))
@@ -89,7 +92,7 @@ func Assess(x *data.Index) *Result {
 		order[i], groups[i] = i, data.Key(resourceGroupScope(ids[i].ResourceID))
 	}
 	slices.SortStableFunc(order, func(a, b int) int { return strings.Compare(groups[a], groups[b]) })
-	forks = parallel(len(ids), func(f *engine, lo, hi int) {
+	_, found = parallel(len(ids), func(f *engine, lo, hi int) {
 		for _, i := range order[lo:hi] {
 			id, attached := &ids[i], attached[i]
 			f.orphaned(id, attached)
@@ -99,25 +102,41 @@ func Assess(x *data.Index) *Result {
 			f.exposed(id, attached)
 		}
 	}, func() *engine { return e.fork(false) })
-	for _, f := range forks {
-		e.findings = append(e.findings, f.findings...)
-	}
+	e.findings = append(e.findings, found...)
 	e.applications()
 	return e.result()
 }
 
-// parallel runs work over [0, n) in one contiguous slice per core and returns the workers' engines in slice order.
-func parallel(n int, work func(f *engine, lo, hi int), fork func() *engine) []*engine {
-	workers := max(1, min(runtime.GOMAXPROCS(0), n/1000)) // small tenants are not worth a goroutine
+// parallel runs work over [0, n) in chunks that workers, one per core, take in turn, and returns the workers'
+// engines and their findings joined in chunk order, so the result does not depend on scheduling.
+func parallel(n int, work func(f *engine, lo, hi int), fork func() *engine) ([]*engine, []Finding) {
+	const chunk = 512
+	chunks := (n + chunk - 1) / chunk
+	workers := max(1, min(runtime.GOMAXPROCS(0), chunks))
 	forks := make([]*engine, workers)
+	out := make([][]Finding, chunks)
+	var next atomic.Int64
 	var wg sync.WaitGroup
 	for w := range workers {
-		forks[w] = fork()
-		lo, hi := n*w/workers, n*(w+1)/workers
-		wg.Go(func() { work(forks[w], lo, hi) })
+		f := fork()
+		forks[w] = f
+		wg.Go(func() {
+			for {
+				c := int(next.Add(1) - 1)
+				if c >= chunks {
+					return
+				}
+				work(f, c*chunk, min(n, (c+1)*chunk))
+				out[c], f.findings = f.findings, nil
+			}
+		})
 	}
 	wg.Wait()
-	return forks
+	var found []Finding
+	for _, fs := range out {
+		found = append(found, fs...)
+	}
+	return forks, found
 }
 
 // fork makes a worker engine: its own memos and findings, the tenant-wide names shared, and either its own privilege
@@ -127,8 +146,10 @@ func (e *engine) fork(ownPrivilege bool) *engine {
 	f.now, f.subNames, f.mgNames, f.memberOf = e.now, e.subNames, e.mgNames, e.memberOf
 	if ownPrivilege {
 		f.reach, f.privilege, f.levels = map[string]Reach{}, map[string]Severity{}, map[string]int{}
+		f.entraOf = map[string]int32{}
 	} else {
 		f.reach, f.privilege, f.levels, f.items = e.reach, e.privilege, e.levels, e.items
+		f.pLevel, f.pEntra = e.pLevel, e.pEntra
 	}
 	return f
 }
@@ -152,7 +173,9 @@ type engine struct {
 	verbs          map[codeKey]string      // role and resource type -> what the role lets its holder do to identities
 	principals     map[string]int          // principal key -> reach level of a principal that is not an identity
 	principalRaw   map[string]int          // raw principal id -> reach level
-	entra          map[string]int          // raw principal id -> Entra reach level
+	pLevel         map[string]int32        // raw principal id -> its reach level, for exposure
+	pEntra         map[string]int32        // raw principal id -> its Entra reach level
+	entraOf        map[string]int32        // identity id -> its Entra reach level, set while assessing privilege
 	items          map[string][]heldRole   // identity key -> its Azure roles of data access and above
 	exposers       map[codeKey][]exposer   // scope and resource type -> who can use identities attached below
 	scopeLevels    map[string]data.ScopeLevel
@@ -181,7 +204,6 @@ func newMemos(x *data.Index) *engine {
 		verbs:          map[codeKey]string{},
 		principals:     map[string]int{},
 		principalRaw:   map[string]int{},
-		entra:          map[string]int{},
 		items:          map[string][]heldRole{},
 		exposers:       map[codeKey][]exposer{},
 		scopeLevels:    map[string]data.ScopeLevel{},
@@ -277,6 +299,7 @@ func (e *engine) assessPrivilege(id *data.Identity, attached []data.Resource) {
 	top.label, top.detail = LabelNone, "no directory role, application permission or Azure role"
 	unresolved := false
 	var highest Severity
+	entra := levelNone // what its directory roles and application permissions reach, for exposure
 
 	// Resource groups of the identity's own resources: a role there is the workload's own business.
 	e.ownRGs = e.ownRGs[:0]
@@ -294,6 +317,12 @@ func (e *engine) assessPrivilege(id *data.Identity, attached []data.Resource) {
 		}
 		line := e.dirRoleLine(r)
 		ev = append(ev, evidence{sev, line})
+		switch {
+		case tier0:
+			entra = max(entra, levelTenantAdm)
+		case sev >= Medium:
+			entra = max(entra, levelDirWriter)
+		}
 		switch {
 		case tier0:
 			better(&top, levelTenantAdm, LabelTenantAdmin, line)
@@ -325,6 +354,12 @@ func (e *engine) assessPrivilege(id *data.Identity, attached []data.Resource) {
 			line += ", tier 0"
 		}
 		ev = append(ev, evidence{p.Severity, line})
+		switch {
+		case p.Tier0:
+			entra = max(entra, levelGraphTier0)
+		case p.Severity >= High:
+			entra = max(entra, levelDirWriter)
+		}
 		v := strings.ToLower(p.Value)
 		switch {
 		case p.Tier0:
@@ -423,6 +458,7 @@ func (e *engine) assessPrivilege(id *data.Identity, attached []data.Resource) {
 	e.reach[id.ID] = Reach{Label: top.label, Detail: top.detail, Level: top.level}
 	e.levels[key] = top.level
 	e.privilege[key] = highest
+	e.entraOf[id.ID] = int32(entra)
 	e.scratch = ev[:0]
 }
 

@@ -218,7 +218,7 @@ func (e *engine) exposed(id *data.Identity, attached []data.Resource) {
 		}})
 	}
 	items := e.items[key]
-	entra := e.entraLevel(id.ID)
+	entra := e.pEntra[id.ID]
 	var lines []string
 	count, shown := 0, 0
 	for _, t := range targets {
@@ -233,7 +233,7 @@ func (e *engine) exposed(id *data.Identity, attached []data.Resource) {
 						need, needKnown = e.need(s, items), true
 					}
 					pid := x.a.PrincipalID
-					covered := x.entra >= levelGraphTier0 || int32(entra) <= x.entra && x.class >= need
+					covered := x.entra >= levelGraphTier0 || entra <= x.entra && x.class >= need
 					if covered || len(pid) == len(id.ID) && strings.EqualFold(pid, id.ID) {
 						continue
 					}
@@ -382,33 +382,6 @@ func hasPrefixFold(s, prefix string) bool {
 	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
 }
 
-// entraLevel is the reach a principal has in Entra ID (directory roles and application permissions), once each.
-func (e *engine) entraLevel(principalID string) int {
-	if l, ok := e.entra[principalID]; ok {
-		return l
-	}
-	level := levelNone
-	for _, r := range e.x.DirectoryRoles(principalID) {
-		if sev, tier0, ok := e.directoryRole(r.RoleTemplateID, r.DirectoryScopeID); ok {
-			switch {
-			case tier0:
-				level = max(level, levelTenantAdm)
-			case sev >= Medium:
-				level = max(level, levelDirWriter)
-			}
-		}
-	}
-	for _, a := range e.x.AppRoles(principalID) {
-		if p, ok := classifyPermission(a); ok && p.Tier0 {
-			level = max(level, levelGraphTier0)
-		} else if ok && p.Severity >= High {
-			level = max(level, levelDirWriter)
-		}
-	}
-	e.entra[principalID] = level
-	return level
-}
-
 // kindUAI marks the probe for the user-assigned identity resource itself.
 const kindUAI = "#userAssignedIdentity"
 
@@ -478,7 +451,7 @@ func (e *engine) scopeEntries(scope string, keep bool) []scopeEntry {
 			class = classWrite
 		}
 		es = append(es, scopeEntry{a: a, role: int32(info.idx),
-			class: class, level: int32(e.principalLevel(a.PrincipalID)), entra: int32(e.entraLevel(a.PrincipalID))})
+			class: class, level: e.pLevel[a.PrincipalID], entra: e.pEntra[a.PrincipalID]})
 	}
 	if keep {
 		e.entries[scope] = es
@@ -509,42 +482,40 @@ func (e *engine) exposes(info *roleInfo, kind string) string {
 	return v
 }
 
-// principalLevel is the reach level of any principal: an identity's own, or for another principal what its own
-// directory roles, application permissions and Azure roles give it (its groups are not known).
-func (e *engine) principalLevel(id string) int {
-	if l, ok := e.principalRaw[id]; ok {
-		return l
+// principalLevels gives every principal a reach before exposure is judged, in one pass over the tenant's
+// assignments: an identity has its own verdict (which counts its groups); any other principal what its own directory
+// roles, application permissions and Azure roles give it (its groups are not known). Keyed by the principal id as the
+// assignments spell it, so that look-ups need no lowering.
+func (e *engine) principalLevels(entraOf map[string]int32) {
+	t := e.x.Tenant
+	e.pLevel, e.pEntra = map[string]int32{}, map[string]int32{}
+	raise := func(m map[string]int32, id string, l int) {
+		if int32(l) > m[id] {
+			m[id] = int32(l)
+		}
 	}
-	k := data.Key(id)
-	if l, ok := e.levels[k]; ok {
-		e.principalRaw[id] = l
-		return l
-	}
-	if l, ok := e.principals[k]; ok {
-		e.principalRaw[id] = l
-		return l
-	}
-	level := levelNone
-	for _, r := range e.x.DirectoryRoles(id) {
-		if sev, tier0, ok := e.directoryRole(r.RoleTemplateID, r.DirectoryScopeID); ok {
+	for _, a := range t.DirectoryRoleAssignments {
+		if sev, tier0, ok := e.directoryRole(a.RoleTemplateID, a.DirectoryScopeID); ok {
 			switch {
 			case tier0:
-				level = max(level, levelTenantAdm)
+				raise(e.pEntra, a.PrincipalID, levelTenantAdm)
 			case sev >= Medium:
-				level = max(level, levelDirWriter)
-			default:
-				level = max(level, levelRead)
+				raise(e.pEntra, a.PrincipalID, levelDirWriter)
 			}
 		}
 	}
-	for _, a := range e.x.AppRoles(id) {
+	for _, a := range t.AppRoleAssignments {
 		if p, ok := classifyPermission(a); ok && p.Tier0 {
-			level = max(level, levelGraphTier0)
+			raise(e.pEntra, a.PrincipalID, levelGraphTier0)
 		} else if ok && p.Severity >= High {
-			level = max(level, levelDirWriter)
+			raise(e.pEntra, a.PrincipalID, levelDirWriter)
 		}
 	}
-	for _, a := range e.x.RoleAssignmentsOf(id) {
+	for id, l := range e.pEntra {
+		raise(e.pLevel, id, int(l))
+	}
+	for i := range t.RoleAssignments {
+		a := &t.RoleAssignments[i]
 		info := e.role(a.RoleDefinitionID)
 		if !info.resolved {
 			continue
@@ -554,11 +525,13 @@ func (e *engine) principalLevel(id string) int {
 			class = classWrite
 		}
 		l, _ := azureReach(class, e.level(a.Scope))
-		level = max(level, l)
+		raise(e.pLevel, a.PrincipalID, l)
 	}
-	e.principals[k] = level
-	e.principalRaw[id] = level
-	return level
+	for i := range t.Identities {
+		id := t.Identities[i].ID
+		e.pLevel[id] = int32(e.levels[data.Key(id)])
+		e.pEntra[id] = entraOf[id]
+	}
 }
 
 func (e *engine) principalText(id string, t data.PrincipalType) string {

@@ -192,6 +192,12 @@ func (f *sourceFlags) open(ctx context.Context, stderr io.Writer) (*cache.Cache,
 		}
 		src = snap
 	default:
+		if !oneOf(f.live.Auth, "default", "cli", "device-code", "environment", "managed-identity") {
+			return nil, usageError{fmt.Sprintf("unknown --auth %q: use default, cli, device-code, environment or managed-identity", f.live.Auth)}
+		}
+		if !oneOf(f.live.Cloud, "public", "usgovernment", "china") {
+			return nil, usageError{fmt.Sprintf("unknown --cloud %q: use public, usgovernment or china", f.live.Cloud)}
+		}
 		f.live.DeviceCode = func(message string) { fmt.Fprintln(stderr, "\n"+message+"\n") }
 		live, err := azure.New(ctx, f.live)
 		if err != nil {
@@ -427,4 +433,13 @@ func defaultHostKey() string {
 		return ""
 	}
 	return filepath.Join(dir, "miscope", "ssh_host_ed25519")
+}
+
+func oneOf(s string, choices ...string) bool {
+	for _, c := range choices {
+		if strings.EqualFold(s, c) {
+			return true
+		}
+	}
+	return false
 }

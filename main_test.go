@@ -34,6 +34,8 @@ func TestUsageErrorsSayWhatToDoAndExit2(t *testing.T) {
 		{[]string{"report", "--snapshot", filepath.Join(t.TempDir(), "missing.json")}, "cannot open"},
 		{[]string{"serve", "--demo"}, "serve needs --authorized-keys FILE"},
 		{[]string{"report", "--demo", "stray"}, `unexpected argument "stray"`},
+		{[]string{"report", "--auth", "password"}, `unknown --auth "password"`},
+		{[]string{"collect", "-o", "x.json", "--cloud", "mars"}, `unknown --cloud "mars"`},
 	}
 	for _, tt := range tests {
 		code, _, errOut := runCmd(t, tt.args...)

@@ -143,7 +143,7 @@ func parallel(n int, work func(f *engine, lo, hi int), fork func() *engine) ([]*
 // maps (while privilege is being assessed) or the finished ones to read.
 func (e *engine) fork(ownPrivilege bool) *engine {
 	f := newMemos(e.x)
-	f.now, f.subNames, f.mgNames, f.memberOf = e.now, e.subNames, e.mgNames, e.memberOf
+	f.now, f.subNames, f.mgNames, f.memberOf, f.texts = e.now, e.subNames, e.mgNames, e.memberOf, e.texts
 	if ownPrivilege {
 		f.reach, f.privilege, f.levels = map[string]Reach{}, map[string]Severity{}, map[string]int{}
 		f.entraOf = map[string]int32{}
@@ -189,6 +189,56 @@ type engine struct {
 	chains         map[codeKey][]scopeExposers // resource group and type -> exposers from the group up
 	scopeTexts     map[string]string           // raw scope -> how evidence names it
 	scratch        []evidence
+	texts          *evidenceTexts // shared by every worker
+}
+
+// evidenceTexts keeps one copy of each evidence line for the whole assessment: the same principal's role on a
+// subscription is evidence for thousands of identities below it, and every worker meets it, so a line is written once
+// and every finding that shows it points at the same string.
+type evidenceTexts struct {
+	mu      sync.Mutex
+	lines   map[string]string
+	exposer map[exposerKey]string
+}
+
+// exposerKey names an exposure line by what decides its text: the assignment, the scope it is shown at and the verb.
+type exposerKey struct {
+	a     *data.RoleAssignment
+	scope string
+	verb  string
+}
+
+func newEvidenceTexts() *evidenceTexts {
+	return &evidenceTexts{lines: map[string]string{}, exposer: map[exposerKey]string{}}
+}
+
+// line returns the shared copy of s.
+func (t *evidenceTexts) line(s string) string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if c, ok := t.lines[s]; ok {
+		return c
+	}
+	t.lines[s] = s
+	return s
+}
+
+// exposerLine returns the exposure line of k, writing it with text the first time any worker asks.
+func (t *evidenceTexts) exposerLine(k exposerKey, text func() string) string {
+	t.mu.Lock()
+	s, ok := t.exposer[k]
+	t.mu.Unlock()
+	if ok {
+		return s
+	}
+	s = text()
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if c, ok := t.exposer[k]; ok {
+		return c
+	}
+	t.exposer[k] = s
+	return s
 }
 
 type codeKey struct{ role, kind string }
@@ -218,6 +268,7 @@ func newMemos(x *data.Index) *engine {
 func newEngine(x *data.Index) *engine {
 	e := newMemos(x)
 	e.subNames, e.mgNames, e.memberOf = map[string]string{}, map[string]string{}, map[string][]string{}
+	e.texts = newEvidenceTexts()
 	for _, m := range x.Tenant.Memberships {
 		k := data.Key(m.IdentityID)
 		e.memberOf[k] = append(e.memberOf[k], m.GroupID)
@@ -255,10 +306,10 @@ func (e *engine) add(rule string, id string, ev []evidence, title func(top evide
 	lines := make([]string, 0, min(len(ev), maxEvidence+1))
 	for n, v := range ev {
 		if n == maxEvidence {
-			lines = append(lines, fmt.Sprintf("... and %d more", len(ev)-maxEvidence))
+			lines = append(lines, e.texts.line(fmt.Sprintf("... and %d more", len(ev)-maxEvidence)))
 			break
 		}
-		lines = append(lines, v.line)
+		lines = append(lines, e.texts.line(v.line))
 	}
 	r, _ := RuleByID(rule)
 	e.findings = append(e.findings, Finding{

@@ -244,8 +244,10 @@ func (e *engine) exposed(id *data.Identity, attached []data.Resource) {
 						lines, headed = append(lines, t.text()), true
 					}
 					if x.text == "" {
-						x.text = e.principalText(x.a.PrincipalID, x.a.PrincipalType) + " holds " +
-							e.roleList[x.role].name + " at " + e.scopeText(s) + ": " + x.verb
+						x.text = e.texts.exposerLine(exposerKey{x.a, s, x.verb}, func() string {
+							return e.principalText(x.a.PrincipalID, x.a.PrincipalType) + " holds " +
+								e.roleList[x.role].name + " at " + e.scopeText(s) + ": " + x.verb
+						})
 					}
 					lines = append(lines, x.text) // shared by every identity below the scope: no copy
 					shown++
@@ -257,7 +259,7 @@ func (e *engine) exposed(id *data.Identity, attached []data.Resource) {
 		return
 	}
 	if count > shown {
-		lines = append(lines, fmt.Sprintf("... and %d more", count-shown))
+		lines = append(lines, e.texts.line(fmt.Sprintf("... and %d more", count-shown)))
 	}
 	r, _ := RuleByID(RuleExposed)
 	e.findings = append(e.findings, Finding{

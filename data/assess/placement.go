@@ -12,7 +12,8 @@ import (
 )
 
 // resourcesReadable reports whether the tenant's resources were read well enough to say that a resource is absent:
-// no gap hides resources or attachments for this identity, and the subscription was among those read.
+// no gap hides resources or attachments for this identity, some subscription was read, and the target's subscription
+// was among those read.
 func (e *engine) resourcesReadable(id *data.Identity, target string) bool {
 	for _, s := range []data.Section{data.SectionResources, data.SectionAttached} {
 		for _, g := range e.x.Gaps(id.ID, s) {
@@ -21,7 +22,10 @@ func (e *engine) resourcesReadable(id *data.Identity, target string) bool {
 			}
 		}
 	}
-	if sub := data.SubscriptionOf(target); sub != "" && len(e.x.Tenant.Subscriptions) > 0 {
+	if len(e.x.Tenant.Subscriptions) == 0 {
+		return false // no subscription was readable, so no resource could be seen
+	}
+	if sub := data.SubscriptionOf(target); sub != "" {
 		if _, ok := e.subNames[sub]; !ok {
 			return false // collected with --subscription and this one was left out
 		}

@@ -11,15 +11,20 @@ command -v tmux >/dev/null || { echo "make screenshots needs tmux (apt-get insta
 # Each shot has its own tmux server: reusing one socket right after kill-server races with its shutdown.
 sock=""
 T() { tmux -L "$sock" "$@"; }
-trap '[ -n "$sock" ] && T kill-server 2>/dev/null; rm -rf "$work"' EXIT
+trap 'if [ -n "$sock" ]; then T kill-server 2>/dev/null || true; fi; rm -rf "$work"' EXIT
 work=$(mktemp -d)
 
 # shot NAME KEY... : start a fresh explorer, type the keys, capture.
 shot() {
 	local name=$1; shift
 	sock="miscope-shots-$$-$name"
-	T -f /dev/null new-session -d -s s -x 120 -y 36 \
-		"env TERM=xterm-256color COLORTERM=truecolor $BIN --demo; sleep 5"
+	# tmux now and then fails to start a server right after another one stopped; try again.
+	for try in 1 2 3; do
+		T -f /dev/null new-session -d -s s -x 120 -y 36 \
+			"env TERM=xterm-256color COLORTERM=truecolor $BIN --demo; sleep 5" && break
+		[ "$try" = 3 ] && { echo "tmux would not start"; exit 1; }
+		sleep 1
+	done
 	sleep 1.5
 	for k in "$@"; do
 		case "$k" in

@@ -23,6 +23,7 @@ type SourceInfo struct {
 type Source interface {
 	Info() SourceInfo
 	// Identities calls page for each page of managed identities as it arrives, in the order the source has them.
+	// A page is never changed once handed over, so readers may keep it rather than copy it.
 	Identities(ctx context.Context, page func([]Identity) error) error
 
 	AttachedResources(ctx context.Context, identityID string) ([]Resource, error)

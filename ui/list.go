@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -104,8 +105,10 @@ func tableKey(m *Model, t *table, msg tea.KeyPressMsg) (tea.Cmd, bool) {
 type identitiesView struct {
 	t       *table
 	f       *filterLine
-	ids     []data.Identity // parallel to t.rows
-	byKey   map[string]int  // data.Key(object id) -> position in ids
+	pages   [][]data.Identity // the pages as the source gave them (not copied), together parallel to t.rows
+	starts  []int             // position of each page's first identity
+	n       int               // identities in pages
+	byKey   map[string]int    // data.Key(object id) -> position in the pages
 	box     *mailbox        // the stream being read
 	cancel  context.CancelFunc
 	loading bool
@@ -185,7 +188,8 @@ func (v *identitiesView) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 // identity returns what the list knows of an identity.
 func (v *identitiesView) identity(id string) (data.Identity, bool) {
 	if i, ok := v.byKey[data.Key(id)]; ok {
-		return v.ids[i], true
+		p := sort.Search(len(v.starts), func(p int) bool { return v.starts[p] > i }) - 1
+		return v.pages[p][i-v.starts[p]], true
 	}
 	return data.Identity{}, false
 }
@@ -208,7 +212,7 @@ func (m *Model) loadList() tea.Cmd {
 	ctx, cancel := context.WithCancel(m.ctx)
 	box := newMailbox()
 	v.box, v.cancel, v.loading, v.err = box, cancel, true, nil
-	v.ids, v.byKey = nil, map[string]int{}
+	v.pages, v.starts, v.n, v.byKey = nil, nil, 0, map[string]int{}
 	v.t.setRows(nil)
 	src := m.src
 	fetch := func() tea.Msg {
@@ -231,23 +235,22 @@ func (m *Model) loadList() tea.Cmd {
 
 // receive takes pages (all that arrived since the last frame, merged in one pass) and the stream's end.
 func (v *identitiesView) receive(m *Model, msgs []tea.Msg, done bool) tea.Cmd {
-	var ids []data.Identity
 	var rows []row
 	var cmd tea.Cmd
 	for _, msg := range msgs {
 		switch msg := msg.(type) {
 		case pageMsg:
-			ids = append(ids, msg.ids...)
+			for i := range msg.ids {
+				v.byKey[data.Key(msg.ids[i].ID)] = v.n + i
+			}
+			v.pages, v.starts = append(v.pages, msg.ids), append(v.starts, v.n)
+			v.n += len(msg.ids)
 			rows = append(rows, msg.rows...)
 		case listErrMsg:
 			v.err = msg.err
 		}
 	}
 	if len(rows) > 0 {
-		for i := range ids {
-			v.byKey[data.Key(ids[i].ID)] = len(v.ids) + i
-		}
-		v.ids = append(v.ids, ids...)
 		if a := m.as.result; a != nil {
 			for i := range rows {
 				a.applyTo(&rows[i])

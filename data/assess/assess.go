@@ -95,6 +95,7 @@ func Assess(x *data.Index) *Result {
 	_, found = parallel(len(ids), func(f *engine, lo, hi int) {
 		for _, i := range order[lo:hi] {
 			id, attached := &ids[i], attached[i]
+			f.enterGroup(groups[i])
 			f.orphaned(id, attached)
 			f.shared(id, attached)
 			f.stale(id, attached)
@@ -168,7 +169,7 @@ type engine struct {
 	roles          map[string]*roleInfo
 	rolesRaw       map[string]*roleInfo
 	roleList       []*roleInfo             // by roleInfo.idx
-	entries        map[string][]scopeEntry // raw scope -> its resolved role assignments
+	entries        map[string][]scopeEntry // raw scope above resource groups -> its resolved role assignments
 	kindVerbs      map[string][]verbSlot   // resource type -> verbs by role index
 	verbs          map[codeKey]string      // role and resource type -> what the role lets its holder do to identities
 	principals     map[string]int          // principal key -> reach level of a principal that is not an identity
@@ -177,17 +178,17 @@ type engine struct {
 	pEntra         map[string]int32        // raw principal id -> its Entra reach level
 	entraOf        map[string]int32        // identity id -> its Entra reach level, set while assessing privilege
 	items          map[string][]heldRole   // identity key -> its Azure roles of data access and above
-	exposers       map[codeKey][]exposer   // scope and resource type -> who can use identities attached below
+	exposers       map[codeKey][]exposer   // scope above resource groups and resource type -> who can use identities attached below
 	scopeLevels    map[string]data.ScopeLevel
-	above          map[string][]string         // raw resource group or subscription id -> ScopesAbove
-	subNames       map[string]string           // subscription GUID -> display name
-	mgNames        map[string]string           // management group name key -> display name
-	ownRGs         []string                    // scratch: resource groups of the identity being assessed
-	memberOf       map[string][]string         // identity key -> its groups, direct and transitive
-	principalTexts map[string]string           // raw principal id -> how evidence names it
-	mgCovers       map[codeKey]bool            // management group scope and subscription -> whether it is above
-	chains         map[codeKey][]scopeExposers // resource group and type -> exposers from the group up
-	scopeTexts     map[string]string           // raw scope -> how evidence names it
+	above          map[string][]string // raw resource group or subscription id -> ScopesAbove
+	subNames       map[string]string   // subscription GUID -> display name
+	mgNames        map[string]string   // management group name key -> display name
+	ownRGs         []string            // scratch: resource groups of the identity being assessed
+	memberOf       map[string][]string // identity key -> its groups, direct and transitive
+	principalTexts map[string]string   // raw principal id -> how evidence names it
+	mgCovers       map[codeKey]bool    // management group scope and subscription -> whether it is above
+	group          *groupMemos         // exposure's memos of scopes inside the current resource group
+	scopeTexts     map[string]string   // raw scope -> how evidence names it
 	scratch        []evidence
 	texts          *evidenceTexts // shared by every worker
 }
@@ -244,7 +245,7 @@ func (t *evidenceTexts) exposerLine(k exposerKey, text func() string) string {
 type codeKey struct{ role, kind string }
 
 func newMemos(x *data.Index) *engine {
-	return &engine{
+	e := &engine{
 		x:              x,
 		now:            x.Tenant.CollectedAt,
 		roles:          map[string]*roleInfo{},
@@ -260,9 +261,10 @@ func newMemos(x *data.Index) *engine {
 		above:          map[string][]string{},
 		principalTexts: map[string]string{},
 		mgCovers:       map[codeKey]bool{},
-		chains:         map[codeKey][]scopeExposers{},
 		scopeTexts:     map[string]string{},
 	}
+	e.enterGroup("")
+	return e
 }
 
 func newEngine(x *data.Index) *engine {

@@ -281,6 +281,26 @@ func (e *engine) exposed(id *data.Identity, attached []data.Resource) {
 	})
 }
 
+// groupMemos are what exposure learns about scopes inside resource groups. Workers take the identities resource
+// group by resource group, so this is dropped whenever the next identity lives in another group: what is kept is
+// bounded by one group rather than growing with the tenant (at 500,000 assignments it would be most of the
+// assessment's memory).
+type groupMemos struct {
+	rg       string // data.Key of the resource group these memos serve
+	entries  map[string][]scopeEntry
+	exposers map[codeKey][]exposer
+	chains   map[codeKey][]scopeExposers
+}
+
+// enterGroup readies the memos for an identity in resource group rg (a data.Key, "" for none).
+func (e *engine) enterGroup(rg string) {
+	if e.group != nil && e.group.rg == rg {
+		return
+	}
+	e.group = &groupMemos{rg: rg, entries: map[string][]scopeEntry{}, exposers: map[codeKey][]exposer{},
+		chains: map[codeKey][]scopeExposers{}}
+}
+
 // scopeExposers are the exposers of one scope.
 type scopeExposers struct {
 	scope    string
@@ -301,14 +321,14 @@ func (e *engine) exposerChain(target, kind string) []scopeExposers {
 		return out
 	}
 	k := codeKey{rg, kind}
-	chain, ok := e.chains[k]
+	chain, ok := e.group.chains[k]
 	if !ok {
 		for _, s := range e.scopesAbove(rg) {
 			if xs := e.exposersAt(s, kind); len(xs) > 0 {
 				chain = append(chain, scopeExposers{s, xs})
 			}
 		}
-		e.chains[k] = chain
+		e.group.chains[k] = chain
 	}
 	own := e.exposersAt(target, kind)
 	if len(own) == 0 {
@@ -398,7 +418,11 @@ func (e *engine) exposersAt(scope, kind string) []exposer {
 	k := codeKey{scope, kind}
 	rg := resourceGroupScope(scope)
 	keep := rg == "" || len(rg) == len(scope) // not a resource
-	if xs, ok := e.exposers[k]; ok && keep {
+	memo := e.exposers
+	if rg != "" {
+		memo = e.group.exposers
+	}
+	if xs, ok := memo[k]; ok && keep {
 		return xs
 	}
 	entries := e.scopeEntries(scope, keep)
@@ -422,7 +446,7 @@ func (e *engine) exposersAt(scope, kind string) []exposer {
 	}
 	e.kindVerbs[kind] = verbs
 	if keep {
-		e.exposers[k] = out
+		memo[k] = out
 	}
 	return out
 }
@@ -442,7 +466,11 @@ type scopeEntry struct {
 
 // scopeEntries resolves the role assignments made at scope once for every resource type, in the tenant's order.
 func (e *engine) scopeEntries(scope string, keep bool) []scopeEntry {
-	if es, ok := e.entries[scope]; ok {
+	memo := e.entries
+	if resourceGroupScope(scope) != "" {
+		memo = e.group.entries
+	}
+	if es, ok := memo[scope]; ok {
 		return es
 	}
 	as := e.x.AssignmentsAt(scope)
@@ -460,7 +488,7 @@ func (e *engine) scopeEntries(scope string, keep bool) []scopeEntry {
 			class: class, level: e.pLevel[a.PrincipalID], entra: e.pEntra[a.PrincipalID]})
 	}
 	if keep {
-		e.entries[scope] = es
+		memo[scope] = es
 	}
 	return es
 }

@@ -150,9 +150,10 @@ func (c *Cache) Identities(ctx context.Context, page func([]data.Identity) error
 	c.mu.Unlock()
 	if e == nil {
 		// Stream the first read straight through so the first page shows at once, and keep it for later readers.
-		var all []data.Identity
+		// Pages are never changed once handed out, so the cache keeps the source's own pages rather than a copy.
+		var all [][]data.Identity
 		err := c.src.Identities(ctx, func(p []data.Identity) error {
-			all = append(all, p...)
+			all = append(all, p)
 			return page(p)
 		})
 		if err == nil {
@@ -165,17 +166,15 @@ func (c *Cache) Identities(ctx context.Context, page func([]data.Identity) error
 		return err
 	}
 	v, err := c.do(ctx, "identities", func(ctx context.Context) (any, error) {
-		var all []data.Identity
-		err := c.src.Identities(ctx, func(p []data.Identity) error { all = append(all, p...); return nil })
+		var all [][]data.Identity
+		err := c.src.Identities(ctx, func(p []data.Identity) error { all = append(all, p); return nil })
 		return all, err
 	})
 	if err != nil {
 		return err
 	}
-	all := v.([]data.Identity)
-	for start := 0; start < len(all); start += data.PageSize {
-		end := min(start+data.PageSize, len(all))
-		if err := page(all[start:end:end]); err != nil {
+	for _, p := range v.([][]data.Identity) {
+		if err := page(p[:len(p):len(p)]); err != nil {
 			return err
 		}
 	}

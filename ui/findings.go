@@ -43,13 +43,39 @@ func findingRow(x *data.Index, f *assess.Finding, i int, clean func(string) stri
 	cells := []string{f.Severity.String(), rule, who, title}
 	return row{
 		cells: cells,
-		nums:  []int64{int64(f.Severity), 0, 0, 0},
-		hay:   strings.ToLower(cells[0] + "\x00" + rule + "\x00" + who + "\x00" + title + "\x00" + f.IdentityID),
+		nums:  severityNums(f.Severity),
 		id:    rule + ":" + f.IdentityID + ":" + strconv.Itoa(i),
 		ref:   f.IdentityID,
 		src:   int32(i),
 		sev:   int8(f.Severity),
 	}
+}
+
+// matchFinding is the findings filter: what the table shows and the identity's id, searched where they are (a
+// lowercase copy of 50,000 findings' text would cost megabytes).
+func matchFinding(r *row, q string) bool {
+	for _, c := range r.cells {
+		if containsFold(c, q) {
+			return true
+		}
+	}
+	return containsFold(r.ref, q)
+}
+
+// findingNums are the sort keys of a finding row; only the severity varies, so rows share one slice per severity.
+var findingNums = func() [][]int64 {
+	out := make([][]int64, assess.Critical+1)
+	for s := range out {
+		out[s] = []int64{int64(s), 0, 0, 0}
+	}
+	return out
+}()
+
+func severityNums(s assess.Severity) []int64 {
+	if s < 0 || int(s) >= len(findingNums) {
+		return []int64{int64(s), 0, 0, 0}
+	}
+	return findingNums[s]
 }
 
 // evidenceText is a finding's evidence on one line, cleaned.
@@ -64,7 +90,8 @@ func evidenceText(f *assess.Finding) string {
 // finding returns the finding a row shows.
 func (v *findingsView) finding(r *row) *assess.Finding { return &v.from.r.Findings[r.src] }
 
-// memoClean returns data.Clean that keeps one copy of each distinct text it cleaned.
+// memoClean returns data.Clean that keeps one copy of each distinct text it had to change. Plain text (nearly all of
+// it) is returned as it is, without remembering it.
 func memoClean() func(string) string {
 	seen := map[string]string{}
 	return func(s string) string {
@@ -72,7 +99,9 @@ func memoClean() func(string) string {
 			return c
 		}
 		c := data.Clean(s)
-		seen[s] = c
+		if c != s {
+			seen[s] = c
+		}
 		return c
 	}
 }
@@ -80,6 +109,7 @@ func memoClean() func(string) string {
 func newFindingsView() *findingsView {
 	// The engine's order is already by severity, so the pane keeps it until the user sorts.
 	t := newTable(findingColumns(), "", false)
+	t.match = matchFinding
 	return &findingsView{t: t, f: &filterLine{t: t}}
 }
 

@@ -109,7 +109,7 @@ type identitiesView struct {
 	starts  []int             // position of each page's first identity
 	n       int               // identities in pages
 	byKey   map[string]int    // data.Key(object id) -> position in the pages
-	box     *mailbox        // the stream being read
+	box     *mailbox          // the stream being read
 	cancel  context.CancelFunc
 	loading bool
 	err     error

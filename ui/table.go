@@ -65,6 +65,10 @@ type table struct {
 	pending  bool   // a sort is running in a command; order is the previous one until it lands
 	query    string // lowercase filter
 	height   int    // rows last rendered, for paging
+
+	// match, when set, is what the filter asks of rows that carry no hay: a table of many rows with long unique
+	// text (findings) searches its cells where they are rather than keep a lowercase copy of each.
+	match func(r *row, q string) bool
 }
 
 func newTable(cols []column, sortCol string, desc bool) *table {
@@ -359,7 +363,8 @@ func (t *table) filter(from []int32) []int32 {
 	out := make([]int32, 0, len(from)/4+1)
 	for _, i := range from {
 		r := &t.rows[i]
-		if strings.Contains(r.hay, t.query) || r.extra != "" && strings.Contains(r.extra, t.query) {
+		if strings.Contains(r.hay, t.query) || r.extra != "" && strings.Contains(r.extra, t.query) ||
+			t.match != nil && t.match(r, t.query) {
 			out = append(out, i)
 		}
 	}
@@ -515,6 +520,35 @@ func (t *table) export() (columns []string, rows [][]string) {
 // counts is "N of M" for the status bar.
 func (t *table) counts() string {
 	return strconv.Itoa(len(t.view)) + " of " + strconv.Itoa(len(t.rows))
+}
+
+// containsFold reports whether strings.ToLower(s) holds q, which is lowercase, without lowering s when it is ASCII.
+func containsFold(s, q string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return strings.Contains(strings.ToLower(s), q)
+		}
+	}
+	n := len(q)
+	if n == 0 {
+		return true
+	}
+	for i := 0; i+n <= len(s); i++ {
+		j := 0
+		for ; j < n; j++ {
+			c := s[i+j]
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			if c != q[j] {
+				break
+			}
+		}
+		if j == n {
+			return true
+		}
+	}
+	return false
 }
 
 // fit truncates s to w cells by display width (never by bytes) and pads it to exactly w.

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -111,6 +112,36 @@ func TestFitByDisplayWidth(t *testing.T) {
 	} {
 		if got := fit(tc.in, tc.w, false); got != tc.want {
 			t.Errorf("fit(%q, %d) = %q, want %q", tc.in, tc.w, got, tc.want)
+		}
+	}
+}
+
+// containsFold must agree with lowering the text and searching it, for ASCII and for text it cannot fold by bytes.
+func TestContainsFoldAgreesWithToLower(t *testing.T) {
+	texts := []string{"", "Holds a privileged Azure role: Owner", "ID-VM-Web", "Zürich Ops", "ÅSA-admin", "MI-PRIV-AZURE",
+		"3 role assignments let less privileged principals use \"vm-01\" (subscription owner)"}
+	queries := []string{"", "h", "holds", "owner", "vm-web", "zürich", "åsa", "priv-az", "subscription owner)", "x", "web-id"}
+	for _, s := range texts {
+		for _, q := range queries {
+			want := strings.Contains(strings.ToLower(s), q)
+			if got := containsFold(s, q); got != want {
+				t.Errorf("containsFold(%q, %q) = %v, want %v", s, q, got, want)
+			}
+		}
+	}
+}
+
+// The findings pane keeps no lowercase copy of its rows' text, yet filters by any cell and by the identity's id.
+func TestFindingsFilterSearchesCellsAndIdentityID(t *testing.T) {
+	v := newFindingsView()
+	v.t.setRows([]row{
+		{cells: []string{"high", "MI-PRIV-AZURE", "Web App", "Holds Owner"}, ref: "AAAA-1", id: "1", nums: severityNums(3)},
+		{cells: []string{"low", "MI-STALE", "Batch", "Belongs to a deleted resource"}, ref: "bbbb-2", id: "2", nums: severityNums(1)},
+	})
+	for q, want := range map[string]int{"web app": 1, "aaaa-1": 1, "MI-": 2, "DELETED": 1, "owner": 1, "nothing": 0} {
+		v.f.setQuery(q)
+		if len(v.t.view) != want {
+			t.Errorf("filter %q kept %d findings, want %d", q, len(v.t.view), want)
 		}
 	}
 }

@@ -83,7 +83,7 @@ func Assess(x *data.Index) *Result {
 		maps.Copy(e.levels, f.levels)
 		maps.Copy(e.items, f.items)
 	}
-	e.findings = append(e.findings, found...)
+	e.take(found)
 	e.principalLevels(entraOf)
 	// Exposure shares what it learns per resource group, so each worker takes whole resource groups.
 	order := make([]int, len(ids))
@@ -103,14 +103,14 @@ func Assess(x *data.Index) *Result {
 			f.exposed(id, attached)
 		}
 	}, func() *engine { return e.fork(false) })
-	e.findings = append(e.findings, found...)
+	e.take(found)
 	e.applications()
 	return e.result()
 }
 
 // parallel runs work over [0, n) in chunks that workers, one per core, take in turn, and returns the workers'
-// engines and their findings joined in chunk order, so the result does not depend on scheduling.
-func parallel(n int, work func(f *engine, lo, hi int), fork func() *engine) ([]*engine, []Finding) {
+// engines and their findings by chunk, so that joined in order the result does not depend on scheduling.
+func parallel(n int, work func(f *engine, lo, hi int), fork func() *engine) ([]*engine, [][]Finding) {
 	const chunk = 512
 	chunks := (n + chunk - 1) / chunk
 	workers := max(1, min(runtime.GOMAXPROCS(0), chunks))
@@ -133,11 +133,20 @@ func parallel(n int, work func(f *engine, lo, hi int), fork func() *engine) ([]*
 		})
 	}
 	wg.Wait()
-	var found []Finding
-	for _, fs := range out {
-		found = append(found, fs...)
+	return forks, out
+}
+
+// take appends the workers' findings in chunk order, growing the list once rather than copying it as it doubles.
+func (e *engine) take(chunks [][]Finding) {
+	n := 0
+	for _, fs := range chunks {
+		n += len(fs)
 	}
-	return forks, found
+	e.findings = slices.Grow(e.findings, n)
+	for i, fs := range chunks {
+		e.findings = append(e.findings, fs...)
+		chunks[i] = nil
+	}
 }
 
 // fork makes a worker engine: its own memos and findings, the tenant-wide names shared, and either its own privilege
@@ -873,11 +882,29 @@ func (e *engine) result() *Result {
 			cmp.Compare(i, j),
 		)
 	})
-	r := &Result{Findings: make([]Finding, len(order)), Reach: e.reach, byIdentity: make(map[string][]int)}
+	r := &Result{Reach: e.reach, byIdentity: make(map[string][]int)}
 	for n, i := range order {
-		r.Findings[n] = e.findings[i]
 		r.byIdentity[keys[i]] = append(r.byIdentity[keys[i]], n)
 	}
+	// Put the findings in that order where they are, following each cycle of the permutation, rather than into a
+	// second list as long as the first.
+	fs := e.findings
+	for i := range order {
+		if order[i] < 0 || order[i] == i {
+			continue
+		}
+		tmp, j := fs[i], i
+		for {
+			k := order[j]
+			order[j] = -1
+			if k == i {
+				fs[j] = tmp
+				break
+			}
+			fs[j], j = fs[k], k
+		}
+	}
+	r.Findings, e.findings = fs, nil
 	r.Gaps = append([]data.Gap(nil), e.x.Tenant.Gaps...)
 	slices.SortStableFunc(r.Gaps, func(a, b data.Gap) int {
 		return cmp.Or(

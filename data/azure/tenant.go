@@ -132,8 +132,12 @@ func (s *Source) Tenant(ctx context.Context, progress func(data.Progress)) (*dat
 		}()
 	}
 	err := s.Identities(ctx, func(page []data.Identity) error {
+		// The Graph workers started for earlier pages read the count under mu while this appends.
+		mu.Lock()
 		t.Identities = append(t.Identities, page...)
-		progress(data.Progress{Stage: "identities", Done: len(t.Identities)})
+		n := len(t.Identities)
+		mu.Unlock()
+		progress(data.Progress{Stage: "identities", Done: n})
 		for _, id := range page {
 			carry = append(carry, id.ID)
 		}

@@ -83,6 +83,8 @@ type Source struct {
 	graphSlots slots
 	armSlots   map[string]slots
 
+	now func() time.Time // the clock of the tenant-wide parts; time.Now but in tests
+
 	mu         sync.Mutex
 	tenantID   string
 	tenantName string
@@ -128,6 +130,7 @@ func New(ctx context.Context, opts Options) (*Source, error) {
 		tenantID:   strings.ToLower(opts.TenantID),
 		known:      map[string]data.Identity{},
 		parts:      map[string]*part{},
+		now:        time.Now,
 	}
 	if s.graph, err = newGraphClient(s); err != nil {
 		return nil, err
@@ -171,36 +174,39 @@ func (c slots) release() { <-c }
 // part is a tenant-wide read done once and shared; a failure that is not a gap is forgotten so the next ask retries.
 type part struct {
 	done chan struct{}
-	at   time.Time
+	at   time.Time // when the read finished; set before done is closed
 	val  any
 	err  error
 }
 
-// partTTL is how long a tenant-wide read serves the section methods. The cache above keeps section answers for
-// longer; this only spares the tenant-wide lists while a user opens one identity after another, and lets a refresh
-// see changes soon after.
+// partTTL is how long a tenant-wide read serves the section methods after it finished. The cache above keeps
+// section answers for longer; this only spares the tenant-wide lists while a user opens one identity after another,
+// and lets a refresh see changes soon after.
 const partTTL = 2 * time.Minute
 
-// shared runs read once for key and shares its answer.
+// shared runs read once for key and shares its answer. A read still running is always waited for, never started
+// again: on a large tenant one takes longer than partTTL.
 func shared[T any](s *Source, ctx context.Context, key string, read func(context.Context) (T, error)) (T, error) {
 	s.mu.Lock()
 	p, ok := s.parts[key]
-	if ok && !p.at.IsZero() && time.Since(p.at) > partTTL {
-		ok = false
+	if ok {
+		select {
+		case <-p.done:
+			ok = s.now().Sub(p.at) <= partTTL
+		default:
+		}
 	}
 	if !ok {
-		p = &part{done: make(chan struct{}), at: time.Now()}
+		p = &part{done: make(chan struct{})}
 		s.parts[key] = p
 		s.mu.Unlock()
 		v, err := read(ctx)
-		p.val, p.err = v, err
-		if err != nil {
-			if _, gap := data.AsGap(err); !gap {
-				s.mu.Lock()
-				delete(s.parts, key)
-				s.mu.Unlock()
-			}
+		s.mu.Lock()
+		p.val, p.err, p.at = v, err, s.now()
+		if _, gap := data.AsGap(err); err != nil && !gap && s.parts[key] == p {
+			delete(s.parts, key)
 		}
+		s.mu.Unlock()
 		close(p.done)
 	} else {
 		s.mu.Unlock()

@@ -1,10 +1,12 @@
 package azure
 
 import (
+	"context"
 	"errors"
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -226,5 +228,46 @@ func TestGraphErrorsOfBatchItems(t *testing.T) {
 	g, ok := data.AsGap(err)
 	if !ok || g.IdentityID != "id1" || g.Needs != needsAppRead || !strings.Contains(g.Error(), "not readable (needs Application.Read.All)") {
 		t.Fatalf("got %v", err)
+	}
+}
+
+// A tenant-wide part serves for partTTL after its read finished, and a read still running is joined however long it
+// takes, never started a second time.
+func TestSharedPartsAgeFromWhenTheyFinish(t *testing.T) {
+	clock := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	var mu sync.Mutex
+	now := func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }
+	advance := func(d time.Duration) { mu.Lock(); clock = clock.Add(d); mu.Unlock() }
+	s := &Source{parts: map[string]*part{}, now: now}
+	var reads atomic.Int32
+	release := make(chan struct{})
+	read := func(context.Context) (int, error) {
+		n := reads.Add(1)
+		if n == 1 {
+			<-release
+		}
+		return int(n), nil
+	}
+	ctx := context.Background()
+	first := make(chan int)
+	go func() { v, _ := shared(s, ctx, "k", read); first <- v }()
+	for reads.Load() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	advance(3 * time.Minute) // the first read is slow: older than partTTL while it runs
+	second := make(chan int)
+	go func() { v, _ := shared(s, ctx, "k", read); second <- v }()
+	time.Sleep(20 * time.Millisecond)
+	close(release)
+	if a, b := <-first, <-second; a != 1 || b != 1 || reads.Load() != 1 {
+		t.Fatalf("answers %d and %d after %d reads: a running read was started again", a, b, reads.Load())
+	}
+	advance(partTTL - time.Second)
+	if v, _ := shared(s, ctx, "k", read); v != 1 {
+		t.Errorf("a part %v after its read finished was read again", partTTL-time.Second)
+	}
+	advance(2 * time.Second)
+	if v, _ := shared(s, ctx, "k", read); v != 2 {
+		t.Errorf("a part older than %v after it finished was still served (answer %d)", partTTL, v)
 	}
 }

@@ -169,7 +169,7 @@ func (s *Source) resourceSPs(ctx context.Context, ids []string) map[string]*reso
 				mu.Lock()
 				out[data.Key(id)] = &r
 				mu.Unlock()
-				p := &part{done: make(chan struct{}), at: time.Now(), val: &r}
+				p := &part{done: make(chan struct{}), at: s.now(), val: &r}
 				close(p.done)
 				s.mu.Lock()
 				s.parts["sp|"+data.Key(id)] = p

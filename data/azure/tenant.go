@@ -22,9 +22,16 @@ func (s *Source) Tenant(ctx context.Context, progress func(data.Progress)) (*dat
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	// A full read reads everything afresh (the cache above decides when one is needed); its tenant-wide parts then
-	// serve the section methods.
+	// serve the section methods. A part still being read for a section was started moments ago: it is joined, not
+	// started again.
 	s.mu.Lock()
-	s.parts = map[string]*part{}
+	for k, p := range s.parts {
+		select {
+		case <-p.done:
+			delete(s.parts, k)
+		default:
+		}
+	}
 	s.mu.Unlock()
 	t := &data.Tenant{Cloud: s.env.cloud}
 

@@ -10,7 +10,24 @@ import (
 // WriteFileAtomic writes a file that is private to the user (0600) and never half-written: write fills a temporary
 // file in the same folder, which replaces path only once it is complete and synced. On any error the temporary file is
 // removed and path is untouched.
+//
+// A symbolic link is followed, so the file it points to is replaced and the link kept. A device, pipe or socket
+// (`-o /dev/null`, `-o /dev/stdout`) is written to directly: renaming over it would destroy it.
 func WriteFileAtomic(path string, write func(io.Writer) error) (err error) {
+	if fi, err := os.Lstat(path); err == nil {
+		switch {
+		case fi.Mode()&os.ModeSymlink != 0:
+			target, err := filepath.EvalSymlinks(path)
+			if err != nil {
+				return fmt.Errorf("cannot write %s: %w", path, unwrapPathError(err))
+			}
+			return WriteFileAtomic(target, write)
+		case fi.IsDir():
+			return fmt.Errorf("cannot write %s: it is a folder", path)
+		case !fi.Mode().IsRegular():
+			return writeStream(path, write)
+		}
+	}
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
@@ -46,4 +63,17 @@ func unwrapPathError(err error) error {
 		return pe.Err
 	}
 	return err
+}
+
+// writeStream writes to a device or pipe as it is.
+func writeStream(path string, write func(io.Writer) error) error {
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		return fmt.Errorf("cannot write %s: %w", path, unwrapPathError(err))
+	}
+	if err := write(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }

@@ -81,6 +81,7 @@ type exportJob struct {
 	table     report.Table
 	path      string // "" for a copy to the clipboard
 	overwrite bool
+	served    bool // only a plain file in the server's export folder may be written: no link is followed
 }
 
 // exportDoneMsg reports a finished write, or that the file exists and needs the user's word.
@@ -320,7 +321,8 @@ func (m *Model) submitExport() tea.Cmd {
 	e := &m.exp
 	title, cols, rows := m.top().Table()
 	e.jobID++
-	job := &exportJob{id: e.jobID, format: e.format, table: report.Table{Title: title, Columns: cols, Rows: rows}}
+	job := &exportJob{id: e.jobID, format: e.format, table: report.Table{Title: title, Columns: cols, Rows: rows},
+		served: m.opts.Served}
 	if !e.clip {
 		p, err := m.exportPath(strings.TrimSpace(e.path.Value()))
 		if err != nil {
@@ -371,6 +373,10 @@ func (m *Model) runExport() tea.Cmd {
 // existing file is left alone and reported, so the user can be asked first.
 func writeExport(job exportJob) (exists bool, err error) {
 	path := expandHome(job.path)
+	if fi, err := os.Lstat(path); job.served && err == nil && !fi.Mode().IsRegular() {
+		return false, fmt.Errorf("%s is not a plain file: exports on this server go only to plain files in its export folder",
+			filepath.Base(path))
+	}
 	switch fi, err := os.Stat(path); {
 	case err == nil && fi.IsDir():
 		return false, fmt.Errorf("%s is a folder: add a file name", job.path)

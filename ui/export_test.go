@@ -532,6 +532,26 @@ func TestServedExportStaysInItsFolder(t *testing.T) {
 	}
 }
 
+// TestServedExportFollowsNoLink: a link planted in the server's export folder must not lead a session's export out.
+func TestServedExportFollowsNoLink(t *testing.T) {
+	dir, outside := t.TempDir(), t.TempDir()
+	victim := filepath.Join(outside, "victim.csv")
+	os.WriteFile(victim, []byte("keep me"), 0o600)
+	if err := os.Symlink(victim, filepath.Join(dir, "triage.csv")); err != nil {
+		t.Skip("no symlinks here:", err)
+	}
+	s := start(t, newExportModel(testTenant(), Options{Served: true, ExportDir: dir}), 80, 24)
+	s.ready()
+	s.keys("e")
+	s.press("down", "ctrl+u")
+	s.typeText("triage.csv")
+	s.keys("enter")
+	s.flash("not a plain file")
+	if b, _ := os.ReadFile(victim); string(b) != "keep me" {
+		t.Errorf("a served export followed a link out of its folder: %q", b)
+	}
+}
+
 // TestServedExportWithoutFolderCopies: a served session without an export folder offers the export on the user's
 // own clipboard (OSC 52) instead of a file on the server.
 func TestServedExportWithoutFolderCopies(t *testing.T) {

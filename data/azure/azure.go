@@ -21,6 +21,7 @@ package azure
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -113,13 +114,13 @@ func New(ctx context.Context, opts Options) (*Source, error) {
 	}
 	cred, err := newCredential(opts, env)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrNoCredential, err)
+		return nil, fmt.Errorf("%w: %s", ErrNoCredential, data.Clean(err.Error()))
 	}
 	if _, err := cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{env.graphScope}, EnableCAE: true}); err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		return nil, fmt.Errorf("%w: %v", ErrNoCredential, firstLine(err.Error()))
+		return nil, fmt.Errorf("%w: %s", ErrNoCredential, signInError(err))
 	}
 	s := &Source{
 		opts:       opts,
@@ -219,6 +220,28 @@ func shared[T any](s *Source, ctx context.Context, key string, read func(context
 	}
 	v, _ := p.val.(T)
 	return v, p.err
+}
+
+// signInError is what a failed sign-in says: the credential's first line and, when the authority explained itself,
+// its AADSTS description. Both can carry what the authority (or a proxy in front of it) answered, and they reach the
+// terminal, so they are cleaned.
+func signInError(err error) string {
+	text := err.Error()
+	msg := firstLine(text)
+	const key = `"error_description":`
+	if i := strings.Index(text, key); i >= 0 {
+		var desc string
+		if json.NewDecoder(strings.NewReader(text[i+len(key):])).Decode(&desc) == nil {
+			// Entra appends trace and correlation ids on further lines.
+			if d, _, _ := strings.Cut(desc, "\r\n"); d != "" {
+				desc = d
+			}
+			if d, _, _ := strings.Cut(desc, "\n"); d != "" && !strings.Contains(msg, d) {
+				msg = strings.TrimRight(strings.TrimSpace(msg), ".") + ": " + strings.TrimSpace(d)
+			}
+		}
+	}
+	return data.Clean(msg)
 }
 
 func firstLine(s string) string {

@@ -525,6 +525,23 @@ func TestNoUsableCredential(t *testing.T) {
 	}
 }
 
+// What the authority answers reaches the terminal inside the error: escape sequences in it are removed.
+func TestSignInErrorIsCleaned(t *testing.T) {
+	fake := serve(t, demo.Synthetic(5, 1), fakeazure.Options{})
+	// Entra quotes the client id it did not find; a hostile one carries a terminal title escape and a colour.
+	t.Setenv("AZURE_CLIENT_ID", "app\x1b]0;owned\x07\x1b[31m-id")
+	_, err := azure.New(context.Background(), azure.Options{Auth: "environment", Transport: fake.Client()})
+	if !errors.Is(err, azure.ErrNoCredential) {
+		t.Fatalf("got %v, want ErrNoCredential", err)
+	}
+	if !strings.Contains(err.Error(), "AADSTS700016") {
+		t.Fatalf("the message %q does not quote the authority", err)
+	}
+	if strings.ContainsAny(err.Error(), "\x1b\x07") {
+		t.Errorf("the message carries control characters: %q", err)
+	}
+}
+
 func TestSubscriptionsLimitARM(t *testing.T) {
 	tenant := demoTenant(t)
 	if len(tenant.Subscriptions) < 2 {

@@ -2,12 +2,18 @@ package azure
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"io"
+	"net"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -269,5 +275,54 @@ func TestSharedPartsAgeFromWhenTheyFinish(t *testing.T) {
 	advance(2 * time.Second)
 	if v, _ := shared(s, ctx, "k", read); v != 2 {
 		t.Errorf("a part older than %v after it finished was still served (answer %d)", partTTL, v)
+	}
+}
+
+func TestTransientTellsLostConnectionsFromPermanentFailures(t *testing.T) {
+	wrap := func(err error) error {
+		return &url.Error{Op: "Get", URL: "https://graph.example.test/v1.0", Err: &net.OpError{Op: "dial", Net: "tcp", Err: err}}
+	}
+	cases := []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"connection reset", wrap(syscall.ECONNRESET), true},
+		{"early EOF", wrap(io.ErrUnexpectedEOF), true},
+		{"timeout", wrap(&net.DNSError{Err: "i/o timeout", Name: "graph.example.test", IsTimeout: true}), true},
+		{"DNS server failure", wrap(&net.DNSError{Err: "server misbehaving", Name: "graph.example.test", IsTemporary: true}), true},
+		{"no such host", wrap(&net.DNSError{Err: "no such host", Name: "graph.example.test", IsNotFound: true}), false},
+		{"untrusted certificate", wrap(&tls.CertificateVerificationError{Err: x509.UnknownAuthorityError{}}), false},
+		{"certificate for another host", wrap(x509.HostnameError{Host: "graph.example.test", Certificate: &x509.Certificate{}}), false},
+		{"expired certificate", wrap(x509.CertificateInvalidError{Reason: x509.Expired}), false},
+		{"not TLS", wrap(tls.RecordHeaderError{Msg: "first record does not look like a TLS handshake"}), false},
+		{"cancelled", wrap(context.Canceled), false},
+	}
+	for _, c := range cases {
+		if got := transient(c.err); got != c.want {
+			t.Errorf("%s: transient = %v, want %v", c.name, got, c.want)
+		}
+	}
+}
+
+// A server whose certificate is not trusted is tried once, not ten times with backoffs.
+func TestUntrustedCertificateIsNotRetried(t *testing.T) {
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer srv.Close()
+	var dials atomic.Int32
+	dialer := &net.Dialer{}
+	rt := &retryTransport{log: func(string, ...any) {}, next: &http.Transport{
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			dials.Add(1)
+			return dialer.DialContext(ctx, network, addr)
+		},
+	}}
+	req, _ := http.NewRequest(http.MethodGet, srv.URL, nil)
+	_, err := rt.RoundTrip(req)
+	if err == nil || !strings.Contains(err.Error(), "x509") {
+		t.Fatalf("got %v, want a certificate error", err)
+	}
+	if dials.Load() != 1 {
+		t.Errorf("an untrusted certificate was tried %d times", dials.Load())
 	}
 }

@@ -3,9 +3,12 @@ package azure
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -79,15 +82,33 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 }
 
-// transient tells a lost connection (worth retrying a read) from a request that cannot succeed.
+// transient tells a lost connection (worth retrying a read) from a request that cannot succeed: a cancelled one, a
+// certificate that is not trusted, a host that does not exist, or a server that does not speak TLS answer the same
+// way every time, so they fail at once instead of after ten backoffs.
 func transient(err error) bool {
-	var ue interface{ Timeout() bool }
-	if errors.As(err, &ue) && ue.Timeout() {
-		return true
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false
 	}
-	// A reset or an early EOF is what a dropped connection looks like; every request here is a read, so it is safe
-	// to send again.
-	return !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
+	var dns *net.DNSError
+	if errors.As(err, &dns) && dns.IsNotFound {
+		return false
+	}
+	var (
+		verify     *tls.CertificateVerificationError
+		record     tls.RecordHeaderError
+		authority  x509.UnknownAuthorityError
+		hostname   x509.HostnameError
+		invalid    x509.CertificateInvalidError
+		roots      x509.SystemRootsError
+		constraint x509.ConstraintViolationError
+	)
+	if errors.As(err, &verify) || errors.As(err, &record) || errors.As(err, &authority) || errors.As(err, &hostname) ||
+		errors.As(err, &invalid) || errors.As(err, &roots) || errors.As(err, &constraint) {
+		return false
+	}
+	// A reset, an early EOF or a timeout is what a dropped connection looks like; every request here is a read, so
+	// it is safe to send again.
+	return true
 }
 
 // retryAfter reads a Retry-After header: seconds (possibly fractional) or an HTTP date, bounded by maxRetryAfter.

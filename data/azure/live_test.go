@@ -543,20 +543,39 @@ func TestSignInErrorIsCleaned(t *testing.T) {
 }
 
 func TestSubscriptionsLimitARM(t *testing.T) {
-	tenant := demoTenant(t)
-	if len(tenant.Subscriptions) < 2 {
-		t.Skip("the demo tenant has one subscription")
-	}
+	tenant := demo.Synthetic(200, 4) // a synthetic tenant always spans three subscriptions or more
 	keep := tenant.Subscriptions[1].ID
 	fake := serve(t, tenant, fakeazure.Options{})
-	got := collect(t, open(t, fake, func(o *azure.Options) { o.Subscriptions = []string{strings.ToUpper(keep)} }))
+	var outside atomic.Int64
+	base := fake.Client().Transport
+	client := &http.Client{Transport: roundTripper(func(r *http.Request) (*http.Response, error) {
+		if sub := data.SubscriptionOf(r.URL.Path); sub != "" && sub != strings.ToLower(keep) {
+			outside.Add(1)
+		}
+		return base.RoundTrip(r)
+	})}
+	got := collect(t, open(t, fake, func(o *azure.Options) {
+		o.Transport = client
+		o.Subscriptions = []string{strings.ToUpper(keep)}
+	}))
 	if len(got.Subscriptions) != 1 || got.Subscriptions[0].ID != strings.ToLower(keep) {
 		t.Fatalf("subscriptions %+v, want only %s", got.Subscriptions, keep)
+	}
+	if len(got.Resources) == 0 || len(got.RoleAssignments) == 0 {
+		t.Fatalf("%d resources and %d role assignments read from %s", len(got.Resources), len(got.RoleAssignments), keep)
 	}
 	for _, r := range got.Resources {
 		if data.SubscriptionOf(r.ID) != strings.ToLower(keep) {
 			t.Errorf("resource %s is outside the subscription asked for", r.ID)
 		}
+	}
+	for _, a := range got.RoleAssignments {
+		if sub := data.SubscriptionOf(a.Scope); sub != "" && sub != strings.ToLower(keep) {
+			t.Errorf("role assignment at %s is outside the subscription asked for", a.Scope)
+		}
+	}
+	if outside.Load() != 0 {
+		t.Errorf("%d requests went to other subscriptions", outside.Load())
 	}
 }
 

@@ -9,7 +9,7 @@ run: build
 	./$(BIN) --demo
 
 build:
-	$(GO) build -o $(BIN) .
+	$(GO) build -ldflags "-X main.commit=$$(git rev-parse --short HEAD 2>/dev/null)" -o $(BIN) .
 
 test: lint
 	$(GO) test -count=1 $(PKGS)

@@ -13,6 +13,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -57,6 +58,9 @@ Source flags (pick one; the default is the live tenant):
   --arm-endpoint URL       Azure Resource Manager base URL (env MISCOPE_ARM_ENDPOINT)
   --concurrency N          parallel requests to a live tenant (default 8)
   --no-cache               do not keep a live tenant's read in the user's cache folder
+
+Explorer flags:
+  --export-dir DIR         folder for exports (default: the current folder)
 
 Run 'miscope COMMAND --help' for the flags of a command. Keys inside the explorer: press ?.
 `
@@ -115,11 +119,34 @@ type usageError struct{ msg string }
 
 func (e usageError) Error() string { return e.msg }
 
+// commit is set by `make build` (-ldflags -X main.commit=...), for builds where Go records no VCS information.
+var commit string
+
+// version names the build: its module version, or the commit it was built from.
 func version() string {
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
-		return bi.Main.Version
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "(unknown build)"
 	}
-	return "(devel)"
+	if commit != "" && (bi.Main.Version == "" || bi.Main.Version == "(devel)") {
+		return "commit " + commit
+	}
+	v := bi.Main.Version
+	var rev, dirty string
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				dirty = "+changes"
+			}
+		}
+	}
+	if (v == "" || v == "(devel)") && rev != "" {
+		return "commit " + rev[:min(12, len(rev))] + dirty
+	}
+	return v
 }
 
 // sourceFlags are the flags every command shares to say where the tenant comes from.
@@ -135,7 +162,14 @@ type sourceFlags struct {
 
 func (f *sourceFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.demo, "demo", false, "use the embedded demo tenant")
-	fs.IntVar(&f.demoSize, "demo-size", 0, "use a synthetic tenant of `N` managed identities")
+	fs.Func("demo-size", "use a synthetic tenant of `N` managed identities", func(v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 {
+			return errors.New("takes a positive number of identities, e.g. --demo-size 50000")
+		}
+		f.demoSize = n
+		return nil
+	})
 	fs.StringVar(&f.snapshot, "snapshot", "", "read a snapshot `FILE` made by 'miscope collect'")
 	fs.BoolVar(&f.noCache, "no-cache", false, "do not keep a live tenant's read on disk")
 	fs.StringVar(&f.live.Auth, "auth", "default", "live sign-in `METHOD`: default, cli, device-code, environment, managed-identity")
@@ -150,8 +184,8 @@ func (f *sourceFlags) register(fs *flag.FlagSet) {
 	})
 }
 
-// open builds the Source the flags name, wrapped in the cache.
-func (f *sourceFlags) open(ctx context.Context, stderr io.Writer) (*cache.Cache, error) {
+// validate catches mistakes in the source flags before anything is read or signed in to.
+func (f *sourceFlags) validate() error {
 	chosen := 0
 	for _, on := range []bool{f.demo, f.demoSize > 0, f.snapshot != ""} {
 		if on {
@@ -159,10 +193,21 @@ func (f *sourceFlags) open(ctx context.Context, stderr io.Writer) (*cache.Cache,
 		}
 	}
 	if chosen > 1 {
-		return nil, usageError{"choose one of --demo, --demo-size and --snapshot"}
+		return usageError{"choose one of --demo, --demo-size and --snapshot"}
 	}
-	if f.demoSize < 0 {
-		return nil, usageError{"--demo-size takes a positive number of identities"}
+	if !oneOf(f.live.Auth, "", "default", "cli", "device-code", "environment", "managed-identity") {
+		return usageError{fmt.Sprintf("unknown --auth %q: use default, cli, device-code, environment or managed-identity", f.live.Auth)}
+	}
+	if !oneOf(f.live.Cloud, "", "public", "usgovernment", "china") {
+		return usageError{fmt.Sprintf("unknown --cloud %q: use public, usgovernment or china", f.live.Cloud)}
+	}
+	return nil
+}
+
+// open builds the Source the flags name, wrapped in the cache.
+func (f *sourceFlags) open(ctx context.Context, stderr io.Writer) (*cache.Cache, error) {
+	if err := f.validate(); err != nil {
+		return nil, err
 	}
 	var src data.Source
 	opts := cache.Options{}
@@ -192,13 +237,10 @@ func (f *sourceFlags) open(ctx context.Context, stderr io.Writer) (*cache.Cache,
 		}
 		src = snap
 	default:
-		if !oneOf(f.live.Auth, "default", "cli", "device-code", "environment", "managed-identity") {
-			return nil, usageError{fmt.Sprintf("unknown --auth %q: use default, cli, device-code, environment or managed-identity", f.live.Auth)}
-		}
-		if !oneOf(f.live.Cloud, "public", "usgovernment", "china") {
-			return nil, usageError{fmt.Sprintf("unknown --cloud %q: use public, usgovernment or china", f.live.Cloud)}
-		}
 		f.live.DeviceCode = func(message string) { fmt.Fprintln(stderr, "\n"+message+"\n") }
+		if f, ok := stderr.(*os.File); ok && term.IsTerminal(f.Fd()) {
+			fmt.Fprintln(stderr, "signing in to Microsoft Entra ID…")
+		}
 		live, err := azure.New(ctx, f.live)
 		if err != nil {
 			return nil, err
@@ -266,6 +308,12 @@ func runExplorer(ctx context.Context, args []string, stderr io.Writer) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
+	if err := sf.validate(); err != nil {
+		return err
+	}
+	if !term.IsTerminal(os.Stdin.Fd()) || !term.IsTerminal(os.Stdout.Fd()) {
+		return usageError{"the explorer needs a terminal; in scripts use `miscope report` or `miscope collect`"}
+	}
 	src, err := sf.open(ctx, stderr)
 	if err != nil {
 		return err
@@ -276,14 +324,26 @@ func runExplorer(ctx context.Context, args []string, stderr io.Writer) error {
 	if os.Getenv("NO_COLOR") != "" { // no-color.org: any non-empty value turns colour off
 		opts = append(opts, tea.WithColorProfile(colorprofile.Ascii))
 	}
-	_, err = tea.NewProgram(ui.New(ui.Options{Source: src, ExportDir: *exportDir}), opts...).Run()
+	p := tea.NewProgram(ui.New(ui.Options{Source: src, ExportDir: *exportDir}), opts...)
+	// A snapshot is shown while it loads; one found corrupt after its first identities were shown is still refused:
+	// the explorer closes and the reason is printed with exit code 2.
+	var corrupt error
+	if snap, ok := src.Source().(*snapshot.Source); ok {
+		go func() {
+			<-snap.Done()
+			if err := snap.Wait(context.Background()); err != nil {
+				corrupt = err
+				p.Quit()
+			}
+		}()
+	}
+	_, err = p.Run()
 	if errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {
 		return nil
 	}
 	if err != nil {
 		return err
 	}
-	// A snapshot found corrupt after its first identities were shown is still refused by the exit code.
 	if snap, ok := src.Source().(*snapshot.Source); ok {
 		select {
 		case <-snap.Done():
@@ -291,7 +351,7 @@ func runExplorer(ctx context.Context, args []string, stderr io.Writer) error {
 		default:
 		}
 	}
-	return nil
+	return corrupt
 }
 
 func runCollect(ctx context.Context, args []string, stderr io.Writer) error {

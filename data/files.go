@@ -17,6 +17,9 @@ func WriteFileAtomic(path string, write func(io.Writer) error) (err error) {
 	if fi, err := os.Lstat(path); err == nil {
 		switch {
 		case fi.Mode()&os.ModeSymlink != 0:
+			if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() && !st.IsDir() {
+				return writeStream(path, write) // /dev/stdout and the like: links to a pipe or terminal
+			}
 			target, err := filepath.EvalSymlinks(path)
 			if err != nil {
 				return fmt.Errorf("cannot write %s: %w", path, unwrapPathError(err))

@@ -92,6 +92,14 @@ func pages[T any](ctx context.Context, s *Source, bucket string, p interface {
 	return nil
 }
 
+// needsSubscriptions is what makes the subscriptions, and so every Azure part, readable.
+const needsSubscriptions = "Reader on the subscriptions (or the root management group)"
+
+// noSubscription is the tenant-wide gap of an Azure part when no subscription could be read.
+func noSubscription(sec data.Section) data.Gap {
+	return data.Gap{Section: sec, Reason: "no subscription is readable", Needs: needsSubscriptions}
+}
+
 // scopes is the ARM estate that can be read: subscriptions and the management group hierarchy above them.
 type scopes struct {
 	subs []data.Subscription
@@ -128,7 +136,7 @@ func (s *Source) readScopes(ctx context.Context) (scopes, error) {
 		}
 	})
 	if err != nil {
-		if g, err := gapOr(armErr(err, data.SectionAzureRoles, "", "the subscription list", "Reader on the subscriptions")); err != nil {
+		if g, err := gapOr(armErr(err, data.SectionAzureRoles, "", "the subscription list", needsSubscriptions)); err != nil {
 			return out, err
 		} else {
 			out.gaps = append(out.gaps, *g)
@@ -139,6 +147,11 @@ func (s *Source) readScopes(ctx context.Context) (scopes, error) {
 			// A subscription asked for by name but not listed is still read: listing may be what is denied.
 			out.subs = append(out.subs, data.Subscription{ID: id})
 		}
+	}
+	if len(out.subs) == 0 && err == nil {
+		// A reader without any Azure role lists no subscription: an empty 200, not a 403. Nothing in ARM was seen,
+		// which must not read as "no Azure roles" or "every resource deleted".
+		out.gaps = append(out.gaps, noSubscription(data.SectionAzureRoles))
 	}
 	s.mu.Lock()
 	if s.tenantID == "" && len(tenants) == 1 {
@@ -437,6 +450,7 @@ func (s *Source) readResources(ctx context.Context) (resources, error) {
 		return out, err
 	}
 	if len(sc.subs) == 0 {
+		out.gaps = append(out.gaps, noSubscription(data.SectionResources), noSubscription(data.SectionAttached))
 		return out, nil
 	}
 	var (

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/miscope/miscope/data"
+	"github.com/miscope/miscope/data/assess"
 	"github.com/miscope/miscope/data/azure"
 	"github.com/miscope/miscope/data/demo"
 	"github.com/miscope/miscope/data/fakeazure"
@@ -477,6 +478,67 @@ func TestDeniedPartsBecomeGaps(t *testing.T) {
 	}
 	if len(got.AppRoleAssignments) == 0 || len(got.Resources) == 0 {
 		t.Errorf("parts that were not denied are missing")
+	}
+}
+
+// A reader with Graph permissions but no Azure role lists no subscription (an empty 200, not a 403): resources and
+// Azure roles are then not readable, never "none", and no identity is called stale or orphaned for it.
+func TestNoReadableSubscriptionIsAGapNotAnEmptyEstate(t *testing.T) {
+	tenant := demoTenant(t)
+	graphOnly := *tenant
+	graphOnly.Subscriptions, graphOnly.ManagementGroups = nil, nil
+	fake := serve(t, &graphOnly, fakeazure.Options{Deny: denialsOf(t, tenant)})
+	src := open(t, fake)
+	got := collect(t, src)
+	if len(got.Identities) != len(tenant.Identities) || len(got.Subscriptions) != 0 || len(got.Resources) != 0 {
+		t.Fatalf("read %d identities, %d subscriptions, %d resources", len(got.Identities), len(got.Subscriptions), len(got.Resources))
+	}
+	want := map[data.Section]bool{data.SectionResources: false, data.SectionAttached: false, data.SectionAzureRoles: false}
+	for _, g := range got.Gaps {
+		if _, ok := want[g.Section]; ok && g.Scope == "" && g.IdentityID == "" &&
+			g.Needs == "Reader on the subscriptions (or the root management group)" {
+			want[g.Section] = true
+		}
+	}
+	for sec, ok := range want {
+		if !ok {
+			t.Errorf("no tenant-wide %s gap naming the Reader role; gaps %+v", sec, got.Gaps)
+		}
+	}
+	var system, user int
+	res := assess.Assess(data.NewIndex(got))
+	for _, f := range res.Findings {
+		if f.RuleID == assess.RuleStale || f.RuleID == assess.RuleOrphaned {
+			t.Errorf("%s on %s although no resource could be read", f.RuleID, f.IdentityID)
+		}
+	}
+	for _, i := range tenant.Identities {
+		switch i.Kind {
+		case data.SystemAssigned:
+			system++
+		case data.UserAssigned:
+			user++
+		}
+	}
+	if system == 0 || user == 0 {
+		t.Fatalf("the tenant has %d system-assigned and %d user-assigned identities; the test needs both", system, user)
+	}
+	x := data.NewIndex(got)
+	for _, i := range tenant.Identities {
+		if gs := x.Gaps(i.ID, data.SectionFederatedCredentials); (len(gs) > 0) != (i.Kind == data.UserAssigned) {
+			t.Errorf("%s identity %s: federated credential gaps %+v", i.Kind, i.DisplayName, gs)
+		}
+	}
+	// Each identity's sections say what they need, from the snapshot and from the live source alike.
+	ctx := context.Background()
+	id := tenant.Identities[0].ID
+	for name, src := range map[string]data.Source{"snapshot": data.NewTenantSource(got, data.SourceInfo{}), "live": src} {
+		if _, err := src.AzureRoles(ctx, id); !strings.Contains(fmt.Sprint(err), "needs Reader on the subscriptions") {
+			t.Errorf("%s: Azure roles gave %v, want not readable", name, err)
+		}
+		if _, err := src.AttachedResources(ctx, id); !strings.Contains(fmt.Sprint(err), "needs Reader on the subscriptions") {
+			t.Errorf("%s: attached resources gave %v, want not readable", name, err)
+		}
 	}
 }
 

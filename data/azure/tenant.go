@@ -203,6 +203,17 @@ func (s *Source) Tenant(ctx context.Context, progress func(data.Progress)) (*dat
 	}
 
 	t.ManagementGroups, t.Subscriptions = sc.mgs, sc.subs
+	if len(sc.subs) == 0 {
+		// User-assigned identities are found in ARM before their federated credentials are read: with no
+		// subscription, none were, and each says so rather than showing none.
+		for _, id := range t.Identities {
+			if id.Kind == data.UserAssigned {
+				g := noSubscription(data.SectionFederatedCredentials)
+				g.IdentityID = id.ID
+				t.Gaps = append(t.Gaps, g)
+			}
+		}
+	}
 	t.Resources = res.list
 	t.DirectoryRoleDefinitions, t.DirectoryRoleAssignments = dir.defs, dir.assignments
 	t.RoleDefinitions, t.RoleAssignments = roles.defs, roles.assignments

@@ -13,6 +13,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -249,6 +250,13 @@ func (f *sourceFlags) open(ctx context.Context, stderr io.Writer) (*cache.Cache,
 		if !f.noCache {
 			if dir, err := cache.DefaultDir(); err == nil {
 				opts.Dir = dir
+				subs := append([]string(nil), f.live.Subscriptions...)
+				for i := range subs {
+					subs[i] = strings.ToLower(subs[i])
+				}
+				slices.Sort(subs)
+				opts.Scope = strings.Join([]string{f.live.Cloud, f.live.GraphEndpoint, f.live.ARMEndpoint,
+					strings.Join(subs, ",")}, "|")
 			}
 		}
 	}

@@ -166,8 +166,9 @@ func (x *Index) Gaps(identityID string, s Section) []Gap {
 	return out
 }
 
-// gapErr turns the gaps of a section into the error a Source returns with it.
-func (x *Index) gapErr(identityID string, s Section) error {
+// GapErr turns the gaps of a section into the error a Source returns with it: nil, or a *Gap whose reason joins
+// every gap's.
+func (x *Index) GapErr(identityID string, s Section) error {
 	gs := x.Gaps(identityID, s)
 	if len(gs) == 0 {
 		return nil

@@ -36,7 +36,7 @@ func (s *TenantSource) Index() *Index { return s.index }
 
 func (s *TenantSource) Identities(ctx context.Context, page func([]Identity) error) error {
 	ids := s.index.Tenant.Identities
-	if err := s.index.gapErr("", SectionIdentities); err != nil && len(ids) == 0 {
+	if err := s.index.GapErr("", SectionIdentities); err != nil && len(ids) == 0 {
 		return err
 	}
 	for start := 0; start < len(ids); start += PageSize {
@@ -59,7 +59,7 @@ func section[T any](s *TenantSource, ctx context.Context, id string, sec Section
 	if _, ok := s.index.Identity(id); !ok {
 		return nil, ErrNotFound
 	}
-	return get(id), s.index.gapErr(id, sec)
+	return get(id), s.index.GapErr(id, sec)
 }
 
 func (s *TenantSource) AttachedResources(ctx context.Context, id string) ([]Resource, error) {

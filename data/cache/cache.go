@@ -5,6 +5,8 @@ package cache
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,8 +21,11 @@ import (
 type Options struct {
 	// TTL is how long an answer is reused; 0 means DefaultTTL.
 	TTL time.Duration
-	// Dir, when set, keeps full reads of live tenants on disk, one file per tenant. Use DefaultDir.
+	// Dir, when set, keeps full reads of live tenants on disk, one file per tenant and Scope. Use DefaultDir.
 	Dir string
+	// Scope tells apart reads of one tenant that differ in what was read (cloud, endpoints, subscriptions), so a read
+	// limited to one subscription is never taken for the whole tenant.
+	Scope string
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -46,6 +51,9 @@ type Cache struct {
 
 	mu      sync.Mutex
 	entries map[string]*entry
+	list    *listing
+	// stale are identities refreshed since the full read: their sections are fetched again, not taken from it.
+	stale map[string]bool
 }
 
 type entry struct {
@@ -64,7 +72,7 @@ func New(src data.Source, opts Options) *Cache {
 		opts.Now = time.Now
 	}
 	base, stop := context.WithCancel(context.Background())
-	return &Cache{src: src, opts: opts, base: base, stop: stop, entries: map[string]*entry{}}
+	return &Cache{src: src, opts: opts, base: base, stop: stop, entries: map[string]*entry{}, stale: map[string]bool{}}
 }
 
 // Close cancels every fetch under way and closes the source when it holds something open (a snapshot file).
@@ -88,11 +96,14 @@ func (c *Cache) Refresh(identityID string) {
 	defer c.mu.Unlock()
 	if identityID == "" {
 		c.entries = map[string]*entry{}
+		c.list = nil
+		c.stale = map[string]bool{}
 		if p := c.diskPath(); p != "" {
 			os.Remove(p)
 		}
 		return
 	}
+	c.stale[data.Key(identityID)] = true
 	suffix := "|" + data.Key(identityID)
 	for k := range c.entries {
 		if strings.HasSuffix(k, suffix) {
@@ -143,55 +154,80 @@ func cacheable(err error) bool {
 	return ok
 }
 
-// Identities replays the cached list, fetching it once.
+// listing is one read of the identity list, shared by every reader: the first page reaches all of them as soon as it
+// arrives, and later readers replay what is there and then follow.
+type listing struct {
+	mu      sync.Mutex
+	pages   [][]data.Identity // never changed once appended: pages are handed out as they are
+	done    bool
+	err     error
+	changed chan struct{} // closed and replaced whenever pages grows or the read ends
+	at      time.Time
+}
+
+// Identities streams the identity list, read once for all readers at the same time and kept for the TTL.
 func (c *Cache) Identities(ctx context.Context, page func([]data.Identity) error) error {
 	c.mu.Lock()
-	e := c.entries["identities"]
-	c.mu.Unlock()
-	if e == nil {
-		// Stream the first read straight through so the first page shows at once, and keep it for later readers.
-		// Pages are never changed once handed out, so the cache keeps the source's own pages rather than a copy.
-		var all [][]data.Identity
-		err := c.src.Identities(ctx, func(p []data.Identity) error {
-			all = append(all, p)
-			return page(p)
-		})
-		if err == nil {
-			c.mu.Lock()
-			done := make(chan struct{})
-			close(done)
-			c.entries["identities"] = &entry{done: done, at: c.opts.Now(), val: all}
-			c.mu.Unlock()
+	l := c.list
+	if l != nil {
+		l.mu.Lock()
+		expired := l.done && (l.err != nil || c.opts.Now().Sub(l.at) > c.opts.TTL)
+		l.mu.Unlock()
+		if expired {
+			l = nil
 		}
-		return err
 	}
-	v, err := c.do(ctx, "identities", func(ctx context.Context) (any, error) {
-		var all [][]data.Identity
-		err := c.src.Identities(ctx, func(p []data.Identity) error { all = append(all, p); return nil })
-		return all, err
-	})
-	if err != nil {
-		return err
+	if l == nil {
+		l = &listing{changed: make(chan struct{})}
+		c.list = l
+		go c.readList(l)
 	}
-	for _, p := range v.([][]data.Identity) {
-		if err := page(p[:len(p):len(p)]); err != nil {
+	c.mu.Unlock()
+
+	for next := 0; ; {
+		l.mu.Lock()
+		pages, done, err, changed := l.pages[next:], l.done, l.err, l.changed
+		l.mu.Unlock()
+		for _, p := range pages {
+			if err := page(p[:len(p):len(p)]); err != nil {
+				return err
+			}
+		}
+		next += len(pages)
+		if done { // pages and done were read together: nothing more will come
 			return err
 		}
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 	}
-	return nil
+}
+
+// readList fills l from the source, in the cache's own context so one reader leaving does not stop the others.
+func (c *Cache) readList(l *listing) {
+	err := c.src.Identities(c.base, func(p []data.Identity) error {
+		l.mu.Lock()
+		l.pages = append(l.pages, p)
+		close(l.changed)
+		l.changed = make(chan struct{})
+		l.mu.Unlock()
+		return nil
+	})
+	l.mu.Lock()
+	l.done, l.err, l.at = true, err, c.opts.Now()
+	close(l.changed)
+	l.changed = make(chan struct{})
+	l.mu.Unlock()
 }
 
 // section answers a per-identity question from the full read when there is one, and otherwise from the source.
 func section[T any](c *Cache, ctx context.Context, sec data.Section, id string,
 	fromIndex func(*data.Index, string) []T, fetch func(context.Context, string) ([]T, error)) ([]T, error) {
-	if x := c.index(); x != nil {
+	if x := c.index(); x != nil && !c.isStale(id) {
 		if _, ok := x.Identity(id); ok {
-			var err error
-			if gs := x.Gaps(id, sec); len(gs) > 0 {
-				g := gs[0]
-				err = &g
-			}
-			return fromIndex(x, id), err
+			return fromIndex(x, id), x.GapErr(id, sec)
 		}
 	}
 	v, err := c.do(ctx, string(sec)+"|"+data.Key(id), func(ctx context.Context) (any, error) {
@@ -246,7 +282,7 @@ type tenantRead struct {
 	index  *data.Index
 }
 
-// index returns the join of a finished full read, or nil.
+// index returns the join of a finished full read that is still fresh, or nil.
 func (c *Cache) index() *data.Index {
 	c.mu.Lock()
 	e := c.entries["tenant"]
@@ -256,12 +292,18 @@ func (c *Cache) index() *data.Index {
 	}
 	select {
 	case <-e.done:
-		if r, ok := e.val.(tenantRead); ok && e.err == nil {
+		if r, ok := e.val.(tenantRead); ok && e.err == nil && c.opts.Now().Sub(e.at) <= c.opts.TTL {
 			return r.index
 		}
 	default:
 	}
 	return nil
+}
+
+func (c *Cache) isStale(id string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.stale[data.Key(id)]
 }
 
 // Index returns the joined tenant, reading it fully first if needed.
@@ -319,7 +361,8 @@ func (c *Cache) diskPath() string {
 		}
 		return '_'
 	}, info.TenantID)
-	return filepath.Join(c.opts.Dir, name+".json.gz")
+	sum := sha256.Sum256([]byte(c.opts.Scope))
+	return filepath.Join(c.opts.Dir, name+"-"+hex.EncodeToString(sum[:6])+".json.gz")
 }
 
 func (c *Cache) loadDisk() *data.Tenant {

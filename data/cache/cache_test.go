@@ -168,11 +168,15 @@ func TestDiskCacheIsPrivateAndOnlyForLiveTenants(t *testing.T) {
 	dir := t.TempDir()
 	src := newSource()
 	src.origin = data.OriginLive
-	c := New(src, Options{Dir: dir})
+	c := New(src, Options{Dir: dir, Scope: "all subscriptions"})
 	if _, err := c.Tenant(context.Background(), nil); err != nil {
 		t.Fatal(err)
 	}
-	p := filepath.Join(dir, "t1.json.gz")
+	files, _ := filepath.Glob(filepath.Join(dir, "t1-*.json.gz"))
+	if len(files) != 1 {
+		t.Fatalf("cache files: %v", files)
+	}
+	p := files[0]
 	st, err := os.Stat(p)
 	if err != nil {
 		t.Fatalf("no cache file: %v", err)
@@ -180,8 +184,12 @@ func TestDiskCacheIsPrivateAndOnlyForLiveTenants(t *testing.T) {
 	if st.Mode().Perm() != 0o600 {
 		t.Errorf("cache file mode %v, want 0600", st.Mode().Perm())
 	}
-	c2 := New(src, Options{Dir: dir})
-	if _, err := c2.Tenant(context.Background(), nil); err != nil || src.tenant.Load() != 1 {
+	limited := New(src, Options{Dir: dir, Scope: "subscription s1"})
+	if _, err := limited.Tenant(context.Background(), nil); err != nil || src.tenant.Load() != 2 {
+		t.Errorf("a read limited to one subscription must not come from the whole tenant's copy: reads=%d", src.tenant.Load())
+	}
+	c2 := New(src, Options{Dir: dir, Scope: "all subscriptions"})
+	if _, err := c2.Tenant(context.Background(), nil); err != nil || src.tenant.Load() != 2 {
 		t.Errorf("second start should read the disk cache: err=%v reads=%d", err, src.tenant.Load())
 	}
 	c2.Refresh("")
@@ -215,5 +223,79 @@ func TestIdentitiesStreamThenReplay(t *testing.T) {
 	}
 	if len(got) != 4 || got[2] != "a" {
 		t.Errorf("replay: %v", got)
+	}
+}
+
+func TestRefreshAfterFullReadFetchesAgain(t *testing.T) {
+	src := newSource()
+	c := New(src, Options{})
+	ctx := context.Background()
+	if _, err := c.Index(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	c.Groups(ctx, "a")
+	if n := src.groups.Load(); n != 0 {
+		t.Fatalf("sections come from the full read: %d fetches", n)
+	}
+	c.Refresh("a")
+	if gs, err := c.Groups(ctx, "a"); err != nil || len(gs) != 1 || src.groups.Load() != 1 {
+		t.Errorf("r on an identity must read it again: %v %v fetches=%d", gs, err, src.groups.Load())
+	}
+	if _, err := c.Groups(ctx, "b"); err != nil || src.groups.Load() != 1 {
+		t.Errorf("other identities still come from the full read: fetches=%d", src.groups.Load())
+	}
+}
+
+// listSource delivers its pages only when told, to show that readers share one read of the list.
+type listSource struct {
+	*countingSource
+	reads atomic.Int32
+	gate  chan struct{}
+}
+
+func (s *listSource) Identities(ctx context.Context, page func([]data.Identity) error) error {
+	s.reads.Add(1)
+	page([]data.Identity{{ID: "a", Kind: data.SystemAssigned}})
+	<-s.gate
+	return page([]data.Identity{{ID: "b", Kind: data.UserAssigned}})
+}
+
+func TestReadersShareOneReadOfTheList(t *testing.T) {
+	src := &listSource{countingSource: newSource(), gate: make(chan struct{})}
+	c := New(src, Options{})
+	firstPage := make(chan string, 2)
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			n := 0
+			c.Identities(context.Background(), func(p []data.Identity) error {
+				if n == 0 {
+					firstPage <- p[0].ID
+				}
+				n += len(p)
+				return nil
+			})
+			if n != 2 {
+				t.Errorf("a reader got %d identities, want 2", n)
+			}
+		}()
+	}
+	// Both readers see the first page before the source has finished.
+	for range 2 {
+		select {
+		case id := <-firstPage:
+			if id != "a" {
+				t.Errorf("first page starts with %q", id)
+			}
+		case <-time.After(2 * time.Second):
+			t.Fatal("the first page did not reach every reader while the list was still being read")
+		}
+	}
+	close(src.gate)
+	wg.Wait()
+	if n := src.reads.Load(); n != 1 {
+		t.Errorf("two readers made %d reads of the list", n)
 	}
 }

@@ -701,9 +701,14 @@ func azureSeverity(c azureClass, level data.ScopeLevel, ownRG bool) (Severity, b
 		}
 	case data.ScopeResourceGroup:
 		switch c {
-		case classGrant, classWrite:
+		case classGrant:
 			if ownRG {
 				return Low, true
+			}
+			return Medium, true
+		case classWrite:
+			if ownRG { // a workload managing its own resource group is the normal, least-privilege shape
+				return Info, false
 			}
 			return Medium, true
 		case classLateral, classData:

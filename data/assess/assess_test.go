@@ -28,10 +28,14 @@ func TestRules(t *testing.T) {
 			b.vmIdentity("mi", "rg-app")
 			b.azure("mi", data.PrincipalServicePrincipal, roleReader, "/subscriptions/"+sub1)
 		}, want: map[string]Severity{RulePrivAzure: none, RuleExposed: none, RuleStale: none}, reach: LabelReadOnly},
-		{name: "contributor on its own resource group is not high", build: func(b *builder) {
+		{name: "contributor on its own resource group does not fire", build: func(b *builder) {
 			b.vmIdentity("mi", "rg-app")
 			b.azure("mi", data.PrincipalServicePrincipal, roleContributor, rg(sub1, "rg-app"))
-		}, want: map[string]Severity{RulePrivAzure: Low}, reach: "resource group contributor"},
+		}, want: map[string]Severity{RulePrivAzure: none}, reach: "resource group contributor"},
+		{name: "owner on its own resource group is low", build: func(b *builder) {
+			b.vmIdentity("mi", "rg-app")
+			b.azure("mi", data.PrincipalServicePrincipal, roleOwner, rg(sub1, "rg-app"))
+		}, want: map[string]Severity{RulePrivAzure: Low}},
 		{name: "contributor on another resource group", build: func(b *builder) {
 			b.vmIdentity("mi", "rg-app")
 			b.azure("mi", data.PrincipalServicePrincipal, roleContributor, rg(sub1, "rg-other"))
@@ -284,7 +288,7 @@ func TestRules(t *testing.T) {
 			b.azure("mi", data.PrincipalServicePrincipal, roleContributor, rg(sub1, "rg-app"))
 			b.user("u-owner", "Sub Owner")
 			b.azure("u-owner", data.PrincipalUser, roleOwner, "/subscriptions/"+sub1)
-		}, want: map[string]Severity{RuleExposed: none, RulePrivAzure: Low}},
+		}, want: map[string]Severity{RuleExposed: none, RulePrivAzure: none}},
 		{name: "a subscription owner still gains a tenant admin", build: func(b *builder) {
 			b.vmIdentity("mi", "rg-app")
 			b.directory("mi", dirGlobalAdmin, "/", data.Active)

@@ -47,11 +47,10 @@ func Run(ctx context.Context, src data.Source, opts Options, stdout io.Writer) (
 			return ExitUsage, fmt.Errorf("--fail-on: %w", err)
 		}
 	}
-	t, err := src.Tenant(ctx, opts.Progress)
+	x, err := index(ctx, src, opts.Progress)
 	if err != nil {
 		return ExitUsage, fmt.Errorf("cannot read the tenant: %w", err)
 	}
-	x := data.NewIndex(t)
 	r := assess.Assess(x)
 	d := Build(x, r, src.Info())
 	if opts.Output == "" || opts.Output == "-" {
@@ -92,4 +91,18 @@ func writer(opts Options) (func(io.Writer, *Document) error, error) {
 		return WriteSARIF, nil
 	}
 	return nil, fmt.Errorf("unknown format %q: use one of %s", opts.Format, strings.Join(Formats, ", "))
+}
+
+// index reads and joins the tenant, reusing the source's own join when it keeps one (the cache, a snapshot).
+func index(ctx context.Context, src data.Source, progress func(data.Progress)) (*data.Index, error) {
+	if j, ok := src.(interface {
+		Index(context.Context, func(data.Progress)) (*data.Index, error)
+	}); ok {
+		return j.Index(ctx, progress)
+	}
+	t, err := src.Tenant(ctx, progress)
+	if err != nil {
+		return nil, err
+	}
+	return data.NewIndex(t), nil
 }

@@ -2,6 +2,7 @@ package report
 
 import (
 	"bufio"
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -171,7 +172,7 @@ func WriteMarkdown(w io.Writer, d *Document) error {
 		b.WriteString("\n## Not readable\n\nThese parts could not be read; what they hold is unknown, not none.\n\n")
 		gaps := Table{Columns: []string{"Section", "Identity", "Scope", "Needs", "Reason"}}
 		for _, g := range d.Gaps {
-			gaps.Rows = append(gaps.Rows, []string{g.Section, cmpOr(g.IdentityID, "every identity"), g.Scope, g.Needs,
+			gaps.Rows = append(gaps.Rows, []string{g.Section, cmp.Or(g.IdentityID, "every identity"), g.Scope, g.Needs,
 				g.Reason})
 		}
 		WriteTableMarkdown(b, gaps)
@@ -182,7 +183,7 @@ func WriteMarkdown(w io.Writer, d *Document) error {
 		b.WriteString("\nNo findings.\n")
 	}
 	for n, f := range d.Findings {
-		who := cmpOr(f.IdentityName, f.IdentityID)
+		who := cmp.Or(f.IdentityName, f.IdentityID)
 		fmt.Fprintf(b, "\n### %d. %s %s: %s\n\n", n+1, strings.ToUpper(f.Severity), f.RuleID, mdText(who))
 		fmt.Fprintf(b, "%s\n\nIdentity id: %s\n\nEvidence:\n\n", mdText(f.Title), mdText(f.IdentityID))
 		for _, e := range f.Evidence {
@@ -204,13 +205,6 @@ func WriteMarkdown(w io.Writer, d *Document) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
-}
-
-func cmpOr(s, fallback string) string {
-	if s == "" {
-		return fallback
-	}
-	return s
 }
 
 // SARIF 2.1.0, the subset code-scanning dashboards read.
@@ -336,7 +330,7 @@ func WriteSARIF(w io.Writer, d *Document) error {
 			Level:     sarifLevel(f.Severity),
 			Message:   sarifText{Text: msg},
 			Locations: []sarifLocation{{LogicalLocations: []sarifLogicalLocation{{
-				Name: cmpOr(f.IdentityName, f.IdentityID), FullyQualifiedName: fqn, Kind: "resource"}}}},
+				Name: cmp.Or(f.IdentityName, f.IdentityID), FullyQualifiedName: fqn, Kind: "resource"}}}},
 			PartialFingerprints: map[string]string{"miscopeFinding/v1": hex.EncodeToString(sum[:16])},
 			Properties: map[string]any{"severity": f.Severity, "security-severity": securitySeverity(f.Severity),
 				"identityId": f.IdentityID, "evidence": f.Evidence, "remediation": f.Remediation},

@@ -241,10 +241,29 @@ func TestPivotFromGroup(t *testing.T) {
 				t.Errorf("the pivot lists an identity outside the group:\n%s", screen)
 			}
 			checkFrame(t, s.content(), sz.w, sz.h)
-			// enter on a member opens it; esc twice goes back to the first identity.
-			s.keys("G", "enter")
-			s.waitFor("a member's detail", func(m *Model) bool { _, ok := m.top().(*detailView); return ok && len(m.stack) == 4 })
-			s.keys("esc", "esc")
+			// enter on the identity the pivot started from goes back to it rather than repeat it in the breadcrumb.
+			s.keys("/")
+			s.typeText("id-vm-web")
+			s.keys("enter", "enter")
+			s.waitFor("the first detail again", func(m *Model) bool {
+				d, ok := m.top().(*detailView)
+				return ok && d.id == idWeb && len(m.stack) == 2
+			})
+			if crumb := strings.Split(s.screen(), "\n")[0]; strings.Count(crumb, "id-vm-web") != 1 {
+				t.Errorf("the breadcrumb repeats the identity: %q", crumb)
+			}
+			// enter on another member opens it; esc goes back to the pivot, clears its filter, and goes back to the first
+			// identity.
+			s.keys("enter")
+			s.waitFor("the pivot again", func(m *Model) bool { p, ok := m.top().(*pivotView); return ok && !p.loading })
+			s.keys("/")
+			s.typeText("evil")
+			s.keys("enter", "enter")
+			s.waitFor("a member's detail", func(m *Model) bool {
+				d, ok := m.top().(*detailView)
+				return ok && d.id == idHostile && len(m.stack) == 4
+			})
+			s.keys("esc", "esc", "esc")
 			s.waitFor("the first detail", func(m *Model) bool {
 				d, ok := m.top().(*detailView)
 				return ok && d.id == idWeb

@@ -28,7 +28,8 @@ type assessState struct {
 type assessment struct {
 	x     *data.Index
 	r     *assess.Result
-	facts map[string]*identityFacts // by object id as the source spells it, which is how the rows carry it
+	facts map[string]*identityFacts    // by object id as the source spells it, which is how the rows carry it
+	apps  map[string]*data.Application // application service principals by data.Key(object id), for SP-MIGRATE
 	// findingRows are the findings pane's rows, in the engine's order (severity first).
 	findingRows []row
 }
@@ -36,12 +37,18 @@ type assessment struct {
 // identityFacts is what the assessment adds to an identity's list row.
 type identityFacts struct {
 	attached   string // short form of the attached resources of a user-assigned identity
-	extra      string // lowercase role names, permissions, groups and resources, for the filter
+	extra      string // lowercase role names, permissions, groups, resources, severity and reach, for the filter
 	sev        assess.Severity
 	count      int
 	countText  string
 	reach      string
 	reachLevel int
+	incomplete bool // a part of the identity could not be read, so no finding is not proof of none
+}
+
+// severity is the identity's severity cell and its sort key.
+func (f *identityFacts) severity() (string, int64) {
+	return severityCell(f.sev, f.count > 0, f.incomplete)
 }
 
 type assessProgressMsg struct{ p data.Progress }
@@ -80,6 +87,11 @@ func (m *Model) startAssessment() tea.Cmd {
 // newAssessment precomputes, off the Update path, what every view needs from a result.
 func newAssessment(x *data.Index, r *assess.Result) *assessment {
 	a := &assessment{x: x, r: r, facts: make(map[string]*identityFacts, len(x.Tenant.Identities))}
+	a.apps = make(map[string]*data.Application, len(x.Tenant.Applications))
+	for i := range x.Tenant.Applications {
+		a.apps[data.Key(x.Tenant.Applications[i].ID)] = &x.Tenant.Applications[i]
+	}
+	gaps := len(x.Tenant.Gaps) > 0
 	for i := range x.Tenant.Identities {
 		id := &x.Tenant.Identities[i]
 		f := &identityFacts{count: r.Count(id.ID)}
@@ -89,6 +101,7 @@ func newAssessment(x *data.Index, r *assess.Result) *assessment {
 		} else if reach, ok := r.Reach[data.Key(id.ID)]; ok {
 			f.reach, f.reachLevel = data.Clean(reach.Label), reach.Level
 		}
+		f.incomplete = strings.HasPrefix(f.reach, "unknown") || gaps && unreadableSections(x, id.ID) > 0
 		var hay strings.Builder
 		attached := x.Attached(id.ID)
 		for _, res := range attached {
@@ -122,6 +135,9 @@ func newAssessment(x *data.Index, r *assess.Result) *assessment {
 			hay.WriteByte('\x00')
 		}
 		hay.WriteString(f.reach)
+		hay.WriteByte('\x00')
+		sevText, _ := f.severity()
+		hay.WriteString(sevText)
 		f.extra = strings.ToLower(data.Clean(hay.String()))
 		f.countText = strconv.Itoa(f.count)
 		a.facts[id.ID] = f
@@ -129,9 +145,30 @@ func newAssessment(x *data.Index, r *assess.Result) *assessment {
 	a.findingRows = make([]row, 0, len(r.Findings))
 	clean := memoClean()
 	for i := range r.Findings {
-		a.findingRows = append(a.findingRows, findingRow(x, &r.Findings[i], i, clean))
+		a.findingRows = append(a.findingRows, findingRow(a, &r.Findings[i], i, clean))
 	}
 	return a
+}
+
+// unreadableSections counts the sections of an identity that could not be read, its own and the tenant-wide ones.
+func unreadableSections(x *data.Index, id string) int {
+	n := 0
+	for _, sec := range data.Sections {
+		if len(x.Gaps(id, sec)) > 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// application returns the application service principal a finding names when it is not a managed identity
+// (SP-MIGRATE findings are about applications).
+func (a *assessment) application(id string) (*data.Application, bool) {
+	if _, ok := a.x.Identity(id); ok {
+		return nil, false
+	}
+	app, ok := a.apps[data.Key(id)]
+	return app, ok
 }
 
 // fact looks an identity up by its id, then case-insensitively for a source that spells ids differently.
@@ -155,11 +192,9 @@ func (a *assessment) applyTo(r *row) {
 	if f.attached != "" {
 		r.cells[2] = f.attached
 	}
-	r.cells[3] = severityCell(f.sev, f.count > 0)
-	r.nums[3] = 0
+	r.cells[3], r.nums[3] = f.severity()
 	r.sev = -1
 	if f.count > 0 {
-		r.nums[3] = int64(f.sev) + 1
 		r.sev = int8(f.sev)
 	}
 	r.cells[4], r.nums[4] = f.countText, int64(f.count)
@@ -198,6 +233,7 @@ func (m *Model) applyAssessment() tea.Cmd {
 	for i := range t.rows {
 		a.applyTo(&t.rows[i])
 	}
+	t.remeasure()
 	cmd := t.resort()
 	for _, v := range m.stack {
 		switch v := v.(type) {

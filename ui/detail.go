@@ -79,8 +79,16 @@ type sectionMsg struct {
 	err   error
 }
 
-// openIdentity opens the detail view of an identity and starts fetching its sections.
+// openIdentity opens the detail view of an identity and starts fetching its sections. When that identity is already
+// open further down the stack (reached again through one of its own pivots), it goes back there rather than repeat
+// it in the breadcrumb.
 func (m *Model) openIdentity(id string) tea.Cmd {
+	for i, v := range m.stack {
+		if d, ok := v.(*detailView); ok && data.SameID(d.id, id) {
+			m.stack = m.stack[:i+1]
+			return nil
+		}
+	}
 	d := &detailView{id: id, secs: map[data.Section]*sectionState{}, a: m.as.result, asErr: m.as.err}
 	if ident, ok := m.list.identity(id); ok {
 		d.ident, d.known = ident, true
@@ -166,6 +174,25 @@ func (d *detailView) assessed(a *assessment) {
 	}
 }
 
+// unreadable counts the sections of the identity that could not be read: those that failed here, or, before they
+// arrive, those the assessment's read could not see.
+func (d *detailView) unreadable() int {
+	n, loaded := 0, 0
+	for _, st := range d.secs {
+		if st.loading {
+			continue
+		}
+		loaded++
+		if st.err != nil {
+			n++
+		}
+	}
+	if loaded == 0 && d.a != nil {
+		return unreadableSections(d.a.x, d.id)
+	}
+	return n
+}
+
 func (d *detailView) busy() bool {
 	for _, s := range d.secs {
 		if s.loading {
@@ -175,12 +202,7 @@ func (d *detailView) busy() bool {
 	return false
 }
 
-func (d *detailView) name() string {
-	if n := data.Clean(d.ident.DisplayName); n != "" {
-		return n
-	}
-	return d.id
-}
+func (d *detailView) name() string { return displayName(d.ident.DisplayName, d.id) }
 
 func (d *detailView) kind() string  { return "identity" }
 func (d *detailView) crumb() string { return d.name() }
@@ -202,16 +224,22 @@ func (d *detailView) entries(spin string) []entry {
 		}
 		es = append(es, entry{section: "Identity", text: name, detail: value, style: styleField})
 	}
+	// A system-assigned identity's resource is what it is attached to, so enter lists who else is attached there. A
+	// user-assigned identity's resource is the identity itself: nothing is attached to it, and the resources that use
+	// it are listed under Attached resources, each of which pivots.
 	resource := func(value string) {
 		field("Resource", data.Clean(value))
 		if value != "" {
 			e := &es[len(es)-1]
 			e.copyID = e.detail
+			if id.Kind == data.UserAssigned {
+				return
+			}
 			e.target = &pivotTarget{kind: pivotResource, id: value, label: data.Clean(data.ResourceName(value))}
 		}
 	}
 	field("Name", data.Clean(id.DisplayName))
-	field("Kind", string(id.Kind))
+	field("Kind", data.Clean(string(id.Kind)))
 	field("Object id", data.Clean(id.ID))
 	field("App id", data.Clean(id.AppID))
 	resource(id.ResourceID)
@@ -265,12 +293,19 @@ func (d *detailView) entries(spin string) []entry {
 	switch {
 	case d.a != nil:
 		fs := d.a.r.For(d.id)
-		if len(fs) == 0 {
+		if n := d.unreadable(); n > 0 {
+			// No finding in what was read is not no finding: say the list is incomplete, and how.
+			text := plural(n, "part", "parts") + " not readable, so this is incomplete"
+			if len(fs) == 0 {
+				text = "none found — " + text
+			}
+			es = append(es, entry{section: findingsSection, text: text, style: styleGap})
+		} else if len(fs) == 0 {
 			es = append(es, entry{section: findingsSection, text: "none", style: styleNone})
 		}
 		for _, f := range fs {
 			es = append(es, entry{section: findingsSection, text: f.Severity.String(), detail: data.Clean(f.Title),
-				style: styleFinding, copyID: data.Clean(f.RuleID) + ":" + f.IdentityID})
+				style: styleFinding, copyID: data.Clean(f.IdentityID)})
 			for _, e := range f.Evidence {
 				es = append(es, entry{section: findingsSection, text: "evidence", detail: data.Clean(e), style: styleWrap})
 			}
@@ -597,8 +632,11 @@ func (d *detailView) Selected() (string, string) {
 	es := d.entries("")
 	if e := d.current(es, selectable(es)); e != nil && e.copyID != "" {
 		label := ansi.Strip(e.text)
-		if e.target != nil {
+		switch {
+		case e.target != nil:
 			label = e.target.label
+		case e.style == styleFinding:
+			label = "the object id of " + d.name()
 		}
 		return label, e.copyID
 	}

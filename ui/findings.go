@@ -6,6 +6,7 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/miscope/miscope/data"
 	"github.com/miscope/miscope/data/assess"
@@ -23,8 +24,8 @@ type findingsView struct {
 func findingColumns() []column {
 	return []column{
 		{name: colSeverity, title: "SEVERITY", width: 9, numeric: true, sev: true},
-		{name: colRule, title: "RULE", width: 8, flex: 1},
-		{name: colIdentity, title: "IDENTITY", width: 14, flex: 2},
+		{name: colRule, title: "RULE", width: 10, flex: 1},
+		{name: colIdentity, alias: colName, title: "IDENTITY", width: 14, flex: 2},
 		{name: colTitle, title: "FINDING", width: 20, flex: 4},
 	}
 }
@@ -33,11 +34,8 @@ func findingColumns() []column {
 // reads them from the finding for the selected row and for export, which keeps 50,000 findings' evidence in memory
 // once. The filter searches what the table shows (severity, rule, identity, title) and the identity's id.
 // clean is data.Clean remembered per distinct text, because rule ids, titles and names repeat across findings.
-func findingRow(x *data.Index, f *assess.Finding, i int, clean func(string) string) row {
-	who := clean(x.PrincipalName(f.IdentityID))
-	if who == "" {
-		who = clean(f.IdentityID)
-	}
+func findingRow(a *assessment, f *assess.Finding, i int, clean func(string) string) row {
+	who := subjectName(a, f.IdentityID, clean)
 	title := clean(f.Title)
 	rule := clean(f.RuleID)
 	cells := []string{f.Severity.String(), rule, who, title}
@@ -49,6 +47,15 @@ func findingRow(x *data.Index, f *assess.Finding, i int, clean func(string) stri
 		src:   int32(i),
 		sev:   int8(f.Severity),
 	}
+}
+
+// subjectName names what a finding is about: an identity, or an application (SP-MIGRATE) marked as one, since it has
+// no identity view; its id when it has no name.
+func subjectName(a *assessment, id string, clean func(string) string) string {
+	if app, ok := a.application(id); ok {
+		return "app " + displayName(clean(app.DisplayName), id)
+	}
+	return displayName(clean(a.x.PrincipalName(id)), id)
 }
 
 // matchFinding is the findings filter: what the table shows and the identity's id, searched where they are (a
@@ -159,9 +166,11 @@ func (v *findingsView) Table() (string, []string, [][]string) {
 	return "Findings", cols, rows
 }
 
+// Selected is the object id of what the selected finding is about: the id a user pastes into the portal or a
+// ticket, where the pane's own row key would mean nothing.
 func (v *findingsView) Selected() (string, string) {
 	if r := v.t.selected(); r != nil {
-		return "finding " + r.cells[3] + " (" + r.cells[2] + ")", r.id // written when asked: 50,000 rows need none
+		return "the object id of " + r.cells[2], data.Clean(r.ref) // written when asked: 50,000 rows need none
 	}
 	return "", ""
 }
@@ -181,24 +190,44 @@ func (v *findingsView) render(m *Model, w, h int) string {
 	case len(v.t.view) == 0:
 		return v.t.render(w, h, &m.st) + "\nNo finding matches " + strconv.Quote(v.f.query) + " (esc clears the filter)."
 	}
-	// Show the selected finding's evidence under the table when there is room.
-	const detailH = 4
+	// Show the selected finding's evidence under the table when there is room: as many lines as fit in up to half
+	// the body, then its remediation.
 	if h < 12 {
 		return v.t.render(w, h, &m.st)
 	}
-	out := v.t.render(w, h-detailH, &m.st)
-	out = padLines(out, h-detailH)
-	if r := v.t.selected(); r != nil {
-		f := v.finding(r)
-		lines := []string{
-			m.st.Section.Render("Evidence"),
-			fitLine(evidenceText(f), w),
-			m.st.Section.Render("Remediation"),
-			fitLine(data.Clean(f.Remediation), w),
-		}
-		out += "\n" + strings.Join(lines, "\n")
+	r := v.t.selected()
+	if r == nil {
+		return v.t.render(w, h, &m.st)
 	}
-	return out
+	lines := v.preview(m, v.finding(r), w, h/2)
+	tableH := h - len(lines)
+	return padLines(v.t.render(w, tableH, &m.st), tableH) + "\n" + strings.Join(lines, "\n")
+}
+
+// preview is the evidence and remediation of a finding in about limit lines of w cells: one line per piece of
+// evidence, and a count of what did not fit.
+func (v *findingsView) preview(m *Model, f *assess.Finding, w, limit int) []string {
+	fix := strings.Split(ansi.Wrap(data.Clean(f.Remediation), w-2, " "), "\n")
+	if len(fix) > 2 {
+		fix = fix[:2]
+		fix[1] = fitLine(fix[1]+" …", w-2)
+	}
+	room := max(1, limit-2-len(fix)) // the two headings
+	ev := f.Evidence
+	lines := []string{m.st.Section.Render("Evidence")}
+	for n, e := range ev {
+		if n == room-1 && len(ev) > room {
+			lines = append(lines, m.st.Dim.Render(fitLine("  … "+plural(len(ev)-n, "more line", "more lines")+
+				" (e exports them all)", w)))
+			break
+		}
+		lines = append(lines, fitLine("  "+data.Clean(e), w))
+	}
+	lines = append(lines, m.st.Section.Render("Remediation"))
+	for _, l := range fix {
+		lines = append(lines, fitLine("  "+l, w))
+	}
+	return lines
 }
 
 func (v *findingsView) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
@@ -207,6 +236,11 @@ func (v *findingsView) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 	}
 	if key.Matches(msg, m.keys.Open) {
 		if r := v.t.selected(); r != nil {
+			if _, ok := v.from.application(r.ref); ok {
+				// An application has no identity view: its finding is all there is, and its evidence is below.
+				return m.setFlash(strings.TrimPrefix(r.cells[2], "app ")+" is an application, not a managed identity: "+
+					"its evidence is below; "+m.keys.Copy.Help().Key+" copies its object id", false)
+			}
 			return m.openIdentity(r.ref)
 		}
 	}

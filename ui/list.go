@@ -266,10 +266,7 @@ func (v *identitiesView) receive(m *Model, msgs []tea.Msg, done bool) tea.Cmd {
 
 // identityRow builds the list row of an identity; a is the assessment when it is known.
 func identityRow(id data.Identity, a *assessment) row {
-	name := data.Clean(id.DisplayName)
-	if name == "" {
-		name = id.ID
-	}
+	name := displayName(id.DisplayName, id.ID)
 	attached := ""
 	if id.Kind == data.SystemAssigned && id.ResourceID != "" {
 		attached = shortResource(id.ResourceID)
@@ -280,7 +277,7 @@ func identityRow(id data.Identity, a *assessment) row {
 		id:    id.ID,
 		label: name,
 		sev:   -1,
-		hay:   strings.ToLower(name + "\x00" + id.ID + "\x00" + id.AppID + "\x00" + data.Clean(id.ResourceID)),
+		hay:   strings.ToLower(name + "\x00" + data.Clean(id.ID) + "\x00" + data.Clean(id.AppID) + "\x00" + data.Clean(id.ResourceID)),
 	}
 	if a != nil {
 		a.applyTo(&r)
@@ -346,12 +343,28 @@ func errText(err error) string {
 	return data.Clean(err.Error())
 }
 
-// severityCell is the severity column's text: a word, so it reads without colour.
-func severityCell(s assess.Severity, any bool) string {
-	if !any {
-		return "none"
+// displayName is what a row calls a principal: its cleaned name, or its cleaned id when it has none.
+func displayName(name, id string) string {
+	if n := data.Clean(name); n != "" {
+		return n
 	}
-	return s.String()
+	return data.Clean(id)
+}
+
+// severityUnknown is the severity of an identity with no finding but parts that could not be read: "none" would claim
+// more than the read can back.
+const severityUnknown = "unknown"
+
+// severityCell is the severity column's text, a word so it reads without colour, and its sort key: none, then
+// unknown, then info to critical.
+func severityCell(s assess.Severity, any, incomplete bool) (string, int64) {
+	switch {
+	case any:
+		return s.String(), int64(s) + 2
+	case incomplete:
+		return severityUnknown, 1
+	}
+	return "none", 0
 }
 
 func plural(n int, one, many string) string {

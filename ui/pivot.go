@@ -55,7 +55,7 @@ func pivotColumns() []column {
 		{name: colName, title: "NAME", width: 16, flex: 2},
 		{name: colKind, title: "KIND", width: 4},
 		{name: colSeverity, title: "SEVERITY", width: 9, numeric: true, sev: true},
-		{name: colReach, title: "REACH", width: 12, numeric: true},
+		{name: colReach, title: "REACH", width: 10, flex: 1, numeric: true},
 		{name: colDetail, title: "HOW", width: 12, flex: 3},
 	}
 }
@@ -113,7 +113,7 @@ func sharing(x *data.Index, a *assessment, t pivotTarget) []row {
 		case pivotResource:
 			for _, r := range x.Attached(id.ID) {
 				if data.SameID(r.ID, t.id) {
-					how = append(how, "attached ("+string(id.Kind)+")")
+					how = append(how, "attached ("+data.Clean(string(id.Kind))+")")
 				}
 			}
 		case pivotPermission:
@@ -142,25 +142,23 @@ func viaText(x *data.Index, via string) string {
 }
 
 func pivotRow(id *data.Identity, a *assessment, how string) row {
-	name := data.Clean(id.DisplayName)
-	if name == "" {
-		name = id.ID
-	}
+	name := displayName(id.DisplayName, id.ID)
 	r := row{
 		cells: []string{name, kindShort(id.Kind), "", "", how},
 		nums:  make([]int64, 5),
 		id:    id.ID,
 		label: name,
 		sev:   -1,
-		hay:   strings.ToLower(name + "\x00" + id.ID + "\x00" + how),
+		hay:   strings.ToLower(name + "\x00" + data.Clean(id.ID) + "\x00" + how),
 	}
 	if a != nil {
 		if f := a.fact(id.ID); f != nil {
-			r.cells[2] = severityCell(f.sev, f.count > 0)
+			r.cells[2], r.nums[2] = f.severity()
 			if f.count > 0 {
-				r.nums[2], r.sev = int64(f.sev)+1, int8(f.sev)
+				r.sev = int8(f.sev)
 			}
 			r.cells[3], r.nums[3] = f.reach, int64(f.reachLevel)
+			r.hay += "\x00" + strings.ToLower(r.cells[2]+"\x00"+f.reach)
 		}
 	}
 	return r

@@ -28,9 +28,10 @@ const (
 // column describes one column of a table. Widths are in terminal cells; flex columns share what is left.
 type column struct {
 	name    string
+	alias   string // another column name that sorts by this column (N sorts the findings pane by identity)
 	title   string
 	width   int // the width of a fixed column, the minimum of a flex one
-	flex    int // share of the spare width; 0 for a fixed column
+	flex    int // share of the spare width once every flex column shows its widest cell; 0 for a fixed column
 	right   bool
 	numeric bool // sorted by row.nums, highest first on the first press
 	sev     bool // coloured by the row's severity
@@ -65,6 +66,7 @@ type table struct {
 	pending  bool   // a sort is running in a command; order is the previous one until it lands
 	query    string // lowercase filter
 	height   int    // rows last rendered, for paging
+	content  []int  // widest cell of each column, up to maxContent, so columns get widths by what they hold
 
 	// match, when set, is what the filter asks of rows that carry no hay: a table of many rows with long unique
 	// text (findings) searches its cells where they are rather than keep a lowercase copy of each.
@@ -72,7 +74,7 @@ type table struct {
 }
 
 func newTable(cols []column, sortCol string, desc bool) *table {
-	t := &table{cols: cols, sortCol: -1, height: 10}
+	t := &table{cols: cols, sortCol: -1, height: 10, content: make([]int, len(cols))}
 	if i := t.colIndex(sortCol); i >= 0 {
 		t.sortCol, t.sortDesc = i, desc
 	}
@@ -81,11 +83,32 @@ func newTable(cols []column, sortCol string, desc bool) *table {
 
 func (t *table) colIndex(name string) int {
 	for i, c := range t.cols {
-		if c.name == name {
+		if c.name == name || c.alias != "" && c.alias == name {
 			return i
 		}
 	}
 	return -1
+}
+
+// maxContent is the most a column asks for by its content; wider cells are cut with "…".
+const maxContent = 48
+
+// measure widens the columns' content widths to hold rows. A cell no longer in bytes than the width already known
+// cannot be wider, so most cells cost a length check.
+func (t *table) measure(rows []row) {
+	for i := range rows {
+		for c, cell := range rows[i].cells {
+			if c < len(t.content) && len(cell) > t.content[c] && t.content[c] < maxContent {
+				t.content[c] = min(maxContent, max(t.content[c], ansi.StringWidth(cell)))
+			}
+		}
+	}
+}
+
+// remeasure measures every row again after cells changed in place (the assessment filling in its columns).
+func (t *table) remeasure() {
+	clear(t.content)
+	t.measure(t.rows)
 }
 
 // less orders two rows by the sort column, then by the first column and id so the order is stable and total.
@@ -151,6 +174,7 @@ func (t *table) setRows(rows []row) {
 	t.pending = false
 	keep := t.selectedID()
 	t.rows = rows
+	t.remeasure()
 	t.order = make([]int32, len(rows))
 	for i := range t.order {
 		t.order[i] = int32(i)
@@ -165,6 +189,7 @@ func (t *table) appendRows(rows []row) tea.Cmd {
 	if t.pending { // the order is not by the current keys yet: add the rows and sort everything again
 		start := int32(len(t.rows))
 		t.rows = append(t.rows, rows...)
+		t.measure(rows)
 		for i := range rows {
 			t.order = append(t.order, start+int32(i))
 		}
@@ -177,6 +202,7 @@ func (t *table) appendRows(rows []row) tea.Cmd {
 	}
 	start := int32(len(t.rows))
 	t.rows = append(t.rows, rows...)
+	t.measure(rows)
 	page := make([]int32, len(rows))
 	for i := range page {
 		page[i] = start + int32(i)
@@ -376,7 +402,8 @@ func (t *table) refilter(keep string) {
 	t.place(keep)
 }
 
-// place puts the cursor back on the row with id keep, or keeps it in range.
+// place puts the cursor back on the row with id keep; when that row is gone (filtered out), on the first row, which
+// is the best match, rather than on whatever row now sits where it was.
 func (t *table) place(keep string) {
 	if keep != "" {
 		for pos, i := range t.view {
@@ -386,6 +413,7 @@ func (t *table) place(keep string) {
 				return
 			}
 		}
+		t.cursor = 0
 	}
 	t.clamp()
 }
@@ -420,20 +448,36 @@ func (t *table) selectedID() string {
 	return ""
 }
 
-// widths lays the columns out in w cells: fixed columns get their width, flex columns share the rest. Columns that
-// do not fit at all are dropped from the right.
+// widths lays the columns out in w cells. Every column is at least its minimum and as wide as its title and a sort
+// arrow; flex columns then grow towards their widest cell, the column that needs least first, so a short column
+// (REACH, RULE) is shown whole before a long one takes the rest; what is left after that goes by flex share.
+// Columns that do not fit at all are dropped from the right.
 func (t *table) widths(w int) []int {
 	ws := make([]int, len(t.cols))
 	used, flex := 2, 0 // the cursor marker
+	type need struct{ col, n int }
+	var needs []need
 	for i, c := range t.cols {
 		if c.width == 0 && c.flex == 0 {
 			continue // a hidden column: searched and exported, not drawn
 		}
-		ws[i] = c.width
-		used += c.width + 1
+		ws[i] = max(c.width, ansi.StringWidth(c.title)+1)
+		used += ws[i] + 1
 		flex += c.flex
+		if c.flex > 0 && i < len(t.content) && t.content[i] > ws[i] {
+			needs = append(needs, need{i, t.content[i] - ws[i]})
+		}
 	}
 	spare := w - used
+	slices.SortStableFunc(needs, func(a, b need) int { return a.n - b.n })
+	for k, nd := range needs {
+		if spare <= 0 {
+			break
+		}
+		give := min(nd.n, spare/(len(needs)-k))
+		ws[nd.col] += give
+		spare -= give
+	}
 	if spare > 0 && flex > 0 {
 		for i, c := range t.cols {
 			if c.flex > 0 {

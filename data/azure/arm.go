@@ -113,6 +113,20 @@ func (s *Source) scopes(ctx context.Context) (scopes, error) {
 
 func (s *Source) readScopes(ctx context.Context) (scopes, error) {
 	var out scopes
+	var fails []error
+	// keep records a 403 as a gap and a failure for the caller; it reports whether the read can go on.
+	keep := func(err error) bool {
+		switch g, err := gapOr(err); {
+		case g != nil:
+			out.gaps = append(out.gaps, *g)
+		case fatal(err):
+			fails = []error{err}
+			return false
+		default:
+			fails = append(fails, err)
+		}
+		return true
+	}
 	c, err := armsubscriptions.NewClient(s.cred, s.arm.opts)
 	if err != nil {
 		return out, err
@@ -135,12 +149,10 @@ func (s *Source) readScopes(ctx context.Context) (scopes, error) {
 			}
 		}
 	})
-	if err != nil {
-		if g, err := gapOr(armErr(err, data.SectionAzureRoles, "", "the subscription list", needsSubscriptions)); err != nil {
-			return out, err
-		} else {
-			out.gaps = append(out.gaps, *g)
-		}
+	listErr := err
+	if err != nil && !keep(soft(armErr(err, data.SectionAzureRoles, "", "the subscription list", needsSubscriptions),
+		data.SectionAzureRoles, "", "")) {
+		return out, errors.Join(fails...)
 	}
 	for id := range want {
 		if !containsSub(out.subs, id) {
@@ -148,7 +160,7 @@ func (s *Source) readScopes(ctx context.Context) (scopes, error) {
 			out.subs = append(out.subs, data.Subscription{ID: id})
 		}
 	}
-	if len(out.subs) == 0 && err == nil {
+	if len(out.subs) == 0 && listErr == nil {
 		// A reader without any Azure role lists no subscription: an empty 200, not a 403. Nothing in ARM was seen,
 		// which must not read as "no Azure roles" or "every resource deleted".
 		out.gaps = append(out.gaps, noSubscription(data.SectionAzureRoles))
@@ -166,7 +178,7 @@ func (s *Source) readScopes(ctx context.Context) (scopes, error) {
 	// which group each subscription sits in, in one paged read.
 	mc, err := armmanagementgroups.NewClient(s.cred, s.arm.opts)
 	if err != nil {
-		return out, err
+		return out, errors.Join(append(fails, err)...)
 	}
 	var names []string
 	err = pages(ctx, s, "", mc.NewListPager(nil), func(p armmanagementgroups.ClientListResponse) {
@@ -181,13 +193,10 @@ func (s *Source) readScopes(ctx context.Context) (scopes, error) {
 		}
 	})
 	if err != nil {
-		g, err := gapOr(armErr(err, data.SectionAzureRoles, "/providers/Microsoft.Management/managementGroups",
-			"the management group list", "Management Group Reader"))
-		if err != nil {
-			return out, err
-		}
-		out.gaps = append(out.gaps, *g)
-		return out, nil
+		const scope = "/providers/Microsoft.Management/managementGroups"
+		keep(soft(armErr(err, data.SectionAzureRoles, scope, "the management group list", "Management Group Reader"),
+			data.SectionAzureRoles, scope, ""))
+		return out, errors.Join(fails...)
 	}
 	root := ""
 	for _, n := range names {
@@ -200,7 +209,7 @@ func (s *Source) readScopes(ctx context.Context) (scopes, error) {
 		root = names[0]
 	}
 	if root == "" {
-		return out, nil
+		return out, errors.Join(fails...)
 	}
 	parent := map[string]string{}
 	err = pages(ctx, s, "", mc.NewGetDescendantsPager(root, nil), func(p armmanagementgroups.ClientGetDescendantsResponse) {
@@ -211,12 +220,9 @@ func (s *Source) readScopes(ctx context.Context) (scopes, error) {
 			parent[data.Key(deref(d.ID))] = deref(d.Properties.Parent.ID)
 		}
 	})
-	if err != nil {
-		g, err := gapOr(armErr(err, data.SectionAzureRoles, mgScope(root), "the management group hierarchy", "Management Group Reader"))
-		if err != nil {
-			return out, err
-		}
-		out.gaps = append(out.gaps, *g)
+	if err != nil && !keep(soft(armErr(err, data.SectionAzureRoles, mgScope(root), "the management group hierarchy",
+		"Management Group Reader"), data.SectionAzureRoles, mgScope(root), "")) {
+		return out, errors.Join(fails...)
 	}
 	for i := range out.mgs {
 		out.mgs[i].ParentID = parent[data.Key(out.mgs[i].ID)]
@@ -224,7 +230,7 @@ func (s *Source) readScopes(ctx context.Context) (scopes, error) {
 	for i := range out.subs {
 		out.subs[i].ManagementGroupID = parent[data.Key("/subscriptions/"+out.subs[i].ID)]
 	}
-	return out, nil
+	return out, errors.Join(fails...)
 }
 
 func containsSub(subs []data.Subscription, id string) bool {
@@ -247,14 +253,18 @@ type azureRoles struct {
 }
 
 func (s *Source) azureRoles(ctx context.Context) (azureRoles, error) {
-	return shared(s, ctx, "azureRoles", s.readAzureRoles)
+	return shared(s, ctx, "azureRoles", func(ctx context.Context) (azureRoles, error) {
+		sc, err := s.scopes(ctx)
+		return s.readAzureRoles(ctx, sc, err)
+	})
 }
 
-func (s *Source) readAzureRoles(ctx context.Context) (azureRoles, error) {
+// readAzureRoles reads the role assignments at the scopes that could be listed; scErr, the failure of listing them,
+// is passed on with the result.
+func (s *Source) readAzureRoles(ctx context.Context, sc scopes, scErr error) (azureRoles, error) {
 	var out azureRoles
-	sc, err := s.scopes(ctx)
-	if err != nil {
-		return out, err
+	if fatal(scErr) {
+		return out, scErr
 	}
 	var (
 		mu   sync.Mutex
@@ -296,8 +306,8 @@ func (s *Source) readAzureRoles(ctx context.Context) (azureRoles, error) {
 			}
 		}
 	}
-	gap := func(err error) error {
-		g, err := gapOr(err)
+	gap := func(err error, scope string) error {
+		g, err := gapOr(soft(err, data.SectionAzureRoles, scope, ""))
 		if g != nil {
 			mu.Lock()
 			out.gaps = append(out.gaps, *g)
@@ -319,7 +329,7 @@ func (s *Source) readAzureRoles(ctx context.Context) (azureRoles, error) {
 				})
 			}
 			if err != nil {
-				errs <- gap(armErr(err, data.SectionAzureRoles, scope, "role assignments of subscription "+sub.ID, "Reader on "+scope))
+				errs <- gap(armErr(err, data.SectionAzureRoles, scope, "role assignments of subscription "+sub.ID, "Reader on "+scope), scope)
 			}
 		}()
 		go func() {
@@ -331,7 +341,7 @@ func (s *Source) readAzureRoles(ctx context.Context) (azureRoles, error) {
 				})
 			}
 			if err != nil {
-				errs <- gap(armErr(err, data.SectionAzureRoles, scope, "role definitions of subscription "+sub.ID, "Reader on "+scope))
+				errs <- gap(armErr(err, data.SectionAzureRoles, scope, "role definitions of subscription "+sub.ID, "Reader on "+scope), scope)
 			}
 		}()
 	}
@@ -347,16 +357,18 @@ func (s *Source) readAzureRoles(ctx context.Context) (azureRoles, error) {
 					func(p armauthorization.RoleAssignmentsClientListForScopeResponse) { add(p.Value) })
 			}
 			if err != nil {
-				errs <- gap(armErr(err, data.SectionAzureRoles, mg.ID, "role assignments of management group "+mg.Name, "Reader on "+mg.ID))
+				errs <- gap(armErr(err, data.SectionAzureRoles, mg.ID, "role assignments of management group "+mg.Name, "Reader on "+mg.ID), mg.ID)
 			}
 		}()
 	}
 	wg.Wait()
 	close(errs)
+	fails := []error{scErr}
 	for err := range errs {
-		if err != nil {
+		if fatal(err) {
 			return out, err
 		}
+		fails = append(fails, err)
 	}
 	// Definitions the subscription lists did not name (custom roles of a management group without subscriptions,
 	// deleted roles) are asked for one by one; those that cannot be resolved stay unresolved, never skipped.
@@ -383,7 +395,13 @@ func (s *Source) readAzureRoles(ctx context.Context) (azureRoles, error) {
 				if errors.As(err, &re) && (re.StatusCode == http.StatusNotFound || re.StatusCode == http.StatusForbidden) {
 					continue
 				}
-				return out, armErr(err, data.SectionAzureRoles, "", "role definition "+id, "")
+				if err := armErr(err, data.SectionAzureRoles, "", "role definition "+id, ""); fatal(err) {
+					return out, err
+				} else {
+					// The assignments stay, with the definition unresolved.
+					s.opts.Log("%v", err)
+				}
+				continue
 			}
 			addDefs([]*armauthorization.RoleDefinition{&r.RoleDefinition})
 		}
@@ -399,7 +417,7 @@ func (s *Source) readAzureRoles(ctx context.Context) (azureRoles, error) {
 		}
 	}
 	sort.Slice(out.defs, func(a, b int) bool { return out.defs[a].ID < out.defs[b].ID })
-	return out, nil
+	return out, errors.Join(fails...)
 }
 
 func toRoleDefinition(d *armauthorization.RoleDefinition) (data.RoleDefinition, bool) {
@@ -440,16 +458,25 @@ type uami struct {
 }
 
 func (s *Source) resources(ctx context.Context) (resources, error) {
-	return shared(s, ctx, "resources", s.readResources)
+	return shared(s, ctx, "resources", func(ctx context.Context) (resources, error) {
+		sc, err := s.scopes(ctx)
+		return s.readResources(ctx, sc, err)
+	})
 }
 
-func (s *Source) readResources(ctx context.Context) (resources, error) {
+// readResources reads the resources of the subscriptions that could be listed; scErr is the failure of listing them.
+func (s *Source) readResources(ctx context.Context, sc scopes, scErr error) (resources, error) {
 	var out resources
-	sc, err := s.scopes(ctx)
-	if err != nil {
-		return out, err
+	if fatal(scErr) {
+		return out, scErr
 	}
 	if len(sc.subs) == 0 {
+		if scErr != nil {
+			// The subscription list failed: what it would have named is unknown, not empty.
+			reason := "the subscription list could not be read: " + data.Clean(scErr.Error())
+			return out, errors.Join(&failure{data.Gap{Section: data.SectionResources, Reason: reason}},
+				&failure{data.Gap{Section: data.SectionAttached, Reason: reason}})
+		}
 		out.gaps = append(out.gaps, noSubscription(data.SectionResources), noSubscription(data.SectionAttached))
 		return out, nil
 	}
@@ -474,29 +501,28 @@ func (s *Source) readResources(ctx context.Context) (resources, error) {
 		out.list = append(out.list, r)
 	}
 	var wg sync.WaitGroup
-	var uaErr error
+	var uaErr, resErr error
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
 		uaErr = s.readUserAssigned(ctx, sc.subs, &mu, &out, put)
 	}()
 	if err := s.readResourceGraph(ctx, sc.subs, put); err != nil {
-		s.opts.Log("Resource Graph failed (%v); listing resources per subscription", err)
-		if err := s.readResourcesPerSubscription(ctx, sc.subs, &mu, &out, put); err != nil {
+		if fatal(err) {
 			wg.Wait()
 			return out, err
 		}
+		s.opts.Log("Resource Graph failed (%v); listing resources per subscription", err)
+		resErr = s.readResourcesPerSubscription(ctx, sc.subs, &mu, &out, put)
 	}
 	wg.Wait()
-	if uaErr != nil {
-		return out, uaErr
-	}
 	sort.Slice(out.list, func(a, b int) bool { return data.Key(out.list[a].ID) < data.Key(out.list[b].ID) })
-	return out, nil
+	return out, errors.Join(uaErr, resErr)
 }
 
 func (s *Source) readUserAssigned(ctx context.Context, subs []data.Subscription, mu *sync.Mutex, out *resources,
 	put func(data.Resource)) error {
+	var fails []error
 	for _, sub := range subs {
 		c, err := armmsi.NewUserAssignedIdentitiesClient(sub.ID, s.cred, s.arm.opts)
 		if err != nil {
@@ -518,17 +544,22 @@ func (s *Source) readUserAssigned(ctx context.Context, subs []data.Subscription,
 			}
 		})
 		if err != nil {
-			g, err := gapOr(armErr(err, data.SectionAttached, "/subscriptions/"+sub.ID,
-				"user-assigned identities of subscription "+sub.ID, "Reader on /subscriptions/"+sub.ID))
-			if err != nil {
+			scope := "/subscriptions/" + sub.ID
+			g, err := gapOr(soft(armErr(err, data.SectionAttached, scope, "user-assigned identities of subscription "+sub.ID,
+				"Reader on "+scope), data.SectionAttached, scope, ""))
+			if fatal(err) {
 				return err
+			}
+			if err != nil {
+				fails = append(fails, err)
+				continue
 			}
 			mu.Lock()
 			out.gaps = append(out.gaps, *g)
 			mu.Unlock()
 		}
 	}
-	return nil
+	return errors.Join(fails...)
 }
 
 // resourceQuery asks Resource Graph for every resource with an identity block.
@@ -600,6 +631,7 @@ func resourceFromRow(m map[string]any) (data.Resource, bool) {
 
 func (s *Source) readResourcesPerSubscription(ctx context.Context, subs []data.Subscription, mu *sync.Mutex,
 	out *resources, put func(data.Resource)) error {
+	var fails []error
 	for _, sub := range subs {
 		c, err := armresources.NewClient(sub.ID, s.cred, s.arm.opts)
 		if err != nil {
@@ -625,17 +657,22 @@ func (s *Source) readResourcesPerSubscription(ctx context.Context, subs []data.S
 			}
 		})
 		if err != nil {
-			g, err := gapOr(armErr(err, data.SectionAttached, "/subscriptions/"+sub.ID,
-				"resources of subscription "+sub.ID, "Reader on /subscriptions/"+sub.ID))
-			if err != nil {
+			scope := "/subscriptions/" + sub.ID
+			g, err := gapOr(soft(armErr(err, data.SectionAttached, scope, "resources of subscription "+sub.ID,
+				"Reader on "+scope), data.SectionAttached, scope, ""))
+			if fatal(err) {
 				return err
+			}
+			if err != nil {
+				fails = append(fails, err)
+				continue
 			}
 			mu.Lock()
 			out.gaps = append(out.gaps, *g)
 			mu.Unlock()
 		}
 	}
-	return nil
+	return errors.Join(fails...)
 }
 
 // typeOf prefers the type spelled in the id (Resource Graph lowercases its type column).
@@ -668,8 +705,14 @@ func (s *Source) federatedCredentials(ctx context.Context, u uami) ([]data.Feder
 		}
 	})
 	if err != nil {
-		return nil, armErr(err, data.SectionFederatedCredentials, u.id, "federated credentials of "+u.name,
-			"Reader on "+u.id)
+		var re *azcore.ResponseError
+		if errors.As(err, &re) && re.StatusCode == http.StatusNotFound {
+			// Deleted since it was listed: it has no credentials left to show.
+			s.opts.Log("user-assigned identity %s is gone: %v", u.id, re.ErrorCode)
+			return nil, nil
+		}
+		return nil, soft(armErr(err, data.SectionFederatedCredentials, u.id, "federated credentials of "+u.name,
+			"Reader on "+u.id), data.SectionFederatedCredentials, u.id, u.principalID)
 	}
 	return out, nil
 }

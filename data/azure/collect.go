@@ -34,12 +34,14 @@ const (
 
 // ---- per-identity Graph reads ----
 
-// identityGraph is what Graph says about one identity: its application permissions and its groups.
+// identityGraph is what Graph says about one identity: its application permissions and its groups. gone is set when
+// Graph answered 404: the identity was deleted after it was listed.
 type identityGraph struct {
 	appRoles []appRoleItem
 	groups   []groupItem
 	appErr   error
 	groupErr error
+	gone     bool
 }
 
 type appRoleItem struct {
@@ -67,13 +69,27 @@ func groupsURL(id string) string {
 	return "/servicePrincipals/" + url.PathEscape(id) + "/transitiveMemberOf?$select=id,displayName,isAssignableToRole&$top=999"
 }
 
-// sectionErr turns a failed step into the identity's gap.
+// sectionErr turns a failed step into the identity's gap (403), or a failure of the section (anything else that
+// outlasted the retries), which a full read records and a section read does not keep.
 func sectionErr(err error, sec data.Section, id, what, needs string) error {
+	if fatal(err) {
+		return err
+	}
 	var se *httpStatusError
 	if errors.As(err, &se) && se.status == http.StatusForbidden {
 		return &data.Gap{Section: sec, IdentityID: id, Reason: data.Clean(what + " answered 403 " + se.code), Needs: needs}
 	}
-	return &data.Gap{Section: sec, IdentityID: id, Reason: data.Clean(what + ": " + err.Error())}
+	return &failure{data.Gap{Section: sec, IdentityID: id, Reason: data.Clean(what + ": " + err.Error())}}
+}
+
+// notFound reports a Graph answer of 404, in a $batch item or a plain request.
+func notFound(err error) bool {
+	var se *httpStatusError
+	if errors.As(err, &se) {
+		return se.status == http.StatusNotFound
+	}
+	st, _ := graphStatus(err)
+	return st == http.StatusNotFound
 }
 
 // readIdentityGraph reads the application permissions and/or groups of identities, 10 identities (20 requests) per
@@ -97,7 +113,11 @@ func (s *Source) readIdentityGraph(ctx context.Context, ids []string, appRoles, 
 				return nil
 			}, func(err error) {
 				mu.Lock()
-				g.appErr = sectionErr(err, data.SectionAppRoles, id, "application permissions", needsAppRead)
+				if notFound(err) {
+					g.gone = true
+				} else {
+					g.appErr = sectionErr(err, data.SectionAppRoles, id, "application permissions", needsAppRead)
+				}
 				mu.Unlock()
 			}))
 		}
@@ -113,7 +133,11 @@ func (s *Source) readIdentityGraph(ctx context.Context, ids []string, appRoles, 
 				return nil
 			}, func(err error) {
 				mu.Lock()
-				g.groupErr = sectionErr(err, data.SectionGroups, id, "group memberships", needsGroupRead)
+				if notFound(err) {
+					g.gone = true
+				} else {
+					g.groupErr = sectionErr(err, data.SectionGroups, id, "group memberships", needsGroupRead)
+				}
 				mu.Unlock()
 			}))
 		}
@@ -300,7 +324,7 @@ func (s *Source) readDirectory(ctx context.Context) (directory, error) {
 	var out directory
 	var mu sync.Mutex
 	keep := func(err error, what, needs string) error {
-		g, err := gapOr(graphErr(err, data.SectionDirectoryRoles, what, needs))
+		g, err := gapOr(soft(graphErr(err, data.SectionDirectoryRoles, what, needs), data.SectionDirectoryRoles, "", ""))
 		if g != nil {
 			mu.Lock()
 			out.gaps = append(out.gaps, *g)
@@ -397,7 +421,8 @@ func (s *Source) applications(ctx context.Context) ([]data.Application, []data.G
 		}
 	})
 	if err != nil {
-		g, err := gapOr(graphErr(err, data.SectionApplications, "application service principals", needsAppRead))
+		g, err := gapOr(soft(graphErr(err, data.SectionApplications, "application service principals", needsAppRead),
+			data.SectionApplications, "", ""))
 		if err != nil {
 			return nil, nil, err
 		}

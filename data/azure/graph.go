@@ -95,6 +95,9 @@ func graphErr(err error, sec data.Section, what, needs string) error {
 	case http.StatusUnauthorized:
 		return fmt.Errorf("%w: Microsoft Graph answered 401 %s", ErrTokenRejected, data.Clean(code))
 	}
+	if status != 0 {
+		return fmt.Errorf("reading %s: Graph answered %d %s", what, status, data.Clean(code))
+	}
 	return fmt.Errorf("reading %s: %s", what, data.Clean(firstLine(err.Error())))
 }
 
@@ -279,6 +282,7 @@ func (s *Source) sendBatch(ctx context.Context, chunk []step) error {
 		}
 	}()
 	pending := chunk
+	var last []*httpStatusError // what each item to retry last answered
 	for attempt := 0; len(pending) > 0; attempt++ {
 		if !held {
 			if err := s.graphSlots.acquire(ctx); err != nil {
@@ -306,29 +310,36 @@ func (s *Source) sendBatch(ctx context.Context, chunk []step) error {
 		s.graphSlots.release()
 		held = false
 		if err != nil {
-			return graphErr(err, data.SectionIdentities, "a Graph $batch", "")
+			err = graphErr(err, data.SectionIdentities, "a Graph $batch", "")
+			if fatal(err) {
+				return err
+			}
+			// The $batch itself kept failing: each of its reads failed, and says so.
+			for _, st := range pending {
+				st.done(0, nil, err)
+			}
+			return nil
 		}
 		var retry []step
+		last = last[:0]
 		wait := time.Duration(-1)
 		for n, st := range pending {
 			item, ok := resp[ids[n]]
 			switch {
 			case !ok || item.Status == http.StatusTooManyRequests || item.Status >= 500:
 				retry = append(retry, st)
+				answer := &httpStatusError{code: "no answer in the $batch"}
 				if ok {
 					wait = max(wait, retryAfter(headerValue(item.Headers, "Retry-After")))
+					answer = &httpStatusError{status: item.Status, code: errorCode(item.Body)}
 				}
+				last = append(last, answer)
 				continue
 			case item.Status >= 200 && item.Status < 300:
 				st.done(item.Status, item.Body, nil)
 				continue
 			}
-			var bb batchBody
-			_ = json.Unmarshal(item.Body, &bb)
-			code := ""
-			if bb.Error != nil {
-				code = bb.Error.Code
-			}
+			code := errorCode(item.Body)
 			if item.Status == http.StatusUnauthorized {
 				return fmt.Errorf("%w: Microsoft Graph answered 401 %s", ErrTokenRejected, data.Clean(code))
 			}
@@ -338,8 +349,8 @@ func (s *Source) sendBatch(ctx context.Context, chunk []step) error {
 			return nil
 		}
 		if attempt >= maxRetries {
-			for _, st := range retry {
-				st.done(0, nil, fmt.Errorf("Graph kept throttling or failing after %d attempts", attempt+1))
+			for n, st := range retry {
+				st.done(0, nil, fmt.Errorf("Graph answered %v after %d attempts", last[n], attempt+1))
 			}
 			return nil
 		}
@@ -399,6 +410,15 @@ func headerValue(h map[string]string, name string) string {
 		}
 	}
 	return ""
+}
+
+// errorCode is the code of a Graph error body, or "".
+func errorCode(body []byte) string {
+	var bb batchBody
+	if json.Unmarshal(body, &bb) != nil || bb.Error == nil {
+		return ""
+	}
+	return bb.Error.Code
 }
 
 // httpStatusError is a sub-response that failed for good.

@@ -542,6 +542,100 @@ func TestNoReadableSubscriptionIsAGapNotAnEmptyEstate(t *testing.T) {
 	}
 }
 
+// An identity deleted between being listed and being read is skipped, not a reason to give up the collection.
+func TestIdentitiesDeletedDuringTheReadAreSkipped(t *testing.T) {
+	tenant := demo.Synthetic(60, 12)
+	var ua []data.Identity
+	for _, i := range tenant.Identities {
+		if i.Kind == data.UserAssigned && len(data.NewIndex(tenant).FederatedCredentials(i.ID)) > 0 {
+			ua = append(ua, i)
+		}
+	}
+	if len(ua) < 2 {
+		t.Fatalf("the tenant has %d user-assigned identities with federated credentials; the test needs 2", len(ua))
+	}
+	deletedUA, deletedSP := ua[0], tenant.Identities[0]
+	if deletedSP.ID == deletedUA.ID {
+		deletedSP = tenant.Identities[1]
+	}
+	fake := serve(t, tenant, fakeazure.Options{Break: []fakeazure.Breakage{
+		// ARM listed the identity, then it was deleted: its federated credentials answer 404.
+		{PathPrefix: deletedUA.ResourceID + "/federatedIdentityCredentials", Status: http.StatusNotFound},
+		// Graph listed the service principal, then it was deleted: its permissions and groups answer 404.
+		{PathPrefix: "/v1.0/servicePrincipals/" + deletedSP.ID + "/", Status: http.StatusNotFound},
+	}})
+	got := collect(t, open(t, fake))
+	if len(got.Gaps) != 0 {
+		t.Errorf("deleted identities became gaps: %+v", got.Gaps)
+	}
+	x := data.NewIndex(got)
+	if _, ok := x.Identity(deletedSP.ID); ok || len(got.Identities) != len(tenant.Identities)-1 {
+		t.Errorf("%d identities read; the deleted service principal is kept: %v", len(got.Identities), ok)
+	}
+	if n := len(x.FederatedCredentials(deletedUA.ID)); n != 0 {
+		t.Errorf("the deleted identity shows %d federated credentials", n)
+	}
+	if n := len(x.FederatedCredentials(ua[1].ID)); n == 0 {
+		t.Errorf("the federated credentials of %s were not read", ua[1].DisplayName)
+	}
+}
+
+// A part that keeps failing after every retry becomes a gap with its reason; the rest of the tenant is read.
+func TestPartsThatKeepFailingBecomeGaps(t *testing.T) {
+	tenant := demo.Synthetic(60, 12)
+	sub := tenant.Subscriptions[0].ID
+	ident := tenant.Identities[3]
+	fake := serve(t, tenant, fakeazure.Options{Break: []fakeazure.Breakage{
+		{PathPrefix: "/subscriptions/" + sub + "/providers/Microsoft.Authorization/roleAssignments", Status: 500, RetryAfter: "0"},
+		{PathPrefix: "/v1.0/roleManagement/directory/roleEligibilitySchedules", Status: 500, RetryAfter: "0"},
+		{PathPrefix: "/v1.0/servicePrincipals/" + ident.ID + "/transitiveMemberOf", Status: 500, RetryAfter: "0"},
+	}})
+	src := open(t, fake)
+	got := collect(t, src)
+	if len(got.Identities) != len(tenant.Identities) || len(got.RoleAssignments) == 0 || len(got.AppRoleAssignments) == 0 {
+		t.Fatalf("the rest was not read: %d identities, %d role assignments, %d app role assignments",
+			len(got.Identities), len(got.RoleAssignments), len(got.AppRoleAssignments))
+	}
+	find := func(sec data.Section, scope, identity string) *data.Gap {
+		for i, g := range got.Gaps {
+			if g.Section == sec && strings.EqualFold(g.Scope, scope) && strings.EqualFold(g.IdentityID, identity) {
+				return &got.Gaps[i]
+			}
+		}
+		return nil
+	}
+	for _, want := range []struct {
+		sec             data.Section
+		scope, identity string
+	}{
+		{data.SectionAzureRoles, "/subscriptions/" + sub, ""},
+		{data.SectionDirectoryRoles, "", ""},
+		{data.SectionGroups, "", ident.ID},
+	} {
+		g := find(want.sec, want.scope, want.identity)
+		if g == nil {
+			t.Errorf("no %s gap at %q for %q; gaps %+v", want.sec, want.scope, want.identity, got.Gaps)
+			continue
+		}
+		if !strings.Contains(g.Reason, "500") || g.Needs != "" {
+			t.Errorf("the %s gap says %q (needs %q), want the 500 and no permission", want.sec, g.Reason, g.Needs)
+		}
+	}
+	for _, a := range got.RoleAssignments {
+		if data.SubscriptionOf(a.Scope) == sub {
+			t.Errorf("a role assignment of the failing subscription was read: %+v", a)
+			break
+		}
+	}
+	// Read lazily, the failures are errors that are not gaps, so no cache keeps them.
+	ctx := context.Background()
+	if _, err := src.Groups(ctx, ident.ID); err == nil {
+		t.Error("the groups that keep failing gave no error")
+	} else if _, gap := data.AsGap(err); gap {
+		t.Errorf("a failure came back as a gap, which caches keep: %v", err)
+	}
+}
+
 func TestExpiredTokensAreRenewed(t *testing.T) {
 	tenant := demo.Synthetic(50, 5)
 	fake := serve(t, tenant, fakeazure.Options{TokenLifetime: 2 * time.Second})

@@ -14,7 +14,9 @@ import (
 )
 
 // Tenant reads the whole tenant: the identity list, then (in parallel, within the concurrency bound) the per-identity
-// Graph reads in $batch requests, the tenant-wide Entra lists and the ARM lists. Parts that answer 403 become gaps.
+// Graph reads in $batch requests, the tenant-wide Entra lists and the ARM lists. Parts that answer 403 become gaps
+// naming what they need; parts that still fail after the retries become gaps with the reason, and the rest is read.
+// Only a rejected credential or token, or the context ending, stops the read.
 func (s *Source) Tenant(ctx context.Context, progress func(data.Progress)) (*data.Tenant, error) {
 	if progress == nil {
 		progress = func(data.Progress) {}
@@ -53,15 +55,31 @@ func (s *Source) Tenant(ctx context.Context, progress func(data.Progress)) (*dat
 		t.Gaps = append(t.Gaps, gs...)
 		mu.Unlock()
 	}
+	// record keeps what a part's error says: a gap, a failure of the part (as a gap of sec with the reason), or a
+	// reason to stop.
+	record := func(sec data.Section, err error) {
+		for _, e := range leaves(err) {
+			if fatal(e) {
+				fail(e)
+			} else if g, ok := data.AsGap(e); ok {
+				gaps(*g)
+			} else if g, ok := asFailure(e); ok {
+				gaps(*g)
+			} else {
+				gaps(data.Gap{Section: sec, Reason: data.Clean(e.Error())})
+			}
+		}
+	}
 
 	var (
 		dir   directory
 		roles azureRoles
 		res   resources
 		sc    scopes
+		scErr error
 		apps  []data.Application
 	)
-	wg.Add(5)
+	wg.Add(4)
 	go func() {
 		defer wg.Done()
 		s.readOrganization(ctx, t)
@@ -70,37 +88,40 @@ func (s *Source) Tenant(ctx context.Context, progress func(data.Progress)) (*dat
 		defer wg.Done()
 		var err error
 		dir, err = s.directory(ctx)
-		if dir.gaps != nil {
-			gaps(dir.gaps...)
-		}
-		if err != nil {
-			fail(err)
-		}
+		gaps(dir.gaps...)
+		record(data.SectionDirectoryRoles, err)
 	}()
 	go func() {
 		defer wg.Done()
-		var err error
-		if sc, err = s.scopes(ctx); err != nil {
-			fail(err)
-			return
-		}
+		// The scopes are listed once and handed to both ARM parts, so a listing that failed is not tried again
+		// by each.
+		sc, scErr = s.scopes(ctx)
 		gaps(sc.gaps...)
-		roles, err = s.azureRoles(ctx)
-		gaps(roles.gaps...)
-		fail(err)
-	}()
-	go func() {
-		defer wg.Done()
-		var err error
-		res, err = s.resources(ctx)
-		gaps(res.gaps...)
-		if err != nil {
-			fail(err)
+		record(data.SectionAzureRoles, scErr)
+		if fatal(scErr) {
 			return
 		}
+		var awg sync.WaitGroup
+		awg.Add(1)
+		go func() {
+			defer awg.Done()
+			var err error
+			roles, err = shared(s, ctx, "azureRoles", func(ctx context.Context) (azureRoles, error) {
+				return s.readAzureRoles(ctx, sc, scErr)
+			})
+			gaps(roles.gaps...)
+			record(data.SectionAzureRoles, err)
+		}()
+		var err error
+		res, err = shared(s, ctx, "resources", func(ctx context.Context) (resources, error) {
+			return s.readResources(ctx, sc, scErr)
+		})
+		gaps(res.gaps...)
+		record(data.SectionResources, err)
 		// Federated credentials: one list per user-assigned identity (ARM has no wider list), started as soon as
 		// the identities are known.
-		fail(s.readAllFederated(ctx, res.uamis, t, gaps))
+		record(data.SectionFederatedCredentials, s.readAllFederated(ctx, res.uamis, t, gaps))
+		awg.Wait()
 	}()
 	go func() {
 		defer wg.Done()
@@ -108,7 +129,7 @@ func (s *Source) Tenant(ctx context.Context, progress func(data.Progress)) (*dat
 		var err error
 		apps, gs, err = s.applications(ctx)
 		gaps(gs...)
-		fail(err)
+		record(data.SectionApplications, err)
 	}()
 
 	// The identity list streams; each page's Graph reads start as soon as it arrives.
@@ -135,7 +156,7 @@ func (s *Source) Tenant(ctx context.Context, progress func(data.Progress)) (*dat
 			n, total := done, len(t.Identities)
 			mu.Unlock()
 			progress(data.Progress{Stage: "Graph permissions and groups", Done: n, Total: total})
-			fail(err)
+			record(data.SectionIdentities, err)
 		}()
 	}
 	err := s.Identities(ctx, func(page []data.Identity) error {
@@ -156,13 +177,7 @@ func (s *Source) Tenant(ctx context.Context, progress func(data.Progress)) (*dat
 	if err == nil {
 		start(carry)
 	}
-	if err != nil {
-		if g, ok := data.AsGap(err); ok {
-			gaps(*g)
-		} else {
-			fail(err)
-		}
-	}
+	record(data.SectionIdentities, err)
 	gwg.Wait()
 	wg.Wait()
 	if len(errs) > 0 {
@@ -181,18 +196,24 @@ func (s *Source) Tenant(ctx context.Context, progress func(data.Progress)) (*dat
 	parents := s.groupParents(ctx, graphs)
 
 	groups := map[string]data.Group{}
+	present := t.Identities[:0]
 	for _, id := range t.Identities {
 		g := graphs[data.Key(id.ID)]
+		if g != nil && g.gone {
+			s.opts.Log("identity %s was deleted while it was read", id.ID)
+			continue
+		}
+		present = append(present, id)
 		if g == nil {
 			continue
 		}
 		if g.appErr != nil {
-			gaps(*g.appErr.(*data.Gap))
+			record(data.SectionAppRoles, g.appErr)
 		} else {
 			t.AppRoleAssignments = append(t.AppRoleAssignments, appRoleAssignments(id.ID, g.appRoles, sps)...)
 		}
 		if g.groupErr != nil {
-			gaps(*g.groupErr.(*data.Gap))
+			record(data.SectionGroups, g.groupErr)
 		} else {
 			gs, ms := memberships(id.ID, g.groups, parents)
 			for _, grp := range gs {
@@ -202,18 +223,23 @@ func (s *Source) Tenant(ctx context.Context, progress func(data.Progress)) (*dat
 		}
 	}
 
+	t.Identities = present
 	t.ManagementGroups, t.Subscriptions = sc.mgs, sc.subs
 	if len(sc.subs) == 0 {
 		// User-assigned identities are found in ARM before their federated credentials are read: with no
 		// subscription, none were, and each says so rather than showing none.
+		g := noSubscription(data.SectionFederatedCredentials)
+		if scErr != nil {
+			g.Reason, g.Needs = "the subscription list could not be read: "+data.Clean(scErr.Error()), ""
+		}
 		for _, id := range t.Identities {
 			if id.Kind == data.UserAssigned {
-				g := noSubscription(data.SectionFederatedCredentials)
 				g.IdentityID = id.ID
 				t.Gaps = append(t.Gaps, g)
 			}
 		}
 	}
+	t.Gaps = distinctGaps(t.Gaps)
 	t.Resources = res.list
 	t.DirectoryRoleDefinitions, t.DirectoryRoleAssignments = dir.defs, dir.assignments
 	t.RoleDefinitions, t.RoleAssignments = roles.defs, roles.assignments
@@ -266,6 +292,8 @@ func (s *Source) readOrganization(ctx context.Context, t *data.Tenant) {
 	}
 }
 
+// readAllFederated lists the federated credentials of every user-assigned identity ARM listed. An identity deleted
+// since it was listed is skipped; the other failures are returned, joined, for the caller to record.
 func (s *Source) readAllFederated(ctx context.Context, uamis []uami, t *data.Tenant, gaps func(...data.Gap)) error {
 	var (
 		wg   sync.WaitGroup
@@ -347,6 +375,9 @@ func (s *Source) identityGroups(ctx context.Context, ident data.Identity) ([]dat
 			return answer{}, err
 		}
 		g := m[data.Key(ident.ID)]
+		if g.gone {
+			return answer{}, data.ErrNotFound
+		}
 		if g.groupErr != nil {
 			return answer{}, g.groupErr
 		}
@@ -421,6 +452,9 @@ func (s *Source) AppRoles(ctx context.Context, id string) ([]data.AppRoleAssignm
 		return nil, err
 	}
 	g := m[data.Key(ident.ID)]
+	if g.gone {
+		return nil, data.ErrNotFound
+	}
 	if g.appErr != nil {
 		return nil, g.appErr
 	}
@@ -486,3 +520,16 @@ func (s *Source) FederatedCredentials(ctx context.Context, id string) ([]data.Fe
 }
 
 var _ data.Source = (*Source)(nil)
+
+// distinctGaps drops repeats: a failed listing is reported by each part that needed it.
+func distinctGaps(gs []data.Gap) []data.Gap {
+	seen := map[data.Gap]bool{}
+	out := gs[:0]
+	for _, g := range gs {
+		if !seen[g] {
+			seen[g] = true
+			out = append(out, g)
+		}
+	}
+	return out
+}

@@ -49,6 +49,10 @@ func (s *Server) serveARM(w http.ResponseWriter, r *http.Request, wd *world) {
 		rep.write(w)
 		return
 	}
+	if rep, ok := s.broken(svcARM, r.URL.Path); ok {
+		rep.write(w)
+		return
+	}
 	rep := s.armRoute(r, wd)
 	rep.header["x-ms-ratelimit-remaining-subscription-reads"] = "11999"
 	rep.write(w)

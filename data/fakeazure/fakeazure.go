@@ -5,7 +5,8 @@
 // It exists so that miscope's live source can be driven end to end with the official Azure SDKs without reaching
 // Azure: the SDKs talk to it exactly as they would to the real services. It can add latency, throttle (with and
 // without Retry-After, also inside $batch items), fail with 500 or a reset connection, deny parts with the real 403
-// bodies, and it counts every request, refusing and counting anything that would write.
+// bodies, answer 404 or 500 for chosen parts every time (something deleted after it was listed, a part that keeps
+// failing), and it counts every request, refusing and counting anything that would write.
 //
 // What it serves, all under URL():
 //
@@ -33,6 +34,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/pem"
+	"fmt"
 	"math/rand"
 	"net"
 	"net/http"
@@ -57,7 +59,10 @@ type Options struct {
 	FailRate     float64       // fraction of Graph and ARM requests answered 500 or with a reset connection (half each)
 	Seed         int64         // makes the sequence of faults reproducible
 	// Deny lists parts that answer 403 with the real error body.
-	Deny          []Denial
+	Deny []Denial
+	// Break lists parts that answer another error every time: 404 for something deleted after it was listed, 500
+	// for a part that keeps failing whatever the retries.
+	Break         []Breakage
 	TokenLifetime time.Duration // default 1h; short values let tests see renewal
 	// ClientID and ClientSecret are the accepted client credentials (defaults "miscope-test" / "secret").
 	ClientID, ClientSecret string
@@ -73,6 +78,15 @@ type Options struct {
 type Denial struct {
 	PathPrefix string
 	Code       string
+}
+
+// Breakage makes every request whose path starts with PathPrefix (compared as for Denial) answer Status, with the
+// error body the real service sends for it: 404 Request_ResourceNotFound or ResourceNotFound, 500 generalException
+// or InternalServerError. Inside a $batch only the items whose path matches answer it.
+type Breakage struct {
+	PathPrefix string
+	Status     int
+	RetryAfter string // Retry-After sent with the answer ("" = omit), so a test need not wait out the backoffs
 }
 
 // Counts are the requests the fake has seen since it started or since ResetCounts.
@@ -305,6 +319,34 @@ func (s *Server) denial(path string) (Denial, bool) {
 		}
 	}
 	return Denial{}, false
+}
+
+// broken answers a request whose path is listed in Break.
+func (s *Server) broken(svc service, path string) (reply, bool) {
+	for _, b := range s.opts.Break {
+		if b.PathPrefix == "" || len(path) < len(b.PathPrefix) || !strings.EqualFold(path[:len(b.PathPrefix)], b.PathPrefix) {
+			continue
+		}
+		if b.Status != http.StatusNotFound {
+			s.count(func(c *Counts) { c.Failed++ })
+		}
+		var rep reply
+		switch {
+		case b.Status == http.StatusNotFound && svc == svcGraph:
+			rep = notFound(path[strings.LastIndex(strings.TrimRight(path, "/"), "/")+1:])
+		case b.Status == http.StatusNotFound:
+			rep = armError(http.StatusNotFound, "ResourceNotFound", fmt.Sprintf("The Resource '%s' was not found.", armScopeOf(path)))
+		case svc == svcGraph:
+			rep = graphError(b.Status, "generalException", "An unexpected error occurred.")
+		default:
+			rep = armError(b.Status, "InternalServerError", "Encountered internal server error.")
+		}
+		if b.RetryAfter != "" {
+			rep.header["Retry-After"] = b.RetryAfter
+		}
+		return rep, true
+	}
+	return reply{}, false
 }
 
 // resetConnection drops the connection without an answer, with a TCP reset where the platform allows, which is how

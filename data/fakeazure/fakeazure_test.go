@@ -346,6 +346,46 @@ func TestDeniedPartsAnswer403WithTheRealCodes(t *testing.T) {
 	}
 }
 
+func TestBrokenPartsAnswerTheirStatusEveryTime(t *testing.T) {
+	tenant := testTenant(4)
+	sp := tenant.Identities[0].ID
+	srv := New(tenant, Options{Break: []Breakage{
+		{PathPrefix: "/v1.0/servicePrincipals/" + sp + "/appRoleAssignments", Status: http.StatusNotFound},
+		{PathPrefix: "/subscriptions/" + testSubB + "/providers/Microsoft.Authorization", Status: http.StatusInternalServerError},
+	}})
+	defer srv.Close()
+	client, _, _ := graphClient(t, srv)
+	ctx := context.Background()
+	for range 2 {
+		_, err := client.ServicePrincipals().ByServicePrincipalId(sp).AppRoleAssignments().Get(ctx, nil)
+		var oe *odataerrors.ODataError
+		if !errors.As(err, &oe) || oe.ResponseStatusCode != http.StatusNotFound || *oe.GetErrorEscaped().GetCode() != "Request_ResourceNotFound" {
+			t.Fatalf("broken Graph read: %v, want 404 Request_ResourceNotFound", err)
+		}
+	}
+	if _, err := client.ServicePrincipals().ByServicePrincipalId(tenant.Identities[1].ID).AppRoleAssignments().Get(ctx, nil); err != nil {
+		t.Errorf("another identity's read failed: %v", err)
+	}
+	cred := credential(t, srv)
+	for _, sub := range []string{testSubA, testSubB} {
+		c, err := armauthorization.NewRoleAssignmentsClient(sub, cred, armOptions(srv))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = c.NewListForSubscriptionPager(nil).NextPage(ctx)
+		var re *azcore.ResponseError
+		switch {
+		case sub == testSubA && err != nil:
+			t.Errorf("subscription A is readable, got %v", err)
+		case sub == testSubB && (!errors.As(err, &re) || re.StatusCode != http.StatusInternalServerError):
+			t.Errorf("subscription B: %v, want 500", err)
+		}
+	}
+	if c := srv.Requests(); c.Failed == 0 {
+		t.Errorf("the 500s were not counted as failures: %+v", c)
+	}
+}
+
 func TestThrottledThenSuccessful(t *testing.T) {
 	tenant := testTenant(30)
 	srv := New(tenant, Options{ThrottleRate: 0.4, RetryAfter: "0", Seed: 7})

@@ -39,6 +39,10 @@ func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request, wd *world) {
 		rep.write(w)
 		return
 	}
+	if rep, ok := s.broken(svcGraph, r.URL.Path); ok {
+		rep.write(w)
+		return
+	}
 	s.graphGET(wd, r.URL.Path, r.URL.Query()).write(w)
 }
 
@@ -591,6 +595,9 @@ func (s *Server) batchItem(wd *world, method, raw string, dependsOn []string, st
 	}
 	path := "/v1.0" + u.Path
 	if rep, ok := s.deny(svcGraph, path); ok {
+		return rep
+	}
+	if rep, ok := s.broken(svcGraph, path); ok {
 		return rep
 	}
 	if s.decide(true, false) == faultThrottle {

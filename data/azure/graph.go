@@ -36,7 +36,12 @@ type graphClient struct {
 	client  *msgraphsdk.GraphServiceClient
 }
 
+// sdkRegistry makes msgraph-sdk-go-core create its error registry before any page iterator runs: it creates it
+// lazily with an unsynchronised check, a data race when the tenant-wide lists start side by side.
+var sdkRegistry sync.Once
+
 func newGraphClient(s *Source) (*graphClient, error) {
+	sdkRegistry.Do(func() { msgraphcore.GetErrorFactoryFromRegistry("") })
 	u, err := url.Parse(s.env.graphBase)
 	if err != nil {
 		return nil, err

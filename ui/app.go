@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
@@ -55,6 +54,8 @@ type view interface {
 	render(m *Model, w, h int) string
 	// key handles a key press the root did not take; it returns nil when the key means nothing here.
 	key(m *Model, msg tea.KeyPressMsg) tea.Cmd
+	// hints are the keys the footer offers here, most useful first.
+	hints(m *Model) []key.Binding
 }
 
 // Model is the root of the program: it owns routing (list, detail, pivots, findings, help), focus, layout, the
@@ -64,7 +65,6 @@ type Model struct {
 	src    *cache.Cache
 	keys   keyMap
 	st     styles
-	help   help.Model
 	ctx    context.Context
 	cancel context.CancelFunc
 
@@ -98,14 +98,12 @@ func New(opts Options) *Model {
 		src:    opts.Source,
 		keys:   defaultKeys(),
 		st:     defaultStyles(),
-		help:   help.New(),
 		ctx:    ctx,
 		cancel: cancel,
 		width:  80,
 		height: 24,
 		spin:   spinner.New(spinner.WithSpinner(spinner.MiniDot)),
 	}
-	m.help.Styles = m.st.helpStyles()
 	m.list = newIdentitiesView()
 	m.stack = []view{m.list}
 	return m
@@ -158,9 +156,10 @@ func (m *Model) startSpinner() tea.Cmd {
 // flashClearMsg clears a status message after a while, unless a newer one replaced it.
 type flashClearMsg struct{ gen int }
 
-// setFlash shows a short message in the status bar.
+// setFlash shows a message in the status bar. Messages carry names and paths from the tenant and the user, so they
+// are cleaned here, once for all of them.
 func (m *Model) setFlash(s string, isErr bool) tea.Cmd {
-	m.flash, m.flashErr = s, isErr
+	m.flash, m.flashErr = data.Clean(s), isErr
 	m.flashGen++
 	gen := m.flashGen
 	return tea.Tick(5*time.Second, func(time.Time) tea.Msg { return flashClearMsg{gen} })
@@ -179,7 +178,6 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
-		m.help.SetWidth(msg.Width)
 		return nil
 	case spinner.TickMsg:
 		if !m.busy() {
@@ -336,7 +334,8 @@ func (m *Model) render() string {
 	b.WriteString(m.breadcrumb(w))
 	b.WriteByte('\n')
 	top := m.top()
-	bodyH := h - 4
+	status := m.statusBar(w, top)
+	bodyH := h - 3 - strings.Count(status, "\n") - 1
 	if m.showHelp {
 		b.WriteString(fitLine(m.st.Title.Render("Keys"), w))
 		b.WriteByte('\n')
@@ -351,10 +350,53 @@ func (m *Model) render() string {
 		b.WriteString(padLines(top.render(m, w, bodyH), bodyH))
 	}
 	b.WriteByte('\n')
-	b.WriteString(fitLine(m.help.ShortHelpView(m.keys.ShortHelp()), w))
+	b.WriteString(m.footer(w, m.hints(top)))
 	b.WriteByte('\n')
-	b.WriteString(m.statusBar(w, top))
+	b.WriteString(status)
 	return b.String()
+}
+
+// hints are the footer's keys for what has the focus: the help screen, the export prompt, a filter being typed, or
+// the view.
+func (m *Model) hints(top view) []key.Binding {
+	switch {
+	case m.showHelp:
+		return m.keys.helpHints()
+	case m.exp.open:
+		return m.exp.keys.hints(m.keys, m.exp.stage, m.exp.clip, m.exp.onPath)
+	}
+	if f := m.filterOf(top); f != nil && f.typing {
+		return m.keys.filterHints()
+	}
+	return top.hints(m)
+}
+
+// footer renders hints on one line of w cells. When they do not fit, keys are dropped from the end, never the help
+// key, so "? help" is always there to find the rest.
+func (m *Model) footer(w int, hs []key.Binding) string {
+	helpKey := m.keys.Help.Help().Key
+	sep := m.st.Dim.Render(" · ")
+	for {
+		parts := make([]string, len(hs))
+		for i, b := range hs {
+			parts[i] = m.st.Key.Render(b.Help().Key) + " " + b.Help().Desc
+		}
+		line := strings.Join(parts, sep)
+		if ansi.StringWidth(line) <= w {
+			return line
+		}
+		drop := -1
+		for i := len(hs) - 1; i >= 0; i-- {
+			if hs[i].Help().Key != helpKey {
+				drop = i
+				break
+			}
+		}
+		if drop < 0 || len(hs) == 1 {
+			return fitLine(line, w)
+		}
+		hs = append(hs[:drop:drop], hs[drop+1:]...)
+	}
 }
 
 // breadcrumb shows where the user is: miscope › identities › name › pivot.
@@ -374,21 +416,35 @@ func (m *Model) breadcrumb(w int) string {
 	return m.st.Crumb.Render(strings.ReplaceAll(s, " › ", sep))
 }
 
-// statusBar: source label, counts, then the assessment's progress or the latest message.
+// maxMessageLines is how many lines a long message may take from the view above the status bar.
+const maxMessageLines = 3
+
+// statusBar: source label, counts, then the assessment's progress or the latest message. A message too long for the
+// bar is written in full on its own lines above it (taking rows from the view) rather than cut, so a path or an
+// error can always be read.
 func (m *Model) statusBar(w int, v view) string {
 	info := m.src.Info()
 	left := " " + data.Clean(info.Label)
 	if left == " " {
-		left = " " + string(info.Origin)
+		left = " " + data.Clean(string(info.Origin))
 	}
 	if c := v.counts(); c != "" {
 		left += " │ " + c
 	}
-	right := m.as.status(m)
+	assessment := m.as.status(m)
+	right, isErr := assessment, m.as.err != nil && !m.as.running
 	if m.flash != "" {
-		right = m.flash
+		right, isErr = m.flash, m.flashErr
 		if m.flashErr {
 			right = "error: " + right
+		}
+	}
+	var above string
+	if ansi.StringWidth(left)+ansi.StringWidth(right)+2 > w {
+		above = m.messageLines(right, isErr, w)
+		right = ""
+		if m.flash != "" && m.as.err == nil { // the bar keeps the assessment's progress when it fits
+			right = assessment
 		}
 	}
 	right += " "
@@ -402,7 +458,27 @@ func (m *Model) statusBar(w int, v view) string {
 		lw = ansi.StringWidth(left)
 	}
 	line := left + strings.Repeat(" ", max(1, w-lw-rw)) + right
+	if above != "" {
+		return above + "\n" + m.st.Status.Render(line)
+	}
 	return m.st.Status.Render(line)
+}
+
+// messageLines wraps a message to w cells in at most maxMessageLines lines.
+func (m *Model) messageLines(msg string, isErr bool, w int) string {
+	st := m.st.Flash
+	if isErr {
+		st = m.st.Error
+	}
+	lines := strings.Split(ansi.Wrap(msg, w-1, " /-"), "\n")
+	if len(lines) > maxMessageLines {
+		lines = lines[:maxMessageLines]
+		lines[maxMessageLines-1] = ansi.Truncate(lines[maxMessageLines-1], w-2, "") + "…"
+	}
+	for i, l := range lines {
+		lines[i] = " " + st.Render(l)
+	}
+	return strings.Join(lines, "\n")
 }
 
 // fitLine truncates a line (which may hold styles) to w cells.

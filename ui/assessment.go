@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -19,6 +20,7 @@ type assessState struct {
 	cancel   context.CancelFunc
 	running  bool
 	progress data.Progress
+	since    time.Time // when the current stage began, for its elapsed time
 	err      error
 	result   *assessment
 }
@@ -51,7 +53,11 @@ func (f *identityFacts) severity() (string, int64) {
 	return severityCell(f.sev, f.count > 0, f.incomplete)
 }
 
-type assessProgressMsg struct{ p data.Progress }
+// assessProgressMsg is a stage's progress as the source reports it, stamped where it was reported.
+type assessProgressMsg struct {
+	p  data.Progress
+	at time.Time
+}
 
 type assessDoneMsg struct {
 	a   *assessment
@@ -67,17 +73,21 @@ func (m *Model) startAssessment() tea.Cmd {
 	ctx, cancel := context.WithCancel(m.ctx)
 	box := newMailbox()
 	s.box, s.cancel, s.running, s.err, s.progress = box, cancel, true, nil, data.Progress{Stage: "starting"}
+	s.since = time.Time{}
 	src := m.src
 	run := func() tea.Msg {
 		defer box.close()
-		x, err := src.Index(ctx, func(p data.Progress) { box.put(assessProgressMsg{p}) })
+		x, err := src.Index(ctx, func(p data.Progress) { box.put(assessProgressMsg{p, time.Now()}) })
 		if err != nil {
 			if ctx.Err() == nil {
 				box.put(assessDoneMsg{err: err})
 			}
 			return nil
 		}
-		box.put(assessProgressMsg{data.Progress{Stage: "assessing", Done: 0, Total: len(x.Tenant.Identities)}})
+		// The engine reports no progress of its own: the stage says what it works on and the status bar its elapsed
+		// time, rather than a count that would sit at zero until the end.
+		box.put(assessProgressMsg{data.Progress{Stage: "assessing " + plural(len(x.Tenant.Identities), "identity",
+			"identities")}, time.Now()})
 		box.put(assessDoneMsg{a: newAssessment(x, assess.Assess(x))})
 		return nil
 	}
@@ -208,6 +218,9 @@ func (s *assessState) receive(m *Model, msgs []tea.Msg) tea.Cmd {
 	for _, msg := range msgs {
 		switch msg := msg.(type) {
 		case assessProgressMsg:
+			if msg.p.Stage != s.progress.Stage || s.since.IsZero() {
+				s.since = msg.at
+			}
 			s.progress = msg.p
 		case assessDoneMsg:
 			s.running = false
@@ -251,11 +264,16 @@ func (s *assessState) status(m *Model) string {
 	switch {
 	case s.running:
 		p := s.progress
-		txt := m.spinnerView() + " " + p.Stage
+		txt := m.spinnerView() + " " + data.Clean(p.Stage)
 		if p.Total > 0 {
 			txt += fmt.Sprintf(" %d/%d", p.Done, p.Total)
 		} else if p.Done > 0 {
 			txt += fmt.Sprintf(" %d", p.Done)
+		}
+		if !s.since.IsZero() {
+			if d := time.Since(s.since); d >= time.Second {
+				txt += " · " + d.Truncate(time.Second).String()
+			}
 		}
 		return txt
 	case s.err != nil:

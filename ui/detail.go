@@ -210,9 +210,32 @@ func (d *detailView) counts() string {
 	return ""
 }
 
+// title names the identity and, when the line under the cursor pivots, what enter and o do there.
 func (d *detailView) title(m *Model) string {
-	return m.st.Title.Render(d.name()) + m.st.Dim.Render("  enter: who shares it · o: others with the role")
+	pivot, role := d.pivots()
+	var what []string
+	if pivot {
+		what = append(what, m.keys.Open.Help().Key+": who shares it")
+	}
+	if role {
+		what = append(what, m.keys.PivotRole.Help().Key+": others with the role")
+	}
+	if len(what) == 0 {
+		return m.st.Title.Render(d.name())
+	}
+	return m.st.Title.Render(d.name()) + m.st.Dim.Render("  "+strings.Join(what, " · "))
 }
+
+// pivots reports whether enter (who shares it) and o (others with the Azure role) mean anything on the selected line.
+func (d *detailView) pivots() (pivot, role bool) {
+	es := d.entries("")
+	if e := d.current(es, selectable(es)); e != nil && e.target != nil {
+		return true, e.target.kind == pivotScope
+	}
+	return false, false
+}
+
+func (d *detailView) hints(m *Model) []key.Binding { return m.keys.detailHints(d.pivots()) }
 
 // entries lists everything the view shows, in order.
 func (d *detailView) entries(spin string) []entry {

@@ -136,7 +136,6 @@ func (m *Model) startExport() tea.Cmd {
 		e.path.CursorEnd()
 		m.fitExportPath(m.width)
 	}
-	m.exportHint()
 	return nil
 }
 
@@ -179,27 +178,6 @@ func tenantSlug(info data.SourceInfo) string {
 		}
 	}
 	return "tenant"
-}
-
-// exportHint puts the prompt's keys in the status bar for as long as the prompt is open; bumping the flash
-// generation keeps an earlier message's timer from clearing it.
-func (m *Model) exportHint() {
-	e := &m.exp
-	var s string
-	switch {
-	case e.stage == exportConfirming:
-		s = "y overwrites · n keeps the file"
-	case e.stage == exportWriting:
-		s = "writing…"
-	case e.clip:
-		s = "enter copy · tab/c/j/m format · esc cancel"
-	case e.onPath:
-		s = "enter write · tab format · ↑ format · esc cancel"
-	default:
-		s = "enter write · tab/c/j/m format · ↓ path · esc cancel"
-	}
-	m.flash, m.flashErr = s, false
-	m.flashGen++
 }
 
 // closeExport closes the prompt and shows msg.
@@ -261,7 +239,6 @@ func (m *Model) exportKey(msg tea.KeyPressMsg) tea.Cmd {
 			kept := e.job.path
 			e.stage, e.job, e.onPath = exportChoosing, nil, true
 			e.path.Focus()
-			m.exportHint()
 			return m.setFlash("kept "+kept+": choose another name, or esc", false)
 		}
 		return nil
@@ -284,7 +261,6 @@ func (m *Model) exportKey(msg tea.KeyPressMsg) tea.Cmd {
 		} else {
 			e.path.Blur()
 		}
-		m.exportHint()
 		return nil
 	}
 	if !e.onPath {
@@ -358,7 +334,6 @@ func (m *Model) exportPath(typed string) (string, error) {
 func (m *Model) runExport() tea.Cmd {
 	e := &m.exp
 	e.stage = exportWriting
-	m.exportHint()
 	job := *e.job
 	if job.path == "" {
 		return encodeForCopy(job.id, job.format, job.table, "filter the view first")
@@ -427,15 +402,17 @@ func (m *Model) exportDone(msg exportDoneMsg) tea.Cmd {
 	switch {
 	case msg.exists:
 		e.stage = exportConfirming
-		m.exportHint()
 		return nil
 	case msg.err != nil:
 		e.stage, e.job, e.onPath = exportChoosing, nil, true
 		e.path.Focus()
 		return m.setFlash(msg.err.Error(), true)
 	}
-	return m.closeExport(fmt.Sprintf("exported %s to %s (%s)", plural(len(job.table.Rows), "row", "rows"),
-		job.path, job.format), false)
+	// The message may wrap onto a second line; a path longer than that is cut in the middle, keeping its folder and
+	// the end of its name.
+	rows, format := plural(len(job.table.Rows), "row", "rows"), job.format.String()
+	room := 2*(max(20, m.width)-1) - len("exported  to  ()") - len(rows) - len(format)
+	return m.closeExport(fmt.Sprintf("exported %s to %s (%s)", rows, midCut(job.path, room), format), false)
 }
 
 // copied sends a table that was encoded for the clipboard, unless it is too large for a terminal to take: then it
@@ -474,7 +451,21 @@ func (m *Model) exportView(w int) string {
 	if e.clip {
 		return m.exportPrefix(w)
 	}
-	return m.exportPrefix(w) + e.path.View()
+	return m.exportPrefix(w) + m.exportPathView()
+}
+
+// exportPathView shows the path. Away from the input it is cut in the middle, so both the folder it goes to and the
+// file name's end stay in view; in the input, which scrolls to the cursor, "…" says when its start is out of view.
+func (m *Model) exportPathView() string {
+	e := &m.exp
+	width := e.path.Width()
+	if !e.onPath {
+		return midCut(e.path.Value(), width+1)
+	}
+	if ansi.StringWidth(e.path.Value()) > width && e.path.Position() >= width {
+		return m.st.Dim.Render("…") + e.path.View()
+	}
+	return e.path.View()
 }
 
 // exportPrefix is the prompt line before the path input: the formats and, in a served session, the fixed folder.
@@ -520,8 +511,21 @@ func (m *Model) fitExportPath(w int) {
 		return
 	}
 	w = max(20, w)
-	e.path.SetWidth(max(8, w-lipgloss.Width(m.exportPrefix(w))-1))
-	e.path.SetCursor(e.path.Position()) // scrolls the input to the cursor at the new width
+	e.path.SetWidth(max(8, w-lipgloss.Width(m.exportPrefix(w))-2)) // a cell for the "…" of a scrolled path
+	e.path.SetCursor(e.path.Position())                            // scrolls the input to the cursor at the new width
+}
+
+// midCut fits a path in w cells by cutting its middle: it keeps its folder (up to a third of w) and the end of its
+// file name, which is what tells exports apart. A plain file name loses its start.
+func midCut(s string, w int) string {
+	sw := ansi.StringWidth(s)
+	slash := strings.LastIndexAny(s, `/\`)
+	if sw <= w || w < 5 || slash < 0 {
+		return leftCut(s, w)
+	}
+	head := min(ansi.StringWidth(s[:slash+1]), (w-1)/3)
+	tail := w - 1 - head
+	return ansi.Truncate(s, head, "") + "…" + ansi.TruncateLeft(s, sw-tail, "")
 }
 
 // leftCut fits s in w cells by cutting its start: the end of a path is what tells files apart.

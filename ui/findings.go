@@ -155,6 +155,8 @@ func (v *findingsView) counts() string {
 
 func (v *findingsView) title(m *Model) string { return v.f.render(m, "Findings") }
 
+func (v *findingsView) hints(m *Model) []key.Binding { return m.keys.findingsHints() }
+
 // Table is the pane's findings after filter and sort, with their evidence and remediation.
 func (v *findingsView) Table() (string, []string, [][]string) {
 	cols, rows := v.t.export()

@@ -7,54 +7,40 @@ import (
 )
 
 // helpGroups names the groups of helpBindings, in the same order.
-var helpGroups = []string{"Move", "Views", "Export and copy", "Sort (again to reverse)", "In the export prompt"}
+var helpGroups = []string{"Move", "Views", "Export and copy", "Sort (again to reverse)", "While typing a filter",
+	"In the export prompt"}
 
 // helpBindings is every binding: the keymap's groups, then the export prompt's keys.
 func (m *Model) helpBindings() [][]key.Binding {
-	e := defaultExportKeys()
-	return append(m.keys.FullHelp(),
-		[]key.Binding{e.NextFormat, e.PrevFormat, e.CSV, e.JSON, e.Markdown, e.Field, e.Yes, e.No})
+	return append(m.keys.FullHelp(), defaultExportKeys().helpLines())
 }
 
-// helpView lists every binding in as many columns as the height needs; groups are spaced apart when that costs no
-// extra column.
+// helpSections are the help screen's groups as lines: a heading, then its keys. The sort group says which keys the
+// findings pane answers, since it has no kind, attached, count or reach column.
+func (m *Model) helpSections() [][]string {
+	var out [][]string
+	for g, bindings := range m.helpBindings() {
+		sec := []string{m.st.Section.Render(helpGroups[g])}
+		for _, b := range bindings {
+			sec = append(sec, helpItem(m, b))
+		}
+		if g == 3 {
+			sec = append(sec, " "+m.st.Dim.Render("findings: "+m.keys.SortSeverity.Help().Key+" severity, "+
+				m.keys.SortName.Help().Key+" identity"))
+		}
+		out = append(out, sec)
+	}
+	return out
+}
+
+// helpView lists every binding in columns of h lines. A group is never split between columns unless it is taller
+// than a column; groups in one column are spaced apart when that costs no extra column.
 func (m *Model) helpView(w, h int) string {
 	rows := max(1, h)
-	build := func(spaced bool) []string {
-		var items []string
-		for g, bindings := range m.helpBindings() {
-			if g > 0 && spaced {
-				items = append(items, "")
-			}
-			items = append(items, m.st.Section.Render(helpGroups[g]))
-			for _, b := range bindings {
-				items = append(items, helpItem(m, b))
-			}
-		}
-		return items
-	}
-	items := build(true)
-	if tight := build(false); (len(tight)+rows-1)/rows < (len(items)+rows-1)/rows {
-		items = tight
-	}
-	// Fill columns top to bottom; a heading never ends a column away from its keys.
-	var columns [][]string
-	var col []string
-	for n, it := range items {
-		heading := n+1 < len(items) && it != "" && !strings.HasPrefix(it, " ")
-		if len(col) == rows || heading && len(col) == rows-1 || it == "" && len(col) == 0 {
-			if len(col) > 0 {
-				columns = append(columns, col)
-			}
-			col = nil
-			if it == "" {
-				continue
-			}
-		}
-		col = append(col, it)
-	}
-	if len(col) > 0 {
-		columns = append(columns, col)
+	sections := m.helpSections()
+	columns := packSections(sections, rows, true)
+	if tight := packSections(sections, rows, false); len(tight) < len(columns) {
+		columns = tight
 	}
 	colW := max(20, w/max(1, len(columns)))
 	var lines []string
@@ -70,6 +56,41 @@ func (m *Model) helpView(w, h int) string {
 		lines = append(lines, fitLine(strings.TrimRight(b.String(), " "), w))
 	}
 	return strings.Join(lines, "\n")
+}
+
+// packSections fills columns of rows lines with whole sections, top to bottom; spaced puts a blank line between
+// sections that share a column. A section taller than a column is split, and never leaves a heading at the foot of
+// one.
+func packSections(sections [][]string, rows int, spaced bool) [][]string {
+	var columns [][]string
+	var col []string
+	flush := func() {
+		if len(col) > 0 {
+			columns = append(columns, col)
+		}
+		col = nil
+	}
+	for _, sec := range sections {
+		gap := 0
+		if spaced && len(col) > 0 {
+			gap = 1
+		}
+		if len(col)+gap+len(sec) > rows && len(col) > 0 {
+			flush()
+			gap = 0
+		}
+		if gap > 0 {
+			col = append(col, "")
+		}
+		for n, it := range sec {
+			if len(col) == rows || n == 0 && len(col) == rows-1 && len(sec) > 1 {
+				flush()
+			}
+			col = append(col, it)
+		}
+	}
+	flush()
+	return columns
 }
 
 func helpItem(m *Model, b key.Binding) string {

@@ -13,6 +13,9 @@ type keyMap struct {
 	Refresh, Quit, ForceQuit           key.Binding
 
 	SortName, SortKind, SortAttached, SortSeverity, SortFindings, SortReach key.Binding
+
+	// While the filter is being typed, letters are text: only these keys act.
+	FilterKeep, FilterClear, FilterErase, FilterEraseAll, FilterMove key.Binding
 }
 
 func defaultKeys() keyMap {
@@ -48,21 +51,73 @@ func defaultKeys() keyMap {
 		SortSeverity: b([]string{"S", "shift+s"}, "S", "sort by severity"),
 		SortFindings: b([]string{"F", "shift+f"}, "F", "sort by finding count"),
 		SortReach:    b([]string{"R", "shift+r"}, "R", "sort by reach"),
+
+		FilterKeep:     b([]string{"enter"}, "enter", "keep the filter"),
+		FilterClear:    b([]string{"esc"}, "esc", "clear the filter"),
+		FilterErase:    b([]string{"backspace"}, "⌫", "erase a letter"),
+		FilterEraseAll: b([]string{"ctrl+u"}, "ctrl+u", "erase the filter"),
+		FilterMove:     b([]string{"up", "down", "pgup", "pgdown"}, "↑↓", "move"),
 	}
 }
 
-// ShortHelp is the one-line hint under every view.
-func (k keyMap) ShortHelp() []key.Binding {
-	return []key.Binding{k.Open, k.Back, k.Filter, k.Findings, k.Export, k.Copy, k.Help, k.Quit}
+// hint is a binding with the shorter description the footer has room for.
+func hint(b key.Binding, desc string) key.Binding {
+	return key.NewBinding(key.WithKeys(b.Keys()...), key.WithHelp(b.Help().Key, desc))
+}
+
+// The footer of each view: its most useful keys first, ending with help. The footer drops keys from the end (never
+// help) when the terminal is too narrow for all of them.
+
+func (k keyMap) listHints() []key.Binding {
+	return []key.Binding{hint(k.Open, "open"), hint(k.Filter, "filter"), hint(k.Findings, "findings"),
+		hint(k.Export, "export"), hint(k.Copy, "copy id"), hint(k.Help, "help"), hint(k.Quit, "quit")}
+}
+
+// detailHints offers enter and o only when the line under the cursor answers them.
+func (k keyMap) detailHints(pivot, role bool) []key.Binding {
+	var hs []key.Binding
+	if pivot {
+		hs = append(hs, hint(k.Open, "who shares it"))
+	}
+	if role {
+		hs = append(hs, hint(k.PivotRole, "others with the role"))
+	}
+	return append(hs, hint(k.Back, "back"), hint(k.Export, "export"), hint(k.Copy, "copy id"), hint(k.Help, "help"))
+}
+
+func (k keyMap) findingsHints() []key.Binding {
+	return []key.Binding{hint(k.Open, "open"), hint(k.Filter, "filter"), hint(k.Copy, "copy id"),
+		hint(k.Export, "export"), hint(k.Back, "back"), hint(k.Help, "help")}
+}
+
+func (k keyMap) pivotHints() []key.Binding {
+	return []key.Binding{hint(k.Open, "open"), hint(k.Filter, "filter"), hint(k.Back, "back"),
+		hint(k.Export, "export"), hint(k.Help, "help")}
+}
+
+// filterHints are the footer while the filter is typed into, where ? and q are text.
+func (k keyMap) filterHints() []key.Binding {
+	return []key.Binding{hint(k.FilterKeep, "keep"), hint(k.FilterClear, "clear"), k.FilterMove}
+}
+
+func (k keyMap) helpHints() []key.Binding { return []key.Binding{hint(k.Back, "close")} }
+
+// pair shows two bindings that mirror each other as one line of the help screen, so every key fits at 80x24.
+func pair(a, b key.Binding, keys, desc string) key.Binding {
+	return key.NewBinding(key.WithKeys(append(a.Keys(), b.Keys()...)...), key.WithHelp(keys, desc))
 }
 
 // FullHelp is every binding, grouped for the help screen.
 func (k keyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
-		{k.Up, k.Down, k.Top, k.Bottom, k.HalfDown, k.HalfUp, k.PageDown, k.PageUp},
+		{pair(k.Up, k.Down, "k/j ↑↓", "move up / down"), pair(k.Top, k.Bottom, "g/G", "go to top / bottom"),
+			pair(k.HalfUp, k.HalfDown, "ctrl+u/d", "half page up / down"),
+			pair(k.PageUp, k.PageDown, "pgup/dn", "page up / down")},
 		{k.Open, k.Back, k.Filter, k.Findings, k.PivotRole, k.Refresh, k.Help, k.Quit, k.ForceQuit},
 		{k.Export, k.Copy, k.CopyView},
 		{k.SortName, k.SortKind, k.SortAttached, k.SortSeverity, k.SortFindings, k.SortReach},
+		{k.FilterKeep, k.FilterClear, pair(k.FilterErase, k.FilterEraseAll, "⌫ ctrl+u", "erase a letter / all"),
+			k.FilterMove},
 	}
 }
 
@@ -100,4 +155,32 @@ func defaultExportKeys() exportKeys {
 		Yes:        b([]string{"y", "Y"}, "y", "overwrite"),
 		No:         b([]string{"n", "N", "esc"}, "n", "keep the file"),
 	}
+}
+
+// helpLines are the export prompt's keys for the help screen.
+func (e exportKeys) helpLines() []key.Binding {
+	return []key.Binding{pair(e.NextFormat, e.PrevFormat, "tab/→ ←", "next / previous format"),
+		pair(e.CSV, e.JSON, "c j m", "CSV / JSON / Markdown"), e.Field,
+		pair(e.Yes, e.No, "y/n", "overwrite / keep the file")}
+}
+
+// hints are the export prompt's footer for where its focus is; enter and esc are the keymap's own.
+func (e exportKeys) hints(k keyMap, stage exportStage, clip, onPath bool) []key.Binding {
+	formats := key.NewBinding(key.WithKeys(append(append(append(e.NextFormat.Keys(), e.CSV.Keys()...),
+		e.JSON.Keys()...), e.Markdown.Keys()...)...),
+		key.WithHelp("tab/"+e.CSV.Help().Key+"/"+e.JSON.Help().Key+"/"+e.Markdown.Help().Key, "format"))
+	cancel := hint(k.Back, "cancel")
+	switch {
+	case stage == exportConfirming:
+		return []key.Binding{e.Yes, e.No}
+	case stage == exportWriting:
+		return nil
+	case clip:
+		return []key.Binding{hint(k.Open, "copy"), formats, cancel}
+	case onPath:
+		// On the path the arrows move the text cursor, so only tab changes the format.
+		return []key.Binding{hint(k.Open, "write"), key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "format")),
+			hint(e.Field, "format / path"), cancel}
+	}
+	return []key.Binding{hint(k.Open, "write"), formats, hint(e.Field, "path"), cancel}
 }

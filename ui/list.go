@@ -29,25 +29,26 @@ func (f *filterLine) setQuery(q string) {
 // typeKey edits the query while the user types. Moving the cursor still works; enter keeps the filter and esc
 // clears it. It reports whether it took the key.
 func (f *filterLine) typeKey(m *Model, msg tea.KeyPressMsg) (tea.Cmd, bool) {
+	k := m.keys
 	switch {
-	case key.Matches(msg, m.keys.ForceQuit):
+	case key.Matches(msg, k.ForceQuit):
 		return nil, false
-	case msg.String() == "enter":
+	case key.Matches(msg, k.FilterKeep):
 		f.typing = false
 		return nil, true
-	case msg.String() == "esc":
+	case key.Matches(msg, k.FilterClear):
 		f.typing = false
 		f.setQuery("")
 		return nil, true
-	case msg.String() == "backspace":
+	case key.Matches(msg, k.FilterErase):
 		if r := []rune(f.query); len(r) > 0 {
 			f.setQuery(string(r[:len(r)-1]))
 		}
 		return nil, true
-	case msg.String() == "ctrl+u":
+	case key.Matches(msg, k.FilterEraseAll):
 		f.setQuery("")
 		return nil, true
-	case msg.String() == "up" || msg.String() == "down" || msg.String() == "pgup" || msg.String() == "pgdown":
+	case key.Matches(msg, k.FilterMove):
 		return nil, false
 	case msg.Text != "" && msg.Mod&^tea.ModShift == 0:
 		f.setQuery(f.query + data.Clean(msg.Text))
@@ -117,9 +118,9 @@ type identitiesView struct {
 
 func identityColumns() []column {
 	return []column{
-		{name: colName, title: "NAME", width: 16, flex: 3},
+		{name: colName, title: "NAME", width: 14, flex: 3},
 		{name: colKind, title: "KIND", width: 4},
-		{name: colAttached, title: "ATTACHED", width: 12, flex: 2},
+		{name: colAttached, title: "ATTACHED", width: 10, flex: 2},
 		{name: colSeverity, title: "SEVERITY", width: 9, numeric: true, sev: true},
 		{name: colFindings, title: "#", width: 3, numeric: true, right: true},
 		{name: colReach, title: "REACH", width: 13, flex: 1, numeric: true},
@@ -135,6 +136,8 @@ func (v *identitiesView) filterLine() *filterLine { return v.f }
 func (v *identitiesView) kind() string            { return "identities" }
 func (v *identitiesView) crumb() string           { return "identities" }
 func (v *identitiesView) counts() string          { return v.t.counts() }
+
+func (v *identitiesView) hints(m *Model) []key.Binding { return m.keys.listHints() }
 
 func (v *identitiesView) title(m *Model) string {
 	return v.f.render(m, "Managed identities") + m.st.Dim.Render("  sort: N K A S F R")

@@ -171,12 +171,13 @@ func (v *pivotView) apply(msg pivotMsg) {
 	}
 }
 
-func (v *pivotView) busy() bool              { return v.loading }
-func (v *pivotView) filterLine() *filterLine { return v.f }
-func (v *pivotView) kind() string            { return "pivot" }
-func (v *pivotView) crumb() string           { return v.target.kind.noun() + ": " + v.target.label }
-func (v *pivotView) heading() string         { return "Identities sharing " + v.crumb() }
-func (v *pivotView) title(m *Model) string   { return v.f.render(m, v.heading()) }
+func (v *pivotView) busy() bool                   { return v.loading }
+func (v *pivotView) hints(m *Model) []key.Binding { return m.keys.pivotHints() }
+func (v *pivotView) filterLine() *filterLine      { return v.f }
+func (v *pivotView) kind() string                 { return "pivot" }
+func (v *pivotView) crumb() string                { return v.target.kind.noun() + ": " + v.target.label }
+func (v *pivotView) heading() string              { return "Identities sharing " + v.crumb() }
+func (v *pivotView) title(m *Model) string        { return v.f.render(m, v.heading()) }
 func (v *pivotView) Table() (string, []string, [][]string) {
 	cols, rows := v.t.export()
 	return v.heading(), cols, rows

@@ -2,10 +2,13 @@ package ui
 
 import (
 	"encoding/base64"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"github.com/miscope/miscope/data"
@@ -144,4 +147,206 @@ func TestFilterBySeverityAndCursorOnFirstMatch(t *testing.T) {
 			t.Errorf("after filtering the cursor is on row %d, want the first match", v.t.cursor)
 		}
 	})
+}
+
+// footer is the key hints line of the screen: the line that shows what the model renders as its footer.
+func (s *session) footer() string {
+	s.t.Helper()
+	var want, screen string
+	s.inspect(func(m *Model) { want, screen = ansi.Strip(m.footer(m.width, m.hints(m.top()))), plain(m) })
+	if !strings.Contains(screen, want+"\n") {
+		s.t.Errorf("the footer %q is not on screen:\n%s", want, screen)
+	}
+	return want
+}
+
+// Each view has its own footer at 80 columns, always ending with help; the detail view offers enter and o only on a
+// line that answers them; the export prompt keeps its keys after an error.
+func TestFooterPerView(t *testing.T) {
+	s := start(t, newExportModel(testTenant(), Options{ExportDir: "/nonexistent/miscope-test"}), 80, 24)
+	s.ready()
+	if got, want := s.footer(), "enter open · / filter · f findings · e export · y copy id · ? help · q quit"; got != want {
+		t.Errorf("list footer %q, want %q", got, want)
+	}
+	s.keys("/")
+	s.waitFor("typing", func(m *Model) bool { return m.list.f.typing })
+	if got := s.footer(); !strings.HasPrefix(got, "enter keep · esc clear") || strings.Contains(got, "? help") {
+		t.Errorf("footer while typing a filter %q: ? is text there", got)
+	}
+	s.keys("esc", "?")
+	s.waitFor("help", func(m *Model) bool { return m.showHelp })
+	if got := s.footer(); got != "esc close" {
+		t.Errorf("help footer %q, want esc close", got)
+	}
+	s.keys("esc")
+	s.tm.Send(s.openCmd(idDeploy))
+	s.waitFor("the detail", func(m *Model) bool { d, ok := m.top().(*detailView); return ok && !d.busy() })
+	screen := s.screen()
+	// The cursor starts on the identity's own resource, which a user-assigned identity cannot pivot on.
+	if got := s.footer(); strings.Contains(got, "who shares it") || !strings.HasSuffix(got, "? help") {
+		t.Errorf("detail footer on a line without a pivot: %q", got)
+	}
+	if strings.Contains(lineWith(screen, "uami-deploy  "), "who shares it") {
+		t.Errorf("the detail header offers a pivot the line does not have:\n%s", screen)
+	}
+	for range 20 {
+		var label string
+		s.inspect(func(m *Model) { label, _ = m.top().Selected() })
+		if label == "Deployers" {
+			break
+		}
+		s.keys("j")
+	}
+	if got := s.footer(); !strings.HasPrefix(got, "enter who shares it · esc back") {
+		t.Errorf("detail footer on a group: %q", got)
+	}
+	s.keys("esc", "e", "enter")
+	s.flash("does not exist")
+	screen = s.screen()
+	if got := s.footer(); !strings.Contains(got, "esc cancel") || !strings.Contains(got, "enter write") {
+		t.Errorf("after an error the export prompt lost its keys: footer %q", got)
+	}
+	checkFrame(t, s.content(), 80, 24)
+}
+
+// A message longer than the status bar wraps onto lines of its own above it, taking rows from the view, so all of it
+// can be read; the frame keeps its size.
+func TestLongMessageWraps(t *testing.T) {
+	s := start(t, newTestModel(testTenant()), 80, 24)
+	s.ready()
+	long := "exported 45 rows to ./exports/quarterly/miscope-identities-contoso-pharma-20261125-213000.csv (CSV)"
+	s.tm.Send(keyRun{func(m *Model) tea.Cmd { return m.setFlash(long+"\x1b[2J", false) }})
+	s.waitFor("the message", func(m *Model) bool { return strings.HasPrefix(m.flash, "exported") })
+	content := s.content()
+	checkFrame(t, content, 80, 24)
+	joined := strings.ReplaceAll(ansi.Strip(content), "\n ", "") // the message's lines, joined again
+	if !strings.Contains(joined, "pharma-20261125-213000.csv (CSV)") || !strings.Contains(joined, "exported 45 rows to") {
+		t.Errorf("the long message is cut:\n%s", ansi.Strip(content))
+	}
+	if strings.Contains(content, "\x1b[2J") {
+		t.Error("setFlash let an escape sequence through")
+	}
+}
+
+func TestMidCut(t *testing.T) {
+	p := "/tmp/d/miscope-identities-contoso-pharma-20261125-213000.csv"
+	for _, c := range []struct {
+		s    string
+		w    int
+		want string
+	}{
+		{p, 80, p},
+		{p, 40, "/tmp/d/…ntoso-pharma-20261125-213000.csv"},
+		{"miscope-identities-contoso-pharma-20261125-213000.csv", 20, "…20261125-213000.csv"},
+	} {
+		got := midCut(c.s, c.w)
+		if got != c.want || ansi.StringWidth(got) > c.w {
+			t.Errorf("midCut(%q, %d) = %q, want %q", c.s, c.w, got, c.want)
+		}
+	}
+}
+
+// Help keeps each group of keys in one column when the group fits in a column.
+func TestHelpKeepsSectionsWhole(t *testing.T) {
+	m := newTestModel(testTenant())
+	sections := m.helpSections()
+	for _, rows := range []int{18, 20, 31} {
+		for _, spaced := range []bool{true, false} {
+			cols := packSections(sections, rows, spaced)
+			for _, sec := range sections {
+				where := -1
+				for c, col := range cols {
+					for _, l := range col {
+						if l == sec[0] {
+							where = c
+						}
+					}
+				}
+				if where < 0 {
+					t.Fatalf("rows %d: section %q is missing", rows, ansi.Strip(sec[0]))
+				}
+				for _, l := range sec {
+					if !slices.Contains(cols[where], l) {
+						t.Errorf("rows %d spaced %v: %q is split from its heading %q", rows, spaced, ansi.Strip(l),
+							ansi.Strip(sec[0]))
+					}
+				}
+			}
+		}
+	}
+	m.width, m.height, m.showHelp = 120, 36, true
+	screen := plain(m)
+	sortLine := lineWith(screen, "Sort (again to reverse)")
+	reachLine := lineWith(screen, "sort by reach")
+	if strings.Index(sortLine, "Sort") != strings.Index(reachLine, "R ")-1 {
+		t.Errorf("at 120x36 the sort keys are not in the column of their heading:\n%s", screen)
+	}
+}
+
+// Columns get widths by content: a short column is shown whole before a long one takes the rest, and the sort arrow
+// always fits in the header.
+func TestColumnWidthsByContent(t *testing.T) {
+	tb := newTable(identityColumns(), colKind, false)
+	tb.setRows([]row{{cells: []string{strings.Repeat("n", 40), "UA", strings.Repeat("a", 60), "critical", "3",
+		"subscription contributor"}, nums: make([]int64, 6)}})
+	ws := tb.widths(80)
+	if ws[5] < len("subscription contributor") {
+		t.Errorf("REACH is %d wide at 80 columns, its cell needs %d: %v", ws[5], len("subscription contributor"), ws)
+	}
+	total := 2
+	for _, w := range ws {
+		total += w + 1
+	}
+	if total > 81 {
+		t.Errorf("columns take %d cells of 80: %v", total, ws)
+	}
+	out := ansi.Strip(tb.render(80, 5, &styles{Severity: defaultStyles().Severity}))
+	if !strings.Contains(out, "KIND▲") {
+		t.Errorf("the sort arrow of KIND is cut:\n%s", out)
+	}
+	ws = tb.widths(200)
+	if ws[0] < 40 || ws[2] < 48 {
+		t.Errorf("at 200 columns long cells should show whole (up to %d): %v", maxContent, ws)
+	}
+}
+
+// The status bar shows the stage the source reports and its elapsed time, never a count stuck at zero.
+func TestAssessmentProgress(t *testing.T) {
+	m := newTestModel(testTenant())
+	m.as.running = true
+	m.as.receive(m, []tea.Msg{assessProgressMsg{data.Progress{Stage: "assessing 5 identities"},
+		time.Now().Add(-3 * time.Second)}})
+	got := ansi.Strip(m.as.status(m))
+	if !strings.Contains(got, "assessing 5 identities · 3s") || strings.Contains(got, "0/") {
+		t.Errorf("status %q, want the stage and its elapsed time", got)
+	}
+	m.as.receive(m, []tea.Msg{assessProgressMsg{data.Progress{Stage: "Azure role assignments", Done: 7, Total: 9},
+		time.Now()}})
+	if got := ansi.Strip(m.as.status(m)); !strings.Contains(got, "Azure role assignments 7/9") || strings.Contains(got, "· 3s") {
+		t.Errorf("status %q, want the new stage's own count and a fresh clock", got)
+	}
+}
+
+// Names that fall back to an id, kinds and breadcrumbs are cleaned too.
+func TestFallbackNamesAreCleaned(t *testing.T) {
+	id := data.Identity{ID: "bad\x1b]52;c;eA==\x07id", Kind: data.Kind("weird\x1b[31m")}
+	r := identityRow(id, nil)
+	for _, c := range append(r.cells, r.label) {
+		if strings.ContainsAny(c, "\x1b\x07") {
+			t.Errorf("list cell %q is not clean", c)
+		}
+	}
+	d := &detailView{id: id.ID, ident: id, secs: map[data.Section]*sectionState{}}
+	if strings.ContainsAny(d.crumb(), "\x1b\x07") {
+		t.Errorf("breadcrumb %q is not clean", d.crumb())
+	}
+	for _, e := range d.entries("") {
+		if strings.ContainsAny(e.text+e.detail, "\x1b\x07") {
+			t.Errorf("detail line %q %q is not clean", e.text, e.detail)
+		}
+	}
+	p := pivotRow(&id, nil, "x")
+	if strings.ContainsAny(p.cells[0]+p.label, "\x1b\x07") {
+		t.Errorf("pivot name %q is not clean", p.cells[0])
+	}
 }

@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"charm.land/bubbles/v2/help"
 	"charm.land/lipgloss/v2"
 
 	"github.com/miscope/miscope/data/assess"
@@ -39,14 +38,5 @@ func defaultStyles() styles {
 			assess.Low:      lipgloss.NewStyle().Foreground(lipgloss.Cyan),
 			assess.Info:     lipgloss.NewStyle().Foreground(lipgloss.BrightBlack),
 		},
-	}
-}
-
-// helpStyles styles the one-line key hints: keys bold, the rest plain, separators dim.
-func (s styles) helpStyles() help.Styles {
-	plain := lipgloss.NewStyle()
-	return help.Styles{
-		Ellipsis: s.Dim, ShortKey: s.Key, ShortDesc: plain, ShortSeparator: s.Dim,
-		FullKey: s.Key, FullDesc: plain, FullSeparator: s.Dim,
 	}
 }

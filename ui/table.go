@@ -449,8 +449,8 @@ func (t *table) selectedID() string {
 }
 
 // widths lays the columns out in w cells. Every column is at least its minimum and as wide as its title and a sort
-// arrow; flex columns then grow towards their widest cell, the column that needs least first, so a short column
-// (REACH, RULE) is shown whole before a long one takes the rest; what is left after that goes by flex share.
+// arrow; flex columns then grow to their widest cell, the column that needs least first, so a short column (REACH,
+// RULE) is shown whole before a long one takes the rest; what is left after that goes by flex share.
 // Columns that do not fit at all are dropped from the right.
 func (t *table) widths(w int) []int {
 	ws := make([]int, len(t.cols))
@@ -474,7 +474,10 @@ func (t *table) widths(w int) []int {
 		if spare <= 0 {
 			break
 		}
-		give := min(nd.n, spare/(len(needs)-k))
+		give := nd.n // whole when it can be
+		if give > spare {
+			give = spare / (len(needs) - k)
+		}
 		ws[nd.col] += give
 		spare -= give
 	}

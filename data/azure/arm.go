@@ -250,6 +250,7 @@ type azureRoles struct {
 	assignments []data.RoleAssignment
 	defs        []data.RoleDefinition
 	gaps        []data.Gap
+	scopes      scopes // where they were read
 }
 
 func (s *Source) azureRoles(ctx context.Context) (azureRoles, error) {
@@ -262,7 +263,7 @@ func (s *Source) azureRoles(ctx context.Context) (azureRoles, error) {
 // readAzureRoles reads the role assignments at the scopes that could be listed; scErr, the failure of listing them,
 // is passed on with the result.
 func (s *Source) readAzureRoles(ctx context.Context, sc scopes, scErr error) (azureRoles, error) {
-	var out azureRoles
+	out := azureRoles{scopes: sc}
 	if fatal(scErr) {
 		return out, scErr
 	}

@@ -636,6 +636,56 @@ func TestPartsThatKeepFailingBecomeGaps(t *testing.T) {
 	}
 }
 
+// Read lazily, a directory-roles section whose eligibility list keeps failing returns the active roles it has with
+// an error that is not a gap, so neither this source nor a cache above keeps the partial answer as complete.
+func TestDirectoryRolesWithAFailedListAreNotComplete(t *testing.T) {
+	tenant := demoTenant(t)
+	var holder string
+	x := data.NewIndex(tenant)
+	for _, i := range tenant.Identities {
+		for _, r := range x.DirectoryRoles(i.ID) {
+			if r.State == data.Active && r.Via == data.ViaDirect {
+				holder = i.ID
+			}
+		}
+	}
+	if holder == "" {
+		t.Fatal("no identity of the demo tenant holds an active directory role")
+	}
+	const eligibility = "/v1.0/roleManagement/directory/roleEligibilitySchedules"
+	fake := serve(t, tenant, fakeazure.Options{Deny: denialsOf(t, tenant),
+		Break: []fakeazure.Breakage{{PathPrefix: eligibility, Status: http.StatusInternalServerError, RetryAfter: "0"}}})
+	src := open(t, fake)
+	ctx := context.Background()
+	asked := 0
+	for range 2 {
+		before := fake.Requests().Failed
+		roles, err := src.DirectoryRoles(ctx, holder)
+		asked += fake.Requests().Failed - before
+		if err == nil {
+			t.Fatal("a failed eligibility list gave no error")
+		}
+		if _, gap := data.AsGap(err); gap {
+			t.Fatalf("the failure came back as a gap, which caches keep: %v", err)
+		}
+		if !strings.Contains(err.Error(), "500") {
+			t.Errorf("the error %q does not say what failed", err)
+		}
+		active := 0
+		for _, r := range roles {
+			if r.State == data.Active {
+				active++
+			}
+		}
+		if active == 0 {
+			t.Errorf("the active roles that were read are missing: %+v", roles)
+		}
+	}
+	if asked < 2*(1+10) {
+		t.Errorf("the eligibility list was asked %d times over two reads: the failure was kept", asked)
+	}
+}
+
 func TestExpiredTokensAreRenewed(t *testing.T) {
 	tenant := demo.Synthetic(50, 5)
 	fake := serve(t, tenant, fakeazure.Options{TokenLifetime: 2 * time.Second})

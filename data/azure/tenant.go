@@ -354,12 +354,41 @@ func (s *Source) AttachedResources(ctx context.Context, id string) ([]data.Resou
 	if err != nil {
 		return nil, err
 	}
-	res, err := s.resources(ctx)
-	if err != nil {
-		return nil, err
+	res, rerr := s.resources(ctx)
+	if fatal(rerr) {
+		return nil, rerr
 	}
 	x := sectionIndex(ident, func(t *data.Tenant) { t.Resources, t.Gaps = res.list, res.gaps })
-	return x.Attached(ident.ID), gapErr(x, ident.ID, data.SectionAttached)
+	return x.Attached(ident.ID), sectionError(rerr, gapErr(x, ident.ID, data.SectionAttached))
+}
+
+// sectionError is the error a section method returns with its answer, which may be partial: a failure comes first,
+// as a plain error that no cache keeps so the section is asked again (with the gap's words when there is one too);
+// otherwise the gap that makes the section not readable, which is an answer and is kept.
+func sectionError(errs ...error) error {
+	var gap error
+	var failed []string
+	for _, err := range errs {
+		for _, e := range leaves(err) {
+			if fatal(e) {
+				return e
+			}
+			if _, ok := data.AsGap(e); ok {
+				if gap == nil {
+					gap = e
+				}
+				continue
+			}
+			failed = append(failed, e.Error())
+		}
+	}
+	if len(failed) == 0 {
+		return gap
+	}
+	if gap != nil {
+		failed = append(failed, gap.Error())
+	}
+	return errors.New(strings.Join(failed, "; "))
 }
 
 // identityGroups reads one identity's groups with one Graph request (plus the parents of its groups when it has
@@ -407,30 +436,30 @@ func (s *Source) DirectoryRoles(ctx context.Context, id string) ([]data.Director
 	if err != nil {
 		return nil, err
 	}
-	dir, err := s.directory(ctx)
-	if err != nil && dir.assignments == nil {
-		if _, gap := data.AsGap(err); !gap {
-			return nil, err
-		}
+	// A list that failed (eligible assignments answering 500, say) leaves a partial answer: it is returned with a
+	// plain error, so it is shown but not kept as if complete.
+	dir, derr := s.directory(ctx)
+	if fatal(derr) {
+		return nil, derr
 	}
 	gs, ms, gerr := s.identityGroups(ctx, ident)
+	if fatal(gerr) {
+		return nil, gerr
+	}
 	x := sectionIndex(ident, func(t *data.Tenant) {
 		t.DirectoryRoleDefinitions, t.DirectoryRoleAssignments, t.Gaps = dir.defs, dir.assignments, dir.gaps
 		t.Groups, t.Memberships = gs, ms
 	})
-	out := x.DirectoryRoles(ident.ID)
-	if err := gapErr(x, ident.ID, data.SectionDirectoryRoles); err != nil {
-		return out, err
-	}
-	if gerr != nil {
-		// Without the groups, roles held through a group cannot be seen: say so.
-		return out, sectionGap(gerr, data.SectionDirectoryRoles, ident.ID)
-	}
-	return out, nil
+	// Without the groups, roles held through a group cannot be seen: say so.
+	return x.DirectoryRoles(ident.ID), sectionError(derr, gapErr(x, ident.ID, data.SectionDirectoryRoles),
+		sectionGap(gerr, data.SectionDirectoryRoles, ident.ID))
 }
 
 // sectionGap restates a groups gap for a section that depends on the groups.
 func sectionGap(err error, sec data.Section, id string) error {
+	if err == nil {
+		return nil
+	}
 	if g, ok := data.AsGap(err); ok {
 		c := *g
 		c.Section, c.IdentityID = sec, id
@@ -472,26 +501,24 @@ func (s *Source) AzureRoles(ctx context.Context, id string) ([]data.AzureRole, e
 	if err != nil {
 		return nil, err
 	}
-	roles, err := s.azureRoles(ctx)
-	if err != nil {
-		return nil, err
+	roles, rerr := s.azureRoles(ctx)
+	if fatal(rerr) {
+		return nil, rerr
 	}
-	sc, _ := s.scopes(ctx)
+	// The scopes the assignments were read at, failures included (rerr carries them).
+	sc := roles.scopes
 	gs, ms, gerr := s.identityGroups(ctx, ident)
+	if fatal(gerr) {
+		return nil, gerr
+	}
 	x := sectionIndex(ident, func(t *data.Tenant) {
 		t.RoleDefinitions, t.RoleAssignments = roles.defs, roles.assignments
 		t.Gaps = append(append([]data.Gap(nil), sc.gaps...), roles.gaps...)
 		t.ManagementGroups, t.Subscriptions = sc.mgs, sc.subs
 		t.Groups, t.Memberships = gs, ms
 	})
-	out := x.AzureRoles(ident.ID)
-	if err := gapErr(x, ident.ID, data.SectionAzureRoles); err != nil {
-		return out, err
-	}
-	if gerr != nil {
-		return out, sectionGap(gerr, data.SectionAzureRoles, ident.ID)
-	}
-	return out, nil
+	return x.AzureRoles(ident.ID), sectionError(rerr, gapErr(x, ident.ID, data.SectionAzureRoles),
+		sectionGap(gerr, data.SectionAzureRoles, ident.ID))
 }
 
 // FederatedCredentials reads the federated credentials of a user-assigned identity with one ARM request; a

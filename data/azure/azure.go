@@ -21,6 +21,7 @@ package azure
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -116,7 +117,8 @@ func New(ctx context.Context, opts Options) (*Source, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s", ErrNoCredential, data.Clean(err.Error()))
 	}
-	if _, err := cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{env.graphScope}, EnableCAE: true}); err != nil {
+	tok, err := cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{env.graphScope}, EnableCAE: true})
+	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
@@ -139,7 +141,33 @@ func New(ctx context.Context, opts Options) (*Source, error) {
 	if s.arm, err = newARMClients(s); err != nil {
 		return nil, err
 	}
+	// The tenant is known before the first full read (an on-disk cache is keyed on it): the token names it, even
+	// when --tenant gave a domain or nothing; one cheap Graph read names it for people.
+	if tid := tenantOfToken(tok.Token); tid != "" {
+		s.tenantID = tid
+	}
+	s.readOrganization(ctx)
 	return s, nil
+}
+
+// tenantOfToken reads the tid claim of an access token without verifying it: the token is our own, just issued, and
+// only names the tenant it is for. "" when the token is not a JWT.
+func tenantOfToken(token string) string {
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 {
+		return ""
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(parts[1], "="))
+	if err != nil {
+		return ""
+	}
+	var claims struct {
+		TenantID string `json:"tid"`
+	}
+	if json.Unmarshal(payload, &claims) != nil {
+		return ""
+	}
+	return strings.ToLower(data.Clean(claims.TenantID))
 }
 
 // Info describes the tenant being read.
@@ -151,7 +179,7 @@ func (s *Source) Info() data.SourceInfo {
 		label = "live tenant"
 	}
 	if s.tenantName != "" {
-		label = s.tenantName + " (" + s.tenantID + ")"
+		label = data.Clean(s.tenantName) + " (" + s.tenantID + ")"
 	}
 	return data.SourceInfo{Origin: data.OriginLive, TenantID: s.tenantID, TenantName: s.tenantName, Cloud: s.env.cloud,
 		Label: label}

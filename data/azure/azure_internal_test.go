@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/base64"
 	"errors"
 	"io"
 	"net"
@@ -324,5 +325,23 @@ func TestUntrustedCertificateIsNotRetried(t *testing.T) {
 	}
 	if dials.Load() != 1 {
 		t.Errorf("an untrusted certificate was tried %d times", dials.Load())
+	}
+}
+
+func TestTenantOfToken(t *testing.T) {
+	enc := func(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
+	head := enc(`{"typ":"JWT","alg":"RS256"}`)
+	for token, want := range map[string]string{
+		head + "." + enc(`{"aud":"https://graph.microsoft.com","tid":"8A6D9F3E-1C2B-4E5F-9A7B-0C1D2E3F4A5B"}`) + ".c2ln": "8a6d9f3e-1c2b-4e5f-9a7b-0c1d2e3f4a5b",
+		head + "." + base64.URLEncoding.EncodeToString([]byte(`{"tid":"abc"}`)) + ".c2ln":                                "abc", // padded
+		head + "." + enc(`{"aud":"x"}`) + ".c2ln":                                                                        "",
+		head + "." + enc(`{"tid":"a\u001b[31mb"}`) + ".c2ln":                                                             "ab",
+		"opaque-token":          "",
+		head + ".%%%.c2ln":      "",
+		head + "." + enc(`[1]`): "",
+	} {
+		if got := tenantOfToken(token); got != want {
+			t.Errorf("tenantOfToken(%q) = %q, want %q", token, got, want)
+		}
 	}
 }

@@ -271,6 +271,26 @@ func TestRoundTripDemoTenant(t *testing.T) {
 	}
 }
 
+// The tenant is named as soon as the source is open, before any read: an on-disk cache is keyed on its id.
+func TestTenantKnownBeforeTheFirstRead(t *testing.T) {
+	want := demoTenant(t)
+	fake := serve(t, want, fakeazure.Options{})
+	t.Setenv("AZURE_TENANT_ID", strings.ToUpper(fake.TenantID()))
+	src := open(t, fake)
+	info := src.Info()
+	if info.TenantID != strings.ToLower(fake.TenantID()) || info.TenantName != want.DisplayName {
+		t.Errorf("before any read: %+v, want tenant %s named %q", info, fake.TenantID(), want.DisplayName)
+	}
+	if c := fake.Requests(); c.By["GET graph"] != 1 {
+		t.Errorf("opening the source took %v; naming the tenant should cost one Graph read", c.By)
+	}
+	fake.ResetCounts()
+	got := collect(t, src)
+	if got.ID != strings.ToLower(fake.TenantID()) || got.DisplayName != want.DisplayName {
+		t.Errorf("the tenant read is %s %q", got.ID, got.DisplayName)
+	}
+}
+
 // The lazy section methods give the same answers as the in-memory reference source for the same tenant.
 func TestSectionsMatchTheReferenceSource(t *testing.T) {
 	want := demoTenant(t)

@@ -82,7 +82,12 @@ func (s *Source) Tenant(ctx context.Context, progress func(data.Progress)) (*dat
 	wg.Add(4)
 	go func() {
 		defer wg.Done()
-		s.readOrganization(ctx, t)
+		s.mu.Lock()
+		named := s.tenantName != ""
+		s.mu.Unlock()
+		if !named { // New names the tenant; ask again only when it could not
+			s.readOrganization(ctx)
+		}
 	}()
 	go func() {
 		defer wg.Done()
@@ -260,17 +265,15 @@ func (s *Source) Tenant(ctx context.Context, progress func(data.Progress)) (*dat
 	sort.Slice(t.Groups, func(a, b int) bool { return t.Groups[a].ID < t.Groups[b].ID })
 
 	s.mu.Lock()
-	if t.ID == "" {
-		t.ID = s.tenantID
-	}
+	t.ID, t.DisplayName = s.tenantID, s.tenantName
 	s.mu.Unlock()
 	t.CollectedAt = time.Now().UTC()
 	progress(data.Progress{Stage: "done", Done: len(t.Identities), Total: len(t.Identities)})
 	return t, ctx.Err()
 }
 
-// readOrganization names the tenant. It is a nicety: a failure is logged and the collection goes on.
-func (s *Source) readOrganization(ctx context.Context, t *data.Tenant) {
+// readOrganization names the tenant. It is a nicety: a failure is logged and the read goes on.
+func (s *Source) readOrganization(ctx context.Context) {
 	if err := s.graphSlots.acquire(ctx); err != nil {
 		return
 	}
@@ -283,10 +286,9 @@ func (s *Source) readOrganization(ctx context.Context, t *data.Tenant) {
 	}
 	for _, o := range resp.GetValue() {
 		id := strings.ToLower(deref(o.GetId()))
-		t.ID, t.DisplayName = id, deref(o.GetDisplayName())
 		s.mu.Lock()
 		if s.tenantID == "" || s.tenantID == id {
-			s.tenantID, s.tenantName = id, t.DisplayName
+			s.tenantID, s.tenantName = id, deref(o.GetDisplayName())
 		}
 		s.mu.Unlock()
 	}

@@ -3,6 +3,7 @@ package fakeazure
 import (
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -145,10 +146,8 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request, tenantSeg string,
 			fmt.Sprintf("AADSTS1002012: The provided value for scope %s is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).", r.PostForm.Get("scope"))).write(w)
 		return
 	}
-	b := make([]byte, 32)
-	rand.Read(b)
-	tok := "fake." + base64.RawURLEncoding.EncodeToString(b)
 	life := s.opts.TokenLifetime
+	tok := s.accessToken(wd, id, aud, life)
 	s.mu.Lock()
 	s.tokens[tok] = issuedToken{audience: aud, expires: time.Now().Add(life)}
 	s.mu.Unlock()
@@ -159,6 +158,24 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request, tenantSeg string,
 	marshalReply(http.StatusOK, map[string]any{
 		"token_type": "Bearer", "expires_in": secs, "ext_expires_in": secs, "access_token": tok,
 	}).write(w)
+}
+
+// accessToken mints a token shaped like Entra's: a JWT whose claims (tid, aud, appid, exp ...) a client may read
+// without verifying, and whose signature is random bytes. The fake recognises its tokens by their whole text.
+func (s *Server) accessToken(wd *world, clientID, aud string, life time.Duration) string {
+	now := time.Now()
+	enc := func(v any) string {
+		b, _ := json.Marshal(v)
+		return base64.RawURLEncoding.EncodeToString(b)
+	}
+	sig := make([]byte, 64)
+	rand.Read(sig)
+	return enc(map[string]any{"typ": "JWT", "alg": "RS256", "kid": "fakeazure"}) + "." +
+		enc(map[string]any{
+			"aud": aud, "iss": "https://sts.windows.net/" + wd.tenantID + "/", "tid": wd.tenantID,
+			"appid": clientID, "oid": guidFor("client", clientID), "sub": guidFor("client", clientID),
+			"iat": now.Unix(), "nbf": now.Unix(), "exp": now.Add(life).Unix(), "ver": "1.0",
+		}) + "." + base64.RawURLEncoding.EncodeToString(sig)
 }
 
 // authorize checks the bearer token of a Graph or ARM request and answers 401 the way each service does.

@@ -123,7 +123,7 @@ func newFindingsView() *findingsView {
 // fill takes the assessment's rows once it is known, and again after a refresh.
 func (v *findingsView) fill(a *assessment) {
 	if a != nil && a != v.from {
-		v.t.setRows(a.findingRows)
+		v.t.setMeasuredRows(a.findingRows, a.findingWidest)
 		v.filled, v.from = true, a
 	}
 }

@@ -350,3 +350,49 @@ func TestFallbackNamesAreCleaned(t *testing.T) {
 		t.Errorf("pivot name %q is not clean", p.cells[0])
 	}
 }
+
+// At 80x24 the findings pane shows rule ids whole and as many evidence lines as fit; N sorts it by identity.
+func TestFindingsPaneAt80(t *testing.T) {
+	s := start(t, newTestModel(testTenant()), 80, 24)
+	s.ready()
+	s.keys("f")
+	s.waitFor("the findings pane", func(m *Model) bool { v, ok := m.top().(*findingsView); return ok && v.filled })
+	var rules []string
+	var ev []string
+	s.inspect(func(m *Model) {
+		v := m.top().(*findingsView)
+		for _, i := range v.t.view {
+			rules = append(rules, v.t.rows[i].cells[1])
+		}
+		ev = v.finding(v.t.selected()).Evidence
+	})
+	screen := s.screen()
+	for _, r := range rules {
+		if !strings.Contains(screen, r+" ") {
+			t.Errorf("rule %s is not shown whole:\n%s", r, screen)
+		}
+	}
+	shown := 0
+	for _, e := range ev {
+		if strings.Contains(screen, ansi.Truncate(data.Clean(e), 40, "")) {
+			shown++
+		}
+	}
+	if shown < min(len(ev), 3) {
+		t.Errorf("%d of %d evidence lines shown:\n%s", shown, len(ev), screen)
+	}
+	s.keys("N")
+	s.inspect(func(m *Model) {
+		v := m.top().(*findingsView)
+		if v.t.cols[v.t.sortCol].name != colIdentity {
+			t.Fatalf("N sorts the findings pane by %s, want identity", v.t.cols[v.t.sortCol].name)
+		}
+		for p := 1; p < len(v.t.view); p++ {
+			a, b := v.t.rows[v.t.view[p-1]].cells[2], v.t.rows[v.t.view[p]].cells[2]
+			if cmpFold(a, b) > 0 {
+				t.Errorf("not sorted by identity: %q before %q", a, b)
+			}
+		}
+	})
+	checkFrame(t, s.content(), 80, 24)
+}

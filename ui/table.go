@@ -97,10 +97,15 @@ const maxContent = 48
 // cannot be wider, so most cells cost a length check.
 func (t *table) measure(rows []row) {
 	for i := range rows {
-		for c, cell := range rows[i].cells {
-			if c < len(t.content) && len(cell) > t.content[c] && t.content[c] < maxContent {
-				t.content[c] = min(maxContent, max(t.content[c], ansi.StringWidth(cell)))
-			}
+		widen(t.content, rows[i].cells)
+	}
+}
+
+// widen grows content, the widest cell of each column so far, to hold cells.
+func widen(content []int, cells []string) {
+	for c, cell := range cells {
+		if c < len(content) && len(cell) > content[c] && content[c] < maxContent {
+			content[c] = min(maxContent, max(content[c], ansi.StringWidth(cell)))
 		}
 	}
 }
@@ -169,12 +174,20 @@ func cmpFold(a, b string) int {
 }
 
 // setRows replaces every row, keeping the cursor on the same item when it is still there.
-func (t *table) setRows(rows []row) {
+func (t *table) setRows(rows []row) { t.setMeasuredRows(rows, nil) }
+
+// setMeasuredRows is setRows for rows whose widest cells were measured when they were built (off the Update path);
+// with widths nil it measures them.
+func (t *table) setMeasuredRows(rows []row, widths []int) {
 	t.gen++
 	t.pending = false
 	keep := t.selectedID()
 	t.rows = rows
-	t.remeasure()
+	if widths != nil {
+		copy(t.content, widths)
+	} else {
+		t.remeasure()
+	}
 	t.order = make([]int32, len(rows))
 	for i := range t.order {
 		t.order[i] = int32(i)

@@ -345,3 +345,36 @@ func TestTenantOfToken(t *testing.T) {
 		}
 	}
 }
+
+func TestSignInCredentialsLeaveSAMLSigningOut(t *testing.T) {
+	cases := []struct {
+		name  string
+		creds []rawCredential
+		want  []string // key ids kept, with their type
+	}{
+		{"a client secret", []rawCredential{{password: true, keyID: "P1"}}, []string{"p1 password"}},
+		{"a client certificate", []rawCredential{{keyID: "K1", usage: "Verify", customKey: "c1"}}, []string{"k1 certificate"}},
+		{"a SAML token-signing certificate", []rawCredential{
+			{keyID: "S1", usage: "Sign", customKey: "saml"},
+			{keyID: "V1", usage: "Verify", customKey: "saml"},
+			{password: true, keyID: "S1", customKey: "saml"},
+		}, nil},
+		{"a signing certificate beside a real secret and certificate", []rawCredential{
+			{keyID: "S1", usage: "Sign", customKey: "saml"},
+			{keyID: "V1", usage: "verify", customKey: "saml"},
+			{password: true, keyID: "S1", customKey: "saml"},
+			{password: true, keyID: "P2"},
+			{keyID: "K2", usage: "Verify", customKey: "other"},
+		}, []string{"p2 password", "k2 certificate"}},
+		{"an encryption key is not a sign-in credential", []rawCredential{{keyID: "E1", usage: "Encrypt"}}, nil},
+	}
+	for _, c := range cases {
+		var got []string
+		for _, cr := range signInCredentials(c.creds) {
+			got = append(got, cr.KeyID+" "+cr.Type)
+		}
+		if strings.Join(got, ",") != strings.Join(c.want, ",") {
+			t.Errorf("%s: kept %v, want %v", c.name, got, c.want)
+		}
+	}
+}

@@ -11,7 +11,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/microsoft/kiota-abstractions-go/serialization"
+	"github.com/microsoftgraph/msgraph-sdk-go/applications"
 	"github.com/microsoftgraph/msgraph-sdk-go/models"
 	"github.com/microsoftgraph/msgraph-sdk-go/rolemanagement"
 	"github.com/microsoftgraph/msgraph-sdk-go/serviceprincipals"
@@ -395,10 +397,95 @@ func (s *Source) readDirectory(ctx context.Context) (directory, error) {
 	return out, errors.Join(errs...)
 }
 
-// applications lists application service principals that sign in with a secret or certificate.
+// rawCredential is a password or key credential as Graph returns it, before it is judged.
+type rawCredential struct {
+	password     bool
+	keyID, usage string
+	customKey    string // customKeyIdentifier, raw bytes
+	displayName  string
+	start, end   time.Time
+}
+
+// signInCredentials keeps the credentials an application signs in with: its passwords and the public keys of its
+// certificates (usage Verify). A SAML application's service principal also holds a token-signing certificate: a
+// Sign key, its Verify twin and the password of the private key, all sharing one customKeyIdentifier (and the
+// password the Sign key's keyId). They sign tokens for others, so they are left out.
+func signInCredentials(creds []rawCredential) []data.Credential {
+	signing := map[string]bool{}
+	for _, c := range creds {
+		if !c.password && strings.EqualFold(c.usage, "Sign") {
+			signing["kid|"+c.customKey] = true
+			signing["id|"+strings.ToLower(c.keyID)] = true
+		}
+	}
+	var out []data.Credential
+	for _, c := range creds {
+		if c.customKey != "" && signing["kid|"+c.customKey] || signing["id|"+strings.ToLower(c.keyID)] {
+			continue
+		}
+		typ := "password"
+		if !c.password {
+			if !strings.EqualFold(c.usage, "Verify") {
+				continue
+			}
+			typ = "certificate"
+		}
+		out = append(out, data.Credential{KeyID: strings.ToLower(c.keyID), Type: typ, DisplayName: c.displayName,
+			Start: c.start, End: c.end})
+	}
+	return out
+}
+
+// credentialsOf reads the credentials of a service principal or application.
+func credentialsOf(pws []models.PasswordCredentialable, keys []models.KeyCredentialable) []rawCredential {
+	var out []rawCredential
+	for _, p := range pws {
+		out = append(out, rawCredential{password: true, keyID: keyID(p.GetKeyId()), customKey: string(p.GetCustomKeyIdentifier()),
+			displayName: deref(p.GetDisplayName()), start: timeOf(p.GetStartDateTime()), end: timeOf(p.GetEndDateTime())})
+	}
+	for _, k := range keys {
+		out = append(out, rawCredential{keyID: keyID(k.GetKeyId()), usage: deref(k.GetUsage()),
+			customKey: string(k.GetCustomKeyIdentifier()), displayName: deref(k.GetDisplayName()),
+			start: timeOf(k.GetStartDateTime()), end: timeOf(k.GetEndDateTime())})
+	}
+	return out
+}
+
+func keyID(u *uuid.UUID) string {
+	if u == nil {
+		return ""
+	}
+	return u.String()
+}
+
+// applications lists the applications of the tenant that sign in with a secret or certificate: the candidates to
+// move to a managed identity. Their service principals are listed (an application is known here by its service
+// principal), and so are the application objects, where most secrets and certificates live; the two are joined by
+// appId. Both lists page at 999, so they cost a request per 999 applications each.
 func (s *Source) applications(ctx context.Context) ([]data.Application, []data.Gap, error) {
-	var out []data.Application
-	err := graphList(ctx, s, func(ctx context.Context) (serialization.Parsable, error) {
+	var (
+		wg           sync.WaitGroup
+		sps          []*data.Application
+		onApps       = map[string][]data.Credential{} // by Key(appId)
+		spErr, apErr error
+	)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		apErr = graphList(ctx, s, func(ctx context.Context) (serialization.Parsable, error) {
+			return s.graph.client.Applications().Get(ctx, &applications.ApplicationsRequestBuilderGetRequestConfiguration{
+				QueryParameters: &applications.ApplicationsRequestBuilderGetQueryParameters{
+					Select: []string{"appId", "displayName", "passwordCredentials", "keyCredentials"},
+					Top:    ptr(int32(data.PageSize)),
+				}})
+		}, models.CreateApplicationCollectionResponseFromDiscriminatorValue, func(a models.Applicationable) {
+			if cs := signInCredentials(credentialsOf(a.GetPasswordCredentials(), a.GetKeyCredentials())); len(cs) > 0 {
+				k := data.Key(deref(a.GetAppId()))
+				onApps[k] = append(onApps[k], cs...)
+			}
+		})
+	}()
+	spErr = graphList(ctx, s, func(ctx context.Context) (serialization.Parsable, error) {
 		return s.graph.client.ServicePrincipals().Get(ctx, &serviceprincipals.ServicePrincipalsRequestBuilderGetRequestConfiguration{
 			QueryParameters: &serviceprincipals.ServicePrincipalsRequestBuilderGetQueryParameters{
 				Filter: ptr("servicePrincipalType eq 'Application'"),
@@ -406,36 +493,51 @@ func (s *Source) applications(ctx context.Context) ([]data.Application, []data.G
 				Top:    ptr(int32(data.PageSize)),
 			}})
 	}, models.CreateServicePrincipalCollectionResponseFromDiscriminatorValue, func(sp models.ServicePrincipalable) {
-		app := data.Application{ID: strings.ToLower(deref(sp.GetId())), AppID: strings.ToLower(deref(sp.GetAppId())),
-			DisplayName: deref(sp.GetDisplayName())}
-		for _, p := range sp.GetPasswordCredentials() {
-			app.Credentials = append(app.Credentials, data.Credential{KeyID: uuidString(p.GetKeyId()), Type: "password",
-				DisplayName: deref(p.GetDisplayName()), Start: timeOf(p.GetStartDateTime()), End: timeOf(p.GetEndDateTime())})
-		}
-		for _, k := range sp.GetKeyCredentials() {
-			app.Credentials = append(app.Credentials, data.Credential{KeyID: uuidString(k.GetKeyId()), Type: "certificate",
-				DisplayName: deref(k.GetDisplayName()), Start: timeOf(k.GetStartDateTime()), End: timeOf(k.GetEndDateTime())})
-		}
-		if len(app.Credentials) > 0 {
-			out = append(out, app)
-		}
+		sps = append(sps, &data.Application{ID: strings.ToLower(deref(sp.GetId())), AppID: strings.ToLower(deref(sp.GetAppId())),
+			DisplayName: deref(sp.GetDisplayName()),
+			Credentials: signInCredentials(credentialsOf(sp.GetPasswordCredentials(), sp.GetKeyCredentials()))})
 	})
-	if err != nil {
-		g, err := gapOr(soft(graphErr(err, data.SectionApplications, "application service principals", needsAppRead),
-			data.SectionApplications, "", ""))
-		if err != nil {
+	wg.Wait()
+	var gaps []data.Gap
+	var fails []error
+	for _, e := range []struct {
+		err  error
+		what string
+	}{{spErr, "application service principals"}, {apErr, "applications"}} {
+		if e.err == nil {
+			continue
+		}
+		g, err := gapOr(soft(graphErr(e.err, data.SectionApplications, e.what, needsAppRead), data.SectionApplications, "", ""))
+		if fatal(err) {
 			return nil, nil, err
 		}
-		return nil, []data.Gap{*g}, nil
+		if g != nil {
+			gaps = append(gaps, *g)
+		} else {
+			fails = append(fails, err)
+		}
 	}
-	return out, nil, nil
-}
-
-func uuidString(u interface{ String() string }) string {
-	if u == nil {
-		return ""
+	if spErr != nil {
+		// Without the service principals no application can be named.
+		return nil, gaps, errors.Join(fails...)
 	}
-	return u.String()
+	var out []data.Application
+	for _, app := range sps {
+		seen := map[string]bool{}
+		for _, c := range app.Credentials {
+			seen[c.KeyID] = true
+		}
+		for _, c := range onApps[data.Key(app.AppID)] {
+			if !seen[c.KeyID] {
+				seen[c.KeyID] = true
+				app.Credentials = append(app.Credentials, c)
+			}
+		}
+		if len(app.Credentials) > 0 {
+			out = append(out, *app)
+		}
+	}
+	return out, gaps, errors.Join(fails...)
 }
 
 func timeOf(t *time.Time) time.Time {

@@ -15,7 +15,7 @@
 //	Graph     GET  /v1.0/servicePrincipals[?$filter=servicePrincipalType eq '...'|appId eq|id in (...)],
 //	               /servicePrincipals/{id}, /servicePrincipals(appId='...') (resource SPs carry appRoles),
 //	               /servicePrincipals/{id}/appRoleAssignments, /{memberOf|transitiveMemberOf}[/graph.group],
-//	               /groups, /groups/{id}[/transitiveMemberOf], /users/{id}, /directoryObjects/{id},
+//	               /applications, /groups, /groups/{id}[/transitiveMemberOf], /users/{id}, /directoryObjects/{id},
 //	               /directoryRoles, /organization, /roleManagement/directory/{roleAssignments,
 //	               roleEligibilitySchedules, roleEligibilityScheduleInstances, roleDefinitions}
 //	          POST /v1.0/$batch (up to 20 GETs, gzip or plain)

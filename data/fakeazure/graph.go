@@ -110,6 +110,8 @@ func (s *Server) graphGET(wd *world, path string, q url.Values) reply {
 			return notFound(segs[1])
 		}
 		return gq.single(e, "directoryObjects/$entity", true)
+	case strings.EqualFold(head, "applications") && len(segs) == 1:
+		return gq.list(wd.appList, "applications", false, nil, "id", "appId", "displayName")
 	case strings.EqualFold(head, "groups") && len(segs) == 1:
 		return gq.list(wd.groupList, "groups", false, nil, "id", "displayName", "isAssignableToRole")
 	case strings.EqualFold(head, "groups"):

@@ -103,6 +103,7 @@ type world struct {
 	sps         map[string]*entity // every service principal by Key(id)
 	spByAppID   map[string]*entity
 	spList      []*entity            // managed identities first, then the others
+	appList     []*entity            // application objects, which hold most application credentials
 	directory   map[string]*entity   // every directory object by Key(id), for /directoryObjects/{id}
 	groups      map[string]*entity   // by Key(id)
 	groupList   []*entity            // in id order
@@ -228,7 +229,10 @@ func (w *world) buildGraph() {
 				"type": "AsymmetricX509Cert", "usage": "Verify",
 			}}).e)
 	}
-	// Application service principals with credentials: the candidates to move to managed identities.
+	// Applications with credentials: the candidates to move to managed identities. Their secrets and certificates
+	// live on the application object, as they mostly do; the service principal carries a SAML token-signing
+	// certificate (a Sign and a Verify key and the password of the private key, sharing one customKeyIdentifier),
+	// which signs tokens for others and is no credential of the application's own.
 	for _, a := range t.Applications {
 		var pw, keys []any
 		for _, c := range a.Credentials {
@@ -251,7 +255,22 @@ func (w *world) buildGraph() {
 				"secretText": nil, "startDateTime": c.Start.UTC().Format(time.RFC3339),
 			})
 		}
-		w.addSP(appSP(a.ID, a.AppID, a.DisplayName, w.tenantID, nil, orEmpty(pw), orEmpty(keys)))
+		w.appList = append(w.appList, newEntity(guidFor("application", a.ID), "#microsoft.graph.application").
+			prop("appId", a.AppID).prop("displayName", a.DisplayName).
+			set("id", guidFor("application", a.ID)).set("deletedDateTime", nil).set("appId", a.AppID).
+			set("displayName", a.DisplayName).set("signInAudience", "AzureADMyOrg").
+			set("passwordCredentials", orEmpty(pw)).set("keyCredentials", orEmpty(keys)).e)
+		signing := guidFor("saml-signing", a.ID)
+		skid := strings.ToUpper(strings.ReplaceAll(guidFor("saml-kid", a.ID), "-", ""))
+		start, end := created.Format(time.RFC3339), created.AddDate(3, 0, 0).Format(time.RFC3339)
+		samlKey := func(keyID, usage string) map[string]any {
+			return map[string]any{"customKeyIdentifier": skid, "displayName": "CN=Microsoft Azure Federated SSO Certificate",
+				"endDateTime": end, "key": nil, "keyId": keyID, "startDateTime": start, "type": "AsymmetricX509Cert", "usage": usage}
+		}
+		w.addSP(appSP(a.ID, a.AppID, a.DisplayName, w.tenantID, nil,
+			[]any{map[string]any{"customKeyIdentifier": skid, "displayName": nil, "endDateTime": end, "hint": nil,
+				"keyId": signing, "secretText": nil, "startDateTime": start}},
+			[]any{samlKey(signing, "Sign"), samlKey(guidFor("saml-verify", a.ID), "Verify")}))
 	}
 	// Resource service principals (Microsoft Graph and the like), with the app roles granted in this tenant.
 	type res struct {

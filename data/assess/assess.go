@@ -3,13 +3,13 @@ package assess
 import (
 	"cmp"
 	"fmt"
-	"maps"
 	"runtime"
 	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/miscope/miscope/data"
 )
@@ -62,50 +62,62 @@ const maxEvidence = 25
 func Assess(x *data.Index) *Result {
 	e := newEngine(x)
 	ids := x.Tenant.Identities
-	e.reach = make(map[string]Reach, len(ids))
-	e.privilege = make(map[string]Severity, len(ids))
-	e.levels = make(map[string]int, len(ids))
-	attached := make([][]data.Resource, len(ids))
+	e.verdicts = make([]verdict, len(ids))
 
 	// Privilege first, for every identity: the other rules grade by it, and exposure compares principals by it.
-	// Each phase runs on every core over chunks of the identities, each worker with its own memos.
-	forks, found := parallel(len(ids), func(f *engine, lo, hi int) {
+	// Each phase runs on every core over chunks of the identities, each worker with its own memos; each identity's
+	// verdict has its own slot, so workers write them where they belong and nothing is merged.
+	_, found := parallel(len(ids), func(f *engine, lo, hi int) {
 		for i := lo; i < hi; i++ {
-			attached[i] = x.Attached(ids[i].ID)
-			f.assessPrivilege(&ids[i], attached[i])
+			f.assessPrivilege(i, x.AttachedTo(&ids[i]))
 		}
-	}, func() *engine { return e.fork(true) })
-	entraOf := make(map[string]int32, len(ids))
-	for _, f := range forks {
-		maps.Copy(entraOf, f.entraOf)
-		maps.Copy(e.reach, f.reach)
-		maps.Copy(e.privilege, f.privilege)
-		maps.Copy(e.levels, f.levels)
-		maps.Copy(e.items, f.items)
-	}
+	}, e.fork)
 	e.take(found)
-	e.principalLevels(entraOf)
+	e.principalLevels()
 	// Exposure shares what it learns per resource group, so each worker takes whole resource groups.
-	order := make([]int, len(ids))
-	groups := make([]string, len(ids))
+	order := make([]int32, len(ids))
 	for i := range ids {
-		order[i], groups[i] = i, data.Key(resourceGroupScope(ids[i].ResourceID))
+		order[i] = int32(i)
 	}
-	slices.SortStableFunc(order, func(a, b int) int { return strings.Compare(groups[a], groups[b]) })
+	rg := func(i int32) string { return resourceGroupScope(ids[i].ResourceID) }
+	slices.SortStableFunc(order, func(a, b int32) int { return compareFold(rg(a), rg(b)) })
 	_, found = parallel(len(ids), func(f *engine, lo, hi int) {
-		for _, i := range order[lo:hi] {
-			id, attached := &ids[i], attached[i]
-			f.enterGroup(groups[i])
-			f.orphaned(id, attached)
-			f.shared(id, attached)
-			f.stale(id, attached)
-			f.federated(id)
-			f.exposed(id, attached)
+		for _, n := range order[lo:hi] {
+			i := int(n)
+			attached := x.AttachedTo(&ids[i])
+			f.enterGroup(rg(n))
+			f.orphaned(i, attached)
+			f.shared(i, attached)
+			f.stale(i, attached)
+			f.federated(i)
+			f.exposed(i, attached)
 		}
-	}, func() *engine { return e.fork(false) })
+	}, e.fork)
 	e.take(found)
 	e.applications()
 	return e.result()
+}
+
+// compareFold orders ARM ids as comparing their data.Key forms does, without lowering copies of ASCII ids.
+func compareFold(a, b string) int {
+	for i := 0; i < len(a) && i < len(b); i++ {
+		ca, cb := a[i], b[i]
+		if ca >= utf8.RuneSelf || cb >= utf8.RuneSelf {
+			return strings.Compare(data.Key(a), data.Key(b))
+		}
+		ca, cb = lowerASCII(ca), lowerASCII(cb)
+		if ca != cb {
+			return cmp.Compare(ca, cb)
+		}
+	}
+	return strings.Compare(data.Key(a[min(len(a), len(b)):]), data.Key(b[min(len(a), len(b)):]))
+}
+
+func lowerASCII(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
 }
 
 // parallel runs work over [0, n) in chunks that workers, one per core, take in turn, and returns the workers'
@@ -149,29 +161,29 @@ func (e *engine) take(chunks [][]Finding) {
 	}
 }
 
-// fork makes a worker engine: its own memos and findings, the tenant-wide names shared, and either its own privilege
-// maps (while privilege is being assessed) or the finished ones to read.
-func (e *engine) fork(ownPrivilege bool) *engine {
+// fork makes a worker engine: its own memos and findings, and the tenant-wide names, the verdicts and the principals'
+// levels shared.
+func (e *engine) fork() *engine {
 	f := newMemos(e.x)
 	f.now, f.subNames, f.mgNames, f.memberOf, f.texts = e.now, e.subNames, e.mgNames, e.memberOf, e.texts
-	if ownPrivilege {
-		f.reach, f.privilege, f.levels = map[string]Reach{}, map[string]Severity{}, map[string]int{}
-		f.entraOf = map[string]int32{}
-	} else {
-		f.reach, f.privilege, f.levels, f.items = e.reach, e.privilege, e.levels, e.items
-		f.pLevel, f.pEntra = e.pLevel, e.pEntra
-	}
+	f.verdicts, f.pLevel, f.pEntra = e.verdicts, e.pLevel, e.pEntra
 	return f
+}
+
+// verdict is what the privilege rules found of one identity, which the later rules grade by.
+type verdict struct {
+	reach     Reach
+	privilege Severity   // its highest privilege finding
+	entra     int32      // what its directory roles and application permissions reach
+	items     []heldRole // its Azure roles of data access and above
 }
 
 type engine struct {
 	x   *data.Index
 	now time.Time
 
-	findings  []Finding
-	reach     map[string]Reach
-	privilege map[string]Severity // identity key -> highest privilege finding
-	levels    map[string]int      // identity key -> reach level
+	findings []Finding
+	verdicts []verdict // by index in the tenant's identities; each is written by the one worker that assesses it
 
 	// Memos: a tenant repeats the same few role definitions, scopes and principals across many assignments, so
 	// each is judged once. Raw strings key the fast maps; ARM casing varies, so misses fall back to data.Key.
@@ -185,8 +197,6 @@ type engine struct {
 	principalRaw   map[string]int          // raw principal id -> reach level
 	pLevel         map[string]int32        // raw principal id -> its reach level, for exposure
 	pEntra         map[string]int32        // raw principal id -> its Entra reach level
-	entraOf        map[string]int32        // identity id -> its Entra reach level, set while assessing privilege
-	items          map[string][]heldRole   // identity key -> its Azure roles of data access and above
 	exposers       map[codeKey][]exposer   // scope above resource groups and resource type -> who can use identities attached below
 	scopeLevels    map[string]data.ScopeLevel
 	above          map[string][]string // raw resource group or subscription id -> ScopesAbove
@@ -264,7 +274,6 @@ func newMemos(x *data.Index) *engine {
 		verbs:          map[codeKey]string{},
 		principals:     map[string]int{},
 		principalRaw:   map[string]int{},
-		items:          map[string][]heldRole{},
 		exposers:       map[codeKey][]exposer{},
 		scopeLevels:    map[string]data.ScopeLevel{},
 		above:          map[string][]string{},
@@ -353,9 +362,11 @@ func (r *reachItem) beatenBy(level int) bool {
 	return level > r.level || r.label == LabelNone && r.level == levelNone
 }
 
-// assessPrivilege applies the four privilege rules to one identity and sets its reach.
-func (e *engine) assessPrivilege(id *data.Identity, attached []data.Resource) {
+// assessPrivilege applies the four privilege rules to identity i and sets its verdict.
+func (e *engine) assessPrivilege(i int, attached []*data.Resource) {
 	x := e.x
+	id := &x.Tenant.Identities[i]
+	var items []heldRole
 	key := data.Key(id.ID)
 	var top reachItem
 	top.label, top.detail = LabelNone, "no directory role, application permission or Azure role"
@@ -455,7 +466,7 @@ func (e *engine) assessPrivilege(id *data.Identity, attached []data.Resource) {
 		}
 		level := e.level(r.Scope)
 		if class >= classData {
-			e.items[key] = append(e.items[key], heldRole{r.Scope, class})
+			items = append(items, heldRole{r.Scope, class})
 		}
 		lvl, label := azureReach(class, level)
 		sev, fire := azureSeverity(class, level, e.isOwnRG(r.Scope))
@@ -517,10 +528,8 @@ func (e *engine) assessPrivilege(id *data.Identity, attached []data.Resource) {
 			top.detail += " Not readable, so there may be more: " + gaps + "."
 		}
 	}
-	e.reach[id.ID] = Reach{Label: top.label, Detail: top.detail, Level: top.level}
-	e.levels[key] = top.level
-	e.privilege[key] = highest
-	e.entraOf[id.ID] = int32(entra)
+	e.verdicts[i] = verdict{reach: Reach{Label: top.label, Detail: top.detail, Level: top.level}, privilege: highest,
+		entra: int32(entra), items: items}
 	e.scratch = ev[:0]
 }
 
@@ -887,7 +896,11 @@ func (e *engine) result() *Result {
 			cmp.Compare(i, j),
 		)
 	})
-	r := &Result{Reach: e.reach, byIdentity: make(map[string][]int)}
+	r := &Result{Reach: make(map[string]Reach, len(e.verdicts)), byIdentity: make(map[string][]int)}
+	for i := range e.verdicts {
+		r.Reach[e.x.Tenant.Identities[i].ID] = e.verdicts[i].reach
+	}
+	e.verdicts = nil
 	for n, i := range order {
 		r.byIdentity[keys[i]] = append(r.byIdentity[keys[i]], n)
 	}

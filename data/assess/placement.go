@@ -33,20 +33,21 @@ func (e *engine) resourcesReadable(id *data.Identity, target string) bool {
 	return true
 }
 
-// graded is a placement finding's severity: that of the identity's privilege findings, at least low and at most
+// graded is a placement finding's severity: that of identity i's privilege findings, at least low and at most
 // high, because an unused or widely shared identity matters in proportion to what it can do.
-func (e *engine) graded(id *data.Identity) Severity {
-	return max(min(e.privilege[data.Key(id.ID)], High), Low)
+func (e *engine) graded(i int) Severity {
+	return max(min(e.verdicts[i].privilege, High), Low)
 }
 
 // orphaned is MI-ORPHANED: a user-assigned identity attached to nothing.
-func (e *engine) orphaned(id *data.Identity, attached []data.Resource) {
+func (e *engine) orphaned(i int, attached []*data.Resource) {
+	id := &e.x.Tenant.Identities[i]
 	if id.Kind != data.UserAssigned || len(attached) > 0 || !e.resourcesReadable(id, "") {
 		return
 	}
-	sev := min(e.graded(id), Medium)
+	sev := min(e.graded(i), Medium)
 	line := fmt.Sprintf("user-assigned identity %s is attached to no resource", data.Clean(id.ResourceID))
-	if r := e.reach[id.ID]; r.Level > levelUnknown {
+	if r := e.verdicts[i].reach; r.Level > levelUnknown {
 		line += "; it can still act as " + r.Label
 	}
 	e.add(RuleOrphaned, id.ID, []evidence{{sev, line}}, func(evidence) string {
@@ -59,7 +60,8 @@ func (e *engine) orphaned(id *data.Identity, attached []data.Resource) {
 const sharedThreshold = 5
 
 // shared is MI-SHARED: a user-assigned identity attached to many resources or across subscriptions.
-func (e *engine) shared(id *data.Identity, attached []data.Resource) {
+func (e *engine) shared(i int, attached []*data.Resource) {
+	id := &e.x.Tenant.Identities[i]
 	if id.Kind != data.UserAssigned || len(attached) < 2 {
 		return
 	}
@@ -70,7 +72,7 @@ func (e *engine) shared(id *data.Identity, attached []data.Resource) {
 	if len(attached) < sharedThreshold && len(subs) < 2 {
 		return
 	}
-	sev := e.graded(id)
+	sev := e.graded(i)
 	var ev []evidence
 	head := fmt.Sprintf("attached to %d resources in %d subscription(s)", len(attached), len(subs))
 	ev = append(ev, evidence{sev, head})
@@ -85,16 +87,17 @@ func (e *engine) shared(id *data.Identity, attached []data.Resource) {
 }
 
 // stale is MI-STALE: a system-assigned identity whose resource is gone.
-func (e *engine) stale(id *data.Identity, attached []data.Resource) {
+func (e *engine) stale(i int, attached []*data.Resource) {
+	id := &e.x.Tenant.Identities[i]
 	if id.Kind != data.SystemAssigned || id.ResourceID == "" || len(attached) > 0 {
 		return
 	}
 	if _, ok := e.x.Resource(id.ResourceID); ok || !e.resourcesReadable(id, id.ResourceID) {
 		return
 	}
-	sev := min(e.graded(id), Medium)
+	sev := min(e.graded(i), Medium)
 	line := fmt.Sprintf("resource %s no longer exists", data.Clean(id.ResourceID))
-	if r := e.reach[id.ID]; r.Level > levelUnknown {
+	if r := e.verdicts[i].reach; r.Level > levelUnknown {
 		line += "; the identity still acts as " + r.Label
 	}
 	e.add(RuleStale, id.ID, []evidence{{sev, line}}, func(evidence) string {
@@ -113,12 +116,13 @@ var (
 )
 
 // federated is MI-FIC-RISK.
-func (e *engine) federated(id *data.Identity) {
+func (e *engine) federated(i int) {
+	id := &e.x.Tenant.Identities[i]
 	fics := e.x.FederatedCredentials(id.ID)
 	if len(fics) == 0 {
 		return
 	}
-	priv := e.privilege[data.Key(id.ID)]
+	priv := e.verdicts[i].privilege
 	var ev []evidence
 	for _, f := range fics {
 		sev, reasons := ficRisk(f)
@@ -200,9 +204,10 @@ const maxExposureEvidence = 10
 // exposed is MI-EXPOSED: principals less privileged than the identity that can run code on its resources, attach it
 // elsewhere or federate to it. It is the hot path on large tenants (a subscription's contributors expose every
 // identity in it), so per identity it only compares numbers and writes the evidence it shows.
-func (e *engine) exposed(id *data.Identity, attached []data.Resource) {
-	key := data.Key(id.ID)
-	level := e.levels[key]
+func (e *engine) exposed(i int, attached []*data.Resource) {
+	id := &e.x.Tenant.Identities[i]
+	v := &e.verdicts[i]
+	level := v.reach.Level
 	if level <= levelRead {
 		return // nothing to gain by using it
 	}
@@ -221,7 +226,7 @@ func (e *engine) exposed(id *data.Identity, attached []data.Resource) {
 			return fmt.Sprintf("on the user-assigned identity resource %s:", data.Clean(id.ResourceID))
 		}})
 	}
-	items := e.items[key]
+	items := v.items
 	entra := e.pEntra[id.ID]
 	var lines []string
 	count, shown := 0, 0
@@ -268,10 +273,10 @@ func (e *engine) exposed(id *data.Identity, attached []data.Resource) {
 	r, _ := RuleByID(RuleExposed)
 	e.findings = append(e.findings, Finding{
 		RuleID:     RuleExposed,
-		Severity:   max(e.privilege[key], Low),
+		Severity:   max(v.privilege, Low),
 		IdentityID: id.ID,
 		Title: fmt.Sprintf("%d role assignment%s let%s less privileged principals use %s (%s)", count, plural(count),
-			verbS(count), quote(e.identityName(id)), e.reach[id.ID].Label),
+			verbS(count), quote(e.identityName(id)), v.reach.Label),
 		Evidence: lines,
 		Remediation: "Remove these principals' roles on the identity's resources (or the resource group or " +
 			"subscription above them), or move the identity to a resource that only equally trusted principals " +
@@ -286,15 +291,15 @@ func (e *engine) exposed(id *data.Identity, attached []data.Resource) {
 // bounded by one group rather than growing with the tenant (at 500,000 assignments it would be most of the
 // assessment's memory).
 type groupMemos struct {
-	rg       string // data.Key of the resource group these memos serve
+	rg       string // the resource group these memos serve
 	entries  map[string][]scopeEntry
 	exposers map[codeKey][]exposer
 	chains   map[codeKey][]scopeExposers
 }
 
-// enterGroup readies the memos for an identity in resource group rg (a data.Key, "" for none).
+// enterGroup readies the memos for an identity in resource group rg ("" for none).
 func (e *engine) enterGroup(rg string) {
-	if e.group != nil && e.group.rg == rg {
+	if e.group != nil && compareFold(e.group.rg, rg) == 0 {
 		return
 	}
 	e.group = &groupMemos{rg: rg, entries: map[string][]scopeEntry{}, exposers: map[codeKey][]exposer{},
@@ -520,7 +525,7 @@ func (e *engine) exposes(info *roleInfo, kind string) string {
 // assignments: an identity has its own verdict (which counts its groups); any other principal what its own directory
 // roles, application permissions and Azure roles give it (its groups are not known). Keyed by the principal id as the
 // assignments spell it, so that look-ups need no lowering.
-func (e *engine) principalLevels(entraOf map[string]int32) {
+func (e *engine) principalLevels() {
 	t := e.x.Tenant
 	e.pLevel, e.pEntra = map[string]int32{}, map[string]int32{}
 	raise := func(m map[string]int32, id string, l int) {
@@ -563,8 +568,8 @@ func (e *engine) principalLevels(entraOf map[string]int32) {
 	}
 	for i := range t.Identities {
 		id := t.Identities[i].ID
-		e.pLevel[id] = int32(e.levels[data.Key(id)])
-		e.pEntra[id] = entraOf[id]
+		e.pLevel[id] = int32(e.verdicts[i].reach.Level)
+		e.pEntra[id] = e.verdicts[i].entra
 	}
 }
 

@@ -36,6 +36,7 @@ type Index struct {
 
 	attachedBySA keyedLists[*Resource] // identity object id -> resources with that system-assigned principal
 	memberships  keyedLists[*Membership]
+	memberOf     keyedLists[string] // identity id -> group ids, as memberships lists them
 	members      keyedLists[string] // group id -> identity ids
 	dirByPrinc   keyedLists[*DirectoryRoleAssignment]
 	appByPrinc   keyedLists[*AppRoleAssignment]
@@ -118,6 +119,11 @@ func NewIndex(t *Tenant) *Index {
 	}, func(i int) *Resource { return &t.Resources[i] })
 	x.memberships = groupBy(len(t.Memberships), func(i int) (string, bool) { return all(t.Memberships[i].IdentityID) },
 		func(i int) *Membership { return &t.Memberships[i] })
+	x.memberOf = keyedLists[string]{num: x.memberships.num}
+	x.memberOf.lists = lists[string]{all: make([]string, len(x.memberships.all)), start: x.memberships.start}
+	for n, m := range x.memberships.all {
+		x.memberOf.all[n] = m.GroupID
+	}
 	x.members = groupBy(len(t.Memberships), func(i int) (string, bool) { return all(t.Memberships[i].GroupID) },
 		func(i int) string { return t.Memberships[i].IdentityID })
 	dir := t.DirectoryRoleAssignments
@@ -464,6 +470,10 @@ func (x *Index) Groups(identityID string) []GroupMembership {
 	})
 	return out
 }
+
+// MemberOf returns the ids of the groups an identity belongs to, directly or transitively, in the tenant's order.
+// The slice is shared; it must not be changed.
+func (x *Index) MemberOf(identityID string) []string { return x.memberOf.get(identityID) }
 
 // Members returns the identities that belong to a group, directly or transitively.
 func (x *Index) Members(groupID string) []string { return x.members.get(groupID) }

@@ -165,7 +165,7 @@ func (e *engine) take(chunks [][]Finding) {
 // levels shared.
 func (e *engine) fork() *engine {
 	f := newMemos(e.x)
-	f.now, f.subNames, f.mgNames, f.memberOf, f.texts = e.now, e.subNames, e.mgNames, e.memberOf, e.texts
+	f.now, f.subNames, f.mgNames, f.texts = e.now, e.subNames, e.mgNames, e.texts
 	f.verdicts, f.pLevel, f.pEntra = e.verdicts, e.pLevel, e.pEntra
 	return f
 }
@@ -203,12 +203,12 @@ type engine struct {
 	subNames       map[string]string   // subscription GUID -> display name
 	mgNames        map[string]string   // management group name key -> display name
 	ownRGs         []string            // scratch: resource groups of the identity being assessed
-	memberOf       map[string][]string // identity key -> its groups, direct and transitive
 	principalTexts map[string]string   // raw principal id -> how evidence names it
 	mgCovers       map[codeKey]bool    // management group scope and subscription -> whether it is above
 	group          *groupMemos         // exposure's memos of scopes inside the current resource group
 	scopeTexts     map[string]string   // raw scope -> how evidence names it
 	scratch        []evidence
+	lines          []string       // scratch: exposure's evidence while it is gathered
 	texts          *evidenceTexts // shared by every worker
 }
 
@@ -287,12 +287,8 @@ func newMemos(x *data.Index) *engine {
 
 func newEngine(x *data.Index) *engine {
 	e := newMemos(x)
-	e.subNames, e.mgNames, e.memberOf = map[string]string{}, map[string]string{}, map[string][]string{}
+	e.subNames, e.mgNames = map[string]string{}, map[string]string{}
 	e.texts = newEvidenceTexts()
-	for _, m := range x.Tenant.Memberships {
-		k := data.Key(m.IdentityID)
-		e.memberOf[k] = append(e.memberOf[k], m.GroupID)
-	}
 	if e.now.IsZero() {
 		e.now = time.Now()
 	}
@@ -486,7 +482,7 @@ func (e *engine) assessPrivilege(i int, attached []*data.Resource) {
 	// MI-PRIV-GROUP
 	ev = ev[:0]
 	var groups []data.GroupMembership
-	if len(e.memberOf[key]) > 0 {
+	if len(e.x.MemberOf(id.ID)) > 0 {
 		groups = x.Groups(id.ID)
 	}
 	for _, g := range groups {
@@ -528,7 +524,8 @@ func (e *engine) assessPrivilege(i int, attached []*data.Resource) {
 			top.detail += " Not readable, so there may be more: " + gaps + "."
 		}
 	}
-	e.verdicts[i] = verdict{reach: Reach{Label: top.label, Detail: top.detail, Level: top.level}, privilege: highest,
+	// Thousands of identities share a verdict's wording: keep one copy of each.
+	e.verdicts[i] = verdict{reach: Reach{Label: top.label, Detail: e.texts.line(top.detail), Level: top.level}, privilege: highest,
 		entra: int32(entra), items: items}
 	e.scratch = ev[:0]
 }
@@ -607,7 +604,7 @@ func (e *engine) azureRoles(identityID, key string) []data.AzureRole {
 		out = append(out, data.AzureRole{RoleDefinitionID: data.LastSegment(a.RoleDefinitionID), Scope: a.Scope, Via: data.ViaDirect,
 			Condition: a.Condition})
 	}
-	for _, g := range e.memberOf[key] {
+	for _, g := range e.x.MemberOf(identityID) {
 		for _, a := range e.x.RoleAssignmentsOf(g) {
 			out = append(out, data.AzureRole{RoleDefinitionID: data.LastSegment(a.RoleDefinitionID), Scope: a.Scope,
 				Via: data.ViaGroup(g), Condition: a.Condition})
@@ -896,13 +893,28 @@ func (e *engine) result() *Result {
 			cmp.Compare(i, j),
 		)
 	})
-	r := &Result{Reach: make(map[string]Reach, len(e.verdicts)), byIdentity: make(map[string][]int)}
+	r := &Result{Reach: make(map[string]Reach, len(e.verdicts)), byIdentity: map[string]span{}}
 	for i := range e.verdicts {
 		r.Reach[e.x.Tenant.Identities[i].ID] = e.verdicts[i].reach
 	}
 	e.verdicts = nil
+	// Each identity's positions, counted first so that they all fit in one list.
+	for _, i := range order {
+		s := r.byIdentity[keys[i]]
+		s.n++
+		r.byIdentity[keys[i]] = s
+	}
+	var next int32
+	for k, s := range r.byIdentity {
+		r.byIdentity[k] = span{start: next}
+		next += s.n
+	}
+	r.positions = make([]int32, next)
 	for n, i := range order {
-		r.byIdentity[keys[i]] = append(r.byIdentity[keys[i]], n)
+		s := r.byIdentity[keys[i]]
+		r.positions[s.start+s.n] = int32(n)
+		s.n++
+		r.byIdentity[keys[i]] = s
 	}
 	// Put the findings in that order where they are, following each cycle of the permutation, rather than into a
 	// second list as long as the first.

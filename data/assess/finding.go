@@ -86,12 +86,25 @@ type Result struct {
 	// Gaps are the parts that could not be read; they lower confidence and are listed in every report.
 	Gaps []data.Gap
 
-	byIdentity map[string][]int
+	// An identity's findings are Findings[i] for i in positions[s.start:s.start+s.n], s = byIdentity[Key(id)]: one
+	// list for every identity rather than a small one each.
+	byIdentity map[string]span
+	positions  []int32
+}
+
+type span struct{ start, n int32 }
+
+func (r *Result) positionsOf(identityID string) []int32 {
+	s, ok := r.byIdentity[data.Key(identityID)]
+	if !ok {
+		return nil
+	}
+	return r.positions[s.start : s.start+s.n]
 }
 
 // For returns the findings of one identity, highest severity first.
 func (r *Result) For(identityID string) []Finding {
-	idx := r.byIdentity[data.Key(identityID)]
+	idx := r.positionsOf(identityID)
 	out := make([]Finding, 0, len(idx))
 	for _, i := range idx {
 		out = append(out, r.Findings[i])
@@ -101,7 +114,7 @@ func (r *Result) For(identityID string) []Finding {
 
 // Highest returns the highest severity among an identity's findings and whether it has any.
 func (r *Result) Highest(identityID string) (Severity, bool) {
-	idx := r.byIdentity[data.Key(identityID)]
+	idx := r.positionsOf(identityID)
 	if len(idx) == 0 {
 		return Info, false
 	}
@@ -109,4 +122,4 @@ func (r *Result) Highest(identityID string) (Severity, bool) {
 }
 
 // Count returns how many findings an identity has.
-func (r *Result) Count(identityID string) int { return len(r.byIdentity[data.Key(identityID)]) }
+func (r *Result) Count(identityID string) int { return int(r.byIdentity[data.Key(identityID)].n) }

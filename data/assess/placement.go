@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -228,7 +229,8 @@ func (e *engine) exposed(i int, attached []*data.Resource) {
 	}
 	items := v.items
 	entra := e.pEntra[id.ID]
-	var lines []string
+	lines := e.lines[:0]
+	defer func() { e.lines = lines[:0] }()
 	count, shown := 0, 0
 	for _, t := range targets {
 		headed := false
@@ -277,7 +279,7 @@ func (e *engine) exposed(i int, attached []*data.Resource) {
 		IdentityID: id.ID,
 		Title: fmt.Sprintf("%d role assignment%s let%s less privileged principals use %s (%s)", count, plural(count),
 			verbS(count), quote(e.identityName(id)), v.reach.Label),
-		Evidence: lines,
+		Evidence: slices.Clone(lines), // as long as it is: a finding is kept for the whole session
 		Remediation: "Remove these principals' roles on the identity's resources (or the resource group or " +
 			"subscription above them), or move the identity to a resource that only equally trusted principals " +
 			"control. Managed Identity Operator and Managed Identity Contributor on a user-assigned identity belong " +

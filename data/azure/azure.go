@@ -6,9 +6,10 @@
 // A full read of N identities, U of them user-assigned, costs about ceil(N/999) identity pages, ceil(N/10) $batch
 // requests (appRoleAssignments and transitiveMemberOf of ten identities each), U federated credential lists, the
 // pages of the per-subscription and per-management-group ARM lists, and a handful of tenant-wide reads: tokens,
-// directory roles and their eligibility and definitions, application service principals, the app roles of the APIs
-// granted, the parents of groups that share an identity with another group, and the names of up to 60 other
-// principals holding Azure roles.
+// the organization (when the source opens), directory roles and their eligibility and definitions, application
+// service principals and application objects (whose secrets they hold), the app roles of the APIs granted, the
+// parents of groups that share an identity with another group, and the names of up to 60 other principals holding
+// Azure roles.
 //
 // Choices worth knowing:
 //   - A membership is transitive when another of the identity's groups belongs to the group (read from the groups'
@@ -16,6 +17,8 @@
 //   - Resources are those with an identity block (Resource Graph, or the per-subscription list when Resource Graph
 //     fails) and the user-assigned identities themselves.
 //   - Flexible federated credentials' claimsMatchingExpression is not read: armmsi v1.3.0 does not model it.
+//   - Where an application's code runs (Application.Hosts) is not visible through Graph or ARM, so live reads leave
+//     it empty and SP-MIGRATE is graded from the credentials alone.
 //   - Only GET, POST $batch of GETs, POST Resource Graph queries and POST token are sent.
 package azure
 

@@ -166,7 +166,7 @@ func (e *engine) take(chunks [][]Finding) {
 func (e *engine) fork() *engine {
 	f := newMemos(e.x)
 	f.now, f.subNames, f.mgNames, f.texts = e.now, e.subNames, e.mgNames, e.texts
-	f.verdicts, f.pLevel, f.pEntra = e.verdicts, e.pLevel, e.pEntra
+	f.verdicts, f.principalReach = e.verdicts, e.principalReach
 	return f
 }
 
@@ -189,15 +189,14 @@ type engine struct {
 	// each is judged once. Raw strings key the fast maps; ARM casing varies, so misses fall back to data.Key.
 	roles          map[string]*roleInfo
 	rolesRaw       map[string]*roleInfo
-	roleList       []*roleInfo             // by roleInfo.idx
-	entries        map[string][]scopeEntry // raw scope above resource groups -> its resolved role assignments
-	kindVerbs      map[string][]verbSlot   // resource type -> verbs by role index
-	verbs          map[codeKey]string      // role and resource type -> what the role lets its holder do to identities
-	principals     map[string]int          // principal key -> reach level of a principal that is not an identity
-	principalRaw   map[string]int          // raw principal id -> reach level
-	pLevel         map[string]int32        // raw principal id -> its reach level, for exposure
-	pEntra         map[string]int32        // raw principal id -> its Entra reach level
-	exposers       map[codeKey][]exposer   // scope above resource groups and resource type -> who can use identities attached below
+	roleList       []*roleInfo               // by roleInfo.idx
+	entries        map[string][]scopeEntry   // raw scope above resource groups -> its resolved role assignments
+	kindVerbs      map[string][]verbSlot     // resource type -> verbs by role index
+	verbs          map[codeKey]string        // role and resource type -> what the role lets its holder do to identities
+	principals     map[string]int            // principal key -> reach level of a principal that is not an identity
+	principalRaw   map[string]int            // raw principal id -> reach level
+	principalReach map[string]principalReach // raw principal id -> its reach, for exposure
+	exposers       map[codeKey][]exposer     // scope above resource groups and resource type -> who can use identities attached below
 	scopeLevels    map[string]data.ScopeLevel
 	above          map[string][]string // raw resource group or subscription id -> ScopesAbove
 	subNames       map[string]string   // subscription GUID -> display name

@@ -228,7 +228,7 @@ func (e *engine) exposed(i int, attached []*data.Resource) {
 		}})
 	}
 	items := v.items
-	entra := e.pEntra[id.ID]
+	entra := e.principalReach[id.ID].entra
 	lines := e.lines[:0]
 	defer func() { e.lines = lines[:0] }()
 	count, shown := 0, 0
@@ -491,8 +491,8 @@ func (e *engine) scopeEntries(scope string, keep bool) []scopeEntry {
 		if class == classGrant && a.Condition != "" {
 			class = classWrite
 		}
-		es = append(es, scopeEntry{a: a, role: int32(info.idx),
-			class: class, level: e.pLevel[a.PrincipalID], entra: e.pEntra[a.PrincipalID]})
+		p := e.principalReach[a.PrincipalID]
+		es = append(es, scopeEntry{a: a, role: int32(info.idx), class: class, level: p.level, entra: p.entra})
 	}
 	if keep {
 		memo[scope] = es
@@ -529,31 +529,38 @@ func (e *engine) exposes(info *roleInfo, kind string) string {
 // assignments spell it, so that look-ups need no lowering.
 func (e *engine) principalLevels() {
 	t := e.x.Tenant
-	e.pLevel, e.pEntra = map[string]int32{}, map[string]int32{}
-	raise := func(m map[string]int32, id string, l int) {
-		if int32(l) > m[id] {
-			m[id] = int32(l)
+	e.principalReach = map[string]principalReach{}
+	raise := func(id string, entra bool, l int) {
+		p := e.principalReach[id]
+		switch {
+		case entra && int32(l) > p.entra:
+			p.entra = int32(l)
+		case !entra && int32(l) > p.level:
+			p.level = int32(l)
+		default:
+			return
 		}
+		e.principalReach[id] = p
 	}
 	for _, a := range t.DirectoryRoleAssignments {
 		if sev, tier0, ok := e.directoryRole(a.RoleTemplateID, a.DirectoryScopeID); ok {
 			switch {
 			case tier0:
-				raise(e.pEntra, a.PrincipalID, levelTenantAdm)
+				raise(a.PrincipalID, true, levelTenantAdm)
 			case sev >= Medium:
-				raise(e.pEntra, a.PrincipalID, levelDirWriter)
+				raise(a.PrincipalID, true, levelDirWriter)
 			}
 		}
 	}
 	for _, a := range t.AppRoleAssignments {
 		if p, ok := classifyPermission(a); ok && p.Tier0 {
-			raise(e.pEntra, a.PrincipalID, levelGraphTier0)
+			raise(a.PrincipalID, true, levelGraphTier0)
 		} else if ok && p.Severity >= High {
-			raise(e.pEntra, a.PrincipalID, levelDirWriter)
+			raise(a.PrincipalID, true, levelDirWriter)
 		}
 	}
-	for id, l := range e.pEntra {
-		raise(e.pLevel, id, int(l))
+	for id, p := range e.principalReach {
+		raise(id, false, int(p.entra))
 	}
 	for i := range t.RoleAssignments {
 		a := &t.RoleAssignments[i]
@@ -566,14 +573,16 @@ func (e *engine) principalLevels() {
 			class = classWrite
 		}
 		l, _ := azureReach(class, e.level(a.Scope))
-		raise(e.pLevel, a.PrincipalID, l)
+		raise(a.PrincipalID, false, l)
 	}
 	for i := range t.Identities {
-		id := t.Identities[i].ID
-		e.pLevel[id] = int32(e.verdicts[i].reach.Level)
-		e.pEntra[id] = e.verdicts[i].entra
+		v := &e.verdicts[i]
+		e.principalReach[t.Identities[i].ID] = principalReach{level: int32(v.reach.Level), entra: v.entra}
 	}
 }
+
+// principalReach is what a principal reaches as a whole, and through Entra alone.
+type principalReach struct{ level, entra int32 }
 
 func (e *engine) principalText(id string, t data.PrincipalType) string {
 	if s, ok := e.principalTexts[id]; ok {

@@ -308,6 +308,22 @@ func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
 	return fs
 }
 
+// tuneMemory gives the garbage collector a soft memory limit fitted to the tenant, unless the user chose one with
+// GOMEMLIMIT: first the floor, then, once the identity list has been read (the read every view shares), the limit for
+// its size.
+func tuneMemory(ctx context.Context, src *cache.Cache) {
+	if os.Getenv("GOMEMLIMIT") != "" {
+		return
+	}
+	debug.SetMemoryLimit(data.MemoryLimitFor(0))
+	go func() {
+		n := 0
+		if err := src.Identities(ctx, func(p []data.Identity) error { n += len(p); return nil }); err == nil {
+			debug.SetMemoryLimit(data.MemoryLimitFor(n))
+		}
+	}()
+}
+
 func runExplorer(ctx context.Context, args []string, stderr io.Writer) error {
 	fs := newFlagSet("miscope", stderr)
 	var sf sourceFlags
@@ -327,6 +343,7 @@ func runExplorer(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	defer src.Close()
+	tuneMemory(ctx, src)
 	var opts []tea.ProgramOption
 	opts = append(opts, tea.WithContext(ctx))
 	if os.Getenv("NO_COLOR") != "" { // no-color.org: any non-empty value turns colour off
@@ -380,6 +397,7 @@ func runCollect(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	defer src.Close()
+	tuneMemory(ctx, src)
 	start := time.Now()
 	progress := newProgressLine(stderr)
 	t, err := src.Tenant(ctx, progress.show)
@@ -451,6 +469,7 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) (in
 		return exitUsage, err
 	}
 	defer src.Close()
+	tuneMemory(ctx, src)
 	code, err := report.Run(ctx, src, opts, stdout)
 	if err != nil {
 		return code, err
@@ -486,6 +505,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	defer src.Close()
+	tuneMemory(ctx, src)
 	srv, err := serve.New(src, opts)
 	if err != nil {
 		return usageError{err.Error()}

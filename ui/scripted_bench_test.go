@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"runtime/metrics"
 	"runtime/pprof"
 	"strings"
@@ -105,6 +106,11 @@ func BenchmarkScriptedRun50k(b *testing.B) {
 	path, err := snapshot50k()
 	if err != nil {
 		b.Fatal(err)
+	}
+	// The same soft memory limit the miscope binary sets for a tenant of this size (main.tuneMemory), unless the
+	// run sets GOMEMLIMIT itself.
+	if os.Getenv("GOMEMLIMIT") == "" {
+		defer debug.SetMemoryLimit(debug.SetMemoryLimit(data.MemoryLimitFor(50_000)))
 	}
 	var peaks [stages]float64
 	var live float64

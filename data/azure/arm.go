@@ -545,22 +545,31 @@ func (s *Source) readUserAssigned(ctx context.Context, subs []data.Subscription,
 			}
 		})
 		if err != nil {
-			scope := "/subscriptions/" + sub.ID
-			g, err := gapOr(soft(armErr(err, data.SectionAttached, scope, "user-assigned identities of subscription "+sub.ID,
-				"Reader on "+scope), data.SectionAttached, scope, ""))
-			if fatal(err) {
+			if err := out.noteSubscriptionFailure(mu, err, sub.ID, "user-assigned identities", &fails); err != nil {
 				return err
 			}
-			if err != nil {
-				fails = append(fails, err)
-				continue
-			}
-			mu.Lock()
-			out.gaps = append(out.gaps, *g)
-			mu.Unlock()
 		}
 	}
 	return errors.Join(fails...)
+}
+
+// noteSubscriptionFailure sorts out one subscription's failed list: a 403 becomes a gap, another failure is kept in
+// fails to report, and only a failure that must stop the whole read is returned.
+func (out *resources) noteSubscriptionFailure(mu *sync.Mutex, err error, sub, what string, fails *[]error) error {
+	scope := "/subscriptions/" + sub
+	g, err := gapOr(soft(armErr(err, data.SectionAttached, scope, what+" of subscription "+sub, "Reader on "+scope),
+		data.SectionAttached, scope, ""))
+	switch {
+	case fatal(err):
+		return err
+	case err != nil:
+		*fails = append(*fails, err)
+	default:
+		mu.Lock()
+		out.gaps = append(out.gaps, *g)
+		mu.Unlock()
+	}
+	return nil
 }
 
 // resourceQuery asks Resource Graph for every resource with an identity block.
@@ -658,19 +667,9 @@ func (s *Source) readResourcesPerSubscription(ctx context.Context, subs []data.S
 			}
 		})
 		if err != nil {
-			scope := "/subscriptions/" + sub.ID
-			g, err := gapOr(soft(armErr(err, data.SectionAttached, scope, "resources of subscription "+sub.ID,
-				"Reader on "+scope), data.SectionAttached, scope, ""))
-			if fatal(err) {
+			if err := out.noteSubscriptionFailure(mu, err, sub.ID, "resources", &fails); err != nil {
 				return err
 			}
-			if err != nil {
-				fails = append(fails, err)
-				continue
-			}
-			mu.Lock()
-			out.gaps = append(out.gaps, *g)
-			mu.Unlock()
 		}
 	}
 	return errors.Join(fails...)

@@ -326,6 +326,9 @@ func (s *Source) readDirectory(ctx context.Context) (directory, error) {
 	var out directory
 	var mu sync.Mutex
 	keep := func(err error, what, needs string) error {
+		if err == nil {
+			return nil
+		}
 		g, err := gapOr(soft(graphErr(err, data.SectionDirectoryRoles, what, needs), data.SectionDirectoryRoles, "", ""))
 		if g != nil {
 			mu.Lock()
@@ -335,66 +338,68 @@ func (s *Source) readDirectory(ctx context.Context) (directory, error) {
 		return err
 	}
 	dirs := s.graph.client.RoleManagement().Directory()
-	var wg sync.WaitGroup
-	errs := make([]error, 3)
-	wg.Add(3)
-	go func() {
-		defer wg.Done()
-		err := graphList(ctx, s, func(ctx context.Context) (serialization.Parsable, error) {
-			return dirs.RoleDefinitions().Get(ctx, &rolemanagement.DirectoryRoleDefinitionsRequestBuilderGetRequestConfiguration{
-				QueryParameters: &rolemanagement.DirectoryRoleDefinitionsRequestBuilderGetQueryParameters{
-					Select: []string{"id", "templateId", "displayName", "isBuiltIn"}}})
-		}, models.CreateUnifiedRoleDefinitionCollectionResponseFromDiscriminatorValue, func(d models.UnifiedRoleDefinitionable) {
-			mu.Lock()
-			out.defs = append(out.defs, data.DirectoryRoleDefinition{
-				TemplateID:  strings.ToLower(firstNonEmpty(deref(d.GetTemplateId()), deref(d.GetId()))),
-				DisplayName: deref(d.GetDisplayName()), IsBuiltIn: deref(d.GetIsBuiltIn())})
-			mu.Unlock()
-		})
-		if err != nil {
-			errs[0] = keep(err, "directory role definitions", needsRoleMgmt)
-		}
-	}()
-	go func() {
-		defer wg.Done()
-		err := graphList(ctx, s, func(ctx context.Context) (serialization.Parsable, error) {
-			return dirs.RoleAssignments().Get(ctx, &rolemanagement.DirectoryRoleAssignmentsRequestBuilderGetRequestConfiguration{
-				QueryParameters: &rolemanagement.DirectoryRoleAssignmentsRequestBuilderGetQueryParameters{
-					Select: []string{"id", "principalId", "roleDefinitionId", "directoryScopeId"}}})
-		}, models.CreateUnifiedRoleAssignmentCollectionResponseFromDiscriminatorValue, func(a models.UnifiedRoleAssignmentable) {
-			mu.Lock()
-			out.assignments = append(out.assignments, data.DirectoryRoleAssignment{ID: deref(a.GetId()),
-				PrincipalID: strings.ToLower(deref(a.GetPrincipalId())), RoleTemplateID: strings.ToLower(deref(a.GetRoleDefinitionId())),
-				DirectoryScopeID: firstNonEmpty(deref(a.GetDirectoryScopeId()), "/"), State: data.Active})
-			mu.Unlock()
-		})
-		if err != nil {
-			errs[1] = keep(err, "directory role assignments", needsRoleMgmt)
-		}
-	}()
-	go func() {
-		defer wg.Done()
-		err := graphList(ctx, s, func(ctx context.Context) (serialization.Parsable, error) {
-			return dirs.RoleEligibilitySchedules().Get(ctx, &rolemanagement.DirectoryRoleEligibilitySchedulesRequestBuilderGetRequestConfiguration{
-				QueryParameters: &rolemanagement.DirectoryRoleEligibilitySchedulesRequestBuilderGetQueryParameters{
-					Select: []string{"id", "principalId", "roleDefinitionId", "directoryScopeId"}}})
-		}, models.CreateUnifiedRoleEligibilityScheduleCollectionResponseFromDiscriminatorValue, func(a models.UnifiedRoleEligibilityScheduleable) {
-			mu.Lock()
-			out.assignments = append(out.assignments, data.DirectoryRoleAssignment{ID: deref(a.GetId()),
-				PrincipalID: strings.ToLower(deref(a.GetPrincipalId())), RoleTemplateID: strings.ToLower(deref(a.GetRoleDefinitionId())),
-				DirectoryScopeID: firstNonEmpty(deref(a.GetDirectoryScopeId()), "/"), State: data.Eligible})
-			mu.Unlock()
-		})
-		if err != nil {
-			if st, _ := graphStatus(err); st == http.StatusNotFound {
+	addAssignment := func(a directoryAssignment, state data.AssignmentState) {
+		mu.Lock()
+		out.assignments = append(out.assignments, data.DirectoryRoleAssignment{ID: deref(a.GetId()),
+			PrincipalID: strings.ToLower(deref(a.GetPrincipalId())), RoleTemplateID: strings.ToLower(deref(a.GetRoleDefinitionId())),
+			DirectoryScopeID: firstNonEmpty(deref(a.GetDirectoryScopeId()), "/"), State: state})
+		mu.Unlock()
+	}
+	lists := []func() error{
+		func() error {
+			err := graphList(ctx, s, func(ctx context.Context) (serialization.Parsable, error) {
+				return dirs.RoleDefinitions().Get(ctx, &rolemanagement.DirectoryRoleDefinitionsRequestBuilderGetRequestConfiguration{
+					QueryParameters: &rolemanagement.DirectoryRoleDefinitionsRequestBuilderGetQueryParameters{
+						Select: []string{"id", "templateId", "displayName", "isBuiltIn"}}})
+			}, models.CreateUnifiedRoleDefinitionCollectionResponseFromDiscriminatorValue, func(d models.UnifiedRoleDefinitionable) {
+				mu.Lock()
+				out.defs = append(out.defs, data.DirectoryRoleDefinition{
+					TemplateID:  strings.ToLower(firstNonEmpty(deref(d.GetTemplateId()), deref(d.GetId()))),
+					DisplayName: deref(d.GetDisplayName()), IsBuiltIn: deref(d.GetIsBuiltIn())})
+				mu.Unlock()
+			})
+			return keep(err, "directory role definitions", needsRoleMgmt)
+		},
+		func() error {
+			err := graphList(ctx, s, func(ctx context.Context) (serialization.Parsable, error) {
+				return dirs.RoleAssignments().Get(ctx, &rolemanagement.DirectoryRoleAssignmentsRequestBuilderGetRequestConfiguration{
+					QueryParameters: &rolemanagement.DirectoryRoleAssignmentsRequestBuilderGetQueryParameters{
+						Select: []string{"id", "principalId", "roleDefinitionId", "directoryScopeId"}}})
+			}, models.CreateUnifiedRoleAssignmentCollectionResponseFromDiscriminatorValue, func(a models.UnifiedRoleAssignmentable) {
+				addAssignment(a, data.Active)
+			})
+			return keep(err, "directory role assignments", needsRoleMgmt)
+		},
+		func() error {
+			err := graphList(ctx, s, func(ctx context.Context) (serialization.Parsable, error) {
+				return dirs.RoleEligibilitySchedules().Get(ctx, &rolemanagement.DirectoryRoleEligibilitySchedulesRequestBuilderGetRequestConfiguration{
+					QueryParameters: &rolemanagement.DirectoryRoleEligibilitySchedulesRequestBuilderGetQueryParameters{
+						Select: []string{"id", "principalId", "roleDefinitionId", "directoryScopeId"}}})
+			}, models.CreateUnifiedRoleEligibilityScheduleCollectionResponseFromDiscriminatorValue, func(a models.UnifiedRoleEligibilityScheduleable) {
+				addAssignment(a, data.Eligible)
+			})
+			if st, _ := graphStatus(err); err != nil && st == http.StatusNotFound {
 				s.opts.Log("role eligibility is not served here: %v", err)
-				return
+				return nil
 			}
-			errs[2] = keep(err, "eligible directory role assignments", needsRoleMgmt)
-		}
-	}()
+			return keep(err, "eligible directory role assignments", needsRoleMgmt)
+		},
+	}
+	errs := make([]error, len(lists))
+	var wg sync.WaitGroup
+	for i, list := range lists {
+		wg.Go(func() { errs[i] = list() })
+	}
 	wg.Wait()
 	return out, errors.Join(errs...)
+}
+
+// directoryAssignment is what active and eligible Entra role assignments have in common.
+type directoryAssignment interface {
+	GetId() *string
+	GetPrincipalId() *string
+	GetRoleDefinitionId() *string
+	GetDirectoryScopeId() *string
 }
 
 // rawCredential is a password or key credential as Graph returns it, before it is judged.

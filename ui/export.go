@@ -76,17 +76,19 @@ type exportState struct {
 
 // exportJob is one export: the view's table at the moment enter was pressed, and where it goes.
 type exportJob struct {
-	id        int
-	format    exportFormat
-	table     report.Table
-	path      string // "" for a copy to the clipboard
-	overwrite bool
-	served    bool // only a plain file in the server's export folder may be written: no link is followed
+	id     int
+	format exportFormat
+	// tableLater writes out the view's table as it was when the job was made; it runs in the job's command.
+	tableLater func() report.Table
+	path       string // "" for a copy to the clipboard
+	overwrite  bool
+	served     bool // only a plain file in the server's export folder may be written: no link is followed
 }
 
 // exportDoneMsg reports a finished write, or that the file exists and needs the user's word.
 type exportDoneMsg struct {
 	id     int
+	rows   int
 	exists bool
 	err    error
 }
@@ -103,8 +105,9 @@ type copyMsg struct {
 }
 
 // encodeForCopy encodes a table in a command, since a large view takes a while to encode.
-func encodeForCopy(job int, f exportFormat, t report.Table, why string) tea.Cmd {
+func encodeForCopy(job int, f exportFormat, later func() report.Table, why string) tea.Cmd {
 	return func() tea.Msg {
+		t := later()
 		var b bytes.Buffer
 		err := f.write(&b, t)
 		return copyMsg{job: job, title: t.Title, format: f, rows: len(t.Rows), out: b.Bytes(), err: err, why: why}
@@ -295,10 +298,8 @@ func (m *Model) setExportFormat(f exportFormat) {
 // told without touching the disk.
 func (m *Model) submitExport() tea.Cmd {
 	e := &m.exp
-	title, cols, rows := m.top().Table()
 	e.jobID++
-	job := &exportJob{id: e.jobID, format: e.format, table: report.Table{Title: title, Columns: cols, Rows: rows},
-		served: m.opts.Served}
+	job := &exportJob{id: e.jobID, format: e.format, tableLater: m.tableLater(), served: m.opts.Served}
 	if !e.clip {
 		p, err := m.exportPath(strings.TrimSpace(e.path.Value()))
 		if err != nil {
@@ -336,30 +337,31 @@ func (m *Model) runExport() tea.Cmd {
 	e.stage = exportWriting
 	job := *e.job
 	if job.path == "" {
-		return encodeForCopy(job.id, job.format, job.table, "filter the view first")
+		return encodeForCopy(job.id, job.format, job.tableLater, "filter the view first")
 	}
 	return func() tea.Msg {
-		exists, err := writeExport(job)
-		return exportDoneMsg{id: job.id, exists: exists, err: err}
+		rows, exists, err := writeExport(job)
+		return exportDoneMsg{id: job.id, rows: rows, exists: exists, err: err}
 	}
 }
 
 // writeExport writes a job's file atomically (0600, temporary file then rename). Unless the job may overwrite, an
 // existing file is left alone and reported, so the user can be asked first.
-func writeExport(job exportJob) (exists bool, err error) {
+func writeExport(job exportJob) (rows int, exists bool, err error) {
 	path := expandHome(job.path)
 	if fi, err := os.Lstat(path); job.served && err == nil && !fi.Mode().IsRegular() {
-		return false, fmt.Errorf("%s is not a plain file: exports on this server go only to plain files in its export folder",
+		return 0, false, fmt.Errorf("%s is not a plain file: exports on this server go only to plain files in its export folder",
 			filepath.Base(path))
 	}
 	switch fi, err := os.Stat(path); {
 	case err == nil && fi.IsDir():
-		return false, fmt.Errorf("%s is a folder: add a file name", job.path)
+		return 0, false, fmt.Errorf("%s is a folder: add a file name", job.path)
 	case err == nil && !job.overwrite:
-		return true, nil
+		return 0, true, nil
 	}
-	err = data.WriteFileAtomic(path, func(w io.Writer) error { return job.format.write(w, job.table) })
-	return false, explainWriteError(job.path, err)
+	t := job.tableLater()
+	err = data.WriteFileAtomic(path, func(w io.Writer) error { return job.format.write(w, t) })
+	return len(t.Rows), false, explainWriteError(job.path, err)
 }
 
 // expandHome lets a local user type ~/ for their home folder, as in a shell.
@@ -410,7 +412,7 @@ func (m *Model) exportDone(msg exportDoneMsg) tea.Cmd {
 	}
 	// The message may wrap onto a second line; a path longer than that is cut in the middle, keeping its folder and
 	// the end of its name.
-	rows, format := plural(len(job.table.Rows), "row", "rows"), job.format.String()
+	rows, format := plural(msg.rows, "row", "rows"), job.format.String()
 	room := 2*(max(20, m.width)-1) - len("exported  to  ()") - len(rows) - len(format)
 	return m.closeExport(fmt.Sprintf("exported %s to %s (%s)", rows, midCut(job.path, room), format), false)
 }
@@ -552,12 +554,29 @@ func (m *Model) copySelected() tea.Cmd {
 
 // copyView copies the current view as a Markdown table, written by the same writer as a Markdown export.
 func (m *Model) copyView() tea.Cmd {
-	title, cols, rows := m.top().Table()
 	why := "filter the view first, or export it with e"
 	if m.opts.Served && m.opts.ExportDir == "" {
 		why = "filter the view first"
 	}
-	return encodeForCopy(0, formatMarkdown, report.Table{Title: title, Columns: cols, Rows: rows}, why)
+	return encodeForCopy(0, formatMarkdown, m.tableLater(), why)
+}
+
+// tableLater takes the current view's table: views whose table is costly to write out take only what they need here
+// and do the rest in the command that calls the result, so Update stays quick at any size.
+func (m *Model) tableLater() func() report.Table {
+	var later func() (string, []string, [][]string)
+	if d, ok := m.top().(interface {
+		tableLater() func() (string, []string, [][]string)
+	}); ok {
+		later = d.tableLater()
+	} else {
+		t, c, r := m.top().Table()
+		later = func() (string, []string, [][]string) { return t, c, r }
+	}
+	return func() report.Table {
+		title, cols, rows := later()
+		return report.Table{Title: title, Columns: cols, Rows: rows}
+	}
 }
 
 // markdownTable is a view's table as Markdown.

@@ -408,8 +408,8 @@ func runCollect(ctx context.Context, args []string, stderr io.Writer) error {
 	if err := snapshot.Save(*out, t, origin); err != nil {
 		return err
 	}
-	progress.done("wrote %s: %d identities, %d parts not readable, in %s", *out, len(t.Identities), len(t.Gaps),
-		time.Since(start).Round(time.Millisecond))
+	progress.done("wrote %s: %s, %s not readable, in %s", *out, count(len(t.Identities), "identity", "identities"),
+		count(len(t.Gaps), "part", "parts"), time.Since(start).Round(time.Millisecond))
 	return nil
 }
 
@@ -530,4 +530,12 @@ func oneOf(s string, choices ...string) bool {
 		}
 	}
 	return false
+}
+
+// count says "1 identity" or "3 identities".
+func count(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
 }

@@ -209,7 +209,7 @@ func (s *Server) ListenAndServe(ctx context.Context) error {
 	s.addr = ln.Addr()
 	s.mu.Unlock()
 	close(s.ready)
-	s.log.Printf("listening on %s (host key %s, %d authorized keys, at most %d sessions, idle timeout %s)",
+	s.log.Printf("listening on %s (host key %s, authorized keys: %d, sessions at most: %d, idle timeout %s)",
 		ln.Addr(), gossh.FingerprintSHA256(s.hostKey.PublicKey()), s.keys.count(), s.opts.MaxSessions, s.opts.IdleTimeout)
 
 	served := make(chan error, 1)

@@ -220,6 +220,9 @@ func (f *sourceFlags) open(ctx context.Context, stderr io.Writer) (*cache.Cache,
 		}
 		src = data.NewTenantSource(t, data.SourceInfo{Origin: data.OriginDemo, Label: "demo tenant"})
 	case f.demoSize > 0:
+		if out, ok := stderr.(*os.File); ok && term.IsTerminal(out.Fd()) {
+			fmt.Fprintf(stderr, "generating a synthetic tenant of %d identities…\n", f.demoSize)
+		}
 		t := demo.Synthetic(f.demoSize, 1)
 		src = data.NewTenantSource(t, data.SourceInfo{Origin: data.OriginDemo,
 			Label: fmt.Sprintf("synthetic tenant (%d identities)", f.demoSize)})

@@ -414,7 +414,7 @@ func countingClient(fake *fakeazure.Server) (*http.Client, *armLists) {
 	return &http.Client{Transport: a}, a
 }
 
-// budget is the request budget of issue 6: ceil(N/999) + ceil(N/10) + U + A + 20.
+// budget is the documented request budget of a full collection: ceil(N/999) + ceil(N/10) + U + A + 20.
 func budget(t *data.Tenant, a int) (limit, u int) {
 	n := len(t.Identities)
 	for _, i := range t.Identities {

@@ -524,14 +524,29 @@ func (x *Index) AppRoles(identityID string) []AppRoleAssignment {
 // AzureRoles returns the Azure role assignments an identity holds, directly or through its groups.
 func (x *Index) AzureRoles(identityID string) []AzureRole {
 	var out []AzureRole
+	var levels []ScopeLevel // each scope classified once, not at every comparison of the sort
 	ids, vias := x.viaPrincipals(identityID)
 	for n, p := range ids {
 		for _, a := range x.azureByPrinc.get(p) {
 			out = append(out, x.azureRole(*a, vias[n]))
+			levels = append(levels, x.Level(a.Scope))
 		}
 	}
-	sort.SliceStable(out, func(a, b int) bool { return x.Level(out[a].Scope) > x.Level(out[b].Scope) })
+	sort.Stable(byLevel{out, levels})
 	return out
+}
+
+// byLevel orders roles widest scope first.
+type byLevel struct {
+	roles  []AzureRole
+	levels []ScopeLevel
+}
+
+func (b byLevel) Len() int           { return len(b.roles) }
+func (b byLevel) Less(i, j int) bool { return b.levels[i] > b.levels[j] }
+func (b byLevel) Swap(i, j int) {
+	b.roles[i], b.roles[j] = b.roles[j], b.roles[i]
+	b.levels[i], b.levels[j] = b.levels[j], b.levels[i]
 }
 
 func (x *Index) azureRole(a RoleAssignment, via string) AzureRole {

@@ -254,7 +254,7 @@ func buildIdentity(x *data.Index, r *assess.Result, i *data.Identity) Identity {
 		return cmp.Or(strings.Compare(a.RoleName, b.RoleName), strings.Compare(a.DirectoryScopeID, b.DirectoryScopeID),
 			strings.Compare(a.Via, b.Via), strings.Compare(a.State, b.State))
 	})
-	out.AzureRoles = azureRoles(x, i.ID, out.Groups)
+	out.AzureRoles = azureRoles(x, i.ID)
 	for _, f := range x.FederatedCredentials(i.ID) {
 		out.FederatedCredentials = append(out.FederatedCredentials, FederatedCredential{Name: c(f.Name),
 			Issuer: c(f.Issuer), Subject: c(f.Subject), Audiences: append([]string{}, cleanAll(f.Audiences)...),
@@ -277,33 +277,22 @@ func buildIdentity(x *data.Index, r *assess.Result, i *data.Identity) Identity {
 	return out
 }
 
-// azureRoles lists an identity's Azure roles, direct and through its groups, widest scope first. It reads the
-// assignments itself rather than through Index.AzureRoles so that each scope is classified once, not per comparison.
-func azureRoles(x *data.Index, identityID string, groups []Group) []AzureRole {
+// azureRoles lists an identity's Azure roles, direct and through its groups, widest scope first, cleaned and in a
+// total order.
+func azureRoles(x *data.Index, identityID string) []AzureRole {
 	type held struct {
 		AzureRole
 		level data.ScopeLevel
 		scope string
 	}
-	var hs []held
-	add := func(a data.RoleAssignment, via string) {
-		id := data.LastSegment(a.RoleDefinitionID)
-		name := "unresolved role definition " + id
-		if d, ok := x.RoleDefinition(id); ok {
-			name = d.RoleName
-		}
-		hs = append(hs, held{AzureRole{RoleDefinitionID: data.Clean(id), RoleName: data.Clean(name),
-			Scope: data.Clean(a.Scope), Via: data.Clean(via), Condition: data.Clean(a.Condition)},
-			x.Level(a.Scope), strings.ToLower(a.Scope)})
+	roles := x.AzureRoles(identityID)
+	hs := make([]held, len(roles))
+	for n, r := range roles {
+		hs[n] = held{AzureRole{RoleDefinitionID: data.Clean(r.RoleDefinitionID), RoleName: data.Clean(r.RoleName),
+			Scope: data.Clean(r.Scope), Via: data.Clean(r.Via), Condition: data.Clean(r.Condition)},
+			x.Level(r.Scope), strings.ToLower(r.Scope)}
 	}
-	for _, a := range x.RoleAssignmentsOf(identityID) {
-		add(*a, data.ViaDirect)
-	}
-	for _, g := range groups {
-		for _, a := range x.RoleAssignmentsOf(g.ID) {
-			add(*a, data.ViaGroup(g.ID))
-		}
-	}
+	// The report's own order, finer than the index's, so that two runs give the same bytes.
 	slices.SortFunc(hs, func(a, b held) int {
 		return cmp.Or(cmp.Compare(b.level, a.level), strings.Compare(a.scope, b.scope),
 			strings.Compare(a.RoleName, b.RoleName), strings.Compare(a.Via, b.Via),

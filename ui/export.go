@@ -251,14 +251,14 @@ func (m *Model) exportKey(msg tea.KeyPressMsg) tea.Cmd {
 		return m.closeExport("export cancelled", false)
 	case key.Matches(msg, m.keys.Open):
 		return m.submitExport()
-	case key.Matches(msg, k.NextFormat) && (!e.onPath || msg.String() == "tab"):
+	case key.Matches(msg, k.NextFormatOnPath) || !e.onPath && key.Matches(msg, k.NextFormat):
 		m.setExportFormat((e.format + 1) % formatCount)
 		return nil
-	case key.Matches(msg, k.PrevFormat) && (!e.onPath || msg.String() == "shift+tab"):
+	case key.Matches(msg, k.PrevFormatOnPath) || !e.onPath && key.Matches(msg, k.PrevFormat):
 		m.setExportFormat((e.format + formatCount - 1) % formatCount)
 		return nil
-	case key.Matches(msg, k.Field) && !e.clip:
-		e.onPath = msg.String() == "down"
+	case key.Matches(msg, k.ToPath, k.ToFormat) && !e.clip:
+		e.onPath = key.Matches(msg, k.ToPath)
 		if e.onPath {
 			e.path.Focus()
 		} else {

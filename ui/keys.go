@@ -139,6 +139,8 @@ type sortBinding struct {
 type exportKeys struct {
 	NextFormat, PrevFormat, CSV, JSON, Markdown key.Binding
 	Field, Yes, No                              key.Binding
+	// While the path has the focus the arrows move in it, so only these change the format, and these move the focus.
+	NextFormatOnPath, PrevFormatOnPath, ToPath, ToFormat key.Binding
 }
 
 func defaultExportKeys() exportKeys {
@@ -154,6 +156,11 @@ func defaultExportKeys() exportKeys {
 		Field:      b([]string{"up", "down"}, "↑↓", "format / path"),
 		Yes:        b([]string{"y", "Y"}, "y", "overwrite"),
 		No:         b([]string{"n", "N", "esc"}, "n", "keep the file"),
+
+		NextFormatOnPath: b([]string{"tab"}, "tab", "next format"),
+		PrevFormatOnPath: b([]string{"shift+tab"}, "shift+tab", "previous format"),
+		ToPath:           b([]string{"down"}, "↓", "path"),
+		ToFormat:         b([]string{"up"}, "↑", "format"),
 	}
 }
 

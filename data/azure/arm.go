@@ -24,6 +24,9 @@ import (
 
 type armClients struct {
 	opts *arm.ClientOptions
+	// raw sends the requests armmsi cannot model (see federatedCredentials) through the same ARM pipeline: the
+	// same endpoint, token, retries and transport as the SDK clients.
+	raw *arm.Client
 }
 
 // armBucket returns the slots of one ARM throttling bucket: ARM throttles reads per subscription (and per tenant
@@ -43,7 +46,12 @@ func (s *Source) armBucket(subscription string) slots {
 
 func newARMClients(s *Source) (*armClients, error) {
 	// DisableRPRegistration: a reader must never try to register resource providers (a write) on a 409.
-	return &armClients{opts: &arm.ClientOptions{ClientOptions: s.env.clientOptions(s.opts), DisableRPRegistration: true}}, nil
+	opts := &arm.ClientOptions{ClientOptions: s.env.clientOptions(s.opts), DisableRPRegistration: true}
+	raw, err := arm.NewClient(moduleName, moduleVersion, s.cred, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &armClients{opts: opts, raw: raw}, nil
 }
 
 // armErr turns an ARM failure into a gap (403), ErrTokenRejected (401) or a plain error.
@@ -681,40 +689,6 @@ func typeOf(id, reported string) string {
 		return t
 	}
 	return reported
-}
-
-// federatedCredentials lists the federated credentials of one user-assigned identity.
-func (s *Source) federatedCredentials(ctx context.Context, u uami) ([]data.FederatedCredential, error) {
-	c, err := armmsi.NewFederatedIdentityCredentialsClient(u.sub, s.cred, s.arm.opts)
-	if err != nil {
-		return nil, err
-	}
-	var out []data.FederatedCredential
-	err = pages(ctx, s, u.sub, c.NewListPager(u.group, u.name, nil), func(p armmsi.FederatedIdentityCredentialsClientListResponse) {
-		for _, f := range p.Value {
-			if f == nil {
-				continue
-			}
-			fc := data.FederatedCredential{IdentityID: u.principalID, Name: deref(f.Name)}
-			if f.Properties != nil {
-				fc.Issuer = deref(f.Properties.Issuer)
-				fc.Subject = deref(f.Properties.Subject)
-				fc.Audiences = derefAll(f.Properties.Audiences)
-			}
-			out = append(out, fc)
-		}
-	})
-	if err != nil {
-		var re *azcore.ResponseError
-		if errors.As(err, &re) && re.StatusCode == http.StatusNotFound {
-			// Deleted since it was listed: it has no credentials left to show.
-			s.opts.Log("user-assigned identity %s is gone: %v", u.id, re.ErrorCode)
-			return nil, nil
-		}
-		return nil, soft(armErr(err, data.SectionFederatedCredentials, u.id, "federated credentials of "+u.name,
-			"Reader on "+u.id), data.SectionFederatedCredentials, u.id, u.principalID)
-	}
-	return out, nil
 }
 
 func derefAll(in []*string) []string {

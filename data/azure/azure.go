@@ -16,7 +16,8 @@
 //     own transitiveMemberOf); reading memberOf per identity as well would double the per-identity cost.
 //   - Resources are those with an identity block (Resource Graph, or the per-subscription list when Resource Graph
 //     fails) and the user-assigned identities themselves.
-//   - Flexible federated credentials' claimsMatchingExpression is not read: armmsi v1.3.0 does not model it.
+//   - Federated credentials are listed with armmsi's request (api-version 2024-11-30) sent through the ARM pipeline
+//     and decoded here: armmsi v1.3.0's model drops a flexible credential's claimsMatchingExpression.
 //   - Where an application's code runs (Application.Hosts) is not visible through Graph or ARM, so live reads leave
 //     it empty and SP-MIGRATE is graded from the credentials alone.
 //   - Only GET, POST $batch of GETs, POST Resource Graph queries and POST token are sent.

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"io"
 	"net"
@@ -376,5 +377,54 @@ func TestSignInCredentialsLeaveSAMLSigningOut(t *testing.T) {
 		if strings.Join(got, ",") != strings.Join(c.want, ",") {
 			t.Errorf("%s: kept %v, want %v", c.name, got, c.want)
 		}
+	}
+}
+
+// A flexible credential's expression is read whether ARM answers it as the 2024-11-30 object or as a plain string;
+// one that cannot be read fails the page rather than passing for a credential that matches one exact subject.
+func TestFederatedCredentialPageDecodesClaimsMatchingExpression(t *testing.T) {
+	const expr = `claims['sub'] matches 'repo:contoso/*'`
+	for _, c := range []struct {
+		name, property string
+		want           string
+		fails          bool
+	}{
+		{name: "object", property: `{"value": "claims['sub'] matches 'repo:contoso/*'", "languageVersion": 1}`, want: expr},
+		{name: "string", property: `"claims['sub'] matches 'repo:contoso/*'"`, want: expr},
+		{name: "null", property: `null`},
+		{name: "object without a value", property: `{"languageVersion": 1}`},
+		{name: "number", property: `1`, fails: true},
+		{name: "list", property: `["claims['sub'] matches 'repo:contoso/*'"]`, fails: true},
+		{name: "object with a number value", property: `{"value": 7}`, fails: true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			body := `{"value": [{"name": "gh", "properties": {"issuer": "https://token.actions.githubusercontent.com",
+				"audiences": ["api://AzureADTokenExchange"], "claimsMatchingExpression": ` + c.property + `}}],
+				"nextLink": "https://management.example/next"}`
+			var p ficPage
+			err := json.Unmarshal([]byte(body), &p)
+			if c.fails {
+				if err == nil {
+					t.Fatalf("decoded %+v, want an error", p)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(p.Value) != 1 || p.NextLink != "https://management.example/next" {
+				t.Fatalf("page %+v", p)
+			}
+			f := p.Value[0]
+			if got := string(f.Properties.ClaimsMatchingExpression); got != c.want || f.Name != "gh" ||
+				f.Properties.Issuer != "https://token.actions.githubusercontent.com" || len(f.Properties.Audiences) != 1 {
+				t.Errorf("decoded %+v, expression %q, want %q", f, got, c.want)
+			}
+		})
+	}
+	var p ficPage
+	if err := json.Unmarshal([]byte(`{"value": [{"name": "exact", "properties": {"issuer": "i", "subject": "s"}}]}`), &p); err != nil ||
+		p.Value[0].Properties.ClaimsMatchingExpression != "" || p.Value[0].Properties.Subject != "s" || p.NextLink != "" {
+		t.Errorf("a credential with a subject decoded as %+v (%v)", p, err)
 	}
 }

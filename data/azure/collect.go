@@ -104,44 +104,12 @@ func (s *Source) readIdentityGraph(ctx context.Context, ids []string, appRoles, 
 		g := &identityGraph{}
 		out[data.Key(id)] = g
 		if appRoles {
-			steps = append(steps, s.collectionStep(ctx, appRolesURL(id), func(v json.RawMessage) error {
-				var items []appRoleItem
-				if err := json.Unmarshal(v, &items); err != nil {
-					return err
-				}
-				mu.Lock()
-				g.appRoles = append(g.appRoles, items...)
-				mu.Unlock()
-				return nil
-			}, func(err error) {
-				mu.Lock()
-				if notFound(err) {
-					g.gone = true
-				} else {
-					g.appErr = sectionErr(err, data.SectionAppRoles, id, "application permissions", needsAppRead)
-				}
-				mu.Unlock()
-			}))
+			steps = append(steps, listStep(s, ctx, &mu, g, appRolesURL(id), &g.appRoles, &g.appErr,
+				data.SectionAppRoles, id, "application permissions", needsAppRead))
 		}
 		if groups {
-			steps = append(steps, s.collectionStep(ctx, groupsURL(id), func(v json.RawMessage) error {
-				var items []groupItem
-				if err := json.Unmarshal(v, &items); err != nil {
-					return err
-				}
-				mu.Lock()
-				g.groups = append(g.groups, items...)
-				mu.Unlock()
-				return nil
-			}, func(err error) {
-				mu.Lock()
-				if notFound(err) {
-					g.gone = true
-				} else {
-					g.groupErr = sectionErr(err, data.SectionGroups, id, "group memberships", needsGroupRead)
-				}
-				mu.Unlock()
-			}))
+			steps = append(steps, listStep(s, ctx, &mu, g, groupsURL(id), &g.groups, &g.groupErr,
+				data.SectionGroups, id, "group memberships", needsGroupRead))
 		}
 	}
 	return out, s.runBatches(ctx, steps)
@@ -610,4 +578,28 @@ func (s *Source) principalNames(ctx context.Context, as []data.RoleAssignment, s
 	}
 	sort.Slice(ps, func(a, b int) bool { return ps[a].ID < ps[b].ID })
 	return ps
+}
+
+// listStep is one identity's list in a $batch: its items are added to into, and a failure is recorded in failed
+// (a 404 means the identity is gone).
+func listStep[T any](s *Source, ctx context.Context, mu *sync.Mutex, g *identityGraph, u string, into *[]T,
+	failed *error, sec data.Section, id, what, needs string) step {
+	return s.collectionStep(ctx, u, func(v json.RawMessage) error {
+		var items []T
+		if err := json.Unmarshal(v, &items); err != nil {
+			return err
+		}
+		mu.Lock()
+		*into = append(*into, items...)
+		mu.Unlock()
+		return nil
+	}, func(err error) {
+		mu.Lock()
+		if notFound(err) {
+			g.gone = true
+		} else {
+			*failed = sectionErr(err, sec, id, what, needs)
+		}
+		mu.Unlock()
+	})
 }

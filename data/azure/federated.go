@@ -19,7 +19,7 @@ import (
 // moduleName and moduleVersion name miscope in the telemetry part of the User-Agent of its own ARM requests.
 const (
 	moduleName    = "github.com/miscope/miscope/data/azure"
-	moduleVersion = "unversioned" // miscope has no release numbers yet
+	moduleVersion = "v0.0.0" // azcore wants a semantic version; miscope has no release numbers yet
 )
 
 // ficAPIVersion is the Microsoft.ManagedIdentity version that armmsi v1.3.0 sends too; its answer carries

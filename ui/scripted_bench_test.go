@@ -176,7 +176,7 @@ func scriptedRun(b *testing.B, path string, h *heapSampler) (*Model, *cache.Cach
 			h.enter(stageIndex)
 		default:
 		}
-		if m.as.progress.Stage == "assessing" {
+		if strings.HasPrefix(m.as.progress.Stage, "assessing") {
 			h.enter(stageAssess)
 		}
 		return false

@@ -42,15 +42,7 @@ func (s *Server) serveARM(w http.ResponseWriter, r *http.Request, wd *world) {
 	if !s.authorize(w, r, svcARM) {
 		return
 	}
-	if s.injectFault(w, svcARM, true) {
-		return
-	}
-	if rep, ok := s.deny(svcARM, r.URL.Path); ok {
-		rep.write(w)
-		return
-	}
-	if rep, ok := s.broken(svcARM, r.URL.Path); ok {
-		rep.write(w)
+	if s.refuse(w, svcARM, r.URL.Path) {
 		return
 	}
 	rep := s.armRoute(r, wd)

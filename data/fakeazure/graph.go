@@ -32,15 +32,7 @@ func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request, wd *world) {
 		s.batch(w, r, wd)
 		return
 	}
-	if s.injectFault(w, svcGraph, true) {
-		return
-	}
-	if rep, ok := s.deny(svcGraph, r.URL.Path); ok {
-		rep.write(w)
-		return
-	}
-	if rep, ok := s.broken(svcGraph, r.URL.Path); ok {
-		rep.write(w)
+	if s.refuse(w, svcGraph, r.URL.Path) {
 		return
 	}
 	s.graphGET(wd, r.URL.Path, r.URL.Query()).write(w)

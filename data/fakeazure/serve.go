@@ -215,6 +215,23 @@ func (s *Server) injectFault(w http.ResponseWriter, svc service, throttle bool) 
 	return false
 }
 
+// refuse answers a request that a configured fault, denial or breakage takes, and reports whether it did; Graph and
+// ARM requests go through the same checks in the same order.
+func (s *Server) refuse(w http.ResponseWriter, svc service, path string) bool {
+	if s.injectFault(w, svc, true) {
+		return true
+	}
+	if rep, ok := s.deny(svc, path); ok {
+		rep.write(w)
+		return true
+	}
+	if rep, ok := s.broken(svc, path); ok {
+		rep.write(w)
+		return true
+	}
+	return false
+}
+
 // deny answers 403 for a denied path, with the body the real service sends.
 func (s *Server) deny(svc service, path string) (reply, bool) {
 	d, ok := s.denial(path)

@@ -266,10 +266,10 @@ func (f *sourceFlags) open(ctx context.Context, stderr io.Writer) (*cache.Cache,
 	return cache.New(src, opts), nil
 }
 
-func parse(fs *flag.FlagSet, args []string) error {
+func parse(fs *flag.FlagSet, args []string, stderr io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			printHelp(fs)
+			printHelp(fs, stderr)
 			return err
 		}
 		return usageError{fmt.Sprintf("%v (see %s --help)", err, commandName(fs))}
@@ -280,9 +280,6 @@ func parse(fs *flag.FlagSet, args []string) error {
 	return nil
 }
 
-// helpOut is where each flag set prints its help.
-var helpOut = map[*flag.FlagSet]io.Writer{}
-
 func commandName(fs *flag.FlagSet) string {
 	if fs.Name() == "miscope" {
 		return "miscope"
@@ -290,8 +287,7 @@ func commandName(fs *flag.FlagSet) string {
 	return "miscope " + fs.Name()
 }
 
-func printHelp(fs *flag.FlagSet) {
-	w := helpOut[fs]
+func printHelp(fs *flag.FlagSet, w io.Writer) {
 	if fs.Name() == "miscope" {
 		fmt.Fprint(w, usage)
 		return
@@ -303,11 +299,10 @@ func printHelp(fs *flag.FlagSet) {
 
 // newFlagSet makes a command's flags. A wrong flag gets one line that says where help is; the full help comes with
 // --help only.
-func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
+func newFlagSet(name string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {} // the flag package calls it on every mistake; help is printed on --help only, by parse
-	helpOut[fs] = stderr
 	return fs
 }
 
@@ -328,11 +323,11 @@ func tuneMemory(ctx context.Context, src *cache.Cache) {
 }
 
 func runExplorer(ctx context.Context, args []string, stderr io.Writer) error {
-	fs := newFlagSet("miscope", stderr)
+	fs := newFlagSet("miscope")
 	var sf sourceFlags
 	sf.register(fs)
 	exportDir := fs.String("export-dir", "", "folder for exports (`DIR`; default: the current folder)")
-	if err := parse(fs, args); err != nil {
+	if err := parse(fs, args, stderr); err != nil {
 		return err
 	}
 	if err := sf.validate(); err != nil {
@@ -383,11 +378,11 @@ func runExplorer(ctx context.Context, args []string, stderr io.Writer) error {
 }
 
 func runCollect(ctx context.Context, args []string, stderr io.Writer) error {
-	fs := newFlagSet("collect", stderr)
+	fs := newFlagSet("collect")
 	var sf sourceFlags
 	sf.register(fs)
 	out := fs.String("o", "", "write the snapshot to `FILE` (.json or .json.gz)")
-	if err := parse(fs, args); err != nil {
+	if err := parse(fs, args, stderr); err != nil {
 		return err
 	}
 	if *out == "" {
@@ -452,7 +447,7 @@ func (p *progressLine) done(format string, args ...any) {
 }
 
 func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) (int, error) {
-	fs := newFlagSet("report", stderr)
+	fs := newFlagSet("report")
 	var sf sourceFlags
 	sf.register(fs)
 	var opts report.Options
@@ -460,7 +455,7 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) (in
 	fs.StringVar(&opts.Output, "o", "", "write to `FILE` instead of standard output")
 	fs.StringVar(&opts.FailOn, "fail-on", "", "exit 1 when a finding is at or above `SEVERITY` (info, low, medium, high, critical)")
 	fs.BoolVar(&opts.Inventory, "inventory", false, "with --format csv: one row per identity instead of per finding")
-	if err := parse(fs, args); err != nil {
+	if err := parse(fs, args, stderr); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0, nil
 		}
@@ -481,7 +476,7 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) (in
 }
 
 func runServe(ctx context.Context, args []string, stderr io.Writer) error {
-	fs := newFlagSet("serve", stderr)
+	fs := newFlagSet("serve")
 	var sf sourceFlags
 	sf.register(fs)
 	opts := serve.Options{Log: stderr}
@@ -491,7 +486,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.DurationVar(&opts.IdleTimeout, "idle-timeout", 15*time.Minute, "end sessions idle for this `DURATION`")
 	fs.IntVar(&opts.MaxSessions, "max-sessions", 10, "at most `N` sessions at once")
 	fs.StringVar(&opts.ExportDir, "export-dir", "", "folder on the server where sessions may write exports (`DIR`; default: none, copy only)")
-	if err := parse(fs, args); err != nil {
+	if err := parse(fs, args, stderr); err != nil {
 		return err
 	}
 	if opts.AuthorizedKeys == "" {

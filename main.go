@@ -350,12 +350,10 @@ func runExplorer(ctx context.Context, args []string, stderr io.Writer) error {
 	p := tea.NewProgram(ui.New(ui.Options{Source: src, ExportDir: *exportDir}), opts...)
 	// A snapshot is shown while it loads; one found corrupt after its first identities were shown is still refused:
 	// the explorer closes and the reason is printed with exit code 2.
-	var corrupt error
 	if snap, ok := src.Source().(*snapshot.Source); ok {
 		go func() {
 			<-snap.Done()
-			if err := snap.Wait(context.Background()); err != nil {
-				corrupt = err
+			if snap.Wait(context.Background()) != nil {
 				p.Quit()
 			}
 		}()
@@ -370,11 +368,11 @@ func runExplorer(ctx context.Context, args []string, stderr io.Writer) error {
 	if snap, ok := src.Source().(*snapshot.Source); ok {
 		select {
 		case <-snap.Done():
-			return snap.Wait(ctx)
+			return snap.Wait(ctx) // the reason the explorer was closed, if the file turned out corrupt
 		default:
 		}
 	}
-	return corrupt
+	return nil
 }
 
 func runCollect(ctx context.Context, args []string, stderr io.Writer) error {

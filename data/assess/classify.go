@@ -204,7 +204,7 @@ var builtinRoles = map[string]builtinRole{
 		Why:     "deploys code to App Service and Functions"},
 	"87a39d53-fc1b-424a-814c-f7e04687dc9e": {Name: "Logic App Contributor", Actions: []string{"Microsoft.Logic/*", "*/read"},
 		Why: "edits a Logic App that runs as the identity"},
-	"f353d9bd-d4a6-484e-ba39-c330d5897667": {Name: "Automation Contributor",
+	"f353d9bd-d4a6-484e-a77a-8050b599b867": {Name: "Automation Contributor",
 		Actions: []string{"Microsoft.Automation/automationAccounts/*", "*/read"}, Why: "edits runbooks"},
 	"a959dbd1-f747-45e3-8ba6-dd80f235f97c": {Name: "Desktop Virtualization Virtual Machine Contributor",
 		Actions: []string{"Microsoft.Compute/virtualMachines/write", "Microsoft.Compute/virtualMachines/extensions/write",

@@ -18,7 +18,7 @@ const (
 	roleVMAdminLogin                = "1c0163c0-47e6-4577-8991-ea5c82e286e4"
 	roleWebsiteContributor          = "de139f84-1756-47ae-9be6-808fbbe84772"
 	roleLogicAppContributor         = "87a39d53-fc1b-424a-814c-f7e04687dc9e"
-	roleAutomationContributor       = "f353d9bd-d4a6-484e-ba39-c330d5897667"
+	roleAutomationContributor       = "f353d9bd-d4a6-484e-a77a-8050b599b867"
 	roleManagedIdentityOperator     = "f1a07417-d97a-45cb-824c-7a7467783830"
 	roleManagedIdentityContributor  = "e40ec5ca-96e0-45a2-b4ff-59039f2c2b59"
 	roleKeyVaultAdministrator       = "00482a5a-887f-4fb3-b363-3b7fe8e74483"

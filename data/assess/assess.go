@@ -166,7 +166,7 @@ func (e *engine) take(chunks [][]Finding) {
 func (e *engine) fork() *engine {
 	f := newMemos(e.x)
 	f.now, f.subNames, f.mgNames, f.texts = e.now, e.subNames, e.mgNames, e.texts
-	f.verdicts, f.principalReach = e.verdicts, e.principalReach
+	f.verdicts, f.principalReach, f.writesCompute = e.verdicts, e.principalReach, e.writesCompute
 	return f
 }
 
@@ -196,6 +196,7 @@ type engine struct {
 	principals     map[string]int            // principal key -> reach level of a principal that is not an identity
 	principalRaw   map[string]int            // raw principal id -> reach level
 	principalReach map[string]principalReach // raw principal id -> its reach, for exposure
+	writesCompute  map[string]bool           // raw principal id -> whether it can write compute an identity can be attached to
 	exposers       map[codeKey][]exposer     // scope above resource groups and resource type -> who can use identities attached below
 	scopeLevels    map[string]data.ScopeLevel
 	above          map[string][]string // raw resource group or subscription id -> ScopesAbove
@@ -448,17 +449,14 @@ func (e *engine) assessPrivilege(i int, attached []*data.Resource) {
 	// MI-PRIV-AZURE
 	ev = ev[:0]
 	for _, r := range e.azureRoles(id.ID, key) {
-		info := e.role(r.RoleDefinitionID)
+		info := e.assigned(r.RoleDefinitionID, r.Condition)
 		if !info.resolved {
 			unresolved = true
 			ev = append(ev, evidence{Low, fmt.Sprintf("role definition %s could not be resolved, at %s, %s",
 				data.Clean(r.RoleDefinitionID), e.scopeText(r.Scope), e.viaText(r.Via))})
 			continue
 		}
-		class := info.class
-		if class == classGrant && r.Condition != "" {
-			class = classWrite // a condition limits which roles it may grant
-		}
+		class := info.class // a condition on a granting role is judged by the roles it lets it grant
 		level := e.level(r.Scope)
 		if class >= classData {
 			items = append(items, heldRole{r.Scope, class})
@@ -664,15 +662,12 @@ func (e *engine) groupPrivilege(groupID string) (Severity, []string) {
 			quote(data.Clean(cmp.Or(r.DirectoryScopeID, "/")))))
 	}
 	for _, a := range e.x.RoleAssignmentsOf(groupID) {
-		info := e.role(a.RoleDefinitionID)
+		info := e.assigned(a.RoleDefinitionID, a.Condition)
 		if !info.resolved {
 			holds = append(holds, "unresolved role definition "+data.Clean(a.RoleDefinitionID)+" at "+e.scopeText(a.Scope))
 			continue
 		}
 		class := info.class
-		if class == classGrant && a.Condition != "" {
-			class = classWrite
-		}
 		s, fire := azureSeverity(class, e.level(a.Scope), e.isOwnRG(a.Scope))
 		if !fire {
 			continue
@@ -756,6 +751,8 @@ type roleInfo struct {
 	perms    permissions
 	class    azureClass
 	resolved bool
+	// cond is set on a granting role held under a condition: what the condition lets it grant.
+	cond *grantCondition
 }
 
 // role resolves and classifies a role definition once: the tenant's definition when it was read (a custom role is

@@ -273,9 +273,13 @@ var lateralOps = []string{
 	"Microsoft.Web/sites/config/write",
 	"Microsoft.Logic/workflows/write",
 	"Microsoft.Automation/automationAccounts/runbooks/write",
-	"Microsoft.Automation/automationAccounts/jobs/write",
 	"Microsoft.ContainerService/managedClusters/listClusterAdminCredential/action",
 	"Microsoft.ContainerService/managedClusters/runCommand/action",
+	"Microsoft.ContainerService/managedClusters/accessProfiles/listCredential/action",
+	"Microsoft.ContainerInstance/containerGroups/containers/exec/action",
+	"Microsoft.Web/sites/publishxml/action",
+	"Microsoft.Web/sites/config/list/action",
+	"Microsoft.Web/sites/host/listkeys/action",
 	opAssignUAI, opFICWrite, opUAIWrite, opPolicyWrite,
 }
 
@@ -293,31 +297,6 @@ var dataDataOps = []string{
 	"Microsoft.KeyVault/vaults/keys/decrypt/action",
 	"Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read",
 	"Microsoft.Storage/storageAccounts/blobServices/containers/blobs/write",
-}
-
-// codeOps are the operations that run code as the identities attached to a resource of a given type. Any other
-// type falls back to "<type>/write": rewriting a compute resource's definition changes what it runs.
-var codeOps = map[string][]string{
-	"microsoft.compute/virtualmachines": {"Microsoft.Compute/virtualMachines/runCommand/action",
-		"Microsoft.Compute/virtualMachines/runCommands/write", "Microsoft.Compute/virtualMachines/extensions/write",
-		"Microsoft.Compute/virtualMachines/write"},
-	"microsoft.compute/virtualmachinescalesets": {"Microsoft.Compute/virtualMachineScaleSets/write",
-		"Microsoft.Compute/virtualMachineScaleSets/extensions/write",
-		"Microsoft.Compute/virtualMachineScaleSets/virtualMachines/runCommand/action"},
-	"microsoft.web/sites":       {"Microsoft.Web/sites/write", "Microsoft.Web/sites/config/write"},
-	"microsoft.web/sites/slots": {"Microsoft.Web/sites/slots/write", "Microsoft.Web/sites/slots/config/write"},
-	"microsoft.logic/workflows": {"Microsoft.Logic/workflows/write"},
-	"microsoft.automation/automationaccounts": {"Microsoft.Automation/automationAccounts/runbooks/write",
-		"Microsoft.Automation/automationAccounts/jobs/write", "Microsoft.Automation/automationAccounts/write"},
-	"microsoft.containerservice/managedclusters": {
-		"Microsoft.ContainerService/managedClusters/listClusterAdminCredential/action",
-		"Microsoft.ContainerService/managedClusters/runCommand/action",
-		"Microsoft.ContainerService/managedClusters/write"},
-}
-
-var codeDataOps = map[string][]string{
-	"microsoft.compute/virtualmachines":          {"Microsoft.Compute/virtualMachines/login/action"},
-	"microsoft.containerservice/managedclusters": {"Microsoft.ContainerService/managedClusters/pods/exec/action"},
 }
 
 // permissions is a role definition's effective actions, in the form the probes need.
@@ -418,20 +397,6 @@ func (p permissions) class() azureClass {
 		return classRead
 	}
 	return classNone
-}
-
-// runsCode reports whether the permissions run code as the identities attached to a resource of type t, directly or
-// by granting themselves a role that does.
-func (p permissions) runsCode(t string) bool {
-	if p.allows(opRoleAssignmentWrite) {
-		return true
-	}
-	k := strings.ToLower(t)
-	ops, ok := codeOps[k]
-	if !ok {
-		ops = []string{t + "/write"}
-	}
-	return p.allowsAny(ops, codeDataOps[k])
 }
 
 // knownIssuer names a federated credential issuer that is a well-known identity provider; an issuer that is not one

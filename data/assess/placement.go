@@ -231,7 +231,7 @@ func (e *engine) exposed(i int, attached []*data.Resource) {
 	entra := e.principalReach[id.ID].entra
 	lines := e.lines[:0]
 	defer func() { e.lines = lines[:0] }()
-	count, shown := 0, 0
+	count, shown, latent := 0, 0, 0
 	for _, t := range targets {
 		headed := false
 		for _, sl := range e.exposerChain(t.id, t.kind) {
@@ -250,6 +250,9 @@ func (e *engine) exposed(i int, attached []*data.Resource) {
 					}
 				}
 				count++
+				if x.verb == verbLatent {
+					latent++
+				}
 				if shown < maxExposureEvidence {
 					if !headed {
 						lines, headed = append(lines, t.text()), true
@@ -272,14 +275,22 @@ func (e *engine) exposed(i int, attached []*data.Resource) {
 	if count > shown {
 		lines = append(lines, e.texts.line(fmt.Sprintf("... and %d more", count-shown)))
 	}
+	// The right to assign an identity without compute to attach it to is latent: low, whatever the identity can do.
+	sev := max(v.privilege, Low)
+	title := fmt.Sprintf("%d role assignment%s let%s less privileged principals use %s (%s)", count, plural(count),
+		verbS(count), quote(e.identityName(id)), v.reach.Label)
+	if latent == count {
+		sev = Low
+		title = fmt.Sprintf("%d role assignment%s could let principals attach %s (%s) once they can write compute (latent)",
+			count, plural(count), quote(e.identityName(id)), v.reach.Label)
+	}
 	r, _ := RuleByID(RuleExposed)
 	e.findings = append(e.findings, Finding{
 		RuleID:     RuleExposed,
-		Severity:   max(v.privilege, Low),
+		Severity:   sev,
 		IdentityID: id.ID,
-		Title: fmt.Sprintf("%d role assignment%s let%s less privileged principals use %s (%s)", count, plural(count),
-			verbS(count), quote(e.identityName(id)), v.reach.Label),
-		Evidence: slices.Clone(lines), // as long as it is: a finding is kept for the whole session
+		Title:      title,
+		Evidence:   slices.Clone(lines), // as long as it is: a finding is kept for the whole session
 		Remediation: "Remove these principals' roles on the identity's resources (or the resource group or " +
 			"subscription above them), or move the identity to a resource that only equally trusted principals " +
 			"control. Managed Identity Operator and Managed Identity Contributor on a user-assigned identity belong " +
@@ -447,7 +458,11 @@ func (e *engine) exposersAt(scope, kind string) []exposer {
 		if !verbs[r].known {
 			verbs[r] = verbSlot{true, e.exposes(e.roleList[r], kind)}
 		}
-		if verb := verbs[r].verb; verb != "" {
+		verb := verbs[r].verb
+		if verb == verbAttach && !e.writesCompute[en.a.PrincipalID] {
+			verb = verbLatent // the right to assign alone attaches the identity to nothing
+		}
+		if verb != "" {
 			out = append(out, exposer{scopeEntry: en, verb: verb})
 		}
 	}
@@ -483,14 +498,11 @@ func (e *engine) scopeEntries(scope string, keep bool) []scopeEntry {
 	as := e.x.AssignmentsAt(scope)
 	es := make([]scopeEntry, 0, len(as))
 	for _, a := range as {
-		info := e.role(a.RoleDefinitionID)
+		info := e.assigned(a.RoleDefinitionID, a.Condition)
 		if !info.resolved {
 			continue // reported where it is held; what it allows is unknown
 		}
 		class := info.class
-		if class == classGrant && a.Condition != "" {
-			class = classWrite
-		}
 		p := e.principalReach[a.PrincipalID]
 		es = append(es, scopeEntry{a: a, role: int32(info.idx), class: class, level: p.level, entra: p.entra})
 	}
@@ -506,18 +518,9 @@ func (e *engine) exposes(info *roleInfo, kind string) string {
 	if v, ok := e.verbs[k]; ok {
 		return v
 	}
-	var v string
-	switch {
-	case kind != kindUAI:
-		if info.perms.runsCode(kind) {
-			v = "can run code as the identity there"
-		}
-	case info.perms.allows(opFICWrite):
-		v = "can add a federated credential to the identity"
-	case info.perms.allows(opAssignUAI):
-		v = "can attach the identity to compute it controls"
-	case info.perms.allows(opRoleAssignmentWrite):
-		v = "can grant itself the right to attach the identity"
+	v, how := info.useOf(kind)
+	if how != "" {
+		v += " (" + how + ")"
 	}
 	e.verbs[k] = v
 	return v
@@ -530,6 +533,7 @@ func (e *engine) exposes(info *roleInfo, kind string) string {
 func (e *engine) principalLevels() {
 	t := e.x.Tenant
 	e.principalReach = map[string]principalReach{}
+	e.writesCompute = map[string]bool{}
 	raise := func(id string, entra bool, l int) {
 		p := e.principalReach[id]
 		switch {
@@ -564,16 +568,21 @@ func (e *engine) principalLevels() {
 	}
 	for i := range t.RoleAssignments {
 		a := &t.RoleAssignments[i]
-		info := e.role(a.RoleDefinitionID)
+		info := e.assigned(a.RoleDefinitionID, a.Condition)
 		if !info.resolved {
 			continue
 		}
 		class := info.class
-		if class == classGrant && a.Condition != "" {
-			class = classWrite
-		}
 		l, _ := azureReach(class, e.level(a.Scope))
 		raise(a.PrincipalID, false, l)
+		if !e.writesCompute[a.PrincipalID] && info.writesCompute() {
+			e.writesCompute[a.PrincipalID] = true
+		}
+	}
+	for _, m := range t.Memberships { // an identity writes what its groups write
+		if e.writesCompute[m.GroupID] {
+			e.writesCompute[m.IdentityID] = true
+		}
 	}
 	for i := range t.Identities {
 		v := &e.verdicts[i]

@@ -1,0 +1,333 @@
+package assess
+
+import (
+	"regexp"
+	"strings"
+
+	"github.com/miscope/miscope/data"
+)
+
+// What lets one principal use a managed identity that is not its own: running code where the identity's token can be
+// had, attaching a user-assigned identity to compute it controls, or federating to it. The operations are those of
+// the Azure resource provider operations list; the paths follow BloodHound's Azure edges (AZVMContributor,
+// AZExecuteCommand, AZWebsiteContributor, AZLogicAppContributor, AZAutomationContributor, AZAKSContributor,
+// AZManagedIdentity) and the abuse notes of MicroBurst and Stormspotter. docs/RULES.md lists them.
+
+// codePath is one way to run code as the identities attached to a resource: the holder needs every operation in ops
+// and every data operation in dataOps.
+type codePath struct {
+	ops, dataOps []string
+	how          string // what the holder does, in a few words, for evidence
+}
+
+// codePaths are the code paths by resource type (lower case). A type that is not listed falls back to
+// "<type>/write": rewriting a compute resource's definition changes what it runs. Types listed with no path have
+// none: writing them changes configuration, never what runs with their identity.
+var codePaths = map[string][]codePath{
+	"microsoft.compute/virtualmachines": {
+		{ops: []string{"Microsoft.Compute/virtualMachines/runCommand/action"}, how: "run command"},
+		{ops: []string{"Microsoft.Compute/virtualMachines/runCommands/write"}, how: "managed run command"},
+		{ops: []string{"Microsoft.Compute/virtualMachines/extensions/write"}, how: "VM extension"},
+		{ops: []string{"Microsoft.Compute/virtualMachines/write"}, how: "rewrite the VM (disks, user data)"},
+		{dataOps: []string{"Microsoft.Compute/virtualMachines/login/action"}, how: "log in, then the metadata endpoint"},
+	},
+	"microsoft.compute/virtualmachinescalesets": {
+		{ops: []string{"Microsoft.Compute/virtualMachineScaleSets/write"}, how: "rewrite the scale set model"},
+		{ops: []string{"Microsoft.Compute/virtualMachineScaleSets/extensions/write"}, how: "VM extension"},
+		{ops: []string{"Microsoft.Compute/virtualMachineScaleSets/virtualMachines/runCommand/action"}, how: "run command"},
+		{ops: []string{"Microsoft.Compute/virtualMachineScaleSets/virtualMachines/runCommands/write"}, how: "managed run command"},
+	},
+	"microsoft.hybridcompute/machines": {
+		{ops: []string{"Microsoft.HybridCompute/machines/extensions/write"}, how: "machine extension"},
+		{ops: []string{"Microsoft.HybridCompute/machines/runCommands/write"}, how: "run command"},
+		{dataOps: []string{"Microsoft.HybridCompute/machines/login/action"}, how: "log in, then the metadata endpoint"},
+	},
+	"microsoft.web/sites":       webCodePaths("Microsoft.Web/sites"),
+	"microsoft.web/sites/slots": webCodePaths("Microsoft.Web/sites/slots"),
+	"microsoft.logic/workflows": {
+		{ops: []string{"Microsoft.Logic/workflows/write"}, how: "rewrite the workflow"},
+	},
+	// Running a job alone (jobs/write, Automation Job Operator) only starts runbooks that already exist.
+	"microsoft.automation/automationaccounts": {
+		{ops: []string{"Microsoft.Automation/automationAccounts/runbooks/write",
+			"Microsoft.Automation/automationAccounts/jobs/write"}, how: "write a runbook and start it"},
+		{ops: []string{"Microsoft.Automation/automationAccounts/runbooks/draft/write",
+			"Microsoft.Automation/automationAccounts/runbooks/publish/action",
+			"Microsoft.Automation/automationAccounts/jobs/write"}, how: "edit and publish a runbook, then start it"},
+		{ops: []string{"Microsoft.Automation/automationAccounts/runbooks/write",
+			"Microsoft.Automation/automationAccounts/webhooks/write"}, how: "write a runbook and a webhook that starts it"},
+	},
+	"microsoft.containerservice/managedclusters": {
+		{ops: []string{"Microsoft.ContainerService/managedClusters/listClusterAdminCredential/action"}, how: "cluster admin credential"},
+		{ops: []string{"Microsoft.ContainerService/managedClusters/accessProfiles/listCredential/action"}, how: "cluster admin credential"},
+		{ops: []string{"Microsoft.ContainerService/managedClusters/runCommand/action"}, how: "run command"},
+		{ops: []string{"Microsoft.ContainerService/managedClusters/write"}, how: "rewrite the cluster"},
+		{dataOps: []string{"Microsoft.ContainerService/managedClusters/pods/exec/action"}, how: "exec into a pod"},
+		{dataOps: []string{"Microsoft.ContainerService/managedClusters/pods/write"}, how: "run a pod"},
+	},
+	"microsoft.containerinstance/containergroups": {
+		{ops: []string{"Microsoft.ContainerInstance/containerGroups/write"}, how: "rewrite the container group"},
+		{ops: []string{"Microsoft.ContainerInstance/containerGroups/containers/exec/action"}, how: "exec into a container"},
+	},
+	"microsoft.app/containerapps": {
+		{ops: []string{"Microsoft.App/containerApps/write"}, how: "deploy a revision"},
+		{ops: []string{"Microsoft.App/containerApps/getAuthToken/action"}, how: "console into a replica"},
+	},
+	"microsoft.app/jobs": {
+		{ops: []string{"Microsoft.App/jobs/write"}, how: "rewrite the job"},
+	},
+	"microsoft.datafactory/factories": {
+		{ops: []string{"Microsoft.DataFactory/factories/pipelines/write",
+			"Microsoft.DataFactory/factories/pipelines/createrun/action"}, how: "write a pipeline and run it"},
+	},
+	"microsoft.containerregistry/registries": {
+		{ops: []string{"Microsoft.ContainerRegistry/registries/tasks/write"}, how: "write a registry task"},
+	},
+	// Data services whose identity only reaches keys or storage for the service itself.
+	"microsoft.sql/servers":                 {},
+	"microsoft.storage/storageaccounts":     {},
+	"microsoft.keyvault/vaults":             {},
+	"microsoft.dataprotection/backupvaults": {},
+}
+
+// webCodePaths are App Service's and Functions' code paths for sites or slots: deploy, reconfigure, or take the
+// publishing credentials or the Functions host keys that deploy.
+func webCodePaths(t string) []codePath {
+	return []codePath{
+		{ops: []string{t + "/write"}, how: "rewrite the app"},
+		{ops: []string{t + "/config/write"}, how: "change its configuration"},
+		{ops: []string{t + "/publishxml/action"}, how: "publishing profile"},
+		{ops: []string{t + "/config/list/action"}, how: "publishing credentials"},
+		{ops: []string{t + "/host/listkeys/action"}, how: "Functions host keys"},
+		{ops: []string{t + "/sourcecontrols/write"}, how: "deployment source"},
+		{ops: []string{t + "/extensions/write"}, how: "site extension"},
+	}
+}
+
+// computeWriteOps are writes of compute that can carry a user-assigned identity: with one of them and the right to
+// assign an identity, a principal attaches it to compute it controls.
+var computeWriteOps = []string{
+	"Microsoft.Compute/virtualMachines/write",
+	"Microsoft.Compute/virtualMachineScaleSets/write",
+	"Microsoft.Web/sites/write",
+	"Microsoft.Logic/workflows/write",
+	"Microsoft.Automation/automationAccounts/write",
+	"Microsoft.ContainerInstance/containerGroups/write",
+	"Microsoft.App/containerApps/write",
+	"Microsoft.App/jobs/write",
+	"Microsoft.ContainerService/managedClusters/write",
+	"Microsoft.DataFactory/factories/write",
+	"Microsoft.Batch/batchAccounts/pools/write",
+}
+
+// path returns how the permissions run code as the identities on a resource of type t, or "".
+func (p permissions) path(t string) string {
+	paths, ok := codePaths[strings.ToLower(t)]
+	if !ok {
+		paths = []codePath{{ops: []string{t + "/write"}, how: "rewrite the resource"}}
+	}
+	for _, c := range paths {
+		if p.allowsAll(c.ops, c.dataOps) {
+			return c.how
+		}
+	}
+	return ""
+}
+
+func (p permissions) allowsAll(ops, dataOps []string) bool {
+	for _, op := range ops {
+		if !p.allows(op) {
+			return false
+		}
+	}
+	for _, op := range dataOps {
+		if !p.allowsData(op) {
+			return false
+		}
+	}
+	return len(ops)+len(dataOps) > 0
+}
+
+// Verbs: what a role at a scope lets its holder do to the identities below.
+const (
+	verbRunCode  = "can run code as the identity there"
+	verbFederate = "can add a federated credential to the identity"
+	verbAttach   = "can attach the identity to compute it controls"
+	verbLatent   = "can assign the identity but writes no compute, so cannot attach it yet (latent)"
+	verbGrant    = "can grant itself the right to attach the identity"
+)
+
+// useOf says what a role lets its holder do to the identities attached to a resource of kind (kindUAI: the
+// user-assigned identity resource itself) and how, or "" when nothing. Attaching also needs compute to attach to,
+// which depends on the principal rather than the role; the caller checks it.
+func (r *roleInfo) useOf(kind string) (verb, how string) {
+	own := r.perms
+	if r.cond != nil {
+		own = withoutGrant(own)
+	}
+	if kind == kindUAI {
+		switch {
+		case own.allows(opFICWrite):
+			return verbFederate, ""
+		case own.allows(opAssignUAI):
+			return verbAttach, ""
+		}
+	} else if paths, ok := codePaths[strings.ToLower(kind)]; ok && len(paths) == 0 {
+		return "", "" // no role runs code there
+	} else if how := own.path(kind); how != "" {
+		return verbRunCode, how
+	}
+	if r.cond == nil {
+		if !r.perms.allows(opRoleAssignmentWrite) {
+			return "", ""
+		}
+		if kind == kindUAI {
+			return verbGrant, ""
+		}
+		return verbRunCode, "grant itself a role that does"
+	}
+	for _, g := range r.cond.roles {
+		v, how := g.useOf(kind)
+		switch {
+		case v == "":
+			continue
+		case kind == kindUAI && v == verbAttach:
+			return verbAttach, "" // granting itself the right to assign still needs compute
+		case kind == kindUAI:
+			return verbGrant, ""
+		}
+		return verbRunCode, "grant itself " + g.name + ", then " + how
+	}
+	return "", ""
+}
+
+// withoutGrant is p less the right to write role assignments and role definitions.
+func withoutGrant(p permissions) permissions {
+	p.notActions = append(append([]string(nil), p.notActions...), opRoleAssignmentWrite, opRoleDefinitionWrite)
+	return p
+}
+
+// allows reports whether the role allows op itself or can grant itself a role that does.
+func (r *roleInfo) allows(op string) bool {
+	if r.cond == nil {
+		return r.perms.allows(op) || r.perms.allows(opRoleAssignmentWrite)
+	}
+	if withoutGrant(r.perms).allows(op) {
+		return true
+	}
+	for _, g := range r.cond.roles {
+		if g.allows(op) {
+			return true
+		}
+	}
+	return false
+}
+
+// writesCompute reports whether the role lets its holder write some compute that can carry an identity, itself or
+// by granting itself a role that does.
+func (r *roleInfo) writesCompute() bool {
+	for _, op := range computeWriteOps {
+		if r.allows(op) {
+			return true
+		}
+	}
+	return false
+}
+
+// grantCondition is what an ABAC condition on a role assignment lets its holder grant.
+type grantCondition struct {
+	roles []*roleInfo // the roles it may grant
+	text  string      // how evidence names the limit
+}
+
+// roleDefCondition finds the role definition clause of a delegation condition: which role definitions a new role
+// assignment may (GuidEquals) or may not (GuidNotEquals) name.
+var roleDefCondition = regexp.MustCompile(`(?i)@Request\[\s*Microsoft\.Authorization/roleAssignments:RoleDefinitionId\s*\]\s*` +
+	`(?:ForAnyOfAnyValues:|ForAnyOfAllValues:)?(GuidEquals|GuidNotEquals)\s*\{([^}]*)\}`)
+
+var guidPattern = regexp.MustCompile(`(?i)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`)
+
+// privilegedAdminRoles are the built-in roles that grant access: Owner, User Access Administrator and Role Based
+// Access Control Administrator. A condition that excludes them all is Microsoft's "all roles except privileged
+// administrator roles" delegation.
+var privilegedAdminRoles = []string{
+	"8e3af657-a8ff-443c-a75c-2fe8c4bcb635",
+	"18d7d88d-d35e-4fb5-a5c3-7773c20a72d9",
+	"f58310d9-a9f6-439a-9e8d-f62e7b41a168",
+}
+
+const roleIDContributor = "b24988ac-6180-42a0-ab88-20f7382dd24c"
+
+// assigned resolves the role of an assignment, judging a role that writes role assignments under a condition by
+// the roles the condition lets it grant. An assignment without a condition, or with one miscope cannot read, gets
+// the role as defined, except that an unread condition on a granting role is judged as contributor (it limits
+// something, but what is unknown).
+func (e *engine) assigned(defID, condition string) *roleInfo {
+	info := e.role(defID)
+	if condition == "" || !info.resolved || info.class != classGrant {
+		return info
+	}
+	k := data.Key(data.LastSegment(defID)) + "\x00" + condition
+	if c, ok := e.roles[k]; ok {
+		return c
+	}
+	// The roles a condition names are resolved first: they take their own places in roleList.
+	cond := e.parseGrantCondition(condition)
+	if cond == nil {
+		cond = &grantCondition{roles: []*roleInfo{e.role(roleIDContributor)},
+			text: "its condition names no roles miscope can read, so it is judged as contributor"}
+	}
+	c := &roleInfo{idx: len(e.roleList), name: info.name, custom: info.custom, perms: info.perms, resolved: true, cond: cond}
+	c.class = withoutGrant(c.perms).class()
+	for _, g := range c.cond.roles {
+		c.class = max(c.class, g.class)
+	}
+	e.roleList = append(e.roleList, c)
+	e.roles[k] = c
+	return c
+}
+
+// parseGrantCondition reads which roles a delegation condition allows to be granted, or nil when it names none.
+func (e *engine) parseGrantCondition(condition string) *grantCondition {
+	m := roleDefCondition.FindAllStringSubmatch(condition, -1)
+	if len(m) == 0 {
+		return nil
+	}
+	// Every clause must hold for a write, so the roles allowed are those every clause allows; in practice a
+	// condition has one clause for writes.
+	op, ids := m[0][1], guidPattern.FindAllString(m[0][2], -1)
+	c := &grantCondition{}
+	if strings.EqualFold(op, "GuidEquals") {
+		names := make([]string, 0, len(ids))
+		for _, id := range ids {
+			g := e.role(id)
+			if !g.resolved {
+				// A role nobody holds may not have been read: judge it as contributor, as an unread condition is.
+				g = e.role(roleIDContributor)
+				names = append(names, "unresolved role "+data.Clean(id)+" (judged as contributor)")
+			} else {
+				names = append(names, g.name)
+			}
+			c.roles = append(c.roles, g)
+		}
+		c.text = "may grant only " + strings.Join(names, ", ")
+		return c
+	}
+	// GuidNotEquals: every role but those listed.
+	excluded := map[string]bool{}
+	for _, id := range ids {
+		excluded[data.Key(id)] = true
+	}
+	c.roles = append(c.roles, e.role(roleIDContributor))
+	for _, id := range privilegedAdminRoles {
+		if !excluded[id] {
+			c.roles = append(c.roles, e.role(id))
+		}
+	}
+	if len(c.roles) == 1 {
+		c.text = "may grant every role but Owner, User Access Administrator and Role Based Access Control Administrator"
+	} else {
+		c.text = "may grant every role but " + strings.Join(ids, ", ")
+	}
+	return c
+}

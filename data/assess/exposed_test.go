@@ -25,7 +25,7 @@ const (
 		"(@Request[Microsoft.Authorization/roleAssignments:PrincipalType] ForAnyOfAnyValues:StringEqualsIgnoreCase {'ServicePrincipal'}))"
 
 	roleRBACAdmin      = "f58310d9-a9f6-439a-9e8d-f62e7b41a168"
-	roleAutomationCont = "f353d9bd-d4a6-484e-ba39-c330d5897667"
+	roleAutomationCont = "f353d9bd-d4a6-484e-a77a-8050b599b867"
 	roleLogicAppCont   = "87a39d53-fc1b-424a-814c-f7e04687dc9e"
 	roleWebsiteCont    = "de139f84-1756-47ae-9be6-808fbbe84772"
 )

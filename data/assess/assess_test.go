@@ -205,11 +205,15 @@ func TestRules(t *testing.T) {
 				vmID(sub1, "rg-app", "vm-c"), vmID(sub1, "rg-app", "vm-d"))
 		}, want: map[string]Severity{RuleShared: none}},
 
-		// MI-FIC-RISK
-		{name: "sound GitHub environment subject", build: func(b *builder) {
+		// MI-FIC-RISK (each kind of subject and expression is in federation_test.go; these check the grading).
+		{name: "immutable GitHub environment subject", build: func(b *builder) {
+			b.userAssigned("mi", vmID(sub1, "rg-app", "vm-a"))
+			b.fic("mi", "deploy-prod", github, "repo:contoso@5544123/payments@821093847:environment:production")
+		}, want: map[string]Severity{RuleFICRisk: none}},
+		{name: "name-based GitHub environment subject", build: func(b *builder) {
 			b.userAssigned("mi", vmID(sub1, "rg-app", "vm-a"))
 			b.fic("mi", "deploy-prod", github, "repo:contoso/payments:environment:production")
-		}, want: map[string]Severity{RuleFICRisk: none}},
+		}, want: map[string]Severity{RuleFICRisk: Low}, evidence: "repo:contoso@OWNER_ID/payments@REPO_ID:environment:production"},
 		{name: "pull request subject", build: func(b *builder) {
 			b.userAssigned("mi", vmID(sub1, "rg-app", "vm-a"))
 			b.fic("mi", "pr", github, "repo:contoso/payments:pull_request")
@@ -217,6 +221,10 @@ func TestRules(t *testing.T) {
 		{name: "branch subject", build: func(b *builder) {
 			b.userAssigned("mi", vmID(sub1, "rg-app", "vm-a"))
 			b.fic("mi", "main", github, "repo:contoso/payments:ref:refs/heads/main")
+		}, want: map[string]Severity{RuleFICRisk: Medium}},
+		{name: "branch expression grades as the branch subject", build: func(b *builder) {
+			b.userAssigned("mi", vmID(sub1, "rg-app", "vm-a"))
+			b.flexFIC("mi", "main", github, "claims['sub'] eq 'repo:contoso/payments:ref:refs/heads/main'")
 		}, want: map[string]Severity{RuleFICRisk: Medium}},
 		{name: "unknown issuer", build: func(b *builder) {
 			b.userAssigned("mi", vmID(sub1, "rg-app", "vm-a"))
@@ -227,18 +235,35 @@ func TestRules(t *testing.T) {
 			b.fic("mi", "aks", "https://westeurope.oic.prod-aks.azure.com/"+tenantID+"/0a1b2c3d/",
 				"system:serviceaccount:payments:api")
 		}, want: map[string]Severity{RuleFICRisk: none}},
-		{name: "broad claims-matching expression", build: func(b *builder) {
+		{name: "Entra issuer of the tenant itself is sound", build: func(b *builder) {
 			b.userAssigned("mi", vmID(sub1, "rg-app", "vm-a"))
-			b.t.FederatedCredentials = append(b.t.FederatedCredentials, data.FederatedCredential{IdentityID: "mi",
-				Name: "flex", Issuer: github, Audiences: []string{"api://AzureADTokenExchange"},
-				ClaimsMatchingExpression: "claims['sub'] matches 'repo:contoso/*'"})
-		}, want: map[string]Severity{RuleFICRisk: High}, evidence: "every repository of an owner"},
+			b.fic("mi", "entra", "https://login.microsoftonline.com/"+tenantID+"/v2.0", "aaaaaaaa-0000-0000-0000-000000000001")
+		}, want: map[string]Severity{RuleFICRisk: none}},
+		{name: "Entra issuer of another tenant", build: func(b *builder) {
+			b.userAssigned("mi", vmID(sub1, "rg-app", "vm-a"))
+			b.fic("mi", "entra", "https://sts.windows.net/99999999-8888-7777-6666-555555555555/", "aaaaaaaa-0000-0000-0000-000000000001")
+		}, want: map[string]Severity{RuleFICRisk: Medium}, evidence: "another tenant"},
+		{name: "every repository of an owner", build: func(b *builder) {
+			b.userAssigned("mi", vmID(sub1, "rg-app", "vm-a"))
+			b.flexFIC("mi", "flex", github, "claims['sub'] matches 'repo:contoso/*'")
+		}, want: map[string]Severity{RuleFICRisk: High}, evidence: "every repository"},
+		{name: "any branch expression", build: func(b *builder) {
+			b.userAssigned("mi", vmID(sub1, "rg-app", "vm-a"))
+			b.flexFIC("mi", "flex", github, "claims['sub'] matches 'repo:contoso/app:ref:refs/heads/*'")
+		}, want: map[string]Severity{RuleFICRisk: High}, evidence: "any branch"},
 		{name: "branch pattern expression", build: func(b *builder) {
 			b.userAssigned("mi", vmID(sub1, "rg-app", "vm-a"))
-			b.t.FederatedCredentials = append(b.t.FederatedCredentials, data.FederatedCredential{IdentityID: "mi",
-				Name: "flex", Issuer: github, Audiences: []string{"api://AzureADTokenExchange"},
-				ClaimsMatchingExpression: "claims['sub'] matches 'repo:contoso/app:ref:refs/heads/*'"})
+			b.flexFIC("mi", "flex", github, "claims['sub'] matches 'repo:contoso/app:ref:refs/heads/release-*'")
 		}, want: map[string]Severity{RuleFICRisk: Medium}},
+		{name: "owner wildcard on an ordinary identity", build: func(b *builder) {
+			b.userAssigned("mi", vmID(sub1, "rg-app", "vm-a"))
+			b.flexFIC("mi", "flex", github, "claims['sub'] matches 'repo:*/app:*'")
+		}, want: map[string]Severity{RuleFICRisk: High}, evidence: "internet-exposed"},
+		{name: "owner wildcard on a privileged identity is critical", build: func(b *builder) {
+			b.userAssigned("mi", vmID(sub1, "rg-app", "vm-a"))
+			b.azure("mi", data.PrincipalServicePrincipal, roleContributor, "/subscriptions/"+sub1)
+			b.flexFIC("mi", "flex", github, "claims['sub'] matches 'repo:contoso*/app:ref:refs/heads/main'")
+		}, want: map[string]Severity{RuleFICRisk: Critical}, evidence: "internet-exposed"},
 		{name: "pull request on a privileged identity is graded up", build: func(b *builder) {
 			b.userAssigned("mi", vmID(sub1, "rg-app", "vm-a"))
 			b.azure("mi", data.PrincipalServicePrincipal, roleOwner, "/subscriptions/"+sub1)
@@ -247,7 +272,7 @@ func TestRules(t *testing.T) {
 		{name: "sound subject on a tier-0 identity", build: func(b *builder) {
 			b.userAssigned("mi", vmID(sub1, "rg-app", "vm-a"))
 			b.directory("mi", dirGlobalAdmin, "/", data.Active)
-			b.fic("mi", "deploy-prod", github, "repo:contoso/payments:environment:production")
+			b.fic("mi", "deploy-prod", github, "repo:contoso@5544123/payments@821093847:environment:production")
 		}, want: map[string]Severity{RuleFICRisk: Medium}, evidence: "tier-0 privileges"},
 
 		// MI-STALE

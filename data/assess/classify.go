@@ -398,30 +398,3 @@ func (p permissions) class() azureClass {
 	}
 	return classNone
 }
-
-// knownIssuer names a federated credential issuer that is a well-known identity provider; an issuer that is not one
-// of these may be an identity provider an attacker runs.
-func knownIssuer(issuer string) (string, bool) {
-	u := strings.ToLower(strings.TrimRight(issuer, "/"))
-	switch {
-	case u == "https://token.actions.githubusercontent.com" ||
-		strings.HasPrefix(u, "https://token.actions.githubusercontent.com/"):
-		return "GitHub Actions", true
-	case strings.HasPrefix(u, "https://vstoken.dev.azure.com/"):
-		return "Azure DevOps", true
-	case strings.HasPrefix(u, "https://login.microsoftonline.com/") || strings.HasPrefix(u, "https://sts.windows.net/"):
-		return "Microsoft Entra ID", true
-	case strings.HasPrefix(u, "https://") && strings.Contains(u, ".oic.prod-aks.azure.com/"):
-		return "Azure Kubernetes Service", true
-	case u == "https://app.terraform.io":
-		return "Terraform Cloud", true
-	case u == "https://gitlab.com":
-		return "GitLab", true
-	case u == "https://accounts.google.com":
-		return "Google", true
-	}
-	return "", false
-}
-
-// ficAudience is the one audience Entra accepts for workload identity federation.
-const ficAudience = "api://AzureADTokenExchange"

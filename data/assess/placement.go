@@ -3,7 +3,6 @@ package assess
 import (
 	"cmp"
 	"fmt"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -107,16 +106,8 @@ func (e *engine) stale(i int, attached []*data.Resource) {
 		"resource's identity should not keep access. "+tokenCacheNote)
 }
 
-// GitHub subject shapes.
-var (
-	ghPullRequest = regexp.MustCompile(`(?i)^repo:[^:]+:pull_request$`)
-	ghRef         = regexp.MustCompile(`(?i)^repo:[^:]+:ref:`)
-	ghEnvironment = regexp.MustCompile(`(?i)^repo:[^:/]+/[^:/]+:environment:[^:*]+$`)
-	// An expression that accepts any repository of an owner, or any subject at all.
-	broadOwner = regexp.MustCompile(`(?i)repo:[^/'"]*/\*|['"]\*['"]`)
-)
-
-// federated is MI-FIC-RISK.
+// federated is MI-FIC-RISK: each federated credential read as an expression (federation.go) and graded up on a
+// privileged identity.
 func (e *engine) federated(i int) {
 	id := &e.x.Tenant.Identities[i]
 	fics := e.x.FederatedCredentials(id.ID)
@@ -126,12 +117,16 @@ func (e *engine) federated(i int) {
 	priv := e.verdicts[i].privilege
 	var ev []evidence
 	for _, f := range fics {
-		sev, reasons := ficRisk(f)
+		t := readTrust(f, e.x.Tenant.ID)
+		top, risky := t.worst()
+		sev := top.sev
+		if risky && priv >= High {
+			sev = min(sev+1, Critical) // graded up: the identity is privileged
+		}
+		reasons := t.reasons()
 		if priv == Critical && sev < Medium {
 			sev = Medium
 			reasons = append(reasons, "any federated credential on an identity with tier-0 privileges widens who can become it")
-		} else if len(reasons) > 0 && priv >= High {
-			sev = min(sev+1, Critical) // graded up: the identity is privileged
 		}
 		if len(reasons) == 0 {
 			continue
@@ -140,54 +135,19 @@ func (e *engine) federated(i int) {
 		if f.ClaimsMatchingExpression != "" {
 			what = "claims-matching expression " + quote(data.Clean(f.ClaimsMatchingExpression))
 		}
+		iss := quote(data.Clean(f.Issuer))
+		if t.issuer.name != "" {
+			iss += " (" + t.issuer.name + ")"
+		}
 		ev = append(ev, evidence{sev, fmt.Sprintf("credential %s: issuer %s, %s: %s", quote(data.Clean(f.Name)),
-			quote(data.Clean(f.Issuer)), what, strings.Join(reasons, "; "))})
+			iss, what, strings.Join(reasons, "; "))})
 	}
 	e.add(RuleFICRisk, id.ID, ev, func(t evidence) string {
 		return "Risky federated credential on " + quote(e.identityName(id)) + ": " + cutAt(strings.TrimPrefix(t.line, "credential "), ":")
-	}, "Trust only known issuers, and for GitHub Actions only a subject of the form repo:ORG/REPO:environment:NAME "+
-		"whose environment requires review; replace broad claims-matching expressions with exact subjects; delete "+
-		"credentials nobody uses. A token already exchanged stays valid until it expires. "+tokenCacheNote)
-}
-
-// ficRisk judges one federated credential on its own, most severe reason first.
-func ficRisk(f data.FederatedCredential) (Severity, []string) {
-	var sev Severity
-	var reasons []string
-	note := func(s Severity, why string) {
-		sev = max(sev, s)
-		reasons = append(reasons, why)
-	}
-	provider, known := knownIssuer(f.Issuer)
-	if !known {
-		note(High, "the issuer is not a known identity provider; whoever runs it can mint tokens for this identity")
-	}
-	subject := strings.TrimSpace(f.Subject)
-	if provider == "GitHub Actions" && subject != "" {
-		switch {
-		case ghPullRequest.MatchString(subject):
-			note(High, "any pull request that runs the workflow, including from a fork where allowed, gets the identity")
-		case ghRef.MatchString(subject):
-			note(Medium, "trusts a branch or tag ref rather than a protected environment; anyone who can push to it gets the identity")
-		case !ghEnvironment.MatchString(subject) && strings.HasPrefix(strings.ToLower(subject), "repo:"):
-			note(Low, "trusts a GitHub subject that is not a protected environment")
-		}
-	}
-	if expr := f.ClaimsMatchingExpression; expr != "" {
-		lower := strings.ToLower(expr)
-		switch {
-		case strings.Contains(lower, "pull_request"):
-			note(High, "the expression accepts pull requests")
-		case broadOwner.MatchString(expr):
-			note(High, "the expression accepts every repository of an owner, or any subject")
-		case strings.Contains(expr, "*") || strings.Contains(lower, " matches "):
-			note(Medium, "the expression matches a pattern rather than one exact subject")
-		}
-	}
-	if len(f.Audiences) != 1 || !strings.EqualFold(f.Audiences[0], ficAudience) {
-		note(Low, "the audience is not exactly "+ficAudience)
-	}
-	return sev, reasons
+	}, "Trust only known issuers and one workload each: for GitHub Actions a protected environment "+
+		"(repo:OWNER@OWNER_ID/REPO@REPO_ID:environment:NAME, or an expression that pins claims['repository_id']); "+
+		"never a pattern over the owner, organisation or group; delete credentials nobody uses. A token already "+
+		"exchanged stays valid until it expires. "+tokenCacheNote)
 }
 
 // exposer is a role assignment at some scope that lets its principal use identities attached below.

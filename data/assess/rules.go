@@ -31,6 +31,8 @@ const (
 	refAzureScope     = "https://learn.microsoft.com/en-us/azure/role-based-access-control/scope-overview"
 	refFICConsider    = "https://learn.microsoft.com/en-us/entra/workload-id/workload-identity-federation-considerations"
 	refFICCreate      = "https://learn.microsoft.com/en-us/entra/workload-id/workload-identity-federation-create-trust-user-assigned-managed-identity"
+	refFICFlexible    = "https://learn.microsoft.com/en-us/entra/workload-id/workload-identities-flexible-federated-identity-credentials"
+	refFICMutable     = "https://learn.microsoft.com/en-us/entra/workload-id/workload-identities-federated-credential-mutable-subjects"
 	refGitHubOIDC     = "https://docs.github.com/en/actions/security-for-github-actions/security-hardening-your-deployments/about-security-hardening-with-openid-connect"
 	refAppCredentials = "https://learn.microsoft.com/en-us/entra/identity-platform/security-best-practices-for-app-registration"
 	refMIServices     = "https://learn.microsoft.com/en-us/entra/identity/managed-identities-azure-resources/managed-identities-status"
@@ -56,13 +58,15 @@ var Rules = []Rule{
 	{
 		ID:    RuleFICRisk,
 		Title: "Risky federated identity credential",
-		Description: "A federated credential trusts an issuer that is not a well-known identity provider, a GitHub " +
-			"pull request, a branch or any ref instead of a protected environment, or a broad claims-matching " +
-			"expression; graded up when the identity is privileged.",
-		Help: "Trust only known issuers; for GitHub Actions use a subject of the form " +
-			"`repo:ORG/REPO:environment:NAME` with a protected environment that requires review; replace broad " +
-			"claims-matching expressions with exact subjects; delete credentials that are no longer used.",
-		References: []string{refFICConsider, refFICCreate, refGitHubOIDC},
+		Description: "A federated credential, read as an expression over the issuer's claims, trusts an issuer that " +
+			"is not a known identity provider or belongs to another tenant, a pattern over the owner or organisation " +
+			"(internet-exposed), pull requests, any ref, a branch instead of a protected environment, or names that " +
+			"can be renamed or reused; graded up when the identity is privileged.",
+		Help: "Trust only known issuers and one workload each: for GitHub Actions a protected environment with the " +
+			"immutable subject `repo:OWNER@OWNER_ID/REPO@REPO_ID:environment:NAME` (or pin `claims['repository_id']` " +
+			"in an expression); never a pattern over the owner, organisation or group; delete credentials that are no " +
+			"longer used.",
+		References: []string{refFICConsider, refFICCreate, refFICFlexible, refFICMutable, refGitHubOIDC},
 	},
 	{
 		ID:          RuleOrphaned,

@@ -133,6 +133,11 @@ func (b *builder) fic(identity, name, issuer, subject string) {
 		Name: name, Issuer: issuer, Subject: subject, Audiences: []string{"api://AzureADTokenExchange"}})
 }
 
+func (b *builder) flexFIC(identity, name, issuer, expr string) {
+	b.t.FederatedCredentials = append(b.t.FederatedCredentials, data.FederatedCredential{IdentityID: identity,
+		Name: name, Issuer: issuer, ClaimsMatchingExpression: expr, Audiences: []string{"api://AzureADTokenExchange"}})
+}
+
 func (b *builder) user(id, name string) {
 	b.t.Principals = append(b.t.Principals, data.Principal{ID: id, Type: data.PrincipalUser, DisplayName: name})
 }

@@ -262,6 +262,9 @@ const (
 	SectionResources    Section = "resources"
 	SectionApplications Section = "applications"
 	SectionExposure     Section = "exposure"
+	// SectionPrincipals is the names of the other principals that hold Azure roles: without them evidence names a
+	// principal by its id.
+	SectionPrincipals Section = "principals"
 )
 
 // Sections lists the per-identity sections in the order they are shown.

@@ -175,7 +175,7 @@ func TestMembershipsMarkGroupsReachedThroughAnother(t *testing.T) {
 		{Type: "#microsoft.graph.directoryRole", ID: "R", DisplayName: "Global Reader", RoleTemplateID: "f2ef"},
 		{Type: "#microsoft.graph.administrativeUnit", ID: "U", DisplayName: "unit"},
 	}
-	groups, ms := memberships("id1", items, map[string][]string{"a": {"b"}})
+	groups, ms := memberships("id1", items, map[string][]string{"a": {"b"}}, nil)
 	if len(groups) != 2 || !groups[0].RoleAssignable || groups[1].RoleAssignable {
 		t.Fatalf("groups %+v", groups)
 	}
@@ -184,7 +184,7 @@ func TestMembershipsMarkGroupsReachedThroughAnother(t *testing.T) {
 		t.Fatalf("memberships %+v, want %+v", ms, want)
 	}
 	// Without parents every membership is taken as direct.
-	_, ms = memberships("id1", items, nil)
+	_, ms = memberships("id1", items, nil, nil)
 	for _, m := range ms {
 		if m.Transitive {
 			t.Errorf("%+v marked transitive with no nesting known", m)

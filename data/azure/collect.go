@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"sort"
@@ -199,8 +200,9 @@ func appRoleAssignments(principal string, items []appRoleItem, sps map[string]*r
 
 // memberships turns transitiveMemberOf answers into groups and memberships. A group is marked transitive for an
 // identity when another of the identity's groups is a member of it; parents maps a group to the groups it belongs
-// to (nil when unknown, and then every membership is taken as direct).
-func memberships(identity string, items []groupItem, parents map[string][]string) ([]data.Group, []data.Membership) {
+// to (nil when unknown, and then every membership is taken as direct). direct, when not nil, names the groups the
+// identity is a direct member of and decides instead: it is read when the groups' own parents could not be.
+func memberships(identity string, items []groupItem, parents map[string][]string, direct map[string]bool) ([]data.Group, []data.Membership) {
 	var groups []data.Group
 	var ms []data.Membership
 	in := map[string]bool{}
@@ -216,9 +218,13 @@ func memberships(identity string, items []groupItem, parents map[string][]string
 		groups = append(groups, data.Group{ID: strings.ToLower(it.ID), DisplayName: it.DisplayName,
 			RoleAssignable: it.IsAssignable != nil && *it.IsAssignable})
 		transitive := false
-		for other := range in {
-			if other != data.Key(it.ID) && contains(parents[other], data.Key(it.ID)) {
-				transitive = true
+		if direct != nil {
+			transitive = !direct[data.Key(it.ID)]
+		} else {
+			for other := range in {
+				if other != data.Key(it.ID) && contains(parents[other], data.Key(it.ID)) {
+					transitive = true
+				}
 			}
 		}
 		ms = append(ms, data.Membership{IdentityID: identity, GroupID: strings.ToLower(it.ID), Transitive: transitive})
@@ -231,17 +237,12 @@ func isGroup(it groupItem) bool {
 }
 
 // groupParents reads the groups each group belongs to, for the groups that share an identity with another group
-// (only those can be reached through another), 20 per $batch. A group whose parents cannot be read has none.
-func (s *Source) groupParents(ctx context.Context, graphs map[string]*identityGraph) map[string][]string {
+// (only those can be reached through another), 20 per $batch. failed holds the groups whose parents could not be
+// read, with the reason.
+func (s *Source) groupParents(ctx context.Context, graphs map[string]*identityGraph) (parents map[string][]string, failed map[string]error) {
 	need := map[string]bool{}
 	for _, g := range graphs {
-		n := 0
-		for _, it := range g.groups {
-			if isGroup(it) {
-				n++
-			}
-		}
-		if n < 2 {
+		if groupCount(g) < 2 {
 			continue
 		}
 		for _, it := range g.groups {
@@ -250,7 +251,7 @@ func (s *Source) groupParents(ctx context.Context, graphs map[string]*identityGr
 			}
 		}
 	}
-	out := map[string][]string{}
+	parents, failed = map[string][]string{}, map[string]error{}
 	var mu sync.Mutex
 	var steps []step
 	for id := range need {
@@ -263,18 +264,103 @@ func (s *Source) groupParents(ctx context.Context, graphs map[string]*identityGr
 				mu.Lock()
 				for _, it := range items {
 					if isGroup(it) {
-						out[id] = append(out[id], data.Key(it.ID))
+						parents[id] = append(parents[id], data.Key(it.ID))
 					}
 				}
 				mu.Unlock()
 				return nil
-			}, func(err error) { s.opts.Log("parents of group %s not readable: %v", id, err) }))
+			}, func(err error) {
+				s.opts.Log("parents of group %s not readable: %v", id, err)
+				mu.Lock()
+				failed[id] = err
+				mu.Unlock()
+			}))
 	}
 	sort.Slice(steps, func(a, b int) bool { return steps[a].url < steps[b].url })
 	if err := s.runBatches(ctx, steps); err != nil {
 		s.opts.Log("reading group parents: %v", err)
+		mu.Lock()
+		for id := range need {
+			if _, ok := parents[id]; !ok && failed[id] == nil {
+				failed[id] = err
+			}
+		}
+		mu.Unlock()
 	}
-	return out
+	return parents, failed
+}
+
+func groupCount(g *identityGraph) int {
+	n := 0
+	for _, it := range g.groups {
+		if isGroup(it) {
+			n++
+		}
+	}
+	return n
+}
+
+// nesting decides, per identity, which of its groups it belongs to directly. The groups' parents say so; where a
+// parent list of one of an identity's groups could not be read, the identity's own direct memberships (memberOf) are
+// read instead, 20 per $batch. The answer maps an identity's key to its direct groups (nil where the parents
+// decide), and to the error that leaves its nesting unknown when neither could be read.
+func (s *Source) nesting(ctx context.Context, graphs map[string]*identityGraph, ids map[string]string) (
+	parents map[string][]string, direct map[string]map[string]bool, unknown map[string]error) {
+	parents, failed := s.groupParents(ctx, graphs)
+	direct, unknown = map[string]map[string]bool{}, map[string]error{}
+	if len(failed) == 0 {
+		return parents, direct, unknown
+	}
+	var mu sync.Mutex
+	var steps []step
+	for k, g := range graphs {
+		if g.groupErr != nil || g.gone || groupCount(g) < 2 {
+			continue
+		}
+		var cause error
+		for _, it := range g.groups {
+			if err := failed[data.Key(it.ID)]; err != nil && isGroup(it) {
+				cause = err
+				break
+			}
+		}
+		if cause == nil {
+			continue
+		}
+		id := ids[k]
+		set := map[string]bool{}
+		what := "the identity's direct group memberships, read because the parents of its groups were not (" +
+			data.Clean(firstLine(cause.Error())) + "),"
+		steps = append(steps, s.collectionStep(ctx, "/servicePrincipals/"+url.PathEscape(id)+"/memberOf?$select=id&$top=999",
+			func(v json.RawMessage) error {
+				var items []groupItem
+				if err := json.Unmarshal(v, &items); err != nil {
+					return err
+				}
+				mu.Lock()
+				for _, it := range items {
+					set[data.Key(it.ID)] = true
+				}
+				mu.Unlock()
+				return nil
+			}, func(err error) {
+				mu.Lock()
+				unknown[k] = sectionErr(err, data.SectionGroups, id, what, needsGroupRead)
+				mu.Unlock()
+			}))
+		direct[k] = set
+	}
+	sort.Slice(steps, func(a, b int) bool { return steps[a].url < steps[b].url })
+	if err := s.runBatches(ctx, steps); err != nil {
+		// The batches stopped before every answer came: what was not answered is not known.
+		for k := range direct {
+			unknown[k] = soft(err, data.SectionGroups, "", ids[k])
+		}
+	}
+	for k := range unknown {
+		delete(direct, k)
+	}
+	return parents, direct, unknown
 }
 
 // ---- tenant-wide Graph reads ----
@@ -520,8 +606,9 @@ func timeOf(t *time.Time) time.Time {
 	return t.UTC()
 }
 
-// principalNames reads the names of other principals that hold Azure roles, 20 per $batch.
-func (s *Source) principalNames(ctx context.Context, as []data.RoleAssignment, skip func(id string) bool) []data.Principal {
+// principalNames reads the names of other principals that hold Azure roles, 20 per $batch. Those whose name could not
+// be read keep their id and type, and one gap says how many and why.
+func (s *Source) principalNames(ctx context.Context, as []data.RoleAssignment, skip func(id string) bool) ([]data.Principal, *data.Gap) {
 	count := map[string]int{}
 	var ps []data.Principal
 	for _, a := range as {
@@ -542,8 +629,12 @@ func (s *Source) principalNames(ctx context.Context, as []data.RoleAssignment, s
 		}
 		return ps[a].ID < ps[b].ID
 	})
-	var mu sync.Mutex
-	var steps []step
+	var (
+		mu      sync.Mutex
+		steps   []step
+		unnamed int
+		why     error
+	)
 	for i := range ps {
 		if i >= maxNamedPrincipals {
 			break
@@ -562,6 +653,11 @@ func (s *Source) principalNames(ctx context.Context, as []data.RoleAssignment, s
 		}
 		steps = append(steps, step{url: u, done: func(status int, body []byte, err error) {
 			if err != nil {
+				if !notFound(err) { // a principal deleted since its assignment was listed has no name to read
+					mu.Lock()
+					unnamed, why = unnamed+1, err
+					mu.Unlock()
+				}
 				return
 			}
 			var it groupItem
@@ -575,9 +671,22 @@ func (s *Source) principalNames(ctx context.Context, as []data.RoleAssignment, s
 	}
 	if err := s.runBatches(ctx, steps); err != nil {
 		s.opts.Log("naming principals: %v", err)
+		if why == nil {
+			why = err
+		}
 	}
 	sort.Slice(ps, func(a, b int) bool { return ps[a].ID < ps[b].ID })
-	return ps
+	if why == nil {
+		return ps, nil
+	}
+	g := &data.Gap{Section: data.SectionPrincipals, Needs: needsPrincipals}
+	if gap, ok := data.AsGap(sectionErr(why, data.SectionPrincipals, "", "principal names", needsPrincipals)); ok {
+		g.Reason = gap.Reason
+	} else {
+		g.Reason, g.Needs = data.Clean("principal names: "+firstLine(why.Error())), ""
+	}
+	g.Reason = fmt.Sprintf("%s; %d of the principals holding Azure roles are shown by id only", g.Reason, max(unnamed, 1))
+	return ps, g
 }
 
 // listStep is one identity's list in a $batch: its items are added to into, and a failure is recorded in failed

@@ -198,7 +198,11 @@ func (s *Source) Tenant(ctx context.Context, progress func(data.Progress)) (*dat
 		}
 	}
 	sps := s.resourceSPs(ctx, resIDs)
-	parents := s.groupParents(ctx, graphs)
+	ids := make(map[string]string, len(t.Identities))
+	for _, id := range t.Identities {
+		ids[data.Key(id.ID)] = id.ID
+	}
+	parents, direct, unknown := s.nesting(ctx, graphs, ids)
 
 	groups := map[string]data.Group{}
 	present := t.Identities[:0]
@@ -219,12 +223,21 @@ func (s *Source) Tenant(ctx context.Context, progress func(data.Progress)) (*dat
 		}
 		if g.groupErr != nil {
 			record(data.SectionGroups, g.groupErr)
+			// Without its groups, the roles an identity holds through them are not known either.
+			for _, sec := range []data.Section{data.SectionDirectoryRoles, data.SectionAzureRoles} {
+				if c := throughGroups(g.groupErr, sec, id.ID); c != nil {
+					gaps(*c)
+				}
+			}
 		} else {
-			gs, ms := memberships(id.ID, g.groups, parents)
+			gs, ms := memberships(id.ID, g.groups, parents, direct[data.Key(id.ID)])
 			for _, grp := range gs {
 				groups[data.Key(grp.ID)] = grp
 			}
 			t.Memberships = append(t.Memberships, ms...)
+			if err := unknown[data.Key(id.ID)]; err != nil {
+				record(data.SectionGroups, err)
+			}
 		}
 	}
 
@@ -244,6 +257,7 @@ func (s *Source) Tenant(ctx context.Context, progress func(data.Progress)) (*dat
 			}
 		}
 	}
+	t.Gaps = append(t.Gaps, unlistedFederated(t.Identities, res, sc, t.Gaps)...)
 	t.Gaps = distinctGaps(t.Gaps)
 	t.Resources = res.list
 	t.DirectoryRoleDefinitions, t.DirectoryRoleAssignments = dir.defs, dir.assignments
@@ -255,10 +269,14 @@ func (s *Source) Tenant(ctx context.Context, progress func(data.Progress)) (*dat
 		known[data.Key(id.ID)] = true
 	}
 	// Other principals: those that are neither identities nor groups already known through memberships.
-	t.Principals = s.principalNames(ctx, roles.assignments, func(id string) bool {
+	var unnamed *data.Gap
+	t.Principals, unnamed = s.principalNames(ctx, roles.assignments, func(id string) bool {
 		_, isGroup := groups[id]
 		return known[id] || isGroup
 	})
+	if unnamed != nil {
+		t.Gaps = append(t.Gaps, *unnamed)
+	}
 	for _, g := range groups {
 		t.Groups = append(t.Groups, g)
 	}
@@ -394,11 +412,12 @@ func sectionError(errs ...error) error {
 }
 
 // identityGroups reads one identity's groups with one Graph request (plus the parents of its groups when it has
-// several).
-func (s *Source) identityGroups(ctx context.Context, ident data.Identity) ([]data.Group, []data.Membership, error) {
+// several). nested, when not nil, says why which memberships are direct is not known; the groups are.
+func (s *Source) identityGroups(ctx context.Context, ident data.Identity) (gs []data.Group, ms []data.Membership, nested, err error) {
 	type answer struct {
 		groups []data.Group
 		ms     []data.Membership
+		nested error
 	}
 	a, err := shared(s, ctx, "groups|"+data.Key(ident.ID), func(ctx context.Context) (answer, error) {
 		m, err := s.readIdentityGraph(ctx, []string{ident.ID}, false, true)
@@ -412,10 +431,19 @@ func (s *Source) identityGroups(ctx context.Context, ident data.Identity) ([]dat
 		if g.groupErr != nil {
 			return answer{}, g.groupErr
 		}
-		gs, ms := memberships(ident.ID, g.groups, s.groupParents(ctx, m))
-		return answer{gs, ms}, nil
+		k := data.Key(ident.ID)
+		parents, direct, unknown := s.nesting(ctx, m, map[string]string{k: ident.ID})
+		gs, ms := memberships(ident.ID, g.groups, parents, direct[k])
+		a := answer{gs, ms, unknown[k]}
+		if _, gap := data.AsGap(a.nested); a.nested != nil && !gap {
+			return a, a.nested // a failure, not kept: the next ask reads again
+		}
+		return a, nil
 	})
-	return a.groups, a.ms, err
+	if err != nil && err == a.nested {
+		err = nil
+	}
+	return a.groups, a.ms, a.nested, err
 }
 
 // Groups reads the identity's groups.
@@ -424,12 +452,12 @@ func (s *Source) Groups(ctx context.Context, id string) ([]data.GroupMembership,
 	if err != nil {
 		return nil, err
 	}
-	gs, ms, err := s.identityGroups(ctx, ident)
+	gs, ms, nested, err := s.identityGroups(ctx, ident)
 	if err != nil {
 		return nil, err
 	}
 	x := sectionIndex(ident, func(t *data.Tenant) { t.Groups, t.Memberships = gs, ms })
-	return x.Groups(ident.ID), nil
+	return x.Groups(ident.ID), sectionError(nested)
 }
 
 // DirectoryRoles joins the tenant-wide Entra role assignments (read once) with the identity and its groups.
@@ -444,7 +472,7 @@ func (s *Source) DirectoryRoles(ctx context.Context, id string) ([]data.Director
 	if fatal(derr) {
 		return nil, derr
 	}
-	gs, ms, gerr := s.identityGroups(ctx, ident)
+	gs, ms, _, gerr := s.identityGroups(ctx, ident)
 	if fatal(gerr) {
 		return nil, gerr
 	}
@@ -455,6 +483,21 @@ func (s *Source) DirectoryRoles(ctx context.Context, id string) ([]data.Director
 	// Without the groups, roles held through a group cannot be seen: say so.
 	return x.DirectoryRoles(ident.ID), sectionError(derr, gapErr(x, ident.ID, data.SectionDirectoryRoles),
 		sectionGap(gerr, data.SectionDirectoryRoles, ident.ID))
+}
+
+// throughGroups restates a groups gap or failure for a section that depends on the groups, or nil.
+func throughGroups(err error, sec data.Section, id string) *data.Gap {
+	g, ok := data.AsGap(err)
+	if !ok {
+		g, ok = asFailure(err)
+	}
+	if !ok {
+		return nil
+	}
+	c := *g
+	c.Section, c.IdentityID = sec, id
+	c.Reason = "roles held through groups: " + c.Reason
+	return &c
 }
 
 // sectionGap restates a groups gap for a section that depends on the groups.
@@ -509,7 +552,7 @@ func (s *Source) AzureRoles(ctx context.Context, id string) ([]data.AzureRole, e
 	}
 	// The scopes the assignments were read at, failures included (rerr carries them).
 	sc := roles.scopes
-	gs, ms, gerr := s.identityGroups(ctx, ident)
+	gs, ms, _, gerr := s.identityGroups(ctx, ident)
 	if fatal(gerr) {
 		return nil, gerr
 	}
@@ -549,6 +592,54 @@ func (s *Source) FederatedCredentials(ctx context.Context, id string) ([]data.Fe
 }
 
 var _ data.Source = (*Source)(nil)
+
+// unlistedFederated is a gap for each user-assigned identity whose federated credentials were not read because ARM
+// did not list the identity: its subscription's list was refused or failed, the subscription was not read, or ARM
+// did not know it. Identities that have such a gap already keep theirs.
+func unlistedFederated(idents []data.Identity, res resources, sc scopes, have []data.Gap) []data.Gap {
+	listed := map[string]bool{}
+	for _, u := range res.uamis {
+		listed[data.Key(u.principalID)], listed[data.Key(u.id)] = true, true
+	}
+	delete(listed, "")
+	gapped := map[string]bool{}
+	subGap := map[string]data.Gap{} // by subscription: why its user-assigned identities could not be listed
+	for _, g := range have {
+		switch {
+		case g.Section == data.SectionFederatedCredentials && g.IdentityID != "":
+			gapped[data.Key(g.IdentityID)] = true
+		case g.Section == data.SectionAttached && data.SubscriptionOf(g.Scope) != "":
+			if _, ok := subGap[data.SubscriptionOf(g.Scope)]; !ok {
+				subGap[data.SubscriptionOf(g.Scope)] = g
+			}
+		}
+	}
+	read := map[string]bool{}
+	for _, sub := range sc.subs {
+		read[data.Key(sub.ID)] = true
+	}
+	var out []data.Gap
+	for _, id := range idents {
+		if id.Kind != data.UserAssigned || listed[data.Key(id.ID)] || listed[data.Key(id.ResourceID)] || gapped[data.Key(id.ID)] {
+			continue
+		}
+		sub := data.SubscriptionOf(id.ResourceID)
+		g := data.Gap{Section: data.SectionFederatedCredentials, IdentityID: id.ID, Scope: "/subscriptions/" + sub}
+		switch sg, failed := subGap[sub]; {
+		case sub == "":
+			g.Scope, g.Reason = "", "the identity's resource id names no subscription, so ARM was not asked"
+		case failed:
+			g.Scope, g.Needs = sg.Scope, sg.Needs
+			g.Reason = "the user-assigned identities of its subscription could not be listed: " + sg.Reason
+		case !read[sub]:
+			g.Reason, g.Needs = "subscription "+sub+" was not read", "Reader on /subscriptions/"+sub
+		default:
+			g.Reason = "ARM did not list the identity in subscription " + sub + ", so its credentials were not asked for"
+		}
+		out = append(out, g)
+	}
+	return out
+}
 
 // distinctGaps drops repeats: a failed listing is reported by each part that needed it.
 func distinctGaps(gs []data.Gap) []data.Gap {

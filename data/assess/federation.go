@@ -154,12 +154,12 @@ type issuer struct {
 
 var (
 	tenantIDPattern = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
-	eksPath     = regexp.MustCompile(`^/id/[0-9a-z]+$`)
-	eksHost     = regexp.MustCompile(`^oidc\.eks\.[a-z0-9-]+\.amazonaws\.com(\.cn)?$`)
-	gkePath     = regexp.MustCompile(`^/v1/projects/[^/]+/locations/[^/]+/clusters/[^/]+$`)
-	aksHost     = regexp.MustCompile(`^[a-z0-9-]+\.oic\.prod-aks\.azure\.com$`)
-	aksPath     = regexp.MustCompile(`^/([0-9a-f-]{36})/[0-9a-z-]+$`)
-	entraPath   = regexp.MustCompile(`^/([^/]+)(/v2\.0)?$`)
+	eksPath         = regexp.MustCompile(`^/id/[0-9a-z]+$`)
+	eksHost         = regexp.MustCompile(`^oidc\.eks\.[a-z0-9-]+\.amazonaws\.com(\.cn)?$`)
+	gkePath         = regexp.MustCompile(`^/v1/projects/[^/]+/locations/[^/]+/clusters/[^/]+$`)
+	aksHost         = regexp.MustCompile(`^[a-z0-9-]+\.oic\.prod-aks\.azure\.com$`)
+	aksPath         = regexp.MustCompile(`^/([0-9a-f-]{36})/[0-9a-z-]+$`)
+	entraPath       = regexp.MustCompile(`^/([^/]+)(/v2\.0)?$`)
 )
 
 // entraHosts are the Entra ID sign-in hosts of each cloud whose tokens can carry a tenant-qualified issuer.

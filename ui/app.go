@@ -78,9 +78,10 @@ type Model struct {
 	spin     spinner.Model
 	spinning bool
 
-	flash    string
-	flashErr bool
-	flashGen int
+	flash     string
+	flashErr  bool
+	flashGen  int
+	noticeGen int // the flash that a NoticeMsg set, so clearing the notice leaves a newer message alone
 
 	seq int // request ids, so replies to requests no longer wanted are dropped
 
@@ -156,6 +157,10 @@ func (m *Model) startSpinner() tea.Cmd {
 // flashClearMsg clears a status message after a while, unless a newer one replaced it.
 type flashClearMsg struct{ gen int }
 
+// NoticeMsg shows Text in the status bar as a warning until another NoticeMsg replaces it, or clears it with an empty
+// Text. The SSH server sends it, for example to say that an idle session is about to close.
+type NoticeMsg struct{ Text string }
+
 // setFlash shows a message in the status bar. Messages carry names and paths from the tenant and the user, so they
 // are cleaned here, once for all of them.
 func (m *Model) setFlash(s string, isErr bool) tea.Cmd {
@@ -189,6 +194,15 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return cmd
 	case flashClearMsg:
 		if msg.gen == m.flashGen {
+			m.flash = ""
+		}
+		return nil
+	case NoticeMsg:
+		if msg.Text != "" {
+			m.flash, m.flashErr = data.Clean(msg.Text), true
+			m.flashGen++
+			m.noticeGen = m.flashGen
+		} else if m.noticeGen == m.flashGen {
 			m.flash = ""
 		}
 		return nil

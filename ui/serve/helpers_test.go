@@ -5,6 +5,8 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
+	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -105,10 +107,18 @@ type fixture struct {
 	user     gossh.Signer // authorized
 	log      *syncBuffer
 	hostKey  gossh.PublicKey
+	// stop cancels the server's context and waits, within wait, for ListenAndServe to return.
+	stop func() error
 }
 
 // startServer runs a server on 127.0.0.1:0 until the test ends.
 func startServer(t testing.TB, tune func(*Options)) *fixture {
+	t.Helper()
+	return startServerWith(t, tune, nil)
+}
+
+// startServerWith is startServer with a last look at the server before it listens.
+func startServerWith(t testing.TB, tune func(*Options), prepare func(*Server)) *fixture {
 	t.Helper()
 	dir := t.TempDir()
 	f := &fixture{dir: dir, keysPath: filepath.Join(dir, "authorized_keys"), user: newSigner(t), log: &syncBuffer{}}
@@ -129,6 +139,9 @@ func startServer(t testing.TB, tune func(*Options)) *fixture {
 	}
 	f.srv = srv
 	f.hostKey = srv.hostKey.PublicKey()
+	if prepare != nil {
+		prepare(srv)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- srv.ListenAndServe(ctx) }()
@@ -139,15 +152,25 @@ func startServer(t testing.TB, tune func(*Options)) *fixture {
 	case <-time.After(wait):
 		t.Fatal("server did not start listening")
 	}
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("server stopped with %v", err)
+	var stopped error
+	var once sync.Once
+	f.stop = func() error {
+		once.Do(func() {
+			cancel()
+			select {
+			case err := <-done:
+				if err != nil {
+					stopped = fmt.Errorf("server stopped with %w", err)
+				}
+			case <-time.After(wait):
+				stopped = errors.New("server did not stop")
 			}
-		case <-time.After(wait):
-			t.Error("server did not stop")
+		})
+		return stopped
+	}
+	t.Cleanup(func() {
+		if err := f.stop(); err != nil {
+			t.Error(err)
 		}
 		src.Close()
 	})

@@ -30,8 +30,13 @@ const (
 	DefaultMaxSessions = 10
 )
 
-// handshakeTimeout bounds how long a client may take to authenticate, so half-open connections do not pile up.
-const handshakeTimeout = 30 * time.Second
+// handshakeTimeout bounds how long a client may take to authenticate, so half-open connections do not hold their
+// place for long. A person typing a key's passphrase is not on this clock: ssh asks before it connects.
+const handshakeTimeout = 10 * time.Second
+
+// keyCheckEvery is how often open sessions are checked against the authorized keys file, so a key removed from it
+// loses its sessions within seconds.
+const keyCheckEvery = time.Second
 
 // shutdownGrace is how long sessions get to leave the alternate screen and say goodbye when the server stops.
 const shutdownGrace = 3 * time.Second
@@ -66,29 +71,41 @@ type Server struct {
 	newModel func() tea.Model
 	ready    chan struct{}
 
+	gate *gate
+
 	mu       sync.Mutex
 	addr     net.Addr
 	started  bool
 	closing  bool
 	sessions map[ssh.Session]*session
-	conns    int // open connections, authenticated or not
 	running  sync.WaitGroup
 }
 
-// connLimit bounds open connections, authenticated or not, so a flood of unfinished handshakes cannot exhaust the
-// server; it leaves room for clients that hold a connection with no session.
-func (s *Server) connLimit() int { return 4*s.opts.MaxSessions + 16 }
+// authLimit bounds authenticated connections; it leaves room for clients that hold a connection with no session.
+func (s *Server) authLimit() int { return 4*s.opts.MaxSessions + 16 }
 
-// openConn admits a new TCP connection, or drops it when too many are open.
-func (s *Server) openConn(_ ssh.Context, conn net.Conn) net.Conn {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.conns >= s.connLimit() {
-		s.log.Printf("refused addr=%s: %d connections already open", conn.RemoteAddr(), s.conns)
-		return nil
+// gateKey is where a connection's place at the gate is kept in its SSH context.
+type gateKey struct{}
+
+// openConn admits a new TCP connection through the gate, which may drop a waiting one to make room.
+func (s *Server) openConn(ctx ssh.Context, conn net.Conn) net.Conn {
+	gc := s.gate.admit(conn)
+	ctx.SetValue(gateKey{}, gc)
+	return gc
+}
+
+// serverConfig hooks the moment a connection proves its key, which is when it stops counting as unauthenticated.
+func (s *Server) serverConfig(ctx ssh.Context) *gossh.ServerConfig {
+	return &gossh.ServerConfig{
+		VerifiedPublicKeyCallback: func(_ gossh.ConnMetadata, _ gossh.PublicKey, perms *gossh.Permissions, _ string) (*gossh.Permissions, error) {
+			if gc, ok := ctx.Value(gateKey{}).(*gateConn); ok {
+				if err := s.gate.authenticated(gc); err != nil {
+					return nil, err
+				}
+			}
+			return perms, nil
+		},
 	}
-	s.conns++
-	return conn
 }
 
 // New checks the options and prepares a server over src. It refuses to start without a usable authorized keys file
@@ -142,6 +159,7 @@ func New(src *cache.Cache, opts Options) (*Server, error) {
 		ready:    make(chan struct{}),
 		sessions: map[ssh.Session]*session{},
 	}
+	s.gate = newGate(s.authLimit(), logger)
 	s.newModel = func() tea.Model {
 		return ui.New(ui.Options{Source: src, ExportDir: opts.ExportDir, Served: true, Now: time.Now})
 	}
@@ -163,18 +181,20 @@ func New(src *cache.Cache, opts Options) (*Server, error) {
 	// A backstop for connections that open no session; sessions have their own input-based idle timer.
 	s.ssh.IdleTimeout = opts.IdleTimeout + time.Minute
 	s.ssh.ConnCallback = s.openConn
-	s.ssh.ConnectionCloseCallback = func(net.Conn) {
-		s.mu.Lock()
-		s.conns--
-		s.mu.Unlock()
-	}
+	s.ssh.ServerConfigCallback = s.serverConfig
 	s.ssh.ConnectionFailedCallback = func(conn net.Conn, err error) {
 		var auth *gossh.ServerAuthError
-		if errors.As(err, &auth) {
+		var netErr net.Error
+		switch {
+		case errors.Is(err, net.ErrClosed):
+			// The gate dropped it (and logged that) or the server is stopping.
+		case errors.As(err, &netErr) && netErr.Timeout():
+			s.gate.timedOut(conn.RemoteAddr(), s.ssh.HandshakeTimeout)
+		case errors.As(err, &auth):
 			s.log.Printf("refused addr=%s: authentication failed", conn.RemoteAddr())
-			return
+		default:
+			s.log.Printf("refused addr=%s: %q", conn.RemoteAddr(), data.Clean(err.Error()))
 		}
-		s.log.Printf("refused addr=%s: %q", conn.RemoteAddr(), data.Clean(err.Error()))
 	}
 	return s, nil
 }
@@ -214,6 +234,9 @@ func (s *Server) ListenAndServe(ctx context.Context) error {
 
 	served := make(chan error, 1)
 	go func() { served <- s.ssh.Serve(ln) }()
+	watching, stopWatching := context.WithCancel(ctx)
+	defer stopWatching()
+	go s.watchKeys(watching)
 	select {
 	case err := <-served:
 		return fmt.Errorf("ssh server stopped: %w", err)
@@ -226,7 +249,8 @@ func (s *Server) ListenAndServe(ctx context.Context) error {
 }
 
 // stop refuses new connections, asks every session to end, waits a moment for them to restore their terminals and
-// then closes what is left.
+// then closes what is left. Nothing in it waits on a session's program, so a busy session cannot keep the server
+// from stopping.
 func (s *Server) stop(ln net.Listener) {
 	ln.Close()
 	s.mu.Lock()
@@ -240,8 +264,48 @@ func (s *Server) stop(ln net.Listener) {
 	select {
 	case <-done:
 	case <-time.After(shutdownGrace):
+		s.mu.Lock()
+		for _, ss := range s.sessions {
+			s.log.Printf("closing %s: its session did not end within %s of the shutdown", ss.who, shutdownGrace)
+		}
+		s.mu.Unlock()
 	}
 	s.ssh.Close()
+}
+
+// watchKeys ends the sessions whose key has left the authorized keys file. A key counts as gone once two checks in a
+// row miss it, so a file caught half-written by an editor ends nobody's session.
+func (s *Server) watchKeys(ctx context.Context) {
+	tick := time.NewTicker(keyCheckEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		s.mu.Lock()
+		open := make([]*session, 0, len(s.sessions))
+		for _, ss := range s.sessions {
+			open = append(open, ss)
+		}
+		s.mu.Unlock()
+		for _, ss := range open {
+			allowed := s.keys.allows(ss.key)
+			ss.mu.Lock()
+			if allowed {
+				ss.missing = 0
+			} else {
+				ss.missing++
+			}
+			revoked := ss.missing == 2
+			ss.mu.Unlock()
+			if revoked {
+				s.log.Printf("key revoked %s: its key is no longer in %s; ending the session", ss.who, s.opts.AuthorizedKeys)
+				ss.end("your key is no longer authorized here; the session is closed")
+			}
+		}
+	}
 }
 
 // Addr is the address the server listens on, or nil before ListenAndServe has started listening.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -295,59 +294,6 @@ func TestMaxSessions(t *testing.T) {
 	}
 	third := openTerminal(t, f.mustDial(t), "xterm-256color", 80, 24, nil)
 	third.waitFor(firstIdentity)
-}
-
-func TestConnectionFloodIsBounded(t *testing.T) {
-	f := startServer(t, func(o *Options) { o.MaxSessions = 1 })
-	var held []net.Conn
-	defer func() {
-		for _, c := range held {
-			c.Close()
-		}
-	}()
-	// Connections that never finish a handshake fill the table...
-	for range f.srv.connLimit() {
-		c, err := net.Dial("tcp", f.srv.Addr().String())
-		if err != nil {
-			t.Fatal(err)
-		}
-		held = append(held, c)
-	}
-	deadline := time.Now().Add(wait)
-	for {
-		f.srv.mu.Lock()
-		n := f.srv.conns
-		f.srv.mu.Unlock()
-		if n == f.srv.connLimit() {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d connections open, want %d", n, f.srv.connLimit())
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	// ...so the next one is dropped at once, even with an authorized key.
-	if _, err := f.dial("alice", gossh.PublicKeys(f.user)); err == nil {
-		t.Fatal("connection over the limit was served")
-	}
-	waitLog(t, f, "connections already open")
-	// Once they go, authorized users get in again.
-	for _, c := range held {
-		c.Close()
-	}
-	held = nil
-	deadline = time.Now().Add(wait)
-	for {
-		c, err := f.dial("alice", gossh.PublicKeys(f.user))
-		if err == nil {
-			c.Close()
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("still refused after the flood ended: %v", err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 }
 
 func TestShutdownEndsSessions(t *testing.T) {

@@ -74,6 +74,8 @@ func Assess(x *data.Index) *Result {
 	}, e.fork)
 	e.take(found)
 	e.principalLevels()
+	// What each identity can become, before exposure and the placement rules grade by its privilege.
+	e.paths()
 	// Exposure shares what it learns per resource group, so each worker takes whole resource groups.
 	order := make([]int32, len(ids))
 	for i := range ids {

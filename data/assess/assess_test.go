@@ -526,7 +526,7 @@ func TestResultOrderAndLookups(t *testing.T) {
 }
 
 func TestRulesCatalogue(t *testing.T) {
-	want := []string{RuleExposed, RuleFICRisk, RuleOrphaned, RulePrivAzure, RulePrivDirRole, RulePrivGraph,
+	want := []string{RuleExposed, RuleFICRisk, RuleOrphaned, RulePath, RulePrivAzure, RulePrivDirRole, RulePrivGraph,
 		RulePrivGroup, RuleShared, RuleStale, RuleSPMigrate}
 	var got []string
 	for _, r := range Rules {

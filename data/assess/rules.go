@@ -11,6 +11,7 @@ const (
 	RuleFICRisk     = "MI-FIC-RISK"
 	RuleStale       = "MI-STALE"
 	RuleExposed     = "MI-EXPOSED"
+	RulePath        = "MI-PATH"
 	RuleSPMigrate   = "SP-MIGRATE"
 )
 
@@ -35,6 +36,7 @@ const (
 	refFICMutable     = "https://learn.microsoft.com/en-us/entra/workload-id/workload-identities-federated-credential-mutable-subjects"
 	refGitHubOIDC     = "https://docs.github.com/en/actions/security-for-github-actions/security-hardening-your-deployments/about-security-hardening-with-openid-connect"
 	refAppCredentials = "https://learn.microsoft.com/en-us/entra/identity-platform/security-best-practices-for-app-registration"
+	refAzureHound     = "https://github.com/SpecterOps/AzureHound"
 	refMIServices     = "https://learn.microsoft.com/en-us/entra/identity/managed-identities-azure-resources/managed-identities-status"
 )
 
@@ -74,6 +76,19 @@ var Rules = []Rule{
 		Description: "A user-assigned identity is attached to no resource: nobody needs its permissions, yet whoever can attach it or add a federated credential to it can use them.",
 		Help:        "Delete the identity if nothing uses it, or remove its role assignments and permissions until it is needed.",
 		References:  []string{refMIBestPractice, refMIManageUA},
+	},
+	{
+		ID:    RulePath,
+		Title: "Reaches more than it holds",
+		Description: "The identity can become another principal that holds more: it is a member of a group, can " +
+			"add itself to a group (GroupMember.ReadWrite.All, Group.ReadWrite.All, Directory.ReadWrite.All on " +
+			"groups that are not role-assignable; RoleManagement.ReadWrite.Directory or Privileged Role " +
+			"Administrator on any), or can run code as, attach or federate to another managed identity, step by " +
+			"step, until it holds more than it does itself. Graded by the strongest outcome it reaches, along the " +
+			"shortest path to it.",
+		Help: "Break the path: remove the permission or role that lets the identity take its first step, or the " +
+			"roles of the group or identity it leads to. Until then treat the identity as what it reaches.",
+		References: []string{refAzureHound, refAzureTiering, refRoleGroups, refMIBestPractice},
 	},
 	{
 		ID:    RulePrivAzure,

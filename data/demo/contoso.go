@@ -258,6 +258,11 @@ func Build() *data.Tenant {
 	b.identityRole(partnerAPI, roleStorageBlobDataReader, portalStorage)
 	crmSync := b.systemAssignedOn(crmRG, "Microsoft.App/containerApps", "ca-crm-sync", eus2)
 	b.appRole(crmSync.ID, exchange, permExchangeFullAccess)
+	// Keeps Entra groups in step with CRM teams. GroupMember.ReadWrite.All looks like "high, not tier 0", yet it
+	// lets the identity join grp-platform-operators, whose Contributor on the platform subscription runs code as
+	// identities that are tier 0: a path to Global Administrator.
+	groupSync := b.systemAssignedOn(crmRG, "Microsoft.Web/sites", "func-crm-group-sync", eus2)
+	b.appRole(groupSync.ID, graph, permGroupMemberRW)
 	smokeTests := b.resource(portalRG, "Microsoft.App/jobs", "caj-portal-smoke-tests", eus2)
 	intranet := b.resource(portalRG, "Microsoft.Web/sites", "app-intranet", eus2)
 

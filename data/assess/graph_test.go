@@ -1,0 +1,171 @@
+package assess
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/miscope/miscope/data"
+)
+
+const (
+	permGroupMemberRW = "dbaae8cf-10b5-4b86-a4a1-f871c94c6695"
+	roleMIContributor = "e40ec5ca-96e0-45a2-b4ff-59039f2c2b59"
+)
+
+// escalation builds the path the issue of grading by rows missed: "mi" holds GroupMember.ReadWrite.All, the
+// ordinary group "g-ops" holds Contributor on sub2, and "admin" runs on a VM in sub2 with
+// RoleManagement.ReadWrite.Directory.
+func escalation(b *builder) {
+	b.vmIdentity("mi", "rg-app")
+	b.graph("mi", permGroupMemberRW, "GroupMember.ReadWrite.All")
+	b.group("g-ops", "Ops", false)
+	b.azure("g-ops", data.PrincipalGroup, roleContributor, "/subscriptions/"+sub2)
+	adminVM := rg(sub2, "rg-admin") + "/providers/Microsoft.Compute/virtualMachines/vm-admin"
+	b.t.Identities = append(b.t.Identities, data.Identity{ID: "admin", AppID: "app-admin", DisplayName: "admin",
+		Kind: data.SystemAssigned, ResourceID: adminVM})
+	b.t.Resources = append(b.t.Resources, data.Resource{ID: adminVM, Name: "vm-admin",
+		Type: "Microsoft.Compute/virtualMachines", SystemAssignedPrincipalID: "admin"})
+	b.graph("admin", permRoleMgmt, "RoleManagement.ReadWrite.Directory")
+}
+
+func TestPaths(t *testing.T) {
+	cases := []ruleCase{
+		{name: "a group-writing permission reaches what the groups it can join reach", build: escalation,
+			want:  map[string]Severity{RulePath: Critical, RulePrivGraph: High},
+			reach: LabelGraphTier0,
+			evidence: `managed identity "mi" (mi) holds GroupMember.ReadWrite.All, so it can add itself to group "Ops" ` +
+				`(g-ops), which is not role-assignable` + "\n" +
+				`group "Ops" (g-ops) holds Contributor at subscription "Development" (/subscriptions/` + sub2 + `), so ` +
+				`it can run code on resource "vm-admin" (` + rg(sub2, "rg-admin") + `/providers/Microsoft.Compute/` +
+				`virtualMachines/vm-admin) (run command) as managed identity "admin" (admin)` + "\n" +
+				`managed identity "admin" (admin) reaches Graph tier 0: RoleManagement.ReadWrite.Directory`},
+		{name: "GroupMember.ReadWrite.All cannot join a role-assignable group", build: func(b *builder) {
+			escalation(b)
+			b.t.Groups[0].RoleAssignable = true
+		}, want: map[string]Severity{RulePath: none, RulePrivGraph: High}, reach: LabelDirectoryWriter},
+		{name: "a group that holds nothing leads nowhere", build: func(b *builder) {
+			escalation(b)
+			b.t.RoleAssignments = b.t.RoleAssignments[:0]
+		}, want: map[string]Severity{RulePath: none}, reach: LabelDirectoryWriter},
+		{name: "a member inherits what its group can take over", build: func(b *builder) {
+			b.vmIdentity("mi", "rg-app")
+			b.group("g-vm", "VM Operators", false, "mi")
+			b.vmIdentity("ga", "rg-admin")
+			b.directory("ga", dirGlobalAdmin, "/", data.Active)
+			b.azure("g-vm", data.PrincipalGroup, roleVMContrib, vmID(sub1, "rg-admin", "vm-ga"))
+		}, want: map[string]Severity{RulePath: Critical}, reach: LabelTenantAdmin,
+			evidence: `managed identity "mi" (mi) is a member of group "VM Operators" (g-vm)`},
+		{name: "paths chain: running code as one that runs code as a global administrator", build: func(b *builder) {
+			b.vmIdentity("mi", "rg-app")
+			b.vmIdentity("hop", "rg-hop")
+			b.vmIdentity("ga", "rg-admin")
+			b.directory("ga", dirGlobalAdmin, "/", data.Active)
+			b.azure("mi", data.PrincipalServicePrincipal, roleVMContrib, rg(sub1, "rg-hop"))
+			b.azure("hop", data.PrincipalServicePrincipal, roleVMContrib, rg(sub1, "rg-admin"))
+		}, want: map[string]Severity{RulePath: Critical}, reach: LabelTenantAdmin,
+			evidence: `managed identity "hop" (hop) holds Virtual Machine Contributor at resource group "rg-admin"`},
+		{name: "the shortest path is shown", build: func(b *builder) {
+			b.vmIdentity("mi", "rg-app")
+			b.vmIdentity("hop", "rg-hop")
+			b.vmIdentity("ga", "rg-admin")
+			b.directory("ga", dirGlobalAdmin, "/", data.Active)
+			b.azure("mi", data.PrincipalServicePrincipal, roleVMContrib, rg(sub1, "rg-hop"))
+			b.azure("hop", data.PrincipalServicePrincipal, roleVMContrib, rg(sub1, "rg-admin"))
+			b.azure("mi", data.PrincipalServicePrincipal, roleVMContrib, vmID(sub1, "rg-admin", "vm-ga"))
+		}, want: map[string]Severity{RulePath: Critical}, reach: LabelTenantAdmin,
+			evidence: `so it can run code on resource "vm-ga"`},
+		{name: "federating to a user-assigned identity is a step", build: func(b *builder) {
+			b.vmIdentity("mi", "rg-app")
+			b.userAssigned("ga", vmID(sub1, "rg-admin", "vm-x"))
+			b.directory("ga", dirGlobalAdmin, "/", data.Active)
+			b.azure("mi", data.PrincipalServicePrincipal, roleMIContributor, uaiID(sub1, "rg-identities", "ga"))
+		}, want: map[string]Severity{RulePath: Critical}, reach: LabelTenantAdmin,
+			evidence: `so it can add a federated credential to managed identity "ga" (ga)`},
+		{name: "attaching needs compute to attach to", build: func(b *builder) {
+			b.vmIdentity("mi", "rg-app")
+			b.userAssigned("ga", vmID(sub1, "rg-admin", "vm-x"))
+			b.directory("ga", dirGlobalAdmin, "/", data.Active)
+			b.azure("mi", data.PrincipalServicePrincipal, roleMIOperator, uaiID(sub1, "rg-identities", "ga"))
+			b.azure("mi", data.PrincipalServicePrincipal, roleVMContrib, rg(sub1, "rg-app"))
+		}, want: map[string]Severity{RulePath: Critical}, reach: LabelTenantAdmin,
+			evidence: `and writes compute, so it can attach managed identity "ga" (ga) to compute it controls`},
+		{name: "the right to assign alone is no step", build: func(b *builder) {
+			b.vmIdentity("mi", "rg-app")
+			b.userAssigned("ga", vmID(sub1, "rg-admin", "vm-x"))
+			b.directory("ga", dirGlobalAdmin, "/", data.Active)
+			b.azure("mi", data.PrincipalServicePrincipal, roleMIOperator, uaiID(sub1, "rg-identities", "ga"))
+		}, want: map[string]Severity{RulePath: none}},
+		{name: "a delegation limited to data roles is no step", build: func(b *builder) {
+			b.vmIdentity("mi", "rg-app")
+			b.vmIdentity("ga", "rg-admin")
+			b.directory("ga", dirGlobalAdmin, "/", data.Active)
+			b.assignWithCondition("mi", data.PrincipalServicePrincipal, roleRBACAdmin, rg(sub1, "rg-admin"),
+				strings.ReplaceAll(condOnlyBlobReader, ", 7f951dda-4ed3-4680-a7ca-43fe172d538d", ""))
+		}, want: map[string]Severity{RulePath: none}},
+		{name: "a subscription owner keeps its verdict over a path to one mailbox permission", build: func(b *builder) {
+			b.vmIdentity("mi", "rg-app")
+			b.azure("mi", data.PrincipalServicePrincipal, roleOwner, "/subscriptions/"+sub1)
+			b.vmIdentity("mail", "rg-mail")
+			b.graph("mail", "810c84a8-4a9e-49e6-bf7d-12d183f40d01", "Mail.Read")
+		}, want: map[string]Severity{RulePath: none, RulePrivAzure: Critical}, reach: "subscription owner"},
+		{name: "a tier-0 identity gets no path finding", build: func(b *builder) {
+			escalation(b)
+			b.graph("mi", permRoleMgmt, "RoleManagement.ReadWrite.Directory")
+			b.group("g-ga", "Admins", true)
+			b.directory("g-ga", dirGlobalAdmin, "/", data.Active)
+		}, want: map[string]Severity{RulePath: none, RulePrivGraph: Critical}, reach: LabelGraphTier0},
+		{name: "exposure is graded by what the identity reaches", build: func(b *builder) {
+			escalation(b)
+			b.user("u-dev", "Dev User")
+			b.azure("u-dev", data.PrincipalUser, roleVMContrib, rg(sub1, "rg-app"))
+		}, want: map[string]Severity{RuleExposed: Critical, RulePath: Critical}},
+		{name: "an identity with no way to become another has no path", build: func(b *builder) {
+			b.vmIdentity("mi", "rg-app")
+			b.azure("mi", data.PrincipalServicePrincipal, roleReader, "/subscriptions/"+sub1)
+			b.vmIdentity("ga", "rg-admin")
+			b.directory("ga", dirGlobalAdmin, "/", data.Active)
+		}, want: map[string]Severity{RulePath: none}, reach: LabelReadOnly},
+	}
+	runRuleCases(t, cases)
+}
+
+// TestPathEvidenceOrder: the path's evidence is its steps in order, from the identity to what it reaches, and the
+// identities on the way share their suffix of it.
+func TestPathEvidenceOrder(t *testing.T) {
+	b := newTenant()
+	escalation(b)
+	b.vmIdentity("front", "rg-front")
+	b.azure("front", data.PrincipalServicePrincipal, roleVMContrib, rg(sub1, "rg-app"))
+	r := b.assess()
+	var mi, front Finding
+	for _, f := range r.Findings {
+		if f.RuleID != RulePath {
+			continue
+		}
+		switch f.IdentityID {
+		case "mi":
+			mi = f
+		case "front":
+			front = f
+		}
+	}
+	if len(mi.Evidence) != 3 || len(front.Evidence) != 4 {
+		t.Fatalf("evidence of mi %d lines, of front %d; want 3 and 4:\n%v\n%v", len(mi.Evidence), len(front.Evidence),
+			mi.Evidence, front.Evidence)
+	}
+	for i, want := range []string{`managed identity "front" (front) holds Virtual Machine Contributor`,
+		`managed identity "mi" (mi) holds GroupMember.ReadWrite.All`, `group "Ops" (g-ops) holds Contributor`,
+		`managed identity "admin" (admin) reaches Graph tier 0`} {
+		if !strings.HasPrefix(findingTexts(front)[i], want) {
+			t.Errorf("step %d = %q, want it to start with %q", i, findingTexts(front)[i], want)
+		}
+	}
+	for i := range mi.Evidence {
+		if findingTexts(mi)[i] != findingTexts(front)[i+1] {
+			t.Errorf("step %d of mi differs from front's: %q vs %q", i, findingTexts(mi)[i], findingTexts(front)[i+1])
+		}
+	}
+	if !strings.Contains(front.Title, "in 3 steps") || !strings.Contains(mi.Title, `first by adding itself to group "Ops" with GroupMember.ReadWrite.All`) {
+		t.Errorf("titles: %q / %q", front.Title, mi.Title)
+	}
+}

@@ -112,7 +112,7 @@ func (e *engine) paths() {
 	// Other principals that hold something worth reaching, in a fixed order so that paths are the same every time.
 	var others []string
 	for id, p := range e.principalReach {
-		if p.level > levelUnknown {
+		if levelSeverity(p.level) >= Medium {
 			if _, ok := g.byID[id]; !ok {
 				others = append(others, id)
 			}
@@ -124,22 +124,20 @@ func (e *engine) paths() {
 	}
 	g.groupWriters()
 
-	// Sources by level, highest first.
+	// Sources by level, highest first. Paths are followed to outcomes graded medium or above: one more blob
+	// reader changes no verdict, and most identities hold no more than that.
 	var levels []int32
-	for i := range g.nodes {
-		if l := g.nodes[i].own; l > levelUnknown {
-			levels = append(levels, l)
-		}
-	}
-	slices.Sort(levels)
-	levels = slices.Compact(levels)
-	slices.Reverse(levels)
 	byLevel := map[int32][]int32{}
 	for i := range g.nodes {
-		if l := g.nodes[i].own; l > levelUnknown {
+		if l := g.nodes[i].own; levelSeverity(l) >= Medium {
+			if len(byLevel[l]) == 0 {
+				levels = append(levels, l)
+			}
 			byLevel[l] = append(byLevel[l], int32(i))
 		}
 	}
+	slices.Sort(levels)
+	slices.Reverse(levels)
 	for _, l := range levels {
 		g.queue = g.queue[:0]
 		for _, n := range byLevel[l] {
@@ -433,9 +431,6 @@ func (g *pathGraph) report() {
 			Detail: e.texts.line(fmt.Sprintf("Through a path of %d step%s (%s): %s", steps, plural(steps), RulePath,
 				upperFirst(strings.TrimSuffix(s, "."))+"."))}
 		sev := levelSeverity(nd.level)
-		if sev < Medium {
-			continue
-		}
 		v.privilege = max(v.privilege, sev)
 		v.entra = max(v.entra, nd.level)
 		id := &e.x.Tenant.Identities[i]

@@ -451,7 +451,8 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) (in
 	var opts report.Options
 	fs.StringVar(&opts.Format, "format", "json", "output `FORMAT`: json, csv, markdown or sarif")
 	fs.StringVar(&opts.Output, "o", "", "write to `FILE` instead of standard output")
-	fs.StringVar(&opts.FailOn, "fail-on", "", "exit 1 when a finding is at or above `SEVERITY` (info, low, medium, high, critical)")
+	fs.StringVar(&opts.FailOn, "fail-on", "", "exit 1 when a finding is at or above `SEVERITY` (info, low, medium, high, critical); "+
+		"3 when none is but parts that could not be read could hide one")
 	fs.BoolVar(&opts.Inventory, "inventory", false, "with --format csv: one row per identity instead of per finding")
 	if err := parse(fs, args, stderr); err != nil {
 		if errors.Is(err, flag.ErrHelp) {

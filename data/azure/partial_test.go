@@ -1,6 +1,8 @@
 package azure_test
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -8,6 +10,7 @@ import (
 	"github.com/miscope/miscope/data"
 	"github.com/miscope/miscope/data/assess"
 	"github.com/miscope/miscope/data/fakeazure"
+	"github.com/miscope/miscope/data/report"
 )
 
 // sectionAnswers is what a joined tenant says of one identity's sections, in a form that compares regardless of
@@ -170,5 +173,65 @@ func TestGraphRefusingGroupsGivesGapsNotOtherAnswers(t *testing.T) {
 				t.Errorf("%d requests were refused and no gap was reported", denied)
 			}
 		})
+	}
+}
+
+// A report whose identity list could not be read has nothing to judge: it must not pass, with or without --fail-on.
+func TestReportOnAnUnreadableIdentityListDoesNotPass(t *testing.T) {
+	want := demoTenant(t)
+	fake := serve(t, want, fakeazure.Options{Deny: []fakeazure.Denial{{PathPrefix: "/v1.0/servicePrincipals"}}})
+	for _, failOn := range []string{"", "high"} {
+		var out bytes.Buffer
+		code, err := report.Run(context.Background(), open(t, fake), report.Options{FailOn: failOn}, &out)
+		if code != report.ExitIncomplete || err == nil || !strings.Contains(err.Error(), "managed identity list") {
+			t.Errorf("--fail-on %q: exit %d (%v), want %d saying the identity list was not read", failOn, code, err,
+				report.ExitIncomplete)
+		}
+		var doc report.Document
+		if err := json.Unmarshal(out.Bytes(), &doc); err != nil {
+			t.Fatalf("the report was not written: %v", err)
+		}
+		unread := false
+		for _, g := range doc.Gaps {
+			unread = unread || g.Section == string(data.SectionIdentities) && strings.Contains(g.Needs, "Application.Read.All")
+		}
+		if len(doc.Identities) != 0 || !unread {
+			t.Errorf("%d identities and gaps %+v: want none and the identity list's gap", len(doc.Identities), doc.Gaps)
+		}
+	}
+}
+
+// With a subscription refused, the JSON report writes the federated credentials that could not be read as null,
+// not as the [] of "none".
+func TestReportWritesUnreadSectionsAsNull(t *testing.T) {
+	want := demoTenant(t)
+	shared := identityNamed(t, want, "id-ci-shared")
+	fake := serve(t, want, fakeazure.Options{Deny: append(denialsOf(t, want),
+		fakeazure.Denial{PathPrefix: "/subscriptions/" + data.SubscriptionOf(shared.ResourceID)})})
+	var out bytes.Buffer
+	if _, err := report.Run(context.Background(), open(t, fake), report.Options{}, &out); err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Identities []map[string]json.RawMessage `json:"identities"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, i := range doc.Identities {
+		var id string
+		_ = json.Unmarshal(i["id"], &id)
+		if !data.SameID(id, shared.ID) {
+			continue
+		}
+		found = true
+		if got := string(i["federatedCredentials"]); got != "null" || !strings.Contains(string(i["notReadable"]), "federatedCredentials") {
+			t.Errorf("id-ci-shared: federatedCredentials %s, notReadable %s; want null and the section named", got,
+				i["notReadable"])
+		}
+	}
+	if !found {
+		t.Fatal("id-ci-shared is not in the report")
 	}
 }

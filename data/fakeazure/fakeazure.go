@@ -311,9 +311,20 @@ func (s *Server) decide(throttle, fail bool) fault {
 	return faultNone
 }
 
+// SetDeny replaces the parts that answer 403 (Options.Deny) from the next request on: a test can refuse a part to a
+// server already running, whose certificate the process already trusts.
+func (s *Server) SetDeny(deny ...Denial) {
+	s.mu.Lock()
+	s.opts.Deny = append([]Denial(nil), deny...)
+	s.mu.Unlock()
+}
+
 // denial returns the Deny entry that covers path, if any.
 func (s *Server) denial(path string) (Denial, bool) {
-	for _, d := range s.opts.Deny {
+	s.mu.Lock()
+	deny := s.opts.Deny
+	s.mu.Unlock()
+	for _, d := range deny {
 		if d.PathPrefix != "" && len(path) >= len(d.PathPrefix) && strings.EqualFold(path[:len(d.PathPrefix)], d.PathPrefix) {
 			return d, true
 		}

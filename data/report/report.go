@@ -65,6 +65,8 @@ type Identity struct {
 	HighestSeverity string `json:"highestSeverity,omitempty"`
 	FindingCount    int    `json:"findingCount"`
 	// NotReadable lists the sections that could not be read for this identity; what they hold is unknown, not none.
+	// Such a section is null in JSON when nothing of it could be read, and lists what was read otherwise; [] always
+	// means read, and none.
 	NotReadable []string `json:"notReadable,omitempty"`
 }
 
@@ -272,9 +274,36 @@ func buildIdentity(x *data.Index, r *assess.Result, i *data.Identity) Identity {
 	for _, s := range data.Sections {
 		if len(x.Gaps(i.ID, s)) > 0 {
 			out.NotReadable = append(out.NotReadable, string(s))
+			out.unread(s)
 		}
 	}
 	return out
+}
+
+// unread marks a section that could not be read: when nothing of it was read either, it is null rather than the
+// empty list that means "none"; what was read of it stays, and NotReadable says there may be more.
+func (i *Identity) unread(s data.Section) {
+	switch s {
+	case data.SectionAttached:
+		i.AttachedResources = nilIfEmpty(i.AttachedResources)
+	case data.SectionGroups:
+		i.Groups = nilIfEmpty(i.Groups)
+	case data.SectionDirectoryRoles:
+		i.DirectoryRoles = nilIfEmpty(i.DirectoryRoles)
+	case data.SectionAppRoles:
+		i.AppRoles = nilIfEmpty(i.AppRoles)
+	case data.SectionAzureRoles:
+		i.AzureRoles = nilIfEmpty(i.AzureRoles)
+	case data.SectionFederatedCredentials:
+		i.FederatedCredentials = nilIfEmpty(i.FederatedCredentials)
+	}
+}
+
+func nilIfEmpty[T any](s []T) []T {
+	if len(s) == 0 {
+		return nil
+	}
+	return s
 }
 
 // azureRoles lists an identity's Azure roles, direct and through its groups, widest scope first, cleaned and in a

@@ -128,6 +128,11 @@ func TestJSONSchemaV1(t *testing.T) {
 			"groups", "directoryRoles", "azureRoles", "federatedCredentials")
 		for _, list := range []string{"attachedResources", "appRoles", "groups", "directoryRoles", "azureRoles",
 			"federatedCredentials"} {
+			// A section that could not be read, and of which nothing was read, is null: never the [] of "none".
+			unread, _ := i.(map[string]any)["notReadable"].([]any)
+			if v := i.(map[string]any)[list]; slices.Contains(unread, any(list)) && v == nil {
+				continue
+			}
 			if _, ok := i.(map[string]any)[list].([]any); !ok {
 				t.Errorf("identity %v: %s is not an array", i.(map[string]any)["id"], list)
 			}

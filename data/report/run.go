@@ -15,6 +15,9 @@ const (
 	ExitOK       = 0 // the report was written and no finding reached --fail-on
 	ExitFindings = 1 // a finding at or above --fail-on
 	ExitUsage    = 2 // a usage or input error: unknown format, bad severity, unreadable tenant, unwritable output
+	// ExitIncomplete: the report was written, but the read cannot be trusted to pass: the identity list could not be
+	// read, or (with --fail-on, and no finding at or above it) parts that could not be read could hide one.
+	ExitIncomplete = 3
 )
 
 // Formats lists the report formats by name.
@@ -35,7 +38,7 @@ type Options struct {
 }
 
 // Run is `miscope report`: it reads the tenant from src, assesses it, writes the report and returns the exit code.
-// err says what went wrong, and what to do, when the code is ExitUsage.
+// err says what went wrong, and what to do, when the code is ExitUsage or ExitIncomplete.
 func Run(ctx context.Context, src data.Source, opts Options, stdout io.Writer) (int, error) {
 	write, err := writer(opts)
 	if err != nil {
@@ -68,7 +71,58 @@ func Run(ctx context.Context, src data.Source, opts Options, stdout io.Writer) (
 			}
 		}
 	}
-	return ExitOK, nil
+	return incomplete(x, r, failOn)
+}
+
+// incomplete decides whether a report that found nothing at or above failOn (-1: no --fail-on) can pass: not when
+// the identity list could not be read, nor when a part that could not be read could hide a finding at or above
+// failOn.
+func incomplete(x *data.Index, r *assess.Result, failOn assess.Severity) (int, error) {
+	var hiding []string
+	apps := make(map[string]bool, len(x.Tenant.Applications))
+	for _, a := range x.Tenant.Applications {
+		apps[data.Key(a.ID)] = true
+	}
+	for _, g := range r.Gaps {
+		if _, identity := x.Identity(g.IdentityID); g.IdentityID != "" && !identity && !apps[data.Key(g.IdentityID)] {
+			continue // about something the tenant does not hold
+		}
+		if g.Section == data.SectionIdentities && len(x.Tenant.Identities) == 0 {
+			return ExitIncomplete, fmt.Errorf("the managed identity list could not be read, so there was nothing to "+
+				"judge (%s); the report lists what else could not be read. Grant what it needs and run again",
+				data.Clean(g.Error()))
+		}
+		if sev, ok := assess.Hidden(g); ok && failOn >= 0 && sev >= failOn {
+			what := string(g.Section)
+			if g.IdentityID != "" {
+				what += " of " + g.IdentityID
+			}
+			if g.Scope != "" {
+				what += " at " + g.Scope
+			}
+			if g.Needs != "" {
+				what += " (needs " + g.Needs + ")"
+			}
+			hiding = append(hiding, data.Clean(what))
+		}
+	}
+	if len(hiding) == 0 {
+		return ExitOK, nil
+	}
+	n := len(hiding)
+	if n > 3 {
+		hiding = append(hiding[:3], fmt.Sprintf("and %d more", n-3))
+	}
+	return ExitIncomplete, fmt.Errorf("no finding reached --fail-on %s, but %d %s could not be read and could hide "+
+		"one: %s. The report lists them; grant what they need, or fail on a higher severity", failOn, n,
+		plural(n, "part", "parts"), strings.Join(hiding, "; "))
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 // writer picks the writer for the options, or says why they do not make sense.

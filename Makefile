@@ -22,8 +22,12 @@ lint:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
 
+# Fuzzes the snapshot reader: what it accepts and refuses (FuzzDecode), and that its time and memory grow linearly with
+# the input (FuzzDecodeLinear). FUZZTIME=10m for a longer run.
+FUZZTIME ?= 30s
 fuzz:
-	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime 30s ./data/snapshot/
+	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./data/snapshot/
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodeLinear$$' -fuzztime $(FUZZTIME) ./data/snapshot/
 
 # The fake Azure on the demo tenant: prints the environment that points miscope at it.
 fake:

@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -236,4 +237,49 @@ func TestCloseStopsTheRead(t *testing.T) {
 		t.Fatal("the read goes on after Close")
 	}
 	checkRefusal(t, <-waited, path, "closed before it was read completely")
+}
+
+// TestOpenStopsWhenCancelled: a snapshot that is a named pipe nobody writes to, or one whose writer sends nothing,
+// does not hold Open once its context is cancelled (as on Ctrl-C).
+func TestOpenStopsWhenCancelled(t *testing.T) {
+	for _, writer := range []bool{false, true} {
+		t.Run(fmt.Sprintf("writer=%v", writer), func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "tenant.json")
+			if err := syscall.Mkfifo(path, 0o600); err != nil {
+				t.Skipf("no named pipes here: %v", err)
+			}
+			if writer {
+				go func() {
+					w, err := os.OpenFile(path, os.O_WRONLY, 0)
+					if err == nil {
+						t.Cleanup(func() { w.Close() })
+					}
+				}()
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan error, 1)
+			go func() {
+				src, err := snapshot.OpenContext(ctx, path)
+				if src != nil {
+					src.Close()
+				}
+				done <- err
+			}()
+			time.Sleep(100 * time.Millisecond)
+			cancel()
+			select {
+			case err := <-done:
+				if !errors.Is(err, context.Canceled) {
+					t.Errorf("cancelled Open returned %v", err)
+				}
+			case <-time.After(5 * time.Second):
+				t.Fatal("Open goes on after its context was cancelled")
+			}
+			if !writer { // let the open that waits for a writer end
+				if w, err := os.OpenFile(path, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
+					w.Close()
+				}
+			}
+		})
+	}
 }

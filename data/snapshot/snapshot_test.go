@@ -154,6 +154,10 @@ func refusals(t testing.TB) []refusal {
 		{name: "unknown origin", body: []byte(`{"format": "miscope-snapshot", "version": 1, "origin": "elsewhere", "tenant": {"id": "t"}}`), reason: `unknown origin "elsewhere"`},
 		{name: "unknown assignment state", body: []byte(`{"format": "miscope-snapshot", "version": 1, "tenant": {"id": "t", "directoryRoleAssignments": [{"id": "x", "state": "maybe"}]}}`), reason: `unknown state "maybe"`},
 		{name: "duplicate identity", body: duplicateIdentity(t), reason: "appears twice"},
+		{name: "data after the gzip data", body: append(bytes.Clone(validGz), []byte("appended by someone")...), reason: "other data after the end of the gzip data"},
+		{name: "a few bytes after the gzip data", body: append(bytes.Clone(validGz), 0, 0, 0), reason: "other data after the end of the gzip data"},
+		{name: "null role assignment", body: []byte(`{"format": "miscope-snapshot", "version": 1, "tenant": {"id": "t", "roleAssignments": [null]}}`), reason: `element 0 of "tenant.roleAssignments" is null`},
+		{name: "null identity", body: []byte(`{"format": "miscope-snapshot", "version": 1, "tenant": {"id": "t", "identities": [{"id": "a", "kind": "user-assigned"}, null]}}`), reason: `element 1 of "tenant.identities" is null`},
 	}
 }
 

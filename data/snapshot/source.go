@@ -43,8 +43,12 @@ var _ data.Source = (*Source)(nil)
 // version, when the file gives them first, as miscope writes them) and the tenant's name is read. A file that is
 // refused by then returns an *Error; one refused later reports it through the Source. Close the Source to stop a read
 // that is no longer wanted.
-func Open(path string) (*Source, error) {
-	f, err := openFile(path)
+func Open(path string) (*Source, error) { return OpenContext(context.Background(), path) }
+
+// OpenContext is Open bounded by ctx: cancelling it stops the read at any point, even while the file is a named pipe
+// that nobody has opened for writing yet or that sends nothing, and OpenContext then returns ctx's error.
+func OpenContext(ctx context.Context, path string) (*Source, error) {
+	f, err := openContext(ctx, path)
 	if err != nil {
 		return nil, err
 	}
@@ -52,7 +56,9 @@ func Open(path string) (*Source, error) {
 	if st, err := f.Stat(); err == nil {
 		size = st.Size()
 	}
-	ctx, stop := context.WithCancel(context.Background())
+	rctx, stop := context.WithCancel(ctx)
+	// A read blocked on a pipe only ends when the file is closed.
+	stopClosing := context.AfterFunc(rctx, func() { f.Close() })
 	s := &Source{
 		path:    path,
 		file:    f,
@@ -63,15 +69,16 @@ func Open(path string) (*Source, error) {
 		changed: make(chan struct{}),
 		info:    data.SourceInfo{Origin: data.OriginSnapshot, Label: path},
 	}
-	l := newLoader(&fileReader{ctx: ctx, r: f, n: &s.read}, path)
+	l := newLoader(&fileReader{ctx: rctx, r: f, n: &s.read}, path)
 	l.header = s.setHeader
 	l.page = s.addPage
 	l.identitiesDone = s.identitiesDone
 	go func() {
 		defer close(s.done)
 		t, origin, err := l.run()
+		stopClosing()
 		f.Close()
-		if err != nil && ctx.Err() != nil {
+		if err != nil && rctx.Err() != nil {
 			err = &Error{Path: path, Reason: "closed before it was read completely"}
 		}
 		s.finish(t, origin, err)
@@ -79,6 +86,9 @@ func Open(path string) (*Source, error) {
 	select {
 	case <-s.ready:
 	case <-s.done:
+	case <-ctx.Done():
+		s.Close()
+		return nil, ctx.Err()
 	}
 	select {
 	case <-s.done:
@@ -88,6 +98,30 @@ func Open(path string) (*Source, error) {
 	default:
 	}
 	return s, nil
+}
+
+// openContext opens path, giving up when ctx ends: opening a named pipe waits until something opens it for writing.
+func openContext(ctx context.Context, path string) (*os.File, error) {
+	type opened struct {
+		f   *os.File
+		err error
+	}
+	ch := make(chan opened, 1)
+	go func() {
+		f, err := openFile(path)
+		ch <- opened{f, err}
+	}()
+	select {
+	case o := <-ch:
+		return o.f, o.err
+	case <-ctx.Done():
+		go func() { // the open ends when a writer comes, or with the process
+			if o := <-ch; o.f != nil {
+				o.f.Close()
+			}
+		}()
+		return nil, ctx.Err()
+	}
 }
 
 // fileReader counts what is read, for progress, and ends the read when the Source is closed.

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"strings"
 
 	"github.com/miscope/miscope/data"
@@ -21,9 +22,11 @@ type loader struct {
 	name string
 	in   io.Reader // the raw stream
 	lim  *io.LimitedReader
+	g    *guard
 	dec  *json.Decoder
 
 	started bool              // a token was read, so an early end means truncated rather than empty
+	kept    int64             // bytes of memory the list elements read so far take, strings aside
 	strs    map[string]string // one copy of each repeated string: scopes, role definition and principal ids
 
 	format      string
@@ -68,18 +71,30 @@ func (l *loader) run() (*data.Tenant, data.Origin, error) {
 
 func (l *loader) read() (*data.Tenant, data.Origin, error) {
 	br := bufio.NewReaderSize(l.in, 1<<16)
-	head, _ := br.Peek(2)
+	head, _ := br.Peek(3)
 	var in io.Reader = br
-	if bytes.Equal(head, gzipMagic) {
+	var skipped int64
+	gz := bytes.HasPrefix(head, gzipMagic)
+	if gz {
 		zr, err := gzip.NewReader(br)
 		if err != nil {
 			return nil, "", faultf("corrupt gzip: %v", err)
 		}
 		defer zr.Close()
-		in = zr
+		// One gzip stream, as miscope writes it: whatever follows it is refused below by name, rather than read as
+		// the header of a second stream and called corrupt or truncated.
+		zr.Multistream(false)
+		in, skipped, err = skipBOM(zr)
+		if err != nil {
+			return nil, "", err
+		}
+	} else if bytes.Equal(head, bom) {
+		br.Discard(len(bom))
+		skipped = int64(len(bom))
 	}
 	l.lim = &io.LimitedReader{R: in, N: MaxSize + 1}
-	l.dec = json.NewDecoder(l.lim)
+	l.g = newGuard(l.lim, skipped)
+	l.dec = json.NewDecoder(l.g)
 
 	tok, err := l.dec.Token()
 	if err != nil {
@@ -107,6 +122,13 @@ func (l *loader) read() (*data.Tenant, data.Origin, error) {
 	if reason := trailing(io.MultiReader(l.dec.Buffered(), l.lim), l.lim); reason != "" {
 		return nil, "", fault(reason)
 	}
+	if gz {
+		if _, err := br.ReadByte(); err == nil {
+			return nil, "", fault("corrupt: other data after the end of the gzip data (was something appended to the file?)")
+		} else if err != io.EOF {
+			return nil, "", err
+		}
+	}
 	if err := l.checkEnvelope(true); err != nil {
 		return nil, "", err
 	}
@@ -131,7 +153,7 @@ var envelopeFields = []string{"format", "version", "origin", "tenant"}
 func (l *loader) envelopeField(key string) error {
 	switch key {
 	case "format":
-		if err := l.dec.Decode(&l.format); err != nil {
+		if err := l.value(&l.format); err != nil {
 			if isTypeError(err) {
 				return notSnapshot
 			}
@@ -143,7 +165,7 @@ func (l *loader) envelopeField(key string) error {
 		return l.checkEnvelope(false)
 	case "version":
 		l.versionSeen = true
-		if err := l.dec.Decode(&l.version); err != nil {
+		if err := l.value(&l.version); err != nil {
 			if !isTypeError(err) {
 				return err
 			}
@@ -347,17 +369,23 @@ func (l *loader) readIdentities(t *data.Tenant, path string) error {
 	cur := make([]data.Identity, 0, data.PageSize)
 	total := 0
 	for l.dec.More() {
-		var id data.Identity
+		var id *data.Identity
 		if err := l.decodeAt(&id, path, total); err != nil {
 			return err
 		}
-		if err := checkIdentity(total, &id, seen); err != nil {
+		if id == nil {
+			return nullElement(path, total)
+		}
+		if err := l.keep(identitySize); err != nil {
+			return err
+		}
+		if err := checkIdentity(total, id, seen); err != nil {
 			return err
 		}
 		l.in2(&id.ID, &id.ResourceID)
 		l.inAll(id.AlternativeNames)
 		id.Kind = data.Kind(l.intern(string(id.Kind)))
-		cur = append(cur, id)
+		cur = append(cur, *id)
 		total++
 		if len(cur) == data.PageSize {
 			if show {
@@ -419,15 +447,22 @@ func list[T any](l *loader, path string, check func(*T) error) ([]T, error) {
 		return nil, wrongType(path, tok)
 	}
 	out := []T{}
+	size := int64(reflect.TypeFor[T]().Size())
 	for l.dec.More() {
-		var v T
+		var v *T
 		if err := l.decodeAt(&v, path, len(out)); err != nil {
 			return nil, err
 		}
-		if err := check(&v); err != nil {
+		if v == nil {
+			return nil, nullElement(path, len(out))
+		}
+		if err := l.keep(size); err != nil {
 			return nil, err
 		}
-		out = append(out, v)
+		if err := check(v); err != nil {
+			return nil, err
+		}
+		out = append(out, *v)
 	}
 	_, err = l.dec.Token()
 	return out, err
@@ -436,9 +471,47 @@ func list[T any](l *loader, path string, check func(*T) error) ([]T, error) {
 // decode reads one value, naming where in the file a value of the wrong type was found.
 func (l *loader) decode(v any, path string) error { return l.decodeAt(v, path, -1) }
 
+// keptPerByte bounds the memory list elements may take for each byte of JSON read (white space aside), once they take
+// more than keptFree. Elements as miscope writes them take less than 3 bytes per byte; an empty object in a list takes
+// the size of its Go struct, 30 to 50 times its 3 bytes, so a file of millions of them, compressed to almost nothing,
+// would otherwise cost gigabytes.
+const (
+	keptPerByte = 16
+	keptFree    = 64 << 20
+)
+
+var identitySize = int64(reflect.TypeFor[data.Identity]().Size())
+
+// keep accounts for one more list element of size bytes.
+func (l *loader) keep(size int64) error {
+	l.kept += size
+	if l.kept > keptFree && l.kept > keptPerByte*l.g.out {
+		return faultf("refused: its list elements would take %d MB of memory for %d MB read, more than %d times as "+
+			"much (elements that carry almost nothing, such as {}; the most a snapshot may hold)",
+			l.kept>>20, l.g.out>>20, keptPerByte)
+	}
+	return nil
+}
+
+// nullElement refuses a list element that is null: miscope never writes one, and reading it as an empty element would
+// invent, say, a role assignment with no principal and no role.
+func nullElement(path string, n int) error {
+	return faultf("corrupt: element %d of %q is null (each element must be an object)", n, path)
+}
+
+// value reads one value whole, within MaxValue.
+func (l *loader) value(v any) error {
+	off := l.dec.InputOffset()
+	l.g.forget(off)
+	l.g.beginValue(off)
+	err := l.dec.Decode(v)
+	l.g.endValue()
+	return err
+}
+
 // decodeAt reads element n of the list at path (n < 0: the value at path itself).
 func (l *loader) decodeAt(v any, path string, n int) error {
-	err := l.dec.Decode(v)
+	err := l.value(v)
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {
 		where := path
@@ -448,7 +521,11 @@ func (l *loader) decodeAt(v any, path string, n int) error {
 		if te.Field != "" {
 			where += "." + te.Field
 		}
-		return faultf("corrupt: field %q has the wrong type (%s)", where, te.Value)
+		what := te.Value // "number 123...": the value itself may be long
+		if len(what) > 40 {
+			what = what[:40] + "…"
+		}
+		return faultf("corrupt: field %q has the wrong type (%s)", where, what)
 	}
 	return err
 }
@@ -544,6 +621,22 @@ func (l *loader) inAll(ss []string) {
 	}
 }
 
+var bom = []byte{0xef, 0xbb, 0xbf}
+
+// skipBOM drops a UTF-8 byte-order mark at the start of r, which some editors and tools on Windows write; JSON allows
+// a reader to ignore it. It returns how many bytes it dropped.
+func skipBOM(r io.Reader) (io.Reader, int64, error) {
+	head := make([]byte, len(bom))
+	n, err := io.ReadFull(r, head)
+	switch {
+	case n == len(bom) && bytes.Equal(head, bom):
+		return r, int64(n), nil
+	case err != nil && err != io.EOF && err != io.ErrUnexpectedEOF:
+		return nil, 0, err
+	}
+	return io.MultiReader(bytes.NewReader(head[:n]), r), 0, nil
+}
+
 func isTypeError(err error) bool {
 	var te *json.UnmarshalTypeError
 	return errors.As(err, &te)
@@ -585,7 +678,7 @@ func (l *loader) reason(err error) string {
 		if !l.started {
 			return "not a snapshot: not JSON (make one with `miscope collect -o FILE`)"
 		}
-		return fmt.Sprintf("corrupt JSON at byte %d: %v", l.dec.InputOffset(), err)
+		return fmt.Sprintf("corrupt JSON at byte %d: %v", l.g.fileOffset(l.dec.InputOffset()), err)
 	case strings.Contains(err.Error(), "gzip") || strings.Contains(err.Error(), "flate"):
 		return fmt.Sprintf("corrupt gzip: %v", err)
 	}

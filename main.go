@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"syscall"
@@ -75,7 +76,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		cmd, args = args[0], args[1:]
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := stopOnSignal(stderr)
 	defer stop()
 	var err error
 	switch cmd {
@@ -85,6 +86,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = runCollect(ctx, args, stderr)
 	case "report":
 		code, err := runReport(ctx, args, stdout, stderr)
+		if errors.Is(err, context.Canceled) && ctx.Err() != nil {
+			fmt.Fprintln(stderr, "miscope: stopped")
+			return exitStopped
+		}
 		if err != nil && !errors.Is(err, flag.ErrHelp) {
 			fmt.Fprintln(stderr, "miscope:", err)
 			if code == 0 {
@@ -106,6 +111,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if err == nil || errors.Is(err, flag.ErrHelp) {
 		return 0
 	}
+	if errors.Is(err, context.Canceled) && ctx.Err() != nil {
+		fmt.Fprintln(stderr, "miscope: stopped")
+		return exitStopped
+	}
 	fmt.Fprintln(stderr, "miscope:", err)
 	var ue usageError
 	var se *snapshot.Error
@@ -113,6 +122,43 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	return 1
+}
+
+// exitStopped is the exit code when miscope is stopped by SIGINT or SIGTERM (128 + SIGINT, as shells report it).
+const exitStopped = 130
+
+// signalGrace is how long miscope may take to wind down after SIGINT or SIGTERM before it exits regardless.
+const signalGrace = 3 * time.Second
+
+// stopOnSignal returns a context that ends at the first SIGINT or SIGTERM, so that whatever runs (reading a snapshot,
+// generating a tenant, the explorer, a server) winds down and cleans up. Whatever does not notice within signalGrace,
+// or a second signal, ends the process at once: no step of miscope may keep it from being stopped.
+func stopOnSignal(stderr io.Writer) (context.Context, func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	sig := make(chan os.Signal, 2)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-sig:
+		case <-done:
+			return
+		}
+		cancel()
+		select {
+		case <-sig:
+		case <-time.After(signalGrace):
+		case <-done:
+			return
+		}
+		fmt.Fprintln(stderr, "miscope: stopped")
+		os.Exit(exitStopped)
+	}()
+	return ctx, func() {
+		signal.Stop(sig)
+		close(done)
+		cancel()
+	}
 }
 
 // usageError is a mistake in how miscope was called.
@@ -196,6 +242,13 @@ func (f *sourceFlags) validate() error {
 	if chosen > 1 {
 		return usageError{"choose one of --demo, --demo-size and --snapshot"}
 	}
+	if f.demoSize > 0 {
+		// Refused before a byte is allocated: a tenant too large for the machine would take all its memory.
+		if need, have, ok := demoMemory(f.demoSize); ok && need > have {
+			return usageError{fmt.Sprintf("--demo-size %d needs about %s of memory (6 KiB per identity), more than the %s "+
+				"this machine has: choose at most %d", f.demoSize, gigabytes(need), gigabytes(have), maxDemoSize(have))}
+		}
+	}
 	if !oneOf(f.live.Auth, "", "default", "cli", "device-code", "environment", "managed-identity") {
 		return usageError{fmt.Sprintf("unknown --auth %q: use default, cli, device-code, environment or managed-identity", f.live.Auth)}
 	}
@@ -204,6 +257,20 @@ func (f *sourceFlags) validate() error {
 	}
 	return nil
 }
+
+// demoMemory estimates what a synthetic tenant of n identities needs and says what the machine has.
+func demoMemory(n int) (need, have int64, ok bool) {
+	have, ok = data.SystemMemory()
+	return demo.MemoryFor(n), have, ok
+}
+
+// maxDemoSize is the largest synthetic tenant whose estimate fits in have bytes.
+func maxDemoSize(have int64) int {
+	n := sort.Search(1<<40, func(n int) bool { return demo.MemoryFor(n) > have })
+	return max(n-1, 0)
+}
+
+func gigabytes(b int64) string { return fmt.Sprintf("%.1f GiB", float64(b)/(1<<30)) }
 
 // open builds the Source the flags name, wrapped in the cache.
 func (f *sourceFlags) open(ctx context.Context, stderr io.Writer) (*cache.Cache, error) {
@@ -223,13 +290,16 @@ func (f *sourceFlags) open(ctx context.Context, stderr io.Writer) (*cache.Cache,
 		if out, ok := stderr.(*os.File); ok && term.IsTerminal(out.Fd()) {
 			fmt.Fprintf(stderr, "generating a synthetic tenant of %d identities…\n", f.demoSize)
 		}
-		t := demo.Synthetic(f.demoSize, 1)
+		t, err := demo.SyntheticContext(ctx, f.demoSize, 1)
+		if err != nil {
+			return nil, err
+		}
 		src = data.NewTenantSource(t, data.SourceInfo{Origin: data.OriginDemo,
 			Label: fmt.Sprintf("synthetic tenant (%d identities)", f.demoSize)})
 	case f.snapshot != "":
 		// The explorer shows the first identities while the rest of the file loads; commands that print a result
 		// wait for the whole file, so a corrupt one is refused before anything is written.
-		snap, err := snapshot.Open(f.snapshot)
+		snap, err := snapshot.OpenContext(ctx, f.snapshot)
 		if err != nil {
 			return nil, err
 		}

@@ -5,8 +5,12 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/miscope/miscope/data"
+	"github.com/miscope/miscope/data/demo"
 )
 
 // runCmd runs miscope in-process and returns its exit code and what it printed.
@@ -101,5 +105,24 @@ func TestCollectThenReportFromTheSnapshot(t *testing.T) {
 	}
 	if st, _ := os.Stat(out); st.Mode().Perm() != 0o600 {
 		t.Errorf("report file mode %v", st.Mode().Perm())
+	}
+}
+
+// TestDemoSizeBeyondMemory: a synthetic tenant whose estimate exceeds the machine's memory is refused before anything
+// is generated, with the estimate and the limit.
+func TestDemoSizeBeyondMemory(t *testing.T) {
+	have, ok := data.SystemMemory()
+	if !ok {
+		t.Skip("the machine's memory cannot be read here")
+	}
+	n := maxDemoSize(have) + 1
+	code, _, errOut := runCmd(t, "report", "--demo-size", strconv.Itoa(n))
+	if code != exitUsage {
+		t.Errorf("exit %d, want %d", code, exitUsage)
+	}
+	for _, want := range []string{gigabytes(demo.MemoryFor(n)), gigabytes(have), "choose at most " + strconv.Itoa(n-1)} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("stderr %q does not say %q", errOut, want)
+		}
 	}
 }

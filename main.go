@@ -320,8 +320,10 @@ func (f *sourceFlags) open(ctx context.Context, stderr io.Writer) (*cache.Cache,
 			return nil, err
 		}
 		src = live
-		if !f.noCache {
-			if dir, err := cache.DefaultDir(); err == nil {
+		if dir, err := cache.DefaultDir(); err == nil && !f.noCache {
+			if err := cache.CheckDir(dir); err != nil {
+				fmt.Fprintln(stderr, "miscope:", err) // the tenant is still read, only not kept on disk
+			} else {
 				opts.Dir = dir
 				subs := append([]string(nil), f.live.Subscriptions...)
 				for i := range subs {

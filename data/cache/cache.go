@@ -5,8 +5,6 @@ package cache
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,7 +12,6 @@ import (
 	"time"
 
 	"github.com/miscope/miscope/data"
-	"github.com/miscope/miscope/data/snapshot"
 )
 
 // Options tune a Cache. The zero value caches in memory for DefaultTTL and keeps nothing on disk.
@@ -347,48 +344,4 @@ func (c *Cache) Tenant(ctx context.Context, progress func(data.Progress)) (*data
 		return nil, err
 	}
 	return x.Tenant, nil
-}
-
-// diskPath is where a live tenant's full read is kept, or "" when nothing is kept on disk.
-func (c *Cache) diskPath() string {
-	info := c.src.Info()
-	if c.opts.Dir == "" || info.Origin != data.OriginLive || info.TenantID == "" {
-		return ""
-	}
-	name := strings.Map(func(r rune) rune {
-		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '.' {
-			return r
-		}
-		return '_'
-	}, info.TenantID)
-	sum := sha256.Sum256([]byte(c.opts.Scope))
-	return filepath.Join(c.opts.Dir, name+"-"+hex.EncodeToString(sum[:6])+".json.gz")
-}
-
-func (c *Cache) loadDisk() *data.Tenant {
-	p := c.diskPath()
-	if p == "" {
-		return nil
-	}
-	st, err := os.Stat(p)
-	if err != nil || c.opts.Now().Sub(st.ModTime()) > c.opts.TTL {
-		return nil
-	}
-	t, _, err := snapshot.Load(p)
-	if err != nil {
-		os.Remove(p) // a damaged cache file is only a cache: drop it and read again
-		return nil
-	}
-	return t
-}
-
-func (c *Cache) saveDisk(t *data.Tenant) {
-	p := c.diskPath()
-	if p == "" {
-		return
-	}
-	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
-		return
-	}
-	_ = snapshot.Save(p, t, data.OriginLive) // best effort: a cache that cannot be written only costs speed
 }

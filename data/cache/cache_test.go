@@ -172,7 +172,7 @@ func TestDiskCacheIsPrivateAndOnlyForLiveTenants(t *testing.T) {
 	if _, err := c.Tenant(context.Background(), nil); err != nil {
 		t.Fatal(err)
 	}
-	files, _ := filepath.Glob(filepath.Join(dir, "t1-*.json.gz"))
+	files, _ := filepath.Glob(filepath.Join(dir, "t1-*"+diskSuffix))
 	if len(files) != 1 {
 		t.Fatalf("cache files: %v", files)
 	}

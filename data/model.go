@@ -225,6 +225,9 @@ type Principal struct {
 	ID          string        `json:"id"`
 	Type        PrincipalType `json:"type"`
 	DisplayName string        `json:"displayName"`
+	// NotFound is true when the directory answered that no object has this id: the principal was deleted and the
+	// role assignments that name it are dangling (the portal shows them as "Identity not found", type Unknown).
+	NotFound bool `json:"notFound,omitempty"`
 }
 
 // Application is an application service principal that signs in with a secret or certificate.

@@ -97,6 +97,7 @@ func Assess(x *data.Index) *Result {
 	}, e.fork)
 	e.take(found)
 	e.applications()
+	e.dangling()
 	return e.result()
 }
 

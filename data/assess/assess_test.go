@@ -279,7 +279,33 @@ func TestRules(t *testing.T) {
 		{name: "system-assigned identity of a deleted VM", build: func(b *builder) {
 			b.vmIdentity("mi", "rg-app")
 			b.t.Resources = nil
-		}, want: map[string]Severity{RuleStale: Low}, evidence: "no longer exists"},
+		}, want: map[string]Severity{RuleStale: Info}, evidence: "is deleted with its resource"},
+		{name: "role assignments a deleted VM's identity leaves behind", build: func(b *builder) {
+			b.vmIdentity("mi", "rg-app")
+			b.t.Resources = nil
+			b.azure("mi", data.PrincipalServicePrincipal, roleContributor, rg(sub1, "rg-data"))
+		}, want: map[string]Severity{RuleStale: Low}, evidence: "role assignment ra-mi-" + roleContributor},
+		{name: "dangling role assignment of a deleted user", identity: "u-gone", build: func(b *builder) {
+			b.vmIdentity("mi", "rg-app")
+			b.deleted("u-gone", data.PrincipalUser)
+			b.azure("u-gone", data.PrincipalUser, roleContributor, rg(sub1, "rg-app"))
+		}, want: map[string]Severity{RuleStale: Low}, evidence: "its principal u-gone no longer exists"},
+		{name: "dangling reader assignment is housekeeping", identity: "sp-gone", build: func(b *builder) {
+			b.vmIdentity("mi", "rg-app")
+			b.deleted("sp-gone", data.PrincipalServicePrincipal)
+			b.azure("sp-gone", data.PrincipalServicePrincipal, roleReader, "/subscriptions/"+sub1)
+		}, want: map[string]Severity{RuleStale: Info}, evidence: "Reader (" + roleReader + ")"},
+		{name: "an unnamed principal is not a deleted one", identity: "u-unnamed", build: func(b *builder) {
+			b.vmIdentity("mi", "rg-app")
+			b.t.Principals = append(b.t.Principals, data.Principal{ID: "u-unnamed", Type: data.PrincipalUser})
+			b.azure("u-unnamed", data.PrincipalUser, roleContributor, rg(sub1, "rg-app"))
+		}, want: map[string]Severity{RuleStale: none}},
+		{name: "a deleted principal exposes nothing", build: func(b *builder) {
+			b.vmIdentity("mi", "rg-app")
+			b.azure("mi", data.PrincipalServicePrincipal, roleOwner, "/subscriptions/"+sub1)
+			b.deleted("u-gone", data.PrincipalUser)
+			b.azure("u-gone", data.PrincipalUser, roleVMContrib, rg(sub1, "rg-app"))
+		}, want: map[string]Severity{RuleExposed: none}},
 		{name: "existing resource is not stale", build: func(b *builder) {
 			b.vmIdentity("mi", "rg-app")
 		}, want: map[string]Severity{RuleStale: none}},
@@ -425,7 +451,7 @@ func TestRules(t *testing.T) {
 					t.Errorf("incomplete finding %+v", f)
 				}
 				if strings.HasPrefix(f.RuleID, "MI-") && !strings.Contains(f.Remediation, "24 hours") &&
-					f.RuleID != RuleShared {
+					f.RuleID != RuleShared && f.RuleID != RuleStale {
 					t.Errorf("%s remediation does not mention the token cache: %s", f.RuleID, f.Remediation)
 				}
 			}

@@ -86,26 +86,6 @@ func (e *engine) shared(i int, attached []*data.Resource) {
 		"permissions it needs; whoever controls any one of these resources holds this identity.")
 }
 
-// stale is MI-STALE: a system-assigned identity whose resource is gone.
-func (e *engine) stale(i int, attached []*data.Resource) {
-	id := &e.x.Tenant.Identities[i]
-	if id.Kind != data.SystemAssigned || id.ResourceID == "" || len(attached) > 0 {
-		return
-	}
-	if _, ok := e.x.Resource(id.ResourceID); ok || !e.resourcesReadable(id, id.ResourceID) {
-		return
-	}
-	sev := min(e.graded(i), Medium)
-	line := fmt.Sprintf("resource %s no longer exists", data.Clean(id.ResourceID))
-	if r := e.verdicts[i].reach; r.Level > levelUnknown {
-		line += "; the identity still acts as " + r.Label
-	}
-	e.add(RuleStale, id.ID, []evidence{{sev, line}}, func(evidence) string {
-		return "System-assigned identity " + quote(e.identityName(id)) + " belongs to a deleted resource"
-	}, "Remove the identity's role assignments and permissions, then delete its service principal; a deleted "+
-		"resource's identity should not keep access. "+tokenCacheNote)
-}
-
 // federated is MI-FIC-RISK: each federated credential read as an expression (federation.go) and graded up on a
 // privileged identity.
 func (e *engine) federated(i int) {
@@ -458,6 +438,9 @@ func (e *engine) scopeEntries(scope string, keep bool) []scopeEntry {
 	as := e.x.AssignmentsAt(scope)
 	es := make([]scopeEntry, 0, len(as))
 	for _, a := range as {
+		if p, ok := e.x.Principal(a.PrincipalID); ok && p.NotFound {
+			continue // a deleted principal uses nothing; MI-STALE reports its assignment
+		}
 		info := e.assigned(a.RoleDefinitionID, a.Condition)
 		if !info.resolved {
 			continue // reported where it is held; what it allows is unknown

@@ -29,6 +29,7 @@ const (
 	refScubaGear      = "https://github.com/cisagov/ScubaGear"
 	refAzureBuiltIn   = "https://learn.microsoft.com/en-us/azure/role-based-access-control/built-in-roles"
 	refAzureRoleDefs  = "https://learn.microsoft.com/en-us/azure/role-based-access-control/role-definitions"
+	refRBACNotFound   = "https://learn.microsoft.com/en-us/azure/role-based-access-control/troubleshooting#symptom---role-assignments-with-identity-not-found"
 	refAzureScope     = "https://learn.microsoft.com/en-us/azure/role-based-access-control/scope-overview"
 	refFICConsider    = "https://learn.microsoft.com/en-us/entra/workload-id/workload-identity-federation-considerations"
 	refFICCreate      = "https://learn.microsoft.com/en-us/entra/workload-id/workload-identity-federation-create-trust-user-assigned-managed-identity"
@@ -140,11 +141,15 @@ var Rules = []Rule{
 		References: []string{refMIBestPractice},
 	},
 	{
-		ID:          RuleStale,
-		Title:       "System-assigned identity of a deleted resource",
-		Description: "A system-assigned identity's resource no longer exists; its service principal and permissions remain.",
-		Help:        "Remove the identity's role assignments and permissions; delete the service principal if the resource is gone for good.",
-		References:  []string{refMIOverview},
+		ID:    RuleStale,
+		Title: "Role assignments left behind by deleted principals",
+		Description: "Role assignments whose principal the directory no longer has (a deleted user, group, " +
+			"application or managed identity: \"Identity not found\" in the portal), and system-assigned identities " +
+			"whose resource is gone. They grant nothing today but count against the subscription's limit and muddy " +
+			"access reviews.",
+		Help: "Delete the dangling role assignments with `az role assignment delete --ids <assignment ids>` (the " +
+			"finding lists them); Azure does not delete them with their principal.",
+		References: []string{refMIBestPractice, refRBACNotFound, refMIOverview},
 	},
 	{
 		ID:    RuleSPMigrate,

@@ -138,6 +138,11 @@ func (b *builder) flexFIC(identity, name, issuer, expr string) {
 		Name: name, Issuer: issuer, ClaimsMatchingExpression: expr, Audiences: []string{"api://AzureADTokenExchange"}})
 }
 
+// deleted adds a principal the directory answered 404 for.
+func (b *builder) deleted(id string, typ data.PrincipalType) {
+	b.t.Principals = append(b.t.Principals, data.Principal{ID: id, Type: typ, NotFound: true})
+}
+
 func (b *builder) user(id, name string) {
 	b.t.Principals = append(b.t.Principals, data.Principal{ID: id, Type: data.PrincipalUser, DisplayName: name})
 }

@@ -8,8 +8,8 @@
 // pages of the per-subscription and per-management-group ARM lists, and a handful of tenant-wide reads: tokens,
 // the organization (when the source opens), directory roles and their eligibility and definitions, application
 // service principals and application objects (whose secrets they hold), the app roles of the APIs granted, the
-// parents of groups that share an identity with another group, and the names of up to 60 other principals holding
-// Azure roles.
+// parents of groups that share an identity with another group, and ceil(P/20) $batch requests that look up the P other
+// principals holding Azure roles (their names, and whether they still exist: a 404 makes their assignments dangling).
 //
 // Choices worth knowing:
 //   - A membership is transitive when another of the identity's groups belongs to the group (read from the groups'

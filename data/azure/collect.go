@@ -22,10 +22,6 @@ import (
 	"github.com/miscope/miscope/data"
 )
 
-// maxNamedPrincipals bounds how many other principals (users, groups, applications holding Azure roles) are named
-// through Graph during a collection; past it they keep their id and type only.
-const maxNamedPrincipals = 60
-
 // Needs for each Graph part, as the permission that makes it readable.
 const (
 	needsDirectory  = "Directory.Read.All"
@@ -606,29 +602,21 @@ func timeOf(t *time.Time) time.Time {
 	return t.UTC()
 }
 
-// principalNames reads the names of other principals that hold Azure roles, 20 per $batch. Those whose name could not
-// be read keep their id and type, and one gap says how many and why.
+// principalNames looks up every other principal that holds an Azure role (users, groups, application service
+// principals), 20 per $batch: its name for evidence, and whether it still exists. A 404 marks it NotFound, which makes
+// its role assignments dangling; any other failure leaves it unnamed and undecided, and one gap says how many and why.
 func (s *Source) principalNames(ctx context.Context, as []data.RoleAssignment, skip func(id string) bool) ([]data.Principal, *data.Gap) {
-	count := map[string]int{}
+	seen := map[string]bool{}
 	var ps []data.Principal
 	for _, a := range as {
 		k := data.Key(a.PrincipalID)
-		if skip(k) {
+		if skip(k) || seen[k] {
 			continue
 		}
-		if count[k] == 0 {
-			ps = append(ps, data.Principal{ID: a.PrincipalID, Type: a.PrincipalType})
-		}
-		count[k]++
+		seen[k] = true
+		ps = append(ps, data.Principal{ID: a.PrincipalID, Type: a.PrincipalType})
 	}
-	// The principals that hold the most assignments are named first: they are the ones evidence cites most.
-	sort.Slice(ps, func(a, b int) bool {
-		ca, cb := count[data.Key(ps[a].ID)], count[data.Key(ps[b].ID)]
-		if ca != cb {
-			return ca > cb
-		}
-		return ps[a].ID < ps[b].ID
-	})
+	sort.Slice(ps, func(a, b int) bool { return ps[a].ID < ps[b].ID })
 	var (
 		mu      sync.Mutex
 		steps   []step
@@ -636,9 +624,6 @@ func (s *Source) principalNames(ctx context.Context, as []data.RoleAssignment, s
 		why     error
 	)
 	for i := range ps {
-		if i >= maxNamedPrincipals {
-			break
-		}
 		p := &ps[i]
 		var u string
 		switch p.Type {
@@ -653,11 +638,13 @@ func (s *Source) principalNames(ctx context.Context, as []data.RoleAssignment, s
 		}
 		steps = append(steps, step{url: u, done: func(status int, body []byte, err error) {
 			if err != nil {
-				if !notFound(err) { // a principal deleted since its assignment was listed has no name to read
-					mu.Lock()
+				mu.Lock()
+				if notFound(err) {
+					p.NotFound = true // deleted: no name to read, and its role assignments dangle
+				} else {
 					unnamed, why = unnamed+1, err
-					mu.Unlock()
 				}
+				mu.Unlock()
 				return
 			}
 			var it groupItem
@@ -670,12 +657,11 @@ func (s *Source) principalNames(ctx context.Context, as []data.RoleAssignment, s
 		}})
 	}
 	if err := s.runBatches(ctx, steps); err != nil {
-		s.opts.Log("naming principals: %v", err)
+		s.opts.Log("looking up principals: %v", err)
 		if why == nil {
 			why = err
 		}
 	}
-	sort.Slice(ps, func(a, b int) bool { return ps[a].ID < ps[b].ID })
 	if why == nil {
 		return ps, nil
 	}

@@ -467,7 +467,7 @@ func countingClient(fake *fakeazure.Server) (*http.Client, *armLists) {
 	return &http.Client{Transport: a}, a
 }
 
-// budget is the documented request budget of a full collection: ceil(N/999) + ceil(N/10) + U + A + 20.
+// budget is the documented request budget of a full collection: ceil(N/999) + ceil(N/10) + U + A + ceil(P/20) + 20.
 func budget(t *data.Tenant, a int) (limit, u int) {
 	n := len(t.Identities)
 	for _, i := range t.Identities {
@@ -475,7 +475,8 @@ func budget(t *data.Tenant, a int) (limit, u int) {
 			u++
 		}
 	}
-	return int(math.Ceil(float64(n)/999)) + int(math.Ceil(float64(n)/10)) + u + a + 20, u
+	p := int(math.Ceil(float64(len(t.Principals)) / 20))
+	return int(math.Ceil(float64(n)/999)) + int(math.Ceil(float64(n)/10)) + u + a + p + 20, u
 }
 
 func TestRequestBudgetFor2000Identities(t *testing.T) {
@@ -986,5 +987,48 @@ func TestSectionsFetchOnlyWhatTheIdentityNeeds(t *testing.T) {
 	}
 	if c := fake.Requests(); c.By["GET arm"] != 0 || c.By["POST arg"] != 0 {
 		t.Errorf("the Azure roles of four more identities read ARM again: %v", c.By)
+	}
+}
+
+// Graph's 404 for a principal that holds an Azure role marks it deleted, so its role assignments are dangling; a
+// principal Graph refuses to show is only unnamed, never called deleted.
+func TestDeletedPrincipalsAreToldFromUnreadableOnes(t *testing.T) {
+	tenant := demoTenant(t)
+	deleted := map[string]data.PrincipalType{}
+	for _, p := range tenant.Principals {
+		if p.NotFound {
+			deleted[strings.ToLower(p.ID)] = p.Type
+		}
+	}
+	kinds := map[data.PrincipalType]bool{}
+	for _, typ := range deleted {
+		kinds[typ] = true
+	}
+	if !kinds[data.PrincipalUser] || !kinds[data.PrincipalServicePrincipal] {
+		t.Fatalf("the demo tenant needs a deleted user and a deleted service principal holding roles: %v", deleted)
+	}
+	for _, denyUsers := range []bool{false, true} {
+		var deny []fakeazure.Denial
+		if denyUsers {
+			deny = append(deny, fakeazure.Denial{PathPrefix: "/v1.0/users/"})
+		}
+		got := collect(t, open(t, serve(t, tenant, fakeazure.Options{Deny: deny})))
+		seen := 0
+		for _, p := range got.Principals {
+			typ, gone := deleted[strings.ToLower(p.ID)]
+			if gone {
+				seen++
+			}
+			want := gone && !(denyUsers && typ == data.PrincipalUser)
+			if p.NotFound != want {
+				t.Errorf("users denied %v: principal %s (%s) NotFound %v, want %v", denyUsers, p.ID, p.Type, p.NotFound, want)
+			}
+			if denyUsers && p.Type == data.PrincipalUser && p.DisplayName != "" {
+				t.Errorf("users denied, yet user %s is named %q", p.ID, p.DisplayName)
+			}
+		}
+		if seen != len(deleted) {
+			t.Errorf("users denied %v: %d of the %d deleted principals were listed", denyUsers, seen, len(deleted))
+		}
 	}
 }

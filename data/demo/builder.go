@@ -187,6 +187,14 @@ func (b *builder) principal(typ data.PrincipalType, displayName string) string {
 	return id
 }
 
+// deletedPrincipal adds a principal the directory no longer has: role assignments still name it, by id only, as
+// Azure keeps them after the principal is deleted. seed only makes its id.
+func (b *builder) deletedPrincipal(typ data.PrincipalType, seed string) string {
+	id := guid("deleted-principal", string(typ), seed)
+	b.t.Principals = append(b.t.Principals, data.Principal{ID: id, Type: typ, NotFound: true})
+	return id
+}
+
 // directoryRole assigns an Entra role tenant-wide to an identity or group.
 func (b *builder) directoryRole(principalID, templateID string, state data.AssignmentState) {
 	b.t.DirectoryRoleAssignments = append(b.t.DirectoryRoleAssignments, data.DirectoryRoleAssignment{

@@ -52,6 +52,8 @@ func Build() *data.Tenant {
 	researchIT := b.principal(data.PrincipalGroup, "Research IT Operations")
 	appDevOps := b.principal(data.PrincipalGroup, "Application DevOps")
 	legacyDeployer := b.principal(data.PrincipalServicePrincipal, "sp-legacy-deployer")
+	// A contractor's account was deleted; the role assignments made to it were not.
+	formerContractor := b.deletedPrincipal(data.PrincipalUser, "former contractor")
 
 	b.azureRole(platformOwners, data.PrincipalGroup, roleOwner, platformMG)
 	b.azureRole(marcus, data.PrincipalUser, roleReader, contoso)
@@ -186,6 +188,10 @@ func Build() *data.Tenant {
 	b.identityRole(sql, roleKeyVaultCryptoEncryption, b.resource(dataRG, "Microsoft.KeyVault/vaults", "kv-research-cmk", weu))
 
 	rawData := b.resource(dataRG, "Microsoft.Storage/storageAccounts", "stresearchraw", weu)
+	// Left behind: a decommissioned VM took its system-assigned identity with it, but not the identity's role
+	// assignment on the raw data.
+	decommissionedVM := b.deletedPrincipal(data.PrincipalServicePrincipal, "vm-research-ingest-01")
+	b.azureRole(decommissionedVM, data.PrincipalServicePrincipal, roleStorageBlobDataContributor, rawData)
 	ingest := b.systemAssignedOn(dataRG, "Microsoft.DataFactory/factories", "adf-research-ingest", weu)
 	b.identityRole(ingest, roleContributor, dataRG)
 	b.identityRole(ingest, roleStorageBlobDataOwner, rawData)
@@ -207,6 +213,8 @@ func Build() *data.Tenant {
 	mesRG := rg(manufacturing, "rg-mes-prod")
 	mesIntRG := rg(manufacturing, "rg-mes-integration")
 	mesIDRG := rg(manufacturing, "rg-mes-identity")
+	b.azureRole(formerContractor, data.PrincipalUser, roleContributor, mesIntRG)
+	b.azureRole(formerContractor, data.PrincipalUser, roleReader, "/subscriptions/"+manufacturing)
 
 	release := b.userAssigned(mesIDRG, "id-pipeline-release", neu)
 	b.attach(b.resource(mesIDRG, "Microsoft.ContainerInstance/containerGroups", "aci-mes-deploy-agent", neu), release)

@@ -355,6 +355,9 @@ func (w *world) buildGraph() {
 		addGroup(g.ID, g.DisplayName, g.RoleAssignable)
 	}
 	for _, p := range t.Principals {
+		if p.NotFound {
+			continue // deleted: the directory answers 404, and its role assignments dangle
+		}
 		switch p.Type {
 		case data.PrincipalGroup:
 			addGroup(p.ID, p.DisplayName, false)

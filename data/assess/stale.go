@@ -1,0 +1,133 @@
+package assess
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/miscope/miscope/data"
+)
+
+// MI-STALE is what deletions leave behind. A system-assigned identity goes with its resource, and a deleted principal
+// can no longer sign in, but Azure keeps the role assignments that name them: the portal lists them as "Identity not
+// found" of type Unknown. They do nothing today, count against the 4,000 role assignments a subscription may hold, and
+// muddy every access review; Microsoft's managed identity guidance asks for them to be deleted.
+
+// staleNote closes every MI-STALE remediation.
+const staleNote = "Deleting a role assignment of a principal that no longer exists removes no access anyone uses."
+
+// deleteAssignmentsCommand is the command that deletes role assignments by id.
+func deleteAssignmentsCommand(ids []string) string {
+	if len(ids) == 0 {
+		return ""
+	}
+	return "az role assignment delete --ids " + strings.Join(ids, " ")
+}
+
+// assignmentLine is the evidence of one role assignment left behind, and whether its role writes or grants.
+func (e *engine) assignmentLine(a *data.RoleAssignment) (string, bool) {
+	info := e.assigned(a.RoleDefinitionID, a.Condition)
+	role := data.Clean(data.LastSegment(a.RoleDefinitionID))
+	if info.resolved {
+		role = info.name + " (" + role + ")"
+	}
+	id := data.Clean(a.ID)
+	if id == "" {
+		id = "(id not read)"
+	}
+	return fmt.Sprintf("role assignment %s: %s at %s", id, role, e.scopeText(a.Scope)),
+		info.resolved && info.class >= classWrite
+}
+
+// assignmentIDs lists the ids of role assignments, for the delete command.
+func assignmentIDs(as []*data.RoleAssignment) []string {
+	ids := make([]string, 0, len(as))
+	for _, a := range as {
+		if a.ID != "" {
+			ids = append(ids, data.Clean(a.ID))
+		}
+	}
+	slices.Sort(ids)
+	return slices.Compact(ids)
+}
+
+// stale is MI-STALE for an identity: a system-assigned identity whose resource was not found where it was read.
+// Since the identity is deleted with its resource, it is either on its way out or its resource is out of sight;
+// either way its role assignments are what will remain.
+func (e *engine) stale(i int, attached []*data.Resource) {
+	id := &e.x.Tenant.Identities[i]
+	if id.Kind != data.SystemAssigned || id.ResourceID == "" || len(attached) > 0 {
+		return
+	}
+	if _, ok := e.x.Resource(id.ResourceID); ok || !e.resourcesReadable(id, id.ResourceID) {
+		return
+	}
+	as := e.x.RoleAssignmentsOf(id.ID)
+	sev := Info
+	ev := []evidence{{Info, fmt.Sprintf("resource %s was not found; a system-assigned identity is deleted with its "+
+		"resource, so this one is being removed or its resource has moved out of what was read", data.Clean(id.ResourceID))}}
+	for _, a := range as {
+		line, writes := e.assignmentLine(a)
+		s := Info
+		if writes {
+			s = Low
+		}
+		sev = max(sev, s)
+		ev = append(ev, evidence{s, line + "; it stays behind when the identity goes"})
+	}
+	if len(as) > 0 {
+		sev = max(sev, Low)
+	}
+	ev[0].sev = sev
+	fix := "Check that the resource is really gone. "
+	if cmdline := deleteAssignmentsCommand(assignmentIDs(as)); cmdline != "" {
+		fix += "Then delete the identity's role assignments, which Azure does not delete with it: " + cmdline + ". "
+	}
+	fix += "Its service principal goes with the resource; directory roles and application permissions go with it. " + staleNote
+	e.add(RuleStale, id.ID, ev, func(evidence) string {
+		return "System-assigned identity " + quote(e.identityName(id)) + " outlives its resource"
+	}, fix)
+}
+
+// dangling is MI-STALE for role assignments whose principal the directory no longer has: one finding per deleted
+// principal, keyed by its id.
+func (e *engine) dangling() {
+	t := e.x.Tenant
+	for i := range t.Principals {
+		p := &t.Principals[i]
+		if !p.NotFound {
+			continue
+		}
+		as := e.x.RoleAssignmentsOf(p.ID)
+		if len(as) == 0 {
+			continue
+		}
+		kind := strings.ToLower(cmp.Or(string(p.Type), "principal"))
+		if p.Type == data.PrincipalServicePrincipal {
+			kind = "service principal (an application or a managed identity)"
+		}
+		var ev []evidence
+		for _, a := range as {
+			line, writes := e.assignmentLine(a)
+			s := Info
+			if writes {
+				// A deleted user or application can be restored for 30 days, and its roles with it.
+				s = Low
+			}
+			ev = append(ev, evidence{s, line + "; its principal " + data.Clean(p.ID) + " no longer exists"})
+		}
+		ids := assignmentIDs(as)
+		fix := "Delete the role assignments, which Azure keeps after their principal is deleted"
+		if cmdline := deleteAssignmentsCommand(ids); cmdline != "" {
+			fix += ": " + cmdline
+		}
+		fix += ". A principal created moments ago can also be missing while the directory replicates; if " +
+			data.Clean(p.ID) + " is new, wait and collect again. " + staleNote
+		n := len(as)
+		e.add(RuleStale, p.ID, ev, func(evidence) string {
+			return fmt.Sprintf("%d role assignment%s of a deleted %s %s remain", n, map[bool]string{true: "s"}[n != 1],
+				kind, data.Clean(p.ID))
+		}, fix)
+	}
+}

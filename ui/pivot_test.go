@@ -72,7 +72,7 @@ func TestNoColorKeepsMeaning(t *testing.T) {
 	if regexp.MustCompile(`\x1b\[[0-9;]*(3[0-9]|9[0-7]|38;)`).MatchString(out) {
 		t.Errorf("colour survived the ASCII profile: %q", out)
 	}
-	for _, want := range []string{"› ", "critical", "high", "none", "SEVERITY▼"} {
+	for _, want := range []string{"› ", "critical", "medium", "none", "SEVERITY▼"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("without colour the list lacks %q", want)
 		}

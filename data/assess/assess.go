@@ -14,28 +14,39 @@ import (
 	"github.com/miscope/miscope/data"
 )
 
-// Reach levels. Azure reaches sit at scope*10+class (a resource-group contributor is 24, a management-group owner
-// 45, under the tenant root group 55); Entra reaches sit around them where their blast radius does.
+// Reach levels. Azure reaches sit at scope*10+class (a resource-group contributor is 26, a management-group owner
+// 47, under the tenant root group 57); Entra reaches sit around them where their blast radius does: reading the
+// directory above reading one resource's configuration, the content of every user's mail or files above one
+// subscription's data, directory writes above a subscription, a path to Global Administrator above everything.
 const (
-	levelNone       = 0
-	levelRead       = 1
-	levelUnknown    = 2
-	levelTenantData = 39
-	levelDirWriter  = 40
-	levelGraphTier0 = 90
-	levelTenantAdm  = 100
+	levelNone         = 0
+	levelRead         = 1
+	levelUnknown      = 2
+	levelDirReader    = 5
+	levelAllDataRead  = 38
+	levelAllDataWrite = 39
+	levelDirWriter    = 40
+	levelGraphTier0   = 90
+	levelTenantAdm    = 100
 )
 
-// Labels of the reach verdicts that do not come from an Azure scope.
+// Labels of the reach verdicts. Each fits the identity list's reach column (14 characters) at 80 columns; an Azure
+// reach is "<scope> <class>" for the classes that act on the scope itself (root, mg, sub, rg, res) and the class
+// alone for data and configuration.
 const (
 	LabelTenantAdmin     = "tenant admin"
 	LabelGraphTier0      = "Graph tier 0"
-	LabelDirectoryWriter = "directory writer"
-	LabelDataAccess      = "data access"
+	LabelDirectoryWriter = "dir writer"
+	LabelDirectoryReader = "dir reader"
+	LabelAllDataWrite    = "all data write" // the content of every user: mail, files, chats
+	LabelAllDataRead     = "all data read"
+	LabelDataWrite       = "data write" // Azure data in the role's scope
+	LabelDataRead        = "data read"
+	LabelConfigWrite     = "config write"
 	LabelReadOnly        = "read only"
 	LabelNone            = "none"
-	LabelNotReadable     = "unknown (not readable)"
-	LabelUnresolved      = "unknown (unresolved role)"
+	LabelNotReadable     = "not readable"
+	LabelUnresolved      = "unknown role"
 )
 
 // Remediations are the same for every finding of a rule (the evidence names what to change), so they are shared
@@ -398,10 +409,10 @@ func (e *engine) assessPrivilege(i int, attached []*data.Resource) {
 		switch {
 		case tier0:
 			better(&top, levelTenantAdm, LabelTenantAdmin, line)
-		case sev >= Medium:
-			better(&top, levelDirWriter, LabelDirectoryWriter, line)
+		case entraReadOnly(r.RoleTemplateID):
+			better(&top, levelDirReader, LabelDirectoryReader, line)
 		default:
-			better(&top, levelRead, LabelReadOnly, line)
+			better(&top, levelDirWriter, LabelDirectoryWriter, line)
 		}
 	}
 	highest = max(highest, e.add(RulePrivDirRole, id.ID, ev, func(t evidence) string {
@@ -432,17 +443,17 @@ func (e *engine) assessPrivilege(i int, attached []*data.Resource) {
 		case p.Severity >= High:
 			entra = max(entra, levelDirWriter)
 		}
-		v := strings.ToLower(p.Value)
 		switch {
 		case p.Tier0:
 			better(&top, levelGraphTier0, LabelGraphTier0, line)
-		case p.Severity >= High && strings.Contains(v, "write") || strings.Contains(v, "fullcontrol") ||
-			strings.Contains(v, "manage"):
-			better(&top, levelDirWriter, LabelDirectoryWriter, line)
-		case p.Severity >= Medium:
-			better(&top, levelTenantData, LabelDataAccess, line)
+		case p.Data && p.ReadOnly:
+			better(&top, levelAllDataRead, LabelAllDataRead, line)
+		case p.Data:
+			better(&top, levelAllDataWrite, LabelAllDataWrite, line)
+		case p.ReadOnly:
+			better(&top, levelDirReader, LabelDirectoryReader, line)
 		default:
-			better(&top, levelRead, LabelReadOnly, line)
+			better(&top, levelDirWriter, LabelDirectoryWriter, line)
 		}
 	}
 	highest = max(highest, e.add(RulePrivGraph, id.ID, ev, func(t evidence) string {
@@ -461,11 +472,11 @@ func (e *engine) assessPrivilege(i int, attached []*data.Resource) {
 		}
 		class := info.class // a condition on a granting role is judged by the roles it lets it grant
 		level := e.level(r.Scope)
-		if class >= classData {
+		if class >= classDataRead {
 			items = append(items, heldRole{r.Scope, class})
 		}
 		lvl, label := azureReach(class, level)
-		sev, fire := azureSeverity(class, level, e.isOwnRG(r.Scope))
+		sev, fire := azureGrade(r.RoleDefinitionID, info.custom || r.Condition != "", class, level, e.isOwnRG(r.Scope))
 		if !fire && !top.beatenBy(lvl) {
 			continue // most roles are narrow: describe only those that matter
 		}
@@ -613,11 +624,17 @@ func (e *engine) azureRoles(identityID, key string) []data.AzureRole {
 	return out
 }
 
-// directoryRole grades an Entra role: the table first, then Microsoft's isPrivileged flag. A role scoped to an
-// administrative unit is one step lower than the same role over the whole tenant.
+// directoryRole grades an Entra role: the reference grade first (tiers.go), then the tenant's isPrivileged flag for a
+// role the published lists do not know (a new or custom role). A role scoped to an administrative unit is one step
+// lower than the same role over the whole tenant.
 func (e *engine) directoryRole(templateID, directoryScope string) (sev Severity, tier0, ok bool) {
-	if c, found := directoryRoles[data.Key(templateID)]; found {
-		sev, tier0 = c.Severity, c.Tier0
+	if g, found := EntraRoleGrade(templateID); found {
+		if g.Severity < Low {
+			return Info, false, false
+		}
+		sev, tier0 = g.Severity, g.Tier0()
+	} else if _, known := EntraRoleTemplateName(templateID); known {
+		return Info, false, false // a built-in role neither the reference nor Microsoft counts as privileged
 	} else if d, found := e.x.DirectoryRoleDefinition(templateID); found && d.IsPrivileged {
 		sev = High
 	} else {
@@ -640,14 +657,21 @@ func (e *engine) dirRoleLine(r data.DirectoryRole) string {
 		quote(data.Clean(scope)), state, e.viaText(r.Via))
 }
 
-// directoryRoleName names a role by the tenant's definition, or by the table when the definition was not read.
+// directoryRoleName names a role by the tenant's definition, or by the published list when the definition was not
+// read.
 func directoryRoleName(r data.DirectoryRole) string {
 	if r.RoleName == "" || data.SameID(r.RoleName, r.RoleTemplateID) {
-		if c, ok := directoryRoles[data.Key(r.RoleTemplateID)]; ok {
-			return c.Name
+		if name, ok := EntraRoleTemplateName(r.RoleTemplateID); ok {
+			return name
 		}
 	}
 	return data.Clean(r.RoleName)
+}
+
+// entraReadOnly reports whether a built-in Entra role only reads.
+func entraReadOnly(templateID string) bool {
+	g, ok := EntraRoleGrade(templateID)
+	return ok && g.ReadOnly
 }
 
 // groupPrivilege grades what a group holds by itself: its directory roles and Azure roles, as an identity holding
@@ -671,7 +695,8 @@ func (e *engine) groupPrivilege(groupID string) (Severity, []string) {
 			continue
 		}
 		class := info.class
-		s, fire := azureSeverity(class, e.level(a.Scope), e.isOwnRG(a.Scope))
+		s, fire := azureGrade(a.RoleDefinitionID, info.custom || a.Condition != "", class, e.level(a.Scope),
+			e.isOwnRG(a.Scope))
 		if !fire {
 			continue
 		}
@@ -690,7 +715,7 @@ func azureSeverity(c azureClass, level data.ScopeLevel, ownRG bool) (Severity, b
 		switch c {
 		case classGrant:
 			return Critical, true
-		case classWrite, classLateral, classData:
+		case classWrite, classLateral, classData, classConfig, classDataRead:
 			return High, true
 		}
 	case data.ScopeSubscription:
@@ -699,7 +724,7 @@ func azureSeverity(c azureClass, level data.ScopeLevel, ownRG bool) (Severity, b
 			return Critical, true
 		case classWrite:
 			return High, true
-		case classLateral, classData:
+		case classLateral, classData, classConfig, classDataRead:
 			return Medium, true
 		}
 	case data.ScopeResourceGroup:
@@ -714,34 +739,58 @@ func azureSeverity(c azureClass, level data.ScopeLevel, ownRG bool) (Severity, b
 				return Info, false
 			}
 			return Medium, true
-		case classLateral, classData:
+		case classLateral, classData, classConfig, classDataRead:
 			return Low, true
 		}
 	}
 	return Info, false
 }
 
+// azureGrade is azureSeverity corrected by the reference tier of a built-in role (docs/RULES.md): a tier-0 role over
+// a subscription or wider is at least high (critical when it grants access), a tier-2 or tier-3 role at most low.
+// A custom role, a role limited by a condition and a role grades.json departs for are graded by their actions alone.
+func azureGrade(roleDefinitionID string, byActions bool, c azureClass, level data.ScopeLevel, ownRG bool) (Severity, bool) {
+	sev, fire := azureSeverity(c, level, ownRG)
+	g, ok := AzureRoleGrade(roleDefinitionID)
+	if !ok || byActions || g.Departs != "" {
+		return sev, fire
+	}
+	wide := level == data.ScopeSubscription || level == data.ScopeManagementGroup ||
+		level == data.ScopeRootManagementGroup
+	switch {
+	case g.Tier == 0 && wide:
+		floor := High
+		if c == classGrant {
+			floor = Critical
+		}
+		return max(sev, floor), true
+	case g.Tier >= 2 && fire:
+		return min(sev, Low), true
+	}
+	return sev, fire
+}
+
 // azureReach turns a class at a scope into a reach level and label.
 func azureReach(c azureClass, level data.ScopeLevel) (int, string) {
 	rank := 1
-	word := "resource"
+	word := "res"
 	switch level {
 	case data.ScopeRootManagementGroup:
-		rank, word = 5, "mgmt group"
+		rank, word = 5, "root"
 	case data.ScopeManagementGroup:
-		rank, word = 4, "mgmt group"
+		rank, word = 4, "mg"
 	case data.ScopeSubscription:
-		rank, word = 3, "subscription"
+		rank, word = 3, "sub"
 	case data.ScopeResourceGroup:
-		rank, word = 2, "resource group"
+		rank, word = 2, "rg"
 	}
 	switch c {
 	case classNone:
 		return levelNone, LabelNone
 	case classRead:
 		return levelRead, LabelReadOnly
-	case classData:
-		return rank*10 + int(c), LabelDataAccess
+	case classDataRead, classConfig, classData:
+		return rank*10 + int(c), c.word()
 	}
 	return rank*10 + int(c), word + " " + c.word()
 }

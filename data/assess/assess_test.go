@@ -31,7 +31,7 @@ func TestRules(t *testing.T) {
 		{name: "contributor on its own resource group does not fire", build: func(b *builder) {
 			b.vmIdentity("mi", "rg-app")
 			b.azure("mi", data.PrincipalServicePrincipal, roleContributor, rg(sub1, "rg-app"))
-		}, want: map[string]Severity{RulePrivAzure: none}, reach: "resource group contributor"},
+		}, want: map[string]Severity{RulePrivAzure: none}, reach: "rg contrib"},
 		{name: "owner on its own resource group is low", build: func(b *builder) {
 			b.vmIdentity("mi", "rg-app")
 			b.azure("mi", data.PrincipalServicePrincipal, roleOwner, rg(sub1, "rg-app"))
@@ -44,16 +44,16 @@ func TestRules(t *testing.T) {
 			b.vmIdentity("mi", "rg-app")
 			b.azure("mi", data.PrincipalServicePrincipal, roleOwner,
 				rg(sub1, "rg-data")+"/providers/Microsoft.Storage/storageAccounts/stdata")
-		}, want: map[string]Severity{RulePrivAzure: none}, reach: "resource owner"},
+		}, want: map[string]Severity{RulePrivAzure: none}, reach: "res owner"},
 		{name: "contributor at a subscription", build: func(b *builder) {
 			b.vmIdentity("mi", "rg-app")
 			b.azure("mi", data.PrincipalServicePrincipal, roleContributor, "/subscriptions/"+sub1)
-		}, want: map[string]Severity{RulePrivAzure: High}, reach: "subscription contributor",
+		}, want: map[string]Severity{RulePrivAzure: High}, reach: "sub contrib",
 			evidence: `Contributor (b24988ac-6180-42a0-ab88-20f7382dd24c) at subscription "Production"`},
 		{name: "owner at a management group", build: func(b *builder) {
 			b.vmIdentity("mi", "rg-app")
 			b.azure("mi", data.PrincipalServicePrincipal, roleOwner, mgPlat)
-		}, want: map[string]Severity{RulePrivAzure: Critical}, reach: "mgmt group owner",
+		}, want: map[string]Severity{RulePrivAzure: Critical}, reach: "mg owner",
 			evidence: `management group "Platform"`},
 		{name: "user access administrator at the tenant root group", build: func(b *builder) {
 			b.vmIdentity("mi", "rg-app")
@@ -69,20 +69,20 @@ func TestRules(t *testing.T) {
 			b.vmIdentity("mi", "rg-app")
 			b.customRole("c0ffee00-0000-0000-0000-000000000001", "Harmless Reader", []string{"*"}, nil)
 			b.azure("mi", data.PrincipalServicePrincipal, "c0ffee00-0000-0000-0000-000000000001", "/subscriptions/"+sub1)
-		}, want: map[string]Severity{RulePrivAzure: Critical}, reach: "subscription owner",
+		}, want: map[string]Severity{RulePrivAzure: Critical}, reach: "sub owner",
 			evidence: "custom role judged by its actions: owner"},
 		{name: "custom role whose NotActions remove authorization writes", build: func(b *builder) {
 			b.vmIdentity("mi", "rg-app")
 			b.customRole("c0ffee00-0000-0000-0000-000000000002", "Deployer", []string{"*"},
 				[]string{"Microsoft.Authorization/*/Write"})
 			b.azure("mi", data.PrincipalServicePrincipal, "c0ffee00-0000-0000-0000-000000000002", "/subscriptions/"+sub1)
-		}, want: map[string]Severity{RulePrivAzure: High}, reach: "subscription contributor"},
+		}, want: map[string]Severity{RulePrivAzure: High}, reach: "sub contrib"},
 		{name: "custom role that runs commands on VMs", build: func(b *builder) {
 			b.vmIdentity("mi", "rg-app")
 			b.customRole("c0ffee00-0000-0000-0000-000000000003", "VM Helper",
 				[]string{"Microsoft.Compute/virtualMachines/runCommand/action", "*/read"}, nil)
 			b.azure("mi", data.PrincipalServicePrincipal, "c0ffee00-0000-0000-0000-000000000003", "/subscriptions/"+sub1)
-		}, want: map[string]Severity{RulePrivAzure: Medium}, reach: "subscription operator"},
+		}, want: map[string]Severity{RulePrivAzure: Medium}, reach: "sub operator"},
 		{name: "custom role whose NotActions remove run command", build: func(b *builder) {
 			b.vmIdentity("mi", "rg-app")
 			b.customRole("c0ffee00-0000-0000-0000-000000000004", "VM Looker",
@@ -121,13 +121,14 @@ func TestRules(t *testing.T) {
 		{name: "global reader is low", build: func(b *builder) {
 			b.vmIdentity("mi", "rg-app")
 			b.directory("mi", dirGlobalRead, "/", data.Active)
-		}, want: map[string]Severity{RulePrivDirRole: Low}, reach: LabelReadOnly},
-		{name: "a role Microsoft marks privileged but not in the table", build: func(b *builder) {
+		}, want: map[string]Severity{RulePrivDirRole: Low}, reach: LabelDirectoryReader},
+		{name: "a role newer than the published lists that the tenant marks privileged", build: func(b *builder) {
 			b.vmIdentity("mi", "rg-app")
 			b.t.DirectoryRoleDefinitions = append(b.t.DirectoryRoleDefinitions, data.DirectoryRoleDefinition{
-				TemplateID: "0964bb5e-9bdb-4d7b-ac29-58e794862a40", DisplayName: "Search Administrator", IsPrivileged: true})
-			b.directory("mi", "0964bb5e-9bdb-4d7b-ac29-58e794862a40", "/", data.Active)
-		}, want: map[string]Severity{RulePrivDirRole: High}, evidence: "Search Administrator"},
+				TemplateID: "58f930cc-fcf4-4152-852c-1d7dbf502139", DisplayName: "Entra SOC Identity Responder",
+				IsPrivileged: true})
+			b.directory("mi", "58f930cc-fcf4-4152-852c-1d7dbf502139", "/", data.Active)
+		}, want: map[string]Severity{RulePrivDirRole: High}, evidence: "Entra SOC Identity Responder"},
 		{name: "a role that is not privileged", build: func(b *builder) {
 			b.vmIdentity("mi", "rg-app")
 			b.t.DirectoryRoleDefinitions = append(b.t.DirectoryRoleDefinitions, data.DirectoryRoleDefinition{
@@ -144,18 +145,18 @@ func TestRules(t *testing.T) {
 			b.vmIdentity("mi", "rg-app")
 			b.graph("mi", permRoleMgmt, "")
 		}, want: map[string]Severity{RulePrivGraph: Critical}, evidence: "RoleManagement.ReadWrite.Directory"},
-		{name: "group write-all is high, not tier 0", build: func(b *builder) {
+		{name: "group write-all held alone is high: MI-PATH grades what its groups reach", build: func(b *builder) {
 			b.vmIdentity("mi", "rg-app")
 			b.graph("mi", permGroupRW, "Group.ReadWrite.All")
 		}, want: map[string]Severity{RulePrivGraph: High}, reach: LabelDirectoryWriter},
 		{name: "mail of every user is high data access", build: func(b *builder) {
 			b.vmIdentity("mi", "rg-app")
 			b.graph("mi", "810c84a8-4a9e-49e6-bf7d-12d183f40d01", "Mail.Read")
-		}, want: map[string]Severity{RulePrivGraph: High}, reach: LabelDataAccess},
+		}, want: map[string]Severity{RulePrivGraph: High}, reach: LabelAllDataRead},
 		{name: "directory read is low", build: func(b *builder) {
 			b.vmIdentity("mi", "rg-app")
 			b.graph("mi", permUserReadA, "User.Read.All")
-		}, want: map[string]Severity{RulePrivGraph: Low}, reach: LabelReadOnly},
+		}, want: map[string]Severity{RulePrivGraph: Low}, reach: LabelDirectoryReader},
 		{name: "an unnamed permission is reported", build: func(b *builder) {
 			b.vmIdentity("mi", "rg-app")
 			b.graph("mi", "00000000-1234-0000-0000-000000000000", "")
@@ -386,7 +387,7 @@ func TestRules(t *testing.T) {
 				rg(sub1, "rg-app")+"/providers/Microsoft.KeyVault/vaults/kv-app")
 			b.user("u-dev", "Dev User")
 			b.azure("u-dev", data.PrincipalUser, roleVMContrib, vmID(sub1, "rg-app", "vm-mi"))
-		}, want: map[string]Severity{RuleExposed: Low, RulePrivAzure: none}, reach: LabelDataAccess},
+		}, want: map[string]Severity{RuleExposed: Low, RulePrivAzure: none}, reach: LabelDataRead},
 		{name: "an identity that can do nothing is not exposed", build: func(b *builder) {
 			b.vmIdentity("mi", "rg-app")
 			b.user("u-dev", "Dev User")

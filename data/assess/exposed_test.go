@@ -251,21 +251,21 @@ func TestExposedPrecise(t *testing.T) {
 			b.t.RoleDefinitions = append(b.t.RoleDefinitions, data.RoleDefinition{ID: "7f951dda-4ed3-4680-a7ca-43fe172d538d",
 				RoleName: "AcrPull", Actions: []string{"Microsoft.ContainerRegistry/registries/pull/read"}})
 			b.assignWithCondition("mi", data.PrincipalServicePrincipal, roleRBACAdmin, "/subscriptions/"+sub1, condOnlyBlobReader)
-		}, want: map[string]Severity{RulePrivAzure: Medium}, reach: LabelDataAccess},
+		}, want: map[string]Severity{RulePrivAzure: Medium}, reach: LabelDataRead},
 		{name: "RBAC administrator that may grant VM contributor is graded as an operator", build: func(b *builder) {
 			b.vmIdentity("mi", "rg-app")
 			b.assignWithCondition("mi", data.PrincipalServicePrincipal, roleRBACAdmin, "/subscriptions/"+sub1, condOnlyVMContributor)
-		}, want: map[string]Severity{RulePrivAzure: Medium}, reach: "subscription operator"},
+		}, want: map[string]Severity{RulePrivAzure: Medium}, reach: "sub operator"},
 		{name: "RBAC administrator that may grant Owner is still an owner", build: func(b *builder) {
 			b.vmIdentity("mi", "rg-app")
 			b.assignWithCondition("mi", data.PrincipalServicePrincipal, roleRBACAdmin, "/subscriptions/"+sub1,
 				"@Request[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {8e3af657-a8ff-443c-a75c-2fe8c4bcb635}")
-		}, want: map[string]Severity{RulePrivAzure: Critical}, reach: "subscription owner"},
+		}, want: map[string]Severity{RulePrivAzure: Critical}, reach: "sub owner"},
 		{name: "a role a condition names that was not read is judged as contributor", build: func(b *builder) {
 			b.vmIdentity("mi", "rg-app")
 			b.assignWithCondition("mi", data.PrincipalServicePrincipal, roleRBACAdmin, "/subscriptions/"+sub1,
 				"@Request[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {0badc0de-0000-4000-8000-000000000000}")
-		}, want: map[string]Severity{RulePrivAzure: High}, reach: "subscription contributor"},
+		}, want: map[string]Severity{RulePrivAzure: High}, reach: "sub contrib"},
 	}
 	runRuleCases(t, cases)
 }

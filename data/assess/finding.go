@@ -60,8 +60,8 @@ type Finding struct {
 	References  []string `json:"references,omitempty"`
 }
 
-// Reach is a short verdict of what an identity can ultimately do, e.g. "tenant admin", "subscription owner",
-// "read only"; it reads "unknown (not readable)" rather than "none" while the parts that decide it could not be read.
+// Reach is a short verdict of what an identity can ultimately do, e.g. "tenant admin", "sub owner",
+// "read only"; it reads "not readable" rather than "none" while the parts that decide it could not be read.
 type Reach struct {
 	Label  string `json:"label"`
 	Detail string `json:"detail,omitempty"`

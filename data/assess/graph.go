@@ -352,8 +352,8 @@ func (g *pathGraph) groupWriters() {
 			continue
 		}
 		what := g.e.x.DirectoryRoleName(a.RoleTemplateID)
-		if c, found := directoryRoles[data.Key(a.RoleTemplateID)]; found && (what == "" || data.SameID(what, a.RoleTemplateID)) {
-			what = c.Name
+		if name, found := EntraRoleTemplateName(a.RoleTemplateID); found && (what == "" || data.SameID(what, a.RoleTemplateID)) {
+			what = name
 		}
 		if a.State == data.Eligible {
 			what += " (eligible)"
@@ -368,7 +368,7 @@ func levelSeverity(l int32) Severity {
 	switch {
 	case l >= levelGraphTier0:
 		return Critical
-	case l == levelDirWriter || l == levelTenantData:
+	case l == levelDirWriter || l == levelAllDataWrite || l == levelAllDataRead:
 		return High
 	case l < 10:
 		return Info
@@ -473,8 +473,12 @@ func (g *pathGraph) label(n int32) string {
 		return LabelGraphTier0
 	case l == levelDirWriter:
 		return LabelDirectoryWriter
-	case l == levelTenantData:
-		return LabelDataAccess
+	case l == levelAllDataWrite:
+		return LabelAllDataWrite
+	case l == levelAllDataRead:
+		return LabelAllDataRead
+	case l == levelDirReader:
+		return LabelDirectoryReader
 	}
 	scope := data.ScopeResource
 	switch nd.own / 10 {

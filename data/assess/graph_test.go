@@ -107,7 +107,7 @@ func TestPaths(t *testing.T) {
 			b.azure("mi", data.PrincipalServicePrincipal, roleOwner, "/subscriptions/"+sub1)
 			b.vmIdentity("mail", "rg-mail")
 			b.graph("mail", "810c84a8-4a9e-49e6-bf7d-12d183f40d01", "Mail.Read")
-		}, want: map[string]Severity{RulePath: none, RulePrivAzure: Critical}, reach: "subscription owner"},
+		}, want: map[string]Severity{RulePath: none, RulePrivAzure: Critical}, reach: "sub owner"},
 		{name: "a tier-0 identity gets no path finding", build: func(b *builder) {
 			escalation(b)
 			b.graph("mi", permRoleMgmt, "RoleManagement.ReadWrite.Directory")

@@ -434,3 +434,42 @@ func TestHugePasteEnds(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 }
+
+// A storm of window changes lays the session out no more often than the resize limit allows, and it ends up laid out
+// for the last size asked for.
+func TestResizeStormIsCoalesced(t *testing.T) {
+	var recs recorders
+	f := startServerWith(t, nil, recs.install)
+	sess, _ := rawSession(t, f.mustDial(t), 80, 24)
+	r := recs.wait(t, 1)
+	r.waitSize(t, 1)
+	start := time.Now()
+	const storm = 1000
+	for i := range storm {
+		if err := sess.WindowChange(24+i%20, 80+i%50); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := sess.WindowChange(45, 123); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(wait)
+	for {
+		r.mu.Lock()
+		n, last := len(r.sizes), r.sizes[len(r.sizes)-1]
+		r.mu.Unlock()
+		if last.Width == 123 && last.Height == 45 {
+			took := time.Since(start)
+			allowed := 1 + resizeBurst + int(2*resizesPerSecond*took.Seconds()) + 2
+			if n > allowed {
+				t.Fatalf("%d window sizes reached the explorer in %s, want at most %d", n, took.Round(time.Millisecond), allowed)
+			}
+			t.Logf("%d window changes: %d sizes reached the explorer, the last after %s", storm+1, n, took.Round(time.Millisecond))
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the explorer never got the last size; it has %dx%d after %d sizes", last.Width, last.Height, n)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

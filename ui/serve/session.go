@@ -36,6 +36,9 @@ const (
 	inputBytesPerSecond, inputBurst = 4 << 10, 64 << 10
 	// maxPaste is the longest paste kept; the rest is cut.
 	maxPaste = 8 << 10
+	// resizesPerSecond and resizeBurst bound how often a session is laid out again for a new window size; sizes
+	// beyond them are coalesced into the latest, delivered a moment later.
+	resizesPerSecond, resizeBurst = 10, 20
 	// idleWarning is how long before an idle session closes its user is warned (half the timeout when that is
 	// shorter).
 	idleWarning = time.Minute
@@ -58,30 +61,34 @@ type session struct {
 
 	input         *rate.Limiter // raw bytes
 	events        *rate.Limiter // keys, mouse and pastes
+	resizes       *rate.Limiter
 	droppedBytes  atomic.Int64
 	droppedEvents atomic.Int64
 	dropLogged    atomic.Bool
 
-	mu        sync.Mutex
-	model     tea.Model
-	program   *tea.Program
-	timer     *time.Timer
-	lastInput time.Time
-	warned    bool
-	reason    string // set when the server ends the session
-	missing   int    // consecutive key checks that did not find the session's key
+	mu         sync.Mutex
+	model      tea.Model
+	program    *tea.Program
+	timer      *time.Timer
+	lastInput  time.Time
+	warned     bool
+	latest     tea.WindowSizeMsg // the window's size as last given
+	resizeHeld bool              // a size is held back by the resize limit, to be delivered later
+	reason     string            // set when the server ends the session
+	missing    int               // consecutive key checks that did not find the session's key
 }
 
 func newSession(who string, key ssh.PublicKey, idle time.Duration, logger *log.Logger) *session {
 	return &session{
-		who:    who,
-		log:    logger,
-		key:    key,
-		start:  time.Now(),
-		idle:   idle,
-		warn:   min(idleWarning, idle/2),
-		input:  rate.NewLimiter(inputBytesPerSecond, inputBurst),
-		events: rate.NewLimiter(keysPerSecond, keyBurst),
+		who:     who,
+		log:     logger,
+		key:     key,
+		start:   time.Now(),
+		idle:    idle,
+		warn:    min(idleWarning, idle/2),
+		input:   rate.NewLimiter(inputBytesPerSecond, inputBurst),
+		events:  rate.NewLimiter(keysPerSecond, keyBurst),
+		resizes: rate.NewLimiter(resizesPerSecond, resizeBurst),
 	}
 }
 
@@ -200,7 +207,9 @@ func (ss *session) filter(_ tea.Model, msg tea.Msg) tea.Msg {
 	case tea.WindowSizeMsg:
 		ss.touch()
 		m.Width, m.Height = clampWindow(m.Width, m.Height)
-		return m
+		return ss.coalesceResize(m)
+	case resizeDue:
+		return ss.heldResize()
 	case tea.SuspendMsg:
 		return tea.ResumeMsg{} // nothing to suspend to over SSH
 	case tea.KeyMsg, tea.MouseMsg, tea.PasteMsg:
@@ -221,6 +230,38 @@ func (ss *session) filter(_ tea.Model, msg tea.Msg) tea.Msg {
 		}
 	}
 	return msg
+}
+
+// resizeDue asks the filter for the latest window size that coalesceResize held back.
+type resizeDue struct{}
+
+// coalesceResize lets a new window size through while resizes stay within their limit. Beyond it, the size is held
+// back, and once the limit allows, the latest size is delivered: the session ends up laid out for the window's real
+// size without being laid out again for every size in a storm of them.
+func (ss *session) coalesceResize(m tea.WindowSizeMsg) tea.Msg {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	ss.latest = m
+	r := ss.resizes.Reserve()
+	delay := r.Delay()
+	if delay == 0 {
+		return m
+	}
+	r.Cancel()
+	if !ss.resizeHeld {
+		ss.resizeHeld = true
+		p := ss.program
+		time.AfterFunc(delay, func() { p.Send(resizeDue{}) })
+	}
+	return nil
+}
+
+// heldResize is the latest window size, for the resizeDue that coalesceResize scheduled.
+func (ss *session) heldResize() tea.Msg {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	ss.resizeHeld = false
+	return ss.latest
 }
 
 // noteDrop logs, once per session, that its input went over the limit.

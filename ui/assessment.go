@@ -194,6 +194,15 @@ func (a *assessment) application(id string) (*data.Application, bool) {
 	return app, ok
 }
 
+// deletedPrincipal returns the principal a finding names when the directory no longer has it (MI-STALE's dangling
+// role assignments).
+func (a *assessment) deletedPrincipal(id string) (*data.Principal, bool) {
+	if p, ok := a.x.Principal(id); ok && p.NotFound {
+		return p, true
+	}
+	return nil, false
+}
+
 // fact looks an identity up by its id, then case-insensitively for a source that spells ids differently.
 func (a *assessment) fact(id string) *identityFacts {
 	if f, ok := a.facts[id]; ok {

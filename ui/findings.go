@@ -56,6 +56,13 @@ func subjectName(a *assessment, id string, clean func(string) string) string {
 	if app, ok := a.application(id); ok {
 		return "app " + displayName(clean(app.DisplayName), id)
 	}
+	if p, ok := a.deletedPrincipal(id); ok {
+		kind := strings.ToLower(clean(string(p.Type)))
+		if p.Type == data.PrincipalServicePrincipal {
+			kind = "service principal"
+		}
+		return "deleted " + kind + " " + clean(id)
+	}
 	return displayName(clean(a.x.PrincipalName(id)), id)
 }
 
@@ -256,6 +263,11 @@ func (v *findingsView) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 				// An application has no identity view: its finding is all there is, and its evidence is below.
 				return m.setFlash(strings.TrimPrefix(r.cells[2], "app ")+" is an application, not a managed identity: "+
 					"its evidence is below; "+m.keys.Copy.Help().Key+" copies its object id", false)
+			}
+			if _, ok := v.from.deletedPrincipal(r.ref); ok {
+				// A deleted principal has nothing left to show but the role assignments its finding lists.
+				return m.setFlash(data.Clean(r.ref)+" no longer exists in the directory: the role assignments it left behind are "+
+					"below; "+m.keys.Copy.Help().Key+" copies its object id", false)
 			}
 			return m.openIdentity(r.ref)
 		}

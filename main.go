@@ -30,6 +30,7 @@ import (
 	"github.com/miscope/miscope/data/demo"
 	"github.com/miscope/miscope/data/report"
 	"github.com/miscope/miscope/data/snapshot"
+	"github.com/miscope/miscope/data/triage"
 	"github.com/miscope/miscope/ui"
 	"github.com/miscope/miscope/ui/serve"
 )
@@ -42,8 +43,12 @@ const usage = `miscope explores the managed identities of a Microsoft Entra ID t
 Usage:
   miscope [source flags]                      open the explorer (a live tenant unless --demo or --snapshot)
   miscope collect -o FILE [source flags]      save a snapshot of the tenant (.json or .json.gz)
-  miscope report [--format F] [-o FILE] [--fail-on SEVERITY] [--inventory] [source flags]
-                                              write findings as json, csv, markdown or sarif
+  miscope collect --history DIR [--keep N]    save it into DIR by time, keeping the last N (default 12)
+  miscope report [--format F] [-o FILE] [--fail-on SEVERITY] [--inventory] [--triage FILE] [--baseline OLD]
+                 [source flags]               write findings as json, csv, markdown or sarif
+  miscope diff [--format F] [-o FILE] [--fail-on-new SEVERITY] OLD NEW
+                                              what changed: OLD and NEW are each a snapshot FILE, demo or live
+  miscope diff --history DIR                  what changed between the two newest snapshots of collect --history
   miscope serve --authorized-keys FILE [--listen ADDR] [--host-key FILE] [source flags]
                                               serve the explorer over SSH
   miscope version
@@ -97,6 +102,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 			}
 		}
 		return code
+	case "diff":
+		code, err := runDiff(ctx, args, stdout, stderr)
+		if err != nil {
+			fmt.Fprintln(stderr, "miscope:", err)
+		}
+		return code
 	case "serve":
 		err = runServe(ctx, args, stderr)
 	case "version":
@@ -106,7 +117,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stdout, usage)
 		return 0
 	default:
-		err = usageError{fmt.Sprintf("unknown command %q (commands: collect, report, serve, version; see miscope --help)", cmd)}
+		err = usageError{fmt.Sprintf("unknown command %q (commands: collect, report, diff, serve, version; see miscope --help)", cmd)}
 	}
 	if err == nil || errors.Is(err, flag.ErrHelp) {
 		return 0
@@ -452,11 +463,23 @@ func runCollect(ctx context.Context, args []string, stderr io.Writer) error {
 	var sf sourceFlags
 	sf.register(fs)
 	out := fs.String("o", "", "write the snapshot to `FILE` (.json or .json.gz)")
+	history := fs.String("history", "", "write the snapshot into `DIR` under a name that sorts by time, keeping the last --keep")
+	keep := fs.Int("keep", 12, "with --history: how many snapshots to keep (`N`)")
 	if err := parse(fs, args, stderr); err != nil {
 		return err
 	}
-	if *out == "" {
-		return usageError{"collect needs -o FILE (for example: miscope collect -o tenant.json.gz)"}
+	switch {
+	case *history != "" && *out != "":
+		return usageError{"give either -o FILE or --history DIR, not both"}
+	case *history != "" && *keep < 2:
+		return usageError{"--keep must be at least 2, so that diff --history has two snapshots to compare"}
+	case *history != "":
+		if err := os.MkdirAll(*history, 0o700); err != nil {
+			return fmt.Errorf("cannot create the history folder: %w", err)
+		}
+		*out = filepath.Join(*history, historyName(time.Now()))
+	case *out == "":
+		return usageError{"collect needs -o FILE (for example: miscope collect -o tenant.json.gz) or --history DIR"}
 	}
 	sf.noCache = true
 	sf.wholeFile = true
@@ -478,6 +501,9 @@ func runCollect(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	progress.done("wrote %s: %s, %s not readable, in %s", *out, count(len(t.Identities), "identity", "identities"),
 		count(len(t.Gaps), "part", "parts"), time.Since(start).Round(time.Millisecond))
+	if *history != "" {
+		return pruneHistory(*history, *keep)
+	}
 	return nil
 }
 
@@ -526,11 +552,22 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) (in
 	fs.StringVar(&opts.FailOn, "fail-on", "", "exit 1 when a finding is at or above `SEVERITY` (info, low, medium, high, critical); "+
 		"3 when none is but parts that could not be read could hide one")
 	fs.BoolVar(&opts.Inventory, "inventory", false, "with --format csv: one row per identity instead of per finding")
+	fs.StringVar(&opts.Triage, "triage", "", "apply the decisions of triage `FILE` (default: "+triage.DefaultPath+" when it exists)")
+	baseline := fs.String("baseline", "", "mark findings new, unchanged, updated or absent against `OLD` (a snapshot file, demo or live)")
 	if err := parse(fs, args, stderr); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0, nil
 		}
 		return exitUsage, err
+	}
+	opts.Log = stderr
+	if *baseline != "" {
+		old, err := openSpec(ctx, *baseline, sf, stderr)
+		if err != nil {
+			return exitUsage, fmt.Errorf("--baseline: %w", err)
+		}
+		defer old.Close()
+		opts.Baseline = old
 	}
 	sf.wholeFile = true
 	src, err := sf.open(ctx, stderr)

@@ -32,6 +32,10 @@ type Document struct {
 	Applications []Application `json:"applications,omitempty"`
 	Findings     []Finding     `json:"findings"`
 	Gaps         []Gap         `json:"gaps"`
+	// ResolvedDecisions are triage decisions whose fingerprint matches no finding any more; AbsentFindings are the
+	// baseline's findings that are gone (with --baseline).
+	ResolvedDecisions []ResolvedDecision `json:"resolvedDecisions,omitempty"`
+	AbsentFindings    []Finding          `json:"absentFindings,omitempty"`
 }
 
 // Summary counts findings by severity.
@@ -43,6 +47,8 @@ type Summary struct {
 	Medium     int `json:"medium"`
 	Low        int `json:"low"`
 	Info       int `json:"info"`
+	// Open counts the findings that need a decision: no triage decision, or one that expired.
+	Open int `json:"open"`
 }
 
 // Identity is one managed identity and everything that decides whether it is dangerous.
@@ -131,6 +137,12 @@ type Finding struct {
 	Evidence     []string `json:"evidence"`
 	Remediation  string   `json:"remediation"`
 	References   []string `json:"references,omitempty"`
+	// Fingerprint names the finding stably across runs; Status is open, expired (open again) or the decision that
+	// holds; BaselineState is new, unchanged or updated against --baseline.
+	Fingerprint   string    `json:"fingerprint"`
+	Status        string    `json:"status"`
+	Decision      *Decision `json:"decision,omitempty"`
+	BaselineState string    `json:"baselineState,omitempty"`
 }
 
 // Gap is a part that could not be read.
@@ -197,6 +209,8 @@ func Build(x *data.Index, r *assess.Result, info data.SourceInfo) *Document {
 			Evidence:     cleanAll(f.Evidence),
 			Remediation:  c(f.Remediation),
 			References:   cleanAll(f.References),
+			Fingerprint:  f.Fingerprint(),
+			Status:       "open",
 		})
 		switch f.Severity {
 		case assess.Critical:
@@ -211,7 +225,7 @@ func Build(x *data.Index, r *assess.Result, info data.SourceInfo) *Document {
 			d.Summary.Info++
 		}
 	}
-	d.Summary.Identities, d.Summary.Findings = len(d.Identities), len(d.Findings)
+	d.Summary.Identities, d.Summary.Findings, d.Summary.Open = len(d.Identities), len(d.Findings), len(d.Findings)
 	for _, g := range r.Gaps {
 		d.Gaps = append(d.Gaps, Gap{Section: c(string(g.Section)), IdentityID: c(g.IdentityID), Reason: c(g.Reason),
 			Scope: c(g.Scope), Needs: c(g.Needs)})

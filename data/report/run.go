@@ -4,16 +4,19 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"strings"
+	"time"
 
 	"github.com/miscope/miscope/data"
 	"github.com/miscope/miscope/data/assess"
+	"github.com/miscope/miscope/data/triage"
 )
 
 // Exit codes of `miscope report`.
 const (
 	ExitOK       = 0 // the report was written and no finding reached --fail-on
-	ExitFindings = 1 // a finding at or above --fail-on
+	ExitFindings = 1 // an open finding at or above --fail-on
 	ExitUsage    = 2 // a usage or input error: unknown format, bad severity, unreadable tenant, unwritable output
 	// ExitIncomplete: the report was written, but the read cannot be trusted to pass: the identity list could not be
 	// read, or (with --fail-on, and no finding at or above it) parts that could not be read could hide one.
@@ -35,6 +38,14 @@ type Options struct {
 	Inventory bool
 	// Progress, when set, hears how far reading the tenant has come.
 	Progress func(data.Progress)
+	// Triage is the triage file whose decisions the report carries; empty means triage.DefaultPath when it exists.
+	Triage string
+	// Baseline, when set, is an earlier read of the tenant: each finding gets its baseline state against it.
+	Baseline data.Source
+	// Log hears which findings made --fail-on fail (standard error).
+	Log io.Writer
+	// Now is the clock that decides which decisions expired; nil means time.Now.
+	Now func() time.Time
 }
 
 // Run is `miscope report`: it reads the tenant from src, assesses it, writes the report and returns the exit code.
@@ -50,12 +61,28 @@ func Run(ctx context.Context, src data.Source, opts Options, stdout io.Writer) (
 			return ExitUsage, fmt.Errorf("--fail-on: %w", err)
 		}
 	}
+	decisions, err := loadTriage(opts.Triage)
+	if err != nil {
+		return ExitUsage, err
+	}
+	now := time.Now
+	if opts.Now != nil {
+		now = opts.Now
+	}
 	x, err := index(ctx, src, opts.Progress)
 	if err != nil {
 		return ExitUsage, fmt.Errorf("cannot read the tenant: %w", err)
 	}
 	r := assess.Assess(x)
 	d := Build(x, r, src.Info())
+	d.ApplyTriage(decisions, now())
+	if opts.Baseline != nil {
+		bx, err := index(ctx, opts.Baseline, nil)
+		if err != nil {
+			return ExitUsage, fmt.Errorf("cannot read the baseline: %w", err)
+		}
+		d.ApplyBaseline(Build(bx, assess.Assess(bx), opts.Baseline.Info()))
+	}
 	if opts.Output == "" || opts.Output == "-" {
 		err = write(stdout, d)
 	} else {
@@ -64,12 +91,8 @@ func Run(ctx context.Context, src data.Source, opts Options, stdout io.Writer) (
 	if err != nil {
 		return ExitUsage, fmt.Errorf("cannot write the report: %w", err)
 	}
-	if failOn >= 0 {
-		for _, f := range r.Findings {
-			if f.Severity >= failOn {
-				return ExitFindings, nil
-			}
-		}
+	if failOn >= 0 && failOnSummary(opts.Log, d, failOn) > 0 {
+		return ExitFindings, nil
 	}
 	return incomplete(x, r, failOn)
 }
@@ -123,6 +146,21 @@ func plural(n int, one, many string) string {
 		return one
 	}
 	return many
+}
+
+// loadTriage reads the triage file the report applies: the one named, which must exist, or the default one in the
+// current folder when there is one.
+func loadTriage(path string) (*triage.File, error) {
+	if path == "" {
+		if _, err := os.Stat(triage.DefaultPath); err != nil {
+			return &triage.File{Version: triage.FileVersion}, nil
+		}
+		path = triage.DefaultPath
+	} else if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("--triage %s: no such file (miscope writes it when a decision is taken in the "+
+			"explorer)", path)
+	}
+	return triage.Load(path)
 }
 
 // writer picks the writer for the options, or says why they do not make sense.

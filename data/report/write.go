@@ -3,14 +3,13 @@ package report
 import (
 	"bufio"
 	"cmp"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"github.com/miscope/miscope/data/assess"
 	"io"
 	"strconv"
 	"strings"
+
+	"github.com/miscope/miscope/data/assess"
 )
 
 // WriteJSON writes the document, schema version 1, streamed: one field per line and one array element per line, so
@@ -75,6 +74,12 @@ func WriteJSON(w io.Writer, d *Document) error {
 		list("applications", len(d.Applications), func(i int) any { return &d.Applications[i] }, false)
 	}
 	list("findings", len(d.Findings), func(i int) any { return &d.Findings[i] }, false)
+	if len(d.ResolvedDecisions) > 0 {
+		list("resolvedDecisions", len(d.ResolvedDecisions), func(i int) any { return &d.ResolvedDecisions[i] }, false)
+	}
+	if len(d.AbsentFindings) > 0 {
+		list("absentFindings", len(d.AbsentFindings), func(i int) any { return &d.AbsentFindings[i] }, false)
+	}
 	list("gaps", len(d.Gaps), func(i int) any { return &d.Gaps[i] }, true)
 	put("}\n")
 	if err != nil {
@@ -85,14 +90,15 @@ func WriteJSON(w io.Writer, d *Document) error {
 
 // findingColumns are the columns of the findings CSV.
 var findingColumns = []string{"severity", "ruleId", "identityId", "identityName", "title", "evidence", "remediation",
-	"references"}
+	"references", "fingerprint", "status", "decision", "justification", "decidedBy", "decidedAt", "expires",
+	"baselineState"}
 
 // WriteCSV writes one row per finding.
 func WriteCSV(w io.Writer, d *Document) error {
 	t := Table{Columns: findingColumns, Rows: make([][]string, 0, len(d.Findings))}
 	for _, f := range d.Findings {
-		t.Rows = append(t.Rows, []string{f.Severity, f.RuleID, f.IdentityID, f.IdentityName, f.Title,
-			strings.Join(f.Evidence, " | "), f.Remediation, strings.Join(f.References, " ")})
+		t.Rows = append(t.Rows, append([]string{f.Severity, f.RuleID, f.IdentityID, f.IdentityName, f.Title,
+			strings.Join(f.Evidence, " | "), f.Remediation, strings.Join(f.References, " ")}, triageCells(&f)...))
 	}
 	return WriteTableCSV(w, t)
 }
@@ -178,6 +184,8 @@ func WriteMarkdown(w io.Writer, d *Document) error {
 		WriteTableMarkdown(b, gaps)
 	}
 
+	writeTriageMarkdown(b, d)
+
 	b.WriteString("\n## Findings\n")
 	if len(d.Findings) == 0 {
 		b.WriteString("\nNo findings.\n")
@@ -190,6 +198,7 @@ func WriteMarkdown(w io.Writer, d *Document) error {
 			fmt.Fprintf(b, "- %s\n", mdText(e))
 		}
 		fmt.Fprintf(b, "\nRemediation: %s\n", mdText(f.Remediation))
+		fmt.Fprintf(b, "\n%s\n", findingStatusMarkdown(&f))
 		if len(f.References) > 0 {
 			b.WriteString("\nReferences:\n\n")
 			for _, r := range f.References {
@@ -247,23 +256,21 @@ type sarifRule struct {
 }
 
 type sarifResult struct {
-	RuleID              string            `json:"ruleId"`
-	RuleIndex           int               `json:"ruleIndex"`
-	Level               string            `json:"level"`
-	Message             sarifText         `json:"message"`
-	Locations           []sarifLocation   `json:"locations"`
-	PartialFingerprints map[string]string `json:"partialFingerprints"`
-	Properties          map[string]any    `json:"properties"`
+	RuleID              string             `json:"ruleId"`
+	RuleIndex           int                `json:"ruleIndex"`
+	Kind                string             `json:"kind,omitempty"`
+	Level               string             `json:"level"`
+	Message             sarifText          `json:"message"`
+	Locations           []sarifLocation    `json:"locations"`
+	PartialFingerprints map[string]string  `json:"partialFingerprints"`
+	BaselineState       string             `json:"baselineState,omitempty"`
+	Suppressions        []sarifSuppression `json:"suppressions,omitempty"`
+	Properties          map[string]any     `json:"properties"`
 }
 
 type sarifLocation struct {
+	PhysicalLocation sarifPhysicalLocation  `json:"physicalLocation"`
 	LogicalLocations []sarifLogicalLocation `json:"logicalLocations"`
-}
-
-type sarifLogicalLocation struct {
-	Name               string `json:"name"`
-	FullyQualifiedName string `json:"fullyQualifiedName"`
-	Kind               string `json:"kind"`
 }
 
 // SARIFSchema is the JSON schema the SARIF output declares.
@@ -318,22 +325,36 @@ func WriteSARIF(w io.Writer, d *Document) error {
 		})
 	}
 	for _, f := range d.Findings {
-		fqn := "tenants/" + d.TenantID + "/identities/" + f.IdentityID
-		sum := sha256.Sum256([]byte(f.RuleID + "\x00" + d.TenantID + "\x00" + f.IdentityID))
 		msg := f.Title
 		if len(f.Evidence) > 0 {
 			msg += ". Evidence: " + strings.Join(f.Evidence, "; ")
 		}
-		run.Results = append(run.Results, sarifResult{
-			RuleID:    f.RuleID,
-			RuleIndex: index[f.RuleID],
-			Level:     sarifLevel(f.Severity),
-			Message:   sarifText{Text: msg},
-			Locations: []sarifLocation{{LogicalLocations: []sarifLogicalLocation{{
-				Name: cmp.Or(f.IdentityName, f.IdentityID), FullyQualifiedName: fqn, Kind: "resource"}}}},
-			PartialFingerprints: map[string]string{"miscopeFinding/v1": hex.EncodeToString(sum[:16])},
+		res := sarifResult{
+			RuleID:              f.RuleID,
+			RuleIndex:           index[f.RuleID],
+			Level:               sarifLevel(f.Severity),
+			Message:             sarifText{Text: msg},
+			Locations:           []sarifLocation{sarifLocationOf(d, &f)},
+			PartialFingerprints: map[string]string{sarifFingerprintKey: f.Fingerprint},
+			BaselineState:       f.BaselineState,
+			Suppressions:        sarifSuppressions(&f),
 			Properties: map[string]any{"severity": f.Severity, "security-severity": securitySeverity(f.Severity),
-				"identityId": f.IdentityID, "evidence": f.Evidence, "remediation": f.Remediation},
+				"identityId": f.IdentityID, "evidence": f.Evidence, "remediation": f.Remediation, "status": f.Status},
+		}
+		run.Results = append(run.Results, res)
+	}
+	// Findings of the baseline that are gone are passes now: kept, so dashboards can close them.
+	for _, f := range d.AbsentFindings {
+		run.Results = append(run.Results, sarifResult{
+			RuleID:              f.RuleID,
+			RuleIndex:           index[f.RuleID],
+			Kind:                "pass",
+			Level:               "none",
+			Message:             sarifText{Text: "No longer found: " + f.Title},
+			Locations:           []sarifLocation{sarifLocationOf(d, &f)},
+			PartialFingerprints: map[string]string{sarifFingerprintKey: f.Fingerprint},
+			BaselineState:       string(assess.BaselineAbsent),
+			Properties:          map[string]any{"severity": f.Severity, "identityId": f.IdentityID, "status": "absent"},
 		})
 	}
 	enc := json.NewEncoder(w)

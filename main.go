@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"os/user"
 	"path/filepath"
 	"runtime/debug"
 	"slices"
@@ -410,6 +411,8 @@ func runExplorer(ctx context.Context, args []string, stderr io.Writer) error {
 	var sf sourceFlags
 	sf.register(fs)
 	exportDir := fs.String("export-dir", "", "folder for exports (`DIR`; default: the current folder)")
+	triageFile := fs.String("triage", triage.DefaultPath, "read and write triage decisions in `FILE`")
+	as := fs.String("as", "", "`NAME` recorded with your triage decisions (default: who signed in, or your user name)")
 	if err := parse(fs, args, stderr); err != nil {
 		return err
 	}
@@ -430,7 +433,8 @@ func runExplorer(ctx context.Context, args []string, stderr io.Writer) error {
 	if os.Getenv("NO_COLOR") != "" { // no-color.org: any non-empty value turns colour off
 		opts = append(opts, tea.WithColorProfile(colorprofile.Ascii))
 	}
-	p := tea.NewProgram(ui.New(ui.Options{Source: src, ExportDir: *exportDir}), opts...)
+	p := tea.NewProgram(ui.New(ui.Options{Source: src, ExportDir: *exportDir, Triage: *triageFile,
+		Who: decider(*as, src)}), opts...)
 	// A snapshot is shown while it loads; one found corrupt after its first identities were shown is still refused:
 	// the explorer closes and the reason is printed with exit code 2.
 	if snap, ok := src.Source().(*snapshot.Source); ok {
@@ -594,6 +598,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.DurationVar(&opts.IdleTimeout, "idle-timeout", 15*time.Minute, "end sessions idle for this `DURATION`")
 	fs.IntVar(&opts.MaxSessions, "max-sessions", 10, "at most `N` sessions at once")
 	fs.StringVar(&opts.ExportDir, "export-dir", "", "folder on the server where sessions may write exports (`DIR`; default: none, copy only)")
+	fs.StringVar(&opts.Triage, "triage", triage.DefaultPath, "triage `FILE` on the server that sessions read and write decisions in (each recorded with its SSH user and key)")
 	if err := parse(fs, args, stderr); err != nil {
 		return err
 	}
@@ -617,6 +622,25 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 		return usageError{err.Error()}
 	}
 	return srv.ListenAndServe(ctx)
+}
+
+// decider names whoever takes triage decisions in a local explorer: --as, else who signed in to the live tenant,
+// else the user running miscope.
+func decider(as string, src *cache.Cache) string {
+	if as = strings.TrimSpace(data.Clean(as)); as != "" {
+		return as
+	}
+	if live, ok := src.Source().(*azure.Source); ok && live.SignedIn() != "" {
+		return live.SignedIn()
+	}
+	name := os.Getenv("USER")
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		name = u.Username
+	}
+	if host, err := os.Hostname(); err == nil && name != "" {
+		return data.Clean(name + "@" + host)
+	}
+	return data.Clean(name)
 }
 
 // defaultHostKey keeps the server's host key in the user's config folder, so it survives restarts without landing in

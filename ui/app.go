@@ -5,6 +5,7 @@
 package ui
 
 import (
+	"cmp"
 	"context"
 	"strings"
 	"time"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/miscope/miscope/data"
 	"github.com/miscope/miscope/data/cache"
+	"github.com/miscope/miscope/data/triage"
 )
 
 // Options configure one TUI. The zero value of every field but Source is usable.
@@ -26,8 +28,13 @@ type Options struct {
 	ExportDir string
 	// Served is true inside `miscope serve`: there is no local clipboard and exports go only into ExportDir.
 	Served bool
-	// Now is the clock for export names; nil means time.Now.
+	// Now is the clock for export names and decisions' dates and expiry; nil means time.Now.
 	Now func() time.Time
+	// Triage is the triage file decisions are read from and written to; "" means triage.DefaultPath.
+	Triage string
+	// Who names whoever takes decisions in this explorer: the --as name, the signed-in user, or the SSH user and
+	// key of a served session.
+	Who string
 }
 
 // Tabular is what every view says about itself, so export and copy take exactly what it shows: its rows after filter
@@ -86,6 +93,7 @@ type Model struct {
 	seq int // request ids, so replies to requests no longer wanted are dropped
 
 	exp exportState
+	tri triageState
 }
 
 // New creates the root model over opts.Source.
@@ -105,6 +113,7 @@ func New(opts Options) *Model {
 		height: 24,
 		spin:   spinner.New(spinner.WithSpinner(spinner.MiniDot)),
 	}
+	m.tri = triageState{path: cmp.Or(opts.Triage, triage.DefaultPath), who: cmp.Or(opts.Who, "unknown"), now: opts.Now}
 	m.list = newIdentitiesView()
 	m.stack = []view{m.list}
 	return m
@@ -116,7 +125,7 @@ func (m *Model) Close() { m.cancel() }
 
 // Init starts streaming the identity list and the background assessment.
 func (m *Model) Init() tea.Cmd {
-	return tea.Batch(m.loadList(), m.startAssessment(), m.startSpinner())
+	return tea.Batch(m.loadList(), m.startAssessment(), m.startSpinner(), m.loadTriage())
 }
 
 func (m *Model) nextReq() int { m.seq++; return m.seq }
@@ -180,9 +189,13 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 	if cmd, ok := m.exportUpdate(msg); ok {
 		return cmd
 	}
+	if cmd, ok := m.triageUpdate(msg); ok {
+		return cmd
+	}
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
+		m.fitForm(msg.Width)
 		return nil
 	case spinner.TickMsg:
 		if !m.busy() {
@@ -361,7 +374,15 @@ func (m *Model) render() string {
 		}
 		b.WriteString(fitLine(title, w))
 		b.WriteByte('\n')
-		b.WriteString(padLines(top.render(m, w, bodyH), bodyH))
+		if m.tri.form.open {
+			form := m.formLines(w)
+			viewH := max(1, bodyH-len(form))
+			b.WriteString(padLines(top.render(m, w, viewH), viewH))
+			b.WriteByte('\n')
+			b.WriteString(strings.Join(form, "\n"))
+		} else {
+			b.WriteString(padLines(top.render(m, w, bodyH), bodyH))
+		}
 	}
 	b.WriteByte('\n')
 	b.WriteString(m.footer(w, m.hints(top)))
@@ -378,6 +399,8 @@ func (m *Model) hints(top view) []key.Binding {
 		return m.keys.helpHints()
 	case m.exp.open:
 		return m.exp.keys.hints(m.keys, m.exp.stage, m.exp.clip, m.exp.onPath)
+	case m.tri.form.open:
+		return m.keys.formHints()
 	}
 	if f := m.filterOf(top); f != nil && f.typing {
 		return m.keys.filterHints()

@@ -33,8 +33,10 @@ type assessment struct {
 	r     *assess.Result
 	facts map[string]*identityFacts    // by object id as the source spells it, which is how the rows carry it
 	apps  map[string]*data.Application // application service principals by data.Key(object id), for SP-MIGRATE
-	// findingRows are the findings pane's rows, in the engine's order (severity first).
+	// findingRows are the findings pane's rows, in the engine's order (severity first); fps are the findings'
+	// fingerprints, by the same index.
 	findingRows []row
+	fps         []string
 	// widest is the widest text the assessment puts in the list's attached, severity, count and reach columns,
 	// measured here so that applying it does not measure 50,000 rows again in Update.
 	widest [4]int
@@ -166,7 +168,9 @@ func newAssessment(x *data.Index, r *assess.Result) *assessment {
 	a.findingRows = make([]row, 0, len(r.Findings))
 	clean := memoClean()
 	a.findingWidest = make([]int, len(findingColumns()))
+	a.fps = make([]string, len(r.Findings))
 	for i := range r.Findings {
+		a.fps[i] = r.Findings[i].Fingerprint()
 		a.findingRows = append(a.findingRows, findingRow(a, &r.Findings[i], i, clean))
 		widen(a.findingWidest, a.findingRows[i].cells)
 	}
@@ -265,6 +269,7 @@ func (s *assessState) receive(m *Model, msgs []tea.Msg) tea.Cmd {
 func (m *Model) applyAssessment() tea.Cmd {
 	a := m.as.result
 	t := m.list.t
+	m.triageStatuses(m.opts.Now()) // the list's severity and count are of open findings
 	for i := range t.rows {
 		a.applyTo(&t.rows[i])
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/miscope/miscope/data"
 	"github.com/miscope/miscope/data/assess"
+	"github.com/miscope/miscope/data/triage"
 )
 
 // sectionTitles are the headings of the per-identity sections, in the order data.Sections gives them.
@@ -45,6 +46,7 @@ type detailView struct {
 	width  int
 	height int
 	moved  bool // the user has moved; until then the view stays at the top as sections arrive
+	tri    *triageState
 }
 
 // entry is one line of the detail view, in a form both the screen and export read.
@@ -55,6 +57,8 @@ type entry struct {
 	style   entryStyle
 	target  *pivotTarget // what enter lists; nil when the line is not selectable
 	copyID  string       // what y copies
+	finding *assess.Finding
+	fp      string // the finding's fingerprint, for a and u
 }
 
 type entryStyle int
@@ -89,7 +93,7 @@ func (m *Model) openIdentity(id string) tea.Cmd {
 			return nil
 		}
 	}
-	d := &detailView{id: id, secs: map[data.Section]*sectionState{}, a: m.as.result, asErr: m.as.err}
+	d := &detailView{id: id, secs: map[data.Section]*sectionState{}, a: m.as.result, asErr: m.as.err, tri: &m.tri}
 	if ident, ok := m.list.identity(id); ok {
 		d.ident, d.known = ident, true
 	} else if d.a != nil {
@@ -235,7 +239,13 @@ func (d *detailView) pivots() (pivot, role bool) {
 	return false, false
 }
 
-func (d *detailView) hints(m *Model) []key.Binding { return m.keys.detailHints(d.pivots()) }
+func (d *detailView) hints(m *Model) []key.Binding {
+	hs := m.keys.detailHints(d.pivots())
+	if e := d.current(d.entries(""), selectable(d.entries(""))); e != nil && e.finding != nil {
+		hs = append([]key.Binding{hint(m.keys.Decide, "decide"), hint(m.keys.Reopen, "reopen")}, hs...)
+	}
+	return hs
+}
 
 // entries lists everything the view shows, in order.
 func (d *detailView) entries(spin string) []entry {
@@ -327,8 +337,17 @@ func (d *detailView) entries(spin string) []entry {
 			es = append(es, entry{section: findingsSection, text: "none", style: styleNone})
 		}
 		for _, f := range fs {
-			es = append(es, entry{section: findingsSection, text: f.Severity.String(), detail: data.Clean(f.Title),
-				style: styleFinding, copyID: data.Clean(f.IdentityID)})
+			fp := f.Fingerprint()
+			st, note := d.tri.note(fp)
+			text := f.Severity.String()
+			if st != triage.Open {
+				text += " · " + string(st)
+			}
+			es = append(es, entry{section: findingsSection, text: text, detail: data.Clean(f.Title),
+				style: styleFinding, copyID: data.Clean(f.IdentityID), finding: &f, fp: fp})
+			if note != "" {
+				es = append(es, entry{section: findingsSection, text: "decision", detail: note, style: styleWrap})
+			}
 			for _, e := range f.Evidence {
 				es = append(es, entry{section: findingsSection, text: "evidence", detail: data.Clean(e), style: styleWrap})
 			}
@@ -618,6 +637,13 @@ func (d *detailView) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 		if e := d.current(es, sel); e != nil && e.target != nil {
 			return m.openPivot(*e.target)
 		}
+	case key.Matches(msg, k.Decide), key.Matches(msg, k.Reopen):
+		e := d.current(es, sel)
+		if e == nil || e.finding == nil {
+			return m.setFlash("move to a finding (under Findings) to decide on it", false)
+		}
+		cmd, _ := m.triageKey(msg, e.finding, e.fp)
+		return cmd
 	case key.Matches(msg, k.PivotRole):
 		if e := d.current(es, sel); e != nil && e.target != nil && e.target.kind == pivotScope {
 			t := pivotTarget{kind: pivotRole, id: e.target.extra, label: strings.TrimSpace(e.text[strings.Index(e.text, "]")+1:])}

@@ -28,8 +28,12 @@ func findingColumns() []column {
 		{name: colRule, title: "RULE", width: 10, flex: 1},
 		{name: colIdentity, alias: colName, title: "IDENTITY", width: 14, flex: 2},
 		{name: colTitle, title: "FINDING", width: 20, flex: 4},
+		{name: colStatus, title: "STATUS", width: 6},
 	}
 }
+
+// colStatusIndex is the status column's place in findingColumns; the triage file fills it in.
+const colStatusIndex = 4
 
 // findingRow is one finding as the pane shows it. Evidence and remediation are not copied into the row: the pane
 // reads them from the finding for the selected row and for export, which keeps 50,000 findings' evidence in memory
@@ -39,7 +43,7 @@ func findingRow(a *assessment, f *assess.Finding, i int, clean func(string) stri
 	who := subjectName(a, f.IdentityID, clean)
 	title := clean(f.Title)
 	rule := clean(f.RuleID)
-	cells := []string{f.Severity.String(), rule, who, title}
+	cells := []string{f.Severity.String(), rule, who, title, "open"}
 	return row{
 		cells: cells,
 		nums:  severityNums(f.Severity),
@@ -105,6 +109,14 @@ func evidenceText(f *assess.Finding) string {
 // finding returns the finding a row shows.
 func (v *findingsView) finding(r *row) *assess.Finding { return &v.from.r.Findings[r.src] }
 
+// fingerprint returns the fingerprint of a finding of the pane's assessment, computed once when it was assessed.
+func (v *findingsView) fingerprint(f *assess.Finding) string {
+	if r := v.t.selected(); r != nil && &v.from.r.Findings[r.src] == f {
+		return v.from.fps[r.src]
+	}
+	return f.Fingerprint()
+}
+
 // memoClean returns data.Clean that keeps one copy of each distinct text it had to change. Plain text (nearly all of
 // it) is returned as it is, without remembering it.
 func memoClean() func(string) string {
@@ -145,6 +157,7 @@ func (m *Model) openFindings() tea.Cmd {
 		}
 	}
 	v := newFindingsView()
+	v.t.keep = m.tri.keepRow
 	v.fill(m.as.result)
 	m.push(v)
 	return nil
@@ -161,9 +174,9 @@ func (v *findingsView) counts() string {
 	return v.t.counts()
 }
 
-func (v *findingsView) title(m *Model) string { return v.f.render(m, "Findings") }
+func (v *findingsView) title(m *Model) string { return v.f.render(m, "Findings") + m.triageTitle() }
 
-func (v *findingsView) hints(m *Model) []key.Binding { return m.keys.findingsHints() }
+func (v *findingsView) hints(m *Model) []key.Binding { return m.keys.findingsHints(m.tri.showDecided) }
 
 // Table is the pane's findings after filter and sort, with their evidence and remediation.
 func (v *findingsView) Table() (string, []string, [][]string) { return v.tableLater()() }
@@ -210,6 +223,9 @@ func (v *findingsView) render(m *Model, w, h int) string {
 			out += "\n" + m.st.Gap.Render(plural(n, "part was", "parts were")+" not readable, so this is not proof of safety.")
 		}
 		return out
+	case len(v.t.view) == 0 && v.f.query == "":
+		return "No open findings: " + plural(m.tri.decidedCount(), "finding has", "findings have") +
+			" a decision that holds (" + m.keys.ShowDecided.Help().Key + " shows them)."
 	case len(v.t.view) == 0:
 		return v.t.render(w, h, &m.st) + "\nNo finding matches " + strconv.Quote(v.f.query) + " (esc clears the filter)."
 	}
@@ -237,7 +253,11 @@ func (v *findingsView) preview(m *Model, f *assess.Finding, w, limit int) []stri
 	}
 	room := max(1, limit-2-len(fix)) // the two headings
 	ev := f.Evidence
-	lines := []string{m.st.Section.Render("Evidence")}
+	var lines []string
+	if _, note := m.decisionNote(v.fingerprint(f)); note != "" {
+		lines = append(lines, fitLine(m.st.Section.Render("Decision ")+note, w))
+	}
+	lines = append(lines, m.st.Section.Render("Evidence"))
 	for n, e := range ev {
 		if n == room-1 && len(ev) > room {
 			lines = append(lines, m.st.Dim.Render(fitLine("  … "+plural(len(ev)-n, "more line", "more lines")+
@@ -255,6 +275,18 @@ func (v *findingsView) preview(m *Model, f *assess.Finding, w, limit int) []stri
 
 func (v *findingsView) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 	if cmd, ok := tableKey(m, v.t, msg); ok {
+		return cmd
+	}
+	if key.Matches(msg, m.keys.ShowDecided) {
+		m.tri.showDecided = !m.tri.showDecided
+		v.t.refilter(v.t.selectedID())
+		return nil
+	}
+	if r := v.t.selected(); r != nil {
+		if cmd, ok := m.triageKey(msg, v.finding(r), v.from.fps[r.src]); ok {
+			return cmd
+		}
+	} else if cmd, ok := m.triageKey(msg, nil, ""); ok {
 		return cmd
 	}
 	if key.Matches(msg, m.keys.Open) {

@@ -7,8 +7,8 @@ import (
 )
 
 // helpGroups names the groups of helpBindings, in the same order.
-var helpGroups = []string{"Move", "Views", "Export and copy", "Sort (again to reverse)", "While typing a filter",
-	"In the export prompt"}
+var helpGroups = []string{"Move", "Views", "Export and copy", "Triage (findings pane, detail)",
+	"Sort (again to reverse)", "While typing a filter", "In the export prompt"}
 
 // helpBindings is every binding: the keymap's groups, then the export prompt's keys.
 func (m *Model) helpBindings() [][]key.Binding {
@@ -24,7 +24,7 @@ func (m *Model) helpSections() [][]string {
 		for _, b := range bindings {
 			sec = append(sec, helpItem(m, b))
 		}
-		if g == 3 {
+		if g == 4 {
 			sec = append(sec, " "+m.st.Dim.Render("findings: "+m.keys.SortSeverity.Help().Key+" severity, "+
 				m.keys.SortName.Help().Key+" identity"))
 		}

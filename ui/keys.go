@@ -12,6 +12,10 @@ type keyMap struct {
 	Export, Copy, CopyView             key.Binding
 	Refresh, Quit, ForceQuit           key.Binding
 
+	// Triage: decide on a finding, reopen it, show decided findings; and the decision form's own keys.
+	Decide, Reopen, ShowDecided    key.Binding
+	FormNext, FormPrev, FormChoice key.Binding
+
 	SortName, SortKind, SortAttached, SortSeverity, SortFindings, SortReach key.Binding
 
 	// While the filter is being typed, letters are text: only these keys act.
@@ -44,6 +48,13 @@ func defaultKeys() keyMap {
 		Refresh:   b([]string{"r"}, "r", "refresh"),
 		Quit:      b([]string{"q"}, "q", "quit (top level)"),
 		ForceQuit: b([]string{"ctrl+c"}, "ctrl+c", "quit"),
+
+		Decide:      b([]string{"a"}, "a", "decide on the finding (accept…)"),
+		Reopen:      b([]string{"u"}, "u", "reopen a decided finding"),
+		ShowDecided: b([]string{"d"}, "d", "show decided findings too"),
+		FormNext:    b([]string{"tab", "down"}, "tab/↓", "next field"),
+		FormPrev:    b([]string{"shift+tab", "up"}, "↑", "previous field"),
+		FormChoice:  b([]string{"left", "right"}, "←→", "choose the decision"),
 
 		SortName:     b([]string{"N", "shift+n"}, "N", "sort by name"),
 		SortKind:     b([]string{"K", "shift+k"}, "K", "sort by kind"),
@@ -85,9 +96,20 @@ func (k keyMap) detailHints(pivot, role bool) []key.Binding {
 	return append(hs, hint(k.Back, "back"), hint(k.Export, "export"), hint(k.Copy, "copy id"), hint(k.Help, "help"))
 }
 
-func (k keyMap) findingsHints() []key.Binding {
-	return []key.Binding{hint(k.Open, "open"), hint(k.Filter, "filter"), hint(k.Copy, "copy id"),
-		hint(k.Export, "export"), hint(k.Back, "back"), hint(k.Help, "help")}
+func (k keyMap) findingsHints(showDecided bool) []key.Binding {
+	show := hint(k.ShowDecided, "show decided")
+	if showDecided {
+		show = hint(k.ShowDecided, "open only")
+	}
+	return []key.Binding{hint(k.Open, "open"), hint(k.Decide, "decide"), hint(k.Reopen, "reopen"), show,
+		hint(k.Filter, "filter"), hint(k.Help, "help"), hint(k.Copy, "copy id"), hint(k.Export, "export"),
+		hint(k.Back, "back")}
+}
+
+// formHints are the footer while the decision form is open.
+func (k keyMap) formHints() []key.Binding {
+	return []key.Binding{hint(k.Open, "save"), hint(k.FormNext, "next field"), hint(k.FormChoice, "decision"),
+		hint(k.Back, "cancel")}
 }
 
 func (k keyMap) pivotHints() []key.Binding {
@@ -113,9 +135,14 @@ func (k keyMap) FullHelp() [][]key.Binding {
 		{pair(k.Up, k.Down, "k/j ↑↓", "move up / down"), pair(k.Top, k.Bottom, "g/G", "go to top / bottom"),
 			pair(k.HalfUp, k.HalfDown, "ctrl+u/d", "half page up / down"),
 			pair(k.PageUp, k.PageDown, "pgup/dn", "page up / down")},
-		{k.Open, k.Back, k.Filter, k.Findings, k.PivotRole, k.Refresh, k.Help, k.Quit, k.ForceQuit},
-		{k.Export, k.Copy, k.CopyView},
-		{k.SortName, k.SortKind, k.SortAttached, k.SortSeverity, k.SortFindings, k.SortReach},
+		{k.Open, k.Back, k.Filter, k.Findings, k.PivotRole, k.Refresh, k.Help,
+			pair(k.Quit, k.ForceQuit, "q ctrl+c", "quit (top level / anywhere)")},
+		{k.Export, pair(k.Copy, k.CopyView, "y/Y", "copy the id / view as Markdown")},
+		{pair(k.Decide, k.Reopen, "a/u", "decide / reopen a finding"), k.ShowDecided,
+			pair(pair(k.FormNext, k.FormPrev, "", ""), k.FormChoice, "tab ←→", "form: next field / decision")},
+		{pair(k.SortName, k.SortKind, "N/K", "sort by name / kind"),
+			pair(k.SortAttached, k.SortSeverity, "A/S", "sort by attached / severity"),
+			pair(k.SortFindings, k.SortReach, "F/R", "sort by findings / reach")},
 		{k.FilterKeep, k.FilterClear, pair(k.FilterErase, k.FilterEraseAll, "⌫ ctrl+u", "erase a letter / all"),
 			k.FilterMove},
 	}

@@ -277,8 +277,8 @@ func TestHelpKeepsSectionsWhole(t *testing.T) {
 	m.width, m.height, m.showHelp = 120, 36, true
 	screen := plain(m)
 	sortLine := lineWith(screen, "Sort (again to reverse)")
-	reachLine := lineWith(screen, "sort by reach")
-	if strings.Index(sortLine, "Sort") != strings.Index(reachLine, "R ")-1 {
+	reachLine := lineWith(screen, "sort by findings / reach")
+	if strings.Index(sortLine, "Sort") != strings.Index(reachLine, "F/R ")-1 {
 		t.Errorf("at 120x36 the sort keys are not in the column of their heading:\n%s", screen)
 	}
 }

@@ -23,6 +23,7 @@ const (
 	colRule     = "rule"
 	colIdentity = "identity"
 	colTitle    = "title"
+	colStatus   = "status"
 )
 
 // column describes one column of a table. Widths are in terminal cells; flex columns share what is left.
@@ -71,6 +72,8 @@ type table struct {
 	// match, when set, is what the filter asks of rows that carry no hay: a table of many rows with long unique
 	// text (findings) searches its cells where they are rather than keep a lowercase copy of each.
 	match func(r *row, q string) bool
+	// keep, when set, hides rows whatever the query (the findings pane's decided findings).
+	keep func(r *row) bool
 }
 
 func newTable(cols []column, sortCol string, desc bool) *table {
@@ -396,13 +399,16 @@ func (t *table) setFilter(q string) {
 }
 
 func (t *table) filter(from []int32) []int32 {
-	if t.query == "" {
+	if t.query == "" && t.keep == nil {
 		return slices.Clone(from)
 	}
 	out := make([]int32, 0, len(from)/4+1)
 	for _, i := range from {
 		r := &t.rows[i]
-		if strings.Contains(r.hay, t.query) || r.extra != "" && strings.Contains(r.extra, t.query) ||
+		if t.keep != nil && !t.keep(r) {
+			continue
+		}
+		if t.query == "" || strings.Contains(r.hay, t.query) || r.extra != "" && strings.Contains(r.extra, t.query) ||
 			t.match != nil && t.match(r, t.query) {
 			out = append(out, i)
 		}

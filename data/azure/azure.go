@@ -94,6 +94,7 @@ type Source struct {
 	mu         sync.Mutex
 	tenantID   string
 	tenantName string
+	signedIn   string
 	known      map[string]data.Identity // identities seen so far, by Key(id)
 	parts      map[string]*part         // tenant-wide reads shared by the lazy section methods
 }
@@ -150,6 +151,7 @@ func New(ctx context.Context, opts Options) (*Source, error) {
 	if tid := tenantOfToken(tok.Token); tid != "" {
 		s.tenantID = tid
 	}
+	s.signedIn = signedInOfToken(tok.Token)
 	s.readOrganization(ctx)
 	return s, nil
 }

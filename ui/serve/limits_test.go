@@ -84,8 +84,8 @@ type recorders struct {
 
 func (rs *recorders) install(s *Server) {
 	base := s.newModel
-	s.newModel = func() tea.Model {
-		r := &recorder{inner: base()}
+	s.newModel = func(who string) tea.Model {
+		r := &recorder{inner: base(who)}
 		rs.mu.Lock()
 		rs.list = append(rs.list, r)
 		rs.mu.Unlock()

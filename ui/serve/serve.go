@@ -56,6 +56,8 @@ type Options struct {
 	MaxSessions int
 	// ExportDir is the only folder served sessions write exports into; "" means exports are copy-only.
 	ExportDir string
+	// Triage is the triage file sessions read and write decisions in; "" means triage.DefaultPath.
+	Triage string
 	// Log receives one line per connection, disconnection and refusal, never a secret; nil means standard error.
 	Log io.Writer
 }
@@ -68,7 +70,7 @@ type Server struct {
 	hostKey  gossh.Signer
 	log      *log.Logger
 	ssh      *ssh.Server
-	newModel func() tea.Model
+	newModel func(who string) tea.Model
 	ready    chan struct{}
 
 	gate *gate
@@ -160,8 +162,9 @@ func New(src *cache.Cache, opts Options) (*Server, error) {
 		sessions: map[ssh.Session]*session{},
 	}
 	s.gate = newGate(s.authLimit(), logger)
-	s.newModel = func() tea.Model {
-		return ui.New(ui.Options{Source: src, ExportDir: opts.ExportDir, Served: true, Now: time.Now})
+	s.newModel = func(who string) tea.Model {
+		return ui.New(ui.Options{Source: src, ExportDir: opts.ExportDir, Served: true, Now: time.Now,
+			Triage: opts.Triage, Who: who})
 	}
 	s.ssh, err = wish.NewServer(
 		// The host key goes in first: without one, wish would write a key of its own into the working folder.

@@ -380,7 +380,12 @@ func (s *Server) teaMiddleware() wish.Middleware {
 			// Replaces the filter MakeOptions sets; session.filter keeps what it did.
 			tea.WithFilter(ss.filter),
 		)
-		m := s.newModel()
+		// Decisions taken in the session are recorded with its user and the key it signed in with.
+		who := data.Clean(sess.User())
+		if k := sess.PublicKey(); k != nil {
+			who += " (ssh " + gossh.FingerprintSHA256(k) + ")"
+		}
+		m := s.newModel(who)
 		p := tea.NewProgram(m, opts...)
 		ss.started(m, p)
 		return p

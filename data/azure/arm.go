@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -419,6 +420,10 @@ func (s *Source) readAzureRoles(ctx context.Context, sc scopes, scErr error) (az
 	used := map[string]bool{}
 	for _, a := range out.assignments {
 		used[data.Key(a.RoleDefinitionID)] = true
+		// A delegation condition names the roles its holder may grant; the assessment judges it by them.
+		for _, id := range conditionGUIDs.FindAllString(a.Condition, -1) {
+			used[data.Key(id)] = true
+		}
 	}
 	for k, d := range defs {
 		if used[k] {
@@ -428,6 +433,9 @@ func (s *Source) readAzureRoles(ctx context.Context, sc scopes, scErr error) (az
 	sort.Slice(out.defs, func(a, b int) bool { return out.defs[a].ID < out.defs[b].ID })
 	return out, errors.Join(fails...)
 }
+
+// conditionGUIDs finds the GUIDs in a role assignment's condition.
+var conditionGUIDs = regexp.MustCompile(`(?i)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`)
 
 func toRoleDefinition(d *armauthorization.RoleDefinition) (data.RoleDefinition, bool) {
 	if d == nil {

@@ -244,6 +244,9 @@ func Build() *data.Tenant {
 	partner := b.userAssigned(mesIntRG, "id-partner-integration", neu)
 	b.attach(b.resource(mesIntRG, "Microsoft.Logic/workflows", "logic-partner-edi", neu), partner)
 	b.fic(partner, "acme-logistics-edi", "https://idp.acme-logistics.example/oidc", "mes-edi-connector")
+	// The partner's own managed identity, in the partner's tenant, is trusted too.
+	b.fic(partner, "acme-logistics-tenant", "https://login.microsoftonline.com/"+guid("tenant", "acme-logistics")+"/v2.0",
+		guid("sp", "acme-logistics", "edi-gateway"))
 	b.identityRole(partner, roleStorageBlobDataReader,
 		b.resource(mesIntRG, "Microsoft.Storage/storageAccounts", "stmesedi", neu))
 
@@ -279,11 +282,16 @@ func Build() *data.Tenant {
 	b.identityRole(webDeploy, roleWebsiteContributor, portalRG)
 	b.fic(webDeploy, "github-patient-portal-production", issuerGitHub,
 		"repo:contoso-pharma/patient-portal:environment:production")
+	b.fic(webDeploy, "terraform-portal-apply", "https://app.eu.terraform.io",
+		"organization:contoso-pharma:project:commercial:workspace:patient-portal-prod:run_phase:apply")
 
 	ciShared := b.userAssigned(sharedRG, "id-ci-shared", eus2)
 	b.attach(smokeTests, ciShared)
 	b.identityRole(ciShared, roleReader, sharedRG)
 	b.flexibleFIC(ciShared, "github-any-contoso-repo", issuerGitHub, "claims['sub'] matches 'repo:contoso-pharma/*'")
+	// Meant for the contoso-pharma-labs organisation too; it admits any owner whose name starts so.
+	b.flexibleFIC(ciShared, "github-pharma-orgs-infra", issuerGitHub,
+		"claims['sub'] matches 'repo:contoso-pharma*/infra:ref:refs/heads/main'")
 
 	// One identity shared by everything that reads portal assets, across two subscriptions.
 	commercialShared := b.userAssigned(sharedRG, "id-commercial-shared", eus2)

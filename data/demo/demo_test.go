@@ -252,6 +252,12 @@ func TestDemoCoversEveryCase(t *testing.T) {
 			t.Errorf("%s: not on a user-assigned identity", f.Name)
 		}
 		switch {
+		case strings.HasPrefix(f.Issuer, "https://login.microsoftonline.com/"):
+			fics["foreign tenant"] = !strings.Contains(f.Issuer, TenantID)
+		case f.Issuer == "https://app.eu.terraform.io":
+			fics["terraform cloud eu"] = strings.HasSuffix(f.Subject, ":run_phase:apply")
+		case strings.Contains(f.ClaimsMatchingExpression, "repo:contoso-pharma*/"):
+			fics["owner wildcard"] = true
 		case f.Issuer != issuerGitHub && !strings.Contains(f.Issuer, ".oic.prod-aks.azure.com/"):
 			fics["unknown issuer"] = true
 		case strings.HasSuffix(f.Subject, ":pull_request"):
@@ -268,7 +274,7 @@ func TestDemoCoversEveryCase(t *testing.T) {
 		}
 	}
 	for _, c := range []string{"unknown issuer", "pull request", "branch", "risky on privileged", "flexible wildcard",
-		"environment", "aks"} {
+		"environment", "aks", "foreign tenant", "terraform cloud eu", "owner wildcard"} {
 		if !fics[c] {
 			t.Errorf("no federated credential: %s", c)
 		}

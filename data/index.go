@@ -497,6 +497,8 @@ func (x *Index) DirectoryRoles(identityID string) []DirectoryRole {
 	for n, p := range ids {
 		for _, a := range x.dirByPrinc.get(p) {
 			out = append(out, DirectoryRole{
+				ID:               a.ID,
+				PrincipalID:      a.PrincipalID,
 				RoleTemplateID:   a.RoleTemplateID,
 				RoleName:         x.DirectoryRoleName(a.RoleTemplateID),
 				DirectoryScopeID: a.DirectoryScopeID,
@@ -550,7 +552,8 @@ func (b byLevel) Swap(i, j int) {
 }
 
 func (x *Index) azureRole(a RoleAssignment, via string) AzureRole {
-	r := AzureRole{RoleDefinitionID: LastSegment(a.RoleDefinitionID), Scope: a.Scope, Via: via, Condition: a.Condition}
+	r := AzureRole{ID: a.ID, PrincipalID: a.PrincipalID, RoleDefinitionID: LastSegment(a.RoleDefinitionID),
+		Scope: a.Scope, Via: via, Condition: a.Condition}
 	if d, ok := x.RoleDefinition(a.RoleDefinitionID); ok {
 		r.RoleName, r.Definition = d.RoleName, d
 	} else {

@@ -59,6 +59,10 @@ func ViaGroup(groupID string) string { return "group:" + groupID }
 
 // DirectoryRole is an Entra directory role held by one identity.
 type DirectoryRole struct {
+	// ID is the assignment's own id (an eligibility schedule's id when State is Eligible), for the command that
+	// removes it; empty when the source did not give one.
+	ID               string          `json:"id,omitempty"`
+	PrincipalID      string          `json:"principalId,omitempty"` // the assignee: the identity, or the group it is held through
 	RoleTemplateID   string          `json:"roleTemplateId"`
 	RoleName         string          `json:"roleName"`
 	DirectoryScopeID string          `json:"directoryScopeId"`
@@ -68,6 +72,8 @@ type DirectoryRole struct {
 
 // AzureRole is an Azure role assignment held by one identity, with its definition resolved where possible.
 type AzureRole struct {
+	ID               string `json:"id,omitempty"`          // the assignment's ARM id
+	PrincipalID      string `json:"principalId,omitempty"` // the assignee: the identity, or the group it is held through
 	RoleDefinitionID string `json:"roleDefinitionId"`
 	RoleName         string `json:"roleName"`
 	Scope            string `json:"scope"`

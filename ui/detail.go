@@ -349,7 +349,7 @@ func (d *detailView) entries(spin string) []entry {
 				es = append(es, entry{section: findingsSection, text: "decision", detail: note, style: styleWrap})
 			}
 			for _, e := range f.Evidence {
-				es = append(es, entry{section: findingsSection, text: "evidence", detail: data.Clean(e), style: styleWrap})
+				es = append(es, entry{section: findingsSection, text: "evidence", detail: data.Clean(e.Text), style: styleWrap})
 			}
 			if f.Remediation != "" {
 				es = append(es, entry{section: findingsSection, text: "fix", detail: data.Clean(f.Remediation),

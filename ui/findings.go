@@ -101,7 +101,7 @@ func severityNums(s assess.Severity) []int64 {
 func evidenceText(f *assess.Finding) string {
 	ev := make([]string, len(f.Evidence))
 	for n, e := range f.Evidence {
-		ev[n] = data.Clean(e)
+		ev[n] = data.Clean(e.Text)
 	}
 	return strings.Join(ev, "; ")
 }
@@ -264,7 +264,7 @@ func (v *findingsView) preview(m *Model, f *assess.Finding, w, limit int) []stri
 				" (e exports them all)", w)))
 			break
 		}
-		lines = append(lines, fitLine("  "+data.Clean(e), w))
+		lines = append(lines, fitLine("  "+data.Clean(e.Text), w))
 	}
 	lines = append(lines, m.st.Section.Render("Remediation"))
 	for _, l := range fix {

@@ -12,6 +12,7 @@ import (
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"github.com/miscope/miscope/data"
+	"github.com/miscope/miscope/data/assess"
 )
 
 const appLegacy = "00000000-0000-0000-0000-0000000000c1"
@@ -364,7 +365,7 @@ func TestFindingsPaneAt80(t *testing.T) {
 		for _, i := range v.t.view {
 			rules = append(rules, v.t.rows[i].cells[1])
 		}
-		ev = v.finding(v.t.selected()).Evidence
+		ev = assess.Texts(v.finding(v.t.selected()).Evidence)
 	})
 	screen := s.screen()
 	for _, r := range rules {

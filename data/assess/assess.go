@@ -222,7 +222,7 @@ type engine struct {
 	group          *groupMemos         // exposure's memos of scopes inside the current resource group
 	scopeTexts     map[string]string   // raw scope -> how evidence names it
 	scratch        []evidence
-	lines          []string       // scratch: exposure's evidence while it is gathered
+	lines          []Evidence     // scratch: exposure's evidence while it is gathered
 	texts          *evidenceTexts // shared by every worker
 }
 
@@ -232,7 +232,7 @@ type engine struct {
 type evidenceTexts struct {
 	mu      sync.Mutex
 	lines   map[string]string
-	exposer map[exposerKey]string
+	exposer map[exposerKey]*Evidence
 }
 
 // exposerKey names an exposure line by what decides its text: the assignment, the scope it is shown at and the verb.
@@ -243,7 +243,7 @@ type exposerKey struct {
 }
 
 func newEvidenceTexts() *evidenceTexts {
-	return &evidenceTexts{lines: map[string]string{}, exposer: map[exposerKey]string{}}
+	return &evidenceTexts{lines: map[string]string{}, exposer: map[exposerKey]*Evidence{}}
 }
 
 // line returns the shared copy of s.
@@ -257,22 +257,22 @@ func (t *evidenceTexts) line(s string) string {
 	return s
 }
 
-// exposerLine returns the exposure line of k, writing it with text the first time any worker asks.
-func (t *evidenceTexts) exposerLine(k exposerKey, text func() string) string {
+// exposerLine returns the exposure evidence of k, writing it with text the first time any worker asks.
+func (t *evidenceTexts) exposerLine(k exposerKey, text func() Evidence) *Evidence {
 	t.mu.Lock()
 	s, ok := t.exposer[k]
 	t.mu.Unlock()
 	if ok {
 		return s
 	}
-	s = text()
+	v := text()
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if c, ok := t.exposer[k]; ok {
 		return c
 	}
-	t.exposer[k] = s
-	return s
+	t.exposer[k] = &v
+	return &v
 }
 
 type codeKey struct{ role, kind string }
@@ -307,19 +307,25 @@ func newEngine(x *data.Index) *engine {
 		e.now = time.Now()
 	}
 	for _, s := range x.Tenant.Subscriptions {
-		e.subNames[data.Key(s.ID)] = data.Clean(s.DisplayName)
+		e.subNames[data.Key(s.ID)] = s.DisplayName
 	}
 	for _, m := range x.Tenant.ManagementGroups {
-		e.mgNames[data.Key(m.Name)] = data.Clean(m.DisplayName)
+		e.mgNames[data.Key(m.Name)] = m.DisplayName
 	}
 	return e
 }
 
-// evidence is one line of a finding with the severity it contributes.
+// evidence is one item of a finding with the severity it contributes.
 type evidence struct {
-	sev  Severity
-	line string
+	sev Severity
+	Evidence
 }
+
+// note is evidence with no object of its own.
+func note(text string) Evidence { return Evidence{Text: text, Kind: EvidenceNote} }
+
+// more is the note that counts the evidence a finding does not list.
+func (e *engine) more(n int) Evidence { return note(e.texts.line(fmt.Sprintf("... and %d more", n))) }
 
 // add records a finding whose severity is the highest of its evidence; the title names the worst item.
 func (e *engine) add(rule string, id string, ev []evidence, title func(top evidence) string, remediation string) Severity {
@@ -330,16 +336,17 @@ func (e *engine) add(rule string, id string, ev []evidence, title func(top evide
 		if a.sev != b.sev {
 			return cmp.Compare(b.sev, a.sev)
 		}
-		return strings.Compare(a.line, b.line)
+		return cmp.Or(strings.Compare(a.Text, b.Text), strings.Compare(a.ID, b.ID))
 	})
-	ev = slices.CompactFunc(ev, func(a, b evidence) bool { return a.line == b.line })
-	lines := make([]string, 0, min(len(ev), maxEvidence+1))
+	ev = slices.CompactFunc(ev, func(a, b evidence) bool { return a.Text == b.Text && a.ID == b.ID })
+	lines := make([]Evidence, 0, min(len(ev), maxEvidence+1))
 	for n, v := range ev {
 		if n == maxEvidence {
-			lines = append(lines, e.texts.line(fmt.Sprintf("... and %d more", len(ev)-maxEvidence)))
+			lines = append(lines, e.more(len(ev)-maxEvidence))
 			break
 		}
-		lines = append(lines, e.texts.line(v.line))
+		v.Text = e.texts.line(v.Text)
+		lines = append(lines, v.Evidence)
 	}
 	r, _ := RuleByID(rule)
 	e.findings = append(e.findings, Finding{
@@ -399,7 +406,7 @@ func (e *engine) assessPrivilege(i int, attached []*data.Resource) {
 			continue
 		}
 		line := e.dirRoleLine(r)
-		ev = append(ev, evidence{sev, line})
+		ev = append(ev, evidence{sev, dirRoleEvidence(r, line)})
 		switch {
 		case tier0:
 			entra = max(entra, levelTenantAdm)
@@ -416,27 +423,27 @@ func (e *engine) assessPrivilege(i int, attached []*data.Resource) {
 		}
 	}
 	highest = max(highest, e.add(RulePrivDirRole, id.ID, ev, func(t evidence) string {
-		return fmt.Sprintf("Holds a privileged directory role: %s", t.line)
+		return fmt.Sprintf("Holds a privileged directory role: %s", t.Text)
 	}, remediateDirRole))
 
 	// MI-PRIV-GRAPH
 	ev = ev[:0]
 	for _, a := range x.AppRoles(id.ID) {
 		p, ok := classifyPermission(a)
-		api := data.Clean(cmp.Or(a.ResourceDisplayName, a.ResourceAppID))
+		api := cmp.Or(a.ResourceDisplayName, a.ResourceAppID)
 		if !ok {
-			ev = append(ev, evidence{Info, fmt.Sprintf("app role %s on %s could not be resolved to a permission name",
-				data.Clean(a.AppRoleID), quote(api))})
+			ev = append(ev, evidence{Info, appRoleEvidence(a, fmt.Sprintf("app role %s on %s could not be resolved to a permission name",
+				a.AppRoleID, quote(api)))})
 			continue
 		}
 		if p.Severity < Low {
 			continue
 		}
-		line := fmt.Sprintf("%s on %s (app role %s)", data.Clean(p.Value), quote(api), data.Clean(a.AppRoleID))
+		line := fmt.Sprintf("%s on %s (app role %s)", p.Value, quote(api), a.AppRoleID)
 		if p.Tier0 {
 			line += ", tier 0"
 		}
-		ev = append(ev, evidence{p.Severity, line})
+		ev = append(ev, evidence{p.Severity, appRoleEvidence(a, line)})
 		switch {
 		case p.Tier0:
 			entra = max(entra, levelGraphTier0)
@@ -457,7 +464,7 @@ func (e *engine) assessPrivilege(i int, attached []*data.Resource) {
 		}
 	}
 	highest = max(highest, e.add(RulePrivGraph, id.ID, ev, func(t evidence) string {
-		return "Holds an application permission: " + t.line
+		return "Holds an application permission: " + t.Text
 	}, remediateGraph))
 
 	// MI-PRIV-AZURE
@@ -466,8 +473,8 @@ func (e *engine) assessPrivilege(i int, attached []*data.Resource) {
 		info := e.assigned(r.RoleDefinitionID, r.Condition)
 		if !info.resolved {
 			unresolved = true
-			ev = append(ev, evidence{Low, fmt.Sprintf("role definition %s could not be resolved, at %s, %s",
-				data.Clean(r.RoleDefinitionID), e.scopeText(r.Scope), e.viaText(r.Via))})
+			ev = append(ev, evidence{Low, azureRoleEvidence(r, fmt.Sprintf("role definition %s could not be resolved, at %s, %s",
+				r.RoleDefinitionID, e.scopeText(r.Scope), e.viaText(r.Via)))})
 			continue
 		}
 		class := info.class // a condition on a granting role is judged by the roles it lets it grant
@@ -483,11 +490,11 @@ func (e *engine) assessPrivilege(i int, attached []*data.Resource) {
 		line := e.azureRoleLine(info, r.RoleDefinitionID, e.scopeText(r.Scope), r.Via, r.Condition)
 		better(&top, lvl, label, line)
 		if fire {
-			ev = append(ev, evidence{sev, line})
+			ev = append(ev, evidence{sev, azureRoleEvidence(r, line)})
 		}
 	}
 	highest = max(highest, e.add(RulePrivAzure, id.ID, ev, func(t evidence) string {
-		return "Holds a privileged Azure role: " + t.line
+		return "Holds a privileged Azure role: " + t.Text
 	}, remediateAzure))
 
 	// MI-PRIV-GROUP
@@ -504,7 +511,7 @@ func (e *engine) assessPrivilege(i int, attached []*data.Resource) {
 		if !g.RoleAssignable && sev < Medium {
 			continue
 		}
-		line := "member of group " + quote(data.Clean(g.DisplayName)) + " (" + data.Clean(g.ID) + ")"
+		line := "member of group " + quote(g.DisplayName) + " (" + g.ID + ")"
 		if g.RoleAssignable {
 			line += ", role-assignable"
 		}
@@ -516,10 +523,10 @@ func (e *engine) assessPrivilege(i int, attached []*data.Resource) {
 		} else {
 			line += "; the group holds no roles today but can be given directory roles"
 		}
-		ev = append(ev, evidence{sev, line})
+		ev = append(ev, evidence{sev, Evidence{Text: line, Kind: EvidenceGroupMembership, ID: g.ID, PrincipalID: id.ID}})
 	}
 	highest = max(highest, e.add(RulePrivGroup, id.ID, ev, func(t evidence) string {
-		return "Member of a privileged group: " + cutAt(t.line, ";")
+		return "Member of a privileged group: " + cutAt(t.Text, ";")
 	}, remediateGroup))
 
 	// A verdict never claims "clean" over a part that could not be read.
@@ -612,13 +619,13 @@ func (e *engine) level(scope string) data.ScopeLevel {
 func (e *engine) azureRoles(identityID, key string) []data.AzureRole {
 	var out []data.AzureRole
 	for _, a := range e.x.RoleAssignmentsOf(identityID) {
-		out = append(out, data.AzureRole{RoleDefinitionID: data.LastSegment(a.RoleDefinitionID), Scope: a.Scope, Via: data.ViaDirect,
-			Condition: a.Condition})
+		out = append(out, data.AzureRole{ID: a.ID, PrincipalID: a.PrincipalID, RoleDefinitionID: data.LastSegment(a.RoleDefinitionID),
+			Scope: a.Scope, Via: data.ViaDirect, Condition: a.Condition})
 	}
 	for _, g := range e.x.MemberOf(identityID) {
 		for _, a := range e.x.RoleAssignmentsOf(g) {
-			out = append(out, data.AzureRole{RoleDefinitionID: data.LastSegment(a.RoleDefinitionID), Scope: a.Scope,
-				Via: data.ViaGroup(g), Condition: a.Condition})
+			out = append(out, data.AzureRole{ID: a.ID, PrincipalID: a.PrincipalID, RoleDefinitionID: data.LastSegment(a.RoleDefinitionID),
+				Scope: a.Scope, Via: data.ViaGroup(g), Condition: a.Condition})
 		}
 	}
 	return out
@@ -653,8 +660,8 @@ func (e *engine) dirRoleLine(r data.DirectoryRole) string {
 	if r.State == data.Eligible {
 		state = "eligible (activation through Privileged Identity Management)"
 	}
-	return fmt.Sprintf("%s (%s) at directory scope %s, %s, %s", directoryRoleName(r), data.Clean(r.RoleTemplateID),
-		quote(data.Clean(scope)), state, e.viaText(r.Via))
+	return fmt.Sprintf("%s (%s) at directory scope %s, %s, %s", directoryRoleName(r), r.RoleTemplateID,
+		quote(scope), state, e.viaText(r.Via))
 }
 
 // directoryRoleName names a role by the tenant's definition, or by the published list when the definition was not
@@ -665,7 +672,7 @@ func directoryRoleName(r data.DirectoryRole) string {
 			return name
 		}
 	}
-	return data.Clean(r.RoleName)
+	return r.RoleName
 }
 
 // entraReadOnly reports whether a built-in Entra role only reads.
@@ -686,12 +693,12 @@ func (e *engine) groupPrivilege(groupID string) (Severity, []string) {
 		}
 		sev = max(sev, s)
 		holds = append(holds, fmt.Sprintf("%s at directory scope %s", directoryRoleName(r),
-			quote(data.Clean(cmp.Or(r.DirectoryScopeID, "/")))))
+			quote(cmp.Or(r.DirectoryScopeID, "/"))))
 	}
 	for _, a := range e.x.RoleAssignmentsOf(groupID) {
 		info := e.assigned(a.RoleDefinitionID, a.Condition)
 		if !info.resolved {
-			holds = append(holds, "unresolved role definition "+data.Clean(a.RoleDefinitionID)+" at "+e.scopeText(a.Scope))
+			holds = append(holds, "unresolved role definition "+a.RoleDefinitionID+" at "+e.scopeText(a.Scope))
 			continue
 		}
 		class := info.class
@@ -821,11 +828,11 @@ func (e *engine) role(id string) *roleInfo {
 	info := &roleInfo{idx: len(e.roleList)}
 	b, builtin := builtinRoles[k]
 	if d, ok := e.x.RoleDefinition(id); ok && (len(d.Actions) > 0 || len(d.DataActions) > 0 || !builtin) {
-		info.name, info.custom, info.perms, info.resolved = data.Clean(d.RoleName), d.Custom, permissionsOf(d), true
+		info.name, info.custom, info.perms, info.resolved = d.RoleName, d.Custom, permissionsOf(d), true
 	} else if builtin {
 		info.name, info.perms, info.resolved = b.Name, b.permissions(), true
 		if ok && d.RoleName != "" {
-			info.name = data.Clean(d.RoleName)
+			info.name = d.RoleName
 		}
 	}
 	if info.resolved {
@@ -844,7 +851,7 @@ func (e *engine) azureRoleLine(info *roleInfo, defID, scopeText, via, condition 
 	var b strings.Builder
 	b.WriteString(info.name)
 	b.WriteString(" (")
-	b.WriteString(data.Clean(data.LastSegment(defID)))
+	b.WriteString(data.LastSegment(defID))
 	b.WriteString(") at ")
 	b.WriteString(scopeText)
 	b.WriteString(", ")
@@ -855,7 +862,7 @@ func (e *engine) azureRoleLine(info *roleInfo, defID, scopeText, via, condition 
 	}
 	if condition != "" {
 		b.WriteString(", with a condition: ")
-		b.WriteString(data.Clean(condition))
+		b.WriteString(condition)
 	}
 	return b.String()
 }
@@ -865,7 +872,7 @@ func (e *engine) scopeText(scope string) string {
 	if t, ok := e.scopeTexts[scope]; ok {
 		return t
 	}
-	t := e.describeScope(data.Clean(scope))
+	t := e.describeScope(scope)
 	e.scopeTexts[scope] = t
 	return t
 }
@@ -894,13 +901,13 @@ func (e *engine) describeScope(scope string) string {
 
 func (e *engine) viaText(via string) string {
 	if g, ok := strings.CutPrefix(via, "group:"); ok {
-		return fmt.Sprintf("through group %s (%s)", quote(cmp.Or(data.Clean(e.x.PrincipalName(g)), "unnamed")), data.Clean(g))
+		return fmt.Sprintf("through group %s (%s)", quote(cmp.Or(e.x.PrincipalName(g), "unnamed")), g)
 	}
 	return "direct"
 }
 
 func (e *engine) identityName(id *data.Identity) string {
-	return cmp.Or(data.Clean(id.DisplayName), id.ID)
+	return cmp.Or(id.DisplayName, id.ID)
 }
 
 // reachGaps describes the gaps that hide part of what an identity can do, or "".
@@ -911,10 +918,10 @@ func (e *engine) reachGaps(identityID string) string {
 		for _, g := range e.x.Gaps(identityID, s) {
 			p := string(s)
 			if g.Needs != "" {
-				p += " (needs " + data.Clean(g.Needs) + ")"
+				p += " (needs " + g.Needs + ")"
 			}
 			if g.Scope != "" {
-				p += " at " + data.Clean(g.Scope)
+				p += " at " + g.Scope
 			}
 			parts = append(parts, p)
 		}
@@ -1007,4 +1014,34 @@ func upperFirst(s string) string {
 func cutAt(s, sep string) string {
 	before, _, _ := strings.Cut(s, sep)
 	return before
+}
+
+// dirRoleEvidence is a directory role held by an identity: the assignment, or the eligibility schedule when it is
+// eligible.
+func dirRoleEvidence(r data.DirectoryRole, text string) Evidence {
+	kind := EvidenceDirectoryRoleAssignment
+	if r.State == data.Eligible {
+		kind = EvidenceDirectoryRoleEligibility
+	}
+	return Evidence{Text: text, Kind: kind, ID: r.ID, PrincipalID: r.PrincipalID, RoleID: r.RoleTemplateID,
+		Scope: cmp.Or(r.DirectoryScopeID, "/"), Via: viaGroup(r.Via)}
+}
+
+func appRoleEvidence(a data.AppRoleAssignment, text string) Evidence {
+	return Evidence{Text: text, Kind: EvidenceAppRoleAssignment, ID: a.ID, PrincipalID: a.PrincipalID, RoleID: a.AppRoleID,
+		ResourceID: a.ResourceID}
+}
+
+func azureRoleEvidence(r data.AzureRole, text string) Evidence {
+	return Evidence{Text: text, Kind: EvidenceAzureRoleAssignment, ID: r.ID, PrincipalID: r.PrincipalID,
+		RoleID: r.RoleDefinitionID, Scope: r.Scope, Via: viaGroup(r.Via)}
+}
+
+// viaGroup is the group id of a Via value, or "" for a role held directly.
+func viaGroup(via string) string {
+	g, _ := strings.CutPrefix(via, "group:")
+	if g == via {
+		return ""
+	}
+	return g
 }

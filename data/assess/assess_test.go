@@ -440,7 +440,7 @@ func TestRules(t *testing.T) {
 				found := false
 				for _, f := range r.For(id) {
 					for _, l := range f.Evidence {
-						found = found || strings.Contains(l, c.evidence)
+						found = found || strings.Contains(l.Text, c.evidence)
 					}
 				}
 				if !found {
@@ -504,7 +504,7 @@ func TestApplications(t *testing.T) {
 			if fs[0].Severity != c.want {
 				t.Errorf("severity = %s, want %s: %v", fs[0].Severity, c.want, fs[0].Evidence)
 			}
-			if !strings.Contains(strings.Join(fs[0].Evidence, "\n"), c.proof) {
+			if !strings.Contains(strings.Join(Texts(fs[0].Evidence), "\n"), c.proof) {
 				t.Errorf("evidence %v lacks %q", fs[0].Evidence, c.proof)
 			}
 		})

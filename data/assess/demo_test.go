@@ -61,13 +61,22 @@ func TestDemoTenant(t *testing.T) {
 	if len(r.Gaps) != len(tn.Gaps) {
 		t.Errorf("result lists %d gaps, tenant has %d", len(r.Gaps), len(tn.Gaps))
 	}
-	// No evidence carries a control character from a hostile name.
+	// Evidence keeps tenant text exactly (the views and writers clean it at their edge): the demo's hostile
+	// application name reaches the evidence as the tenant spells it, on the item that names the application.
+	const hostileName = "Payroll Export \x1b[31m(urgent)\x1b[0m"
+	hostile := false
 	for _, f := range r.Findings {
-		for _, s := range append(slices.Clone(f.Evidence), f.Title) {
-			if data.Clean(s) != s {
-				t.Errorf("finding %s carries an unsafe string %q", f.RuleID, s)
+		for _, e := range f.Evidence {
+			if strings.Contains(e.Text, hostileName) {
+				hostile = true
+				if e.Kind != assess.EvidencePrincipal || !strings.EqualFold(e.ID, f.IdentityID) {
+					t.Errorf("evidence %q stands on %s %q, want the application %s", e.Text, e.Kind, e.ID, f.IdentityID)
+				}
 			}
 		}
+	}
+	if !hostile {
+		t.Error("no evidence keeps the hostile application name exactly")
 	}
 }
 

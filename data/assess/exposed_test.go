@@ -92,7 +92,7 @@ func runRuleCases(t *testing.T, cases []ruleCase) {
 	}
 }
 
-func findingTexts(f Finding) []string { return f.Evidence }
+func findingTexts(f Finding) []string { return Texts(f.Evidence) }
 
 func TestExposedPrecise(t *testing.T) {
 	vmOwner := func(b *builder) {

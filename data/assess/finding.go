@@ -49,15 +49,101 @@ func (s *Severity) UnmarshalText(b []byte) error {
 	return err
 }
 
-// Finding is one reason an identity (or application) is dangerous.
+// Finding is one reason an identity (or application) is dangerous. Its strings hold tenant text exactly as the
+// tenant spells it: whoever shows a finding cleans it for its own output (data.Clean for a terminal, the writers'
+// escaping for a file).
 type Finding struct {
-	RuleID      string   `json:"ruleId"`
-	Severity    Severity `json:"severity"`
-	IdentityID  string   `json:"identityId"`
-	Title       string   `json:"title"`
-	Evidence    []string `json:"evidence"`
-	Remediation string   `json:"remediation"`
-	References  []string `json:"references,omitempty"`
+	RuleID     string     `json:"ruleId"`
+	Severity   Severity   `json:"severity"`
+	IdentityID string     `json:"identityId"`
+	Title      string     `json:"title"`
+	Evidence   []Evidence `json:"evidence"`
+	// Remediation says what to do in words; Fix says it as commands to paste, one per object to change, in the
+	// order of the evidence they act on. miscope never runs them.
+	Remediation string    `json:"remediation"`
+	Fix         []Command `json:"fix,omitempty"`
+	References  []string  `json:"references,omitempty"`
+}
+
+// EvidenceKind names what an evidence item stands on.
+type EvidenceKind string
+
+const (
+	// EvidenceNote is a sentence with no object of its own: a count, a summary, "... and 12 more".
+	EvidenceNote EvidenceKind = "note"
+	// EvidenceAzureRoleAssignment is an Azure RBAC role assignment: ID is its ARM id, RoleID the role definition
+	// GUID, Scope its scope.
+	EvidenceAzureRoleAssignment EvidenceKind = "azureRoleAssignment"
+	// EvidenceAppRoleAssignment is an application permission: ID is the app role assignment id, RoleID the app
+	// role id, ResourceID the object id of the API's service principal.
+	EvidenceAppRoleAssignment EvidenceKind = "appRoleAssignment"
+	// EvidenceDirectoryRoleAssignment is an active Entra role assignment: ID is the unifiedRoleAssignment id,
+	// RoleID the role template id, Scope the directory scope.
+	EvidenceDirectoryRoleAssignment EvidenceKind = "directoryRoleAssignment"
+	// EvidenceDirectoryRoleEligibility is a PIM eligibility: ID is the eligibility schedule id.
+	EvidenceDirectoryRoleEligibility EvidenceKind = "directoryRoleEligibility"
+	// EvidenceGroupMembership is a membership: ID is the group's object id, PrincipalID the member.
+	EvidenceGroupMembership EvidenceKind = "groupMembership"
+	// EvidenceFederatedCredential is a federated identity credential: ID is its name, ResourceID the
+	// user-assigned identity resource that holds it.
+	EvidenceFederatedCredential EvidenceKind = "federatedCredential"
+	// EvidenceResource is an Azure resource: ID and ResourceID are its ARM id.
+	EvidenceResource EvidenceKind = "resource"
+	// EvidencePrincipal is a principal as a whole (an identity, an application): ID is its object id.
+	EvidencePrincipal EvidenceKind = "principal"
+	// EvidenceApplicationCredential is an application's secret or certificate: ID is its key id, PrincipalID the
+	// application's service principal.
+	EvidenceApplicationCredential EvidenceKind = "applicationCredential"
+	// EvidencePathStep is one step of a privilege path: PrincipalID is who takes the step, ID the edge's object
+	// (an assignment, a membership) where it has one.
+	EvidencePathStep EvidenceKind = "pathStep"
+)
+
+// Evidence is one fact a finding stands on: the sentence a reader sees and the exact ids of the object it names.
+// Text keeps tenant strings exactly (clean it where it is shown); the ids are as the tenant's APIs spell them. An
+// empty id field does not apply to the kind.
+type Evidence struct {
+	Text string       `json:"text"`
+	Kind EvidenceKind `json:"kind"`
+	// ID is the object's own id: a role assignment's ARM id, an app role assignment id, a directory role
+	// assignment or eligibility schedule id, a group id, a federated credential's name, a credential's key id.
+	ID string `json:"id,omitempty"`
+	// PrincipalID is the principal the object is about: the assignee of an assignment, the member of a group.
+	PrincipalID string `json:"principalId,omitempty"`
+	// RoleID is the Azure role definition GUID, the app role id or the Entra role template id.
+	RoleID string `json:"roleId,omitempty"`
+	// Scope is the ARM scope of an Azure role assignment or the directory scope of an Entra role.
+	Scope string `json:"scope,omitempty"`
+	// ResourceID is the Azure resource (or, for an app role, the API's service principal) the object sits on.
+	ResourceID string `json:"resourceId,omitempty"`
+	// Via is the group a role is held through, or empty when it is held directly.
+	Via string `json:"via,omitempty"`
+}
+
+// Key is the material identity of an evidence item: its kind and ids, lowercased, without its wording, so that the
+// same assignment gives the same key whatever names the tenant shows this week. A note has no ids and its key is "".
+func (e Evidence) Key() string {
+	if e.Kind == EvidenceNote || e.Kind == "" {
+		return ""
+	}
+	return strings.ToLower(strings.Join([]string{string(e.Kind), e.ID, e.PrincipalID, e.RoleID, e.Scope,
+		e.ResourceID, e.Via}, "|"))
+}
+
+// Texts returns the sentences of evidence, as written (not cleaned).
+func Texts(ev []Evidence) []string {
+	out := make([]string, len(ev))
+	for i, e := range ev {
+		out[i] = e.Text
+	}
+	return out
+}
+
+// Command is one fix to paste: Args is the exact argument vector, Note what it does in a few words. Line renders it
+// for a POSIX shell.
+type Command struct {
+	Note string   `json:"note,omitempty"`
+	Args []string `json:"args"`
 }
 
 // Reach is a short verdict of what an identity can ultimately do, e.g. "tenant admin", "sub owner",

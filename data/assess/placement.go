@@ -46,11 +46,11 @@ func (e *engine) orphaned(i int, attached []*data.Resource) {
 		return
 	}
 	sev := min(e.graded(i), Medium)
-	line := fmt.Sprintf("user-assigned identity %s is attached to no resource", data.Clean(id.ResourceID))
+	line := fmt.Sprintf("user-assigned identity %s is attached to no resource", id.ResourceID)
 	if r := e.verdicts[i].reach; r.Level > levelUnknown {
 		line += "; it can still act as " + r.Label
 	}
-	e.add(RuleOrphaned, id.ID, []evidence{{sev, line}}, func(evidence) string {
+	e.add(RuleOrphaned, id.ID, []evidence{{sev, identityEvidence(id, line)}}, func(evidence) string {
 		return "User-assigned identity " + quote(e.identityName(id)) + " is attached to no resource"
 	}, "Delete the identity if nothing uses it, or remove its role assignments, permissions and federated "+
 		"credentials until a workload needs them. "+tokenCacheNote)
@@ -75,10 +75,10 @@ func (e *engine) shared(i int, attached []*data.Resource) {
 	sev := e.graded(i)
 	var ev []evidence
 	head := fmt.Sprintf("attached to %d resources in %d subscription(s)", len(attached), len(subs))
-	ev = append(ev, evidence{sev, head})
+	ev = append(ev, evidence{sev, identityEvidence(id, head)})
 	for _, r := range attached {
-		ev = append(ev, evidence{Info, fmt.Sprintf("attached to %s %s (%s)", data.Clean(r.Type),
-			quote(data.Clean(r.Name)), data.Clean(r.ID))})
+		ev = append(ev, evidence{Info, resourceEvidence(r.ID, fmt.Sprintf("attached to %s %s (%s)", r.Type,
+			quote(r.Name), r.ID))})
 	}
 	e.add(RuleShared, id.ID, ev, func(evidence) string {
 		return fmt.Sprintf("User-assigned identity %s is %s", quote(e.identityName(id)), head)
@@ -111,19 +111,20 @@ func (e *engine) federated(i int) {
 		if len(reasons) == 0 {
 			continue
 		}
-		what := "subject " + quote(data.Clean(f.Subject))
+		what := "subject " + quote(f.Subject)
 		if f.ClaimsMatchingExpression != "" {
-			what = "claims-matching expression " + quote(data.Clean(f.ClaimsMatchingExpression))
+			what = "claims-matching expression " + quote(f.ClaimsMatchingExpression)
 		}
-		iss := quote(data.Clean(f.Issuer))
+		iss := quote(f.Issuer)
 		if t.issuer.name != "" {
 			iss += " (" + t.issuer.name + ")"
 		}
-		ev = append(ev, evidence{sev, fmt.Sprintf("credential %s: issuer %s, %s: %s", quote(data.Clean(f.Name)),
-			iss, what, strings.Join(reasons, "; "))})
+		ev = append(ev, evidence{sev, Evidence{Text: fmt.Sprintf("credential %s: issuer %s, %s: %s", quote(f.Name),
+			iss, what, strings.Join(reasons, "; ")), Kind: EvidenceFederatedCredential, ID: f.Name,
+			PrincipalID: id.ID, ResourceID: id.ResourceID}})
 	}
 	e.add(RuleFICRisk, id.ID, ev, func(t evidence) string {
-		return "Risky federated credential on " + quote(e.identityName(id)) + ": " + cutAt(strings.TrimPrefix(t.line, "credential "), ":")
+		return "Risky federated credential on " + quote(e.identityName(id)) + ": " + cutAt(strings.TrimPrefix(t.Text, "credential "), ":")
 	}, "Trust only known issuers and one workload each: for GitHub Actions a protected environment "+
 		"(repo:OWNER@OWNER_ID/REPO@REPO_ID:environment:NAME, or an expression that pins claims['repository_id']); "+
 		"never a pattern over the owner, organisation or group; delete credentials nobody uses. A token already "+
@@ -134,9 +135,9 @@ func (e *engine) federated(i int) {
 type exposer struct {
 	*scopeEntry
 	verb string
-	// text is the evidence up to the target ("user "Ann" (id) holds Contributor at ...: can run code as the
-	// identity on"), written when first shown and shared by every identity below the scope.
-	text string
+	// ev is the evidence of the assignment ("user "Ann" (id) holds Contributor at ...: can run code as the
+	// identity there"), written when first shown and shared by every identity below the scope.
+	ev *Evidence
 }
 
 // maxExposureEvidence bounds MI-EXPOSED's evidence; the rest is counted.
@@ -154,17 +155,17 @@ func (e *engine) exposed(i int, attached []*data.Resource) {
 	}
 	type target struct {
 		id, kind string
-		text     func() string // the evidence line that heads the target's principals, written only when shown
+		text     func() Evidence // the evidence that heads the target's principals, written only when shown
 	}
 	targets := make([]target, 0, len(attached)+1)
 	for _, r := range attached {
-		targets = append(targets, target{r.ID, r.Type, func() string {
-			return fmt.Sprintf("on %s %s (%s):", data.Clean(r.Type), quote(data.Clean(r.Name)), data.Clean(r.ID))
+		targets = append(targets, target{r.ID, r.Type, func() Evidence {
+			return resourceEvidence(r.ID, fmt.Sprintf("on %s %s (%s):", r.Type, quote(r.Name), r.ID))
 		}})
 	}
 	if id.Kind == data.UserAssigned && id.ResourceID != "" {
-		targets = append(targets, target{id.ResourceID, kindUAI, func() string {
-			return fmt.Sprintf("on the user-assigned identity resource %s:", data.Clean(id.ResourceID))
+		targets = append(targets, target{id.ResourceID, kindUAI, func() Evidence {
+			return resourceEvidence(id.ResourceID, fmt.Sprintf("on the user-assigned identity resource %s:", id.ResourceID))
 		}})
 	}
 	items := v.items
@@ -197,13 +198,16 @@ func (e *engine) exposed(i int, attached []*data.Resource) {
 					if !headed {
 						lines, headed = append(lines, t.text()), true
 					}
-					if x.text == "" {
-						x.text = e.texts.exposerLine(exposerKey{x.a, s, x.verb}, func() string {
-							return e.principalText(x.a.PrincipalID, x.a.PrincipalType) + " holds " +
-								e.roleList[x.role].name + " at " + e.scopeText(s) + ": " + x.verb
+					if x.ev == nil {
+						x.ev = e.texts.exposerLine(exposerKey{x.a, s, x.verb}, func() Evidence {
+							a := x.a
+							return Evidence{Text: e.principalText(a.PrincipalID, a.PrincipalType) + " holds " +
+								e.roleList[x.role].name + " at " + e.scopeText(s) + ": " + x.verb,
+								Kind: EvidenceAzureRoleAssignment, ID: a.ID, PrincipalID: a.PrincipalID,
+								RoleID: data.LastSegment(a.RoleDefinitionID), Scope: a.Scope}
 						})
 					}
-					lines = append(lines, x.text) // shared by every identity below the scope: no copy
+					lines = append(lines, *x.ev) // its strings are shared by every identity below the scope
 					shown++
 				}
 			}
@@ -213,7 +217,7 @@ func (e *engine) exposed(i int, attached []*data.Resource) {
 		return
 	}
 	if count > shown {
-		lines = append(lines, e.texts.line(fmt.Sprintf("... and %d more", count-shown)))
+		lines = append(lines, e.more(count-shown))
 	}
 	// The right to assign an identity without compute to attach it to is latent: low, whatever the identity can do.
 	sev := max(v.privilege, Low)
@@ -554,8 +558,8 @@ func (e *engine) principalText(id string, t data.PrincipalType) string {
 	if _, ok := e.x.Identity(id); ok {
 		kind = "managed identity"
 	}
-	name := cmp.Or(data.Clean(e.x.PrincipalName(id)), "unnamed")
-	s := kind + " " + quote(name) + " (" + data.Clean(id) + ")"
+	name := cmp.Or(e.x.PrincipalName(id), "unnamed")
+	s := kind + " " + quote(name) + " (" + id + ")"
 	e.principalTexts[id] = s
 	return s
 }
@@ -588,7 +592,7 @@ func (e *engine) applications() {
 		if _, ok := e.x.Identity(app.ID); ok {
 			continue
 		}
-		name := cmp.Or(data.Clean(app.DisplayName), app.ID)
+		name := cmp.Or(app.DisplayName, app.ID)
 		sev := Low
 		var ev []evidence
 		active, secrets, certs := 0, 0, 0
@@ -600,7 +604,7 @@ func (e *engine) applications() {
 			} else {
 				certs++
 			}
-			line := fmt.Sprintf("%s %s (%s)", kind, quote(data.Clean(c.DisplayName)), data.Clean(c.KeyID))
+			line := fmt.Sprintf("%s %s (%s)", kind, quote(c.DisplayName), c.KeyID)
 			s := Low
 			switch {
 			case !c.End.IsZero() && c.End.Before(e.now):
@@ -614,12 +618,13 @@ func (e *engine) applications() {
 					s = Medium
 				}
 			}
-			ev = append(ev, evidence{s, line})
+			ev = append(ev, evidence{s, Evidence{Text: line, Kind: EvidenceApplicationCredential, ID: c.KeyID,
+				PrincipalID: app.ID}})
 		}
 		if len(app.Hosts) > 0 && active > 0 {
 			sev = Medium
 			for _, h := range app.Hosts {
-				ev = append(ev, evidence{Info, "runs in Azure on " + data.Clean(h) + ", which can have a managed identity"})
+				ev = append(ev, evidence{Info, resourceEvidence(h, "runs in Azure on "+h+", which can have a managed identity")})
 			}
 		}
 		if active == 0 {
@@ -629,12 +634,21 @@ func (e *engine) applications() {
 			sev = max(sev, v.sev)
 		}
 		// The finding's severity is the application's, not its worst line's.
-		ev = append(ev, evidence{sev, fmt.Sprintf("application %s (app id %s) signs in with %d secret(s) and %d certificate(s), %d still valid",
-			quote(name), data.Clean(app.AppID), secrets, certs, active)})
+		ev = append(ev, evidence{sev, Evidence{Text: fmt.Sprintf("application %s (app id %s) signs in with %d secret(s) and %d certificate(s), %d still valid",
+			quote(name), app.AppID, secrets, certs, active), Kind: EvidencePrincipal, ID: app.ID, PrincipalID: app.ID}})
 		e.add(RuleSPMigrate, app.ID, ev, func(evidence) string {
 			return "Application " + quote(name) + " signs in with a secret or certificate and could use a managed identity"
 		}, "Move the workload to a managed identity (or workload identity federation where it runs outside Azure), "+
 			"then remove the application's secrets and certificates. Until then keep secrets short-lived and delete "+
 			"expired ones.")
 	}
+}
+
+// identityEvidence is evidence about an identity as a whole.
+func identityEvidence(id *data.Identity, text string) Evidence {
+	return Evidence{Text: text, Kind: EvidencePrincipal, ID: id.ID, PrincipalID: id.ID, ResourceID: id.ResourceID}
+}
+
+func resourceEvidence(resourceID, text string) Evidence {
+	return Evidence{Text: text, Kind: EvidenceResource, ID: resourceID, ResourceID: resourceID}
 }

@@ -25,18 +25,21 @@ func deleteAssignmentsCommand(ids []string) string {
 	return "az role assignment delete --ids " + strings.Join(ids, " ")
 }
 
-// assignmentLine is the evidence of one role assignment left behind, and whether its role writes or grants.
-func (e *engine) assignmentLine(a *data.RoleAssignment) (string, bool) {
+// assignmentLine is the evidence of one role assignment left behind, ending with tail, and whether its role writes
+// or grants.
+func (e *engine) assignmentLine(a *data.RoleAssignment, tail string) (Evidence, bool) {
 	info := e.assigned(a.RoleDefinitionID, a.Condition)
-	role := data.Clean(data.LastSegment(a.RoleDefinitionID))
+	role := data.LastSegment(a.RoleDefinitionID)
 	if info.resolved {
 		role = info.name + " (" + role + ")"
 	}
-	id := data.Clean(a.ID)
+	id := a.ID
 	if id == "" {
 		id = "(id not read)"
 	}
-	return fmt.Sprintf("role assignment %s: %s at %s", id, role, e.scopeText(a.Scope)),
+	return Evidence{Text: fmt.Sprintf("role assignment %s: %s at %s", id, role, e.scopeText(a.Scope)) + tail,
+			Kind: EvidenceAzureRoleAssignment, ID: a.ID, PrincipalID: a.PrincipalID,
+			RoleID: data.LastSegment(a.RoleDefinitionID), Scope: a.Scope},
 		info.resolved && info.class >= classWrite
 }
 
@@ -65,16 +68,16 @@ func (e *engine) stale(i int, attached []*data.Resource) {
 	}
 	as := e.x.RoleAssignmentsOf(id.ID)
 	sev := Info
-	ev := []evidence{{Info, fmt.Sprintf("resource %s was not found; a system-assigned identity is deleted with its "+
-		"resource, so this one is being removed or its resource has moved out of what was read", data.Clean(id.ResourceID))}}
+	ev := []evidence{{Info, identityEvidence(id, fmt.Sprintf("resource %s was not found; a system-assigned identity is deleted with its "+
+		"resource, so this one is being removed or its resource has moved out of what was read", id.ResourceID))}}
 	for _, a := range as {
-		line, writes := e.assignmentLine(a)
+		line, writes := e.assignmentLine(a, "; it stays behind when the identity goes")
 		s := Info
 		if writes {
 			s = Low
 		}
 		sev = max(sev, s)
-		ev = append(ev, evidence{s, line + "; it stays behind when the identity goes"})
+		ev = append(ev, evidence{s, line})
 	}
 	if len(as) > 0 {
 		sev = max(sev, Low)
@@ -109,13 +112,13 @@ func (e *engine) dangling() {
 		}
 		var ev []evidence
 		for _, a := range as {
-			line, writes := e.assignmentLine(a)
+			line, writes := e.assignmentLine(a, "; its principal "+p.ID+" no longer exists")
 			s := Info
 			if writes {
 				// A deleted user or application can be restored for 30 days, and its roles with it.
 				s = Low
 			}
-			ev = append(ev, evidence{s, line + "; its principal " + data.Clean(p.ID) + " no longer exists"})
+			ev = append(ev, evidence{s, line})
 		}
 		ids := assignmentIDs(as)
 		fix := "Delete the role assignments, which Azure keeps after their principal is deleted"
@@ -127,7 +130,7 @@ func (e *engine) dangling() {
 		n := len(as)
 		e.add(RuleStale, p.ID, ev, func(evidence) string {
 			return fmt.Sprintf("%d role assignment%s of a deleted %s %s remain", n, map[bool]string{true: "s"}[n != 1],
-				kind, data.Clean(p.ID))
+				kind, p.ID)
 		}, fix)
 	}
 }

@@ -206,7 +206,7 @@ func Build(x *data.Index, r *assess.Result, info data.SourceInfo) *Document {
 			IdentityID:   c(f.IdentityID),
 			IdentityName: c(names[data.Key(f.IdentityID)]),
 			Title:        c(f.Title),
-			Evidence:     cleanAll(f.Evidence),
+			Evidence:     cleanAll(assess.Texts(f.Evidence)),
 			Remediation:  c(f.Remediation),
 			References:   cleanAll(f.References),
 			Fingerprint:  f.Fingerprint(),

@@ -1,0 +1,48 @@
+package assess
+
+import (
+	"strings"
+	"unicode"
+)
+
+// Line renders the command for a POSIX shell (bash, zsh): every argument that is not plainly safe is put in single
+// quotes, inside which the shell expands nothing, and a single quote inside is written as '\”. An argument holding
+// a control, bidirectional or invisible formatting character is not rendered at all: pasted into a terminal it could
+// run something else or read differently than it runs, so ok is false and the command must not be offered.
+func (c Command) Line() (line string, ok bool) {
+	var b strings.Builder
+	for i, a := range c.Args {
+		if !pasteable(a) {
+			return "", false
+		}
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(shellQuote(a))
+	}
+	return b.String(), len(c.Args) > 0
+}
+
+// shellQuote quotes one argument for a POSIX shell.
+func shellQuote(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool { return !shellSafe(r) }) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// shellSafe are the characters a shell takes literally outside quotes.
+func shellSafe(r rune) bool {
+	return 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || strings.ContainsRune("-_./:@,+", r)
+}
+
+// pasteable reports whether s can stand in a command a user pastes: printable text only.
+func pasteable(s string) bool {
+	for _, r := range s {
+		if r == unicode.ReplacementChar || unicode.IsControl(r) || unicode.Is(unicode.Cf, r) ||
+			unicode.Is(unicode.Bidi_Control, r) || r >= 0xE0000 && r <= 0xE007F {
+			return false
+		}
+	}
+	return true
+}

@@ -222,7 +222,7 @@ type engine struct {
 	group          *groupMemos         // exposure's memos of scopes inside the current resource group
 	scopeTexts     map[string]string   // raw scope -> how evidence names it
 	scratch        []evidence
-	lines          []Evidence     // scratch: exposure's evidence while it is gathered
+	lines          []*Evidence    // scratch: exposure's evidence while it is gathered
 	texts          *evidenceTexts // shared by every worker
 }
 
@@ -233,6 +233,7 @@ type evidenceTexts struct {
 	mu      sync.Mutex
 	lines   map[string]string
 	exposer map[exposerKey]*Evidence
+	slab    []Evidence // where exposure evidence is kept, a block at a time rather than one allocation each
 }
 
 // exposerKey names an exposure line by what decides its text: the assignment, the scope it is shown at and the verb.
@@ -271,8 +272,13 @@ func (t *evidenceTexts) exposerLine(k exposerKey, text func() Evidence) *Evidenc
 	if c, ok := t.exposer[k]; ok {
 		return c
 	}
-	t.exposer[k] = &v
-	return &v
+	if len(t.slab) == 0 {
+		t.slab = make([]Evidence, 256)
+	}
+	p := &t.slab[0]
+	*p, t.slab = v, t.slab[1:]
+	t.exposer[k] = p
+	return p
 }
 
 type codeKey struct{ role, kind string }
@@ -325,7 +331,10 @@ type evidence struct {
 func note(text string) Evidence { return Evidence{Text: text, Kind: EvidenceNote} }
 
 // more is the note that counts the evidence a finding does not list.
-func (e *engine) more(n int) Evidence { return note(e.texts.line(fmt.Sprintf("... and %d more", n))) }
+func (e *engine) more(n int) *Evidence {
+	v := note(e.texts.line(fmt.Sprintf("... and %d more", n)))
+	return &v
+}
 
 // add records a finding whose severity is the highest of its evidence; the title names the worst item.
 func (e *engine) add(rule string, id string, ev []evidence, title func(top evidence) string, remediation string) Severity {
@@ -339,14 +348,17 @@ func (e *engine) add(rule string, id string, ev []evidence, title func(top evide
 		return cmp.Or(strings.Compare(a.Text, b.Text), strings.Compare(a.ID, b.ID))
 	})
 	ev = slices.CompactFunc(ev, func(a, b evidence) bool { return a.Text == b.Text && a.ID == b.ID })
-	lines := make([]Evidence, 0, min(len(ev), maxEvidence+1))
-	for n, v := range ev {
-		if n == maxEvidence {
-			lines = append(lines, e.more(len(ev)-maxEvidence))
-			break
-		}
-		v.Text = e.texts.line(v.Text)
-		lines = append(lines, v.Evidence)
+	// One array holds the finding's items, rather than one allocation each.
+	n := min(len(ev), maxEvidence)
+	items := make([]Evidence, n)
+	lines := make([]*Evidence, n, n+1)
+	for i := range n {
+		items[i] = ev[i].Evidence
+		items[i].Text = e.texts.line(ev[i].Text)
+		lines[i] = &items[i]
+	}
+	if len(ev) > maxEvidence {
+		lines = append(lines, e.more(len(ev)-maxEvidence))
 	}
 	r, _ := RuleByID(rule)
 	e.findings = append(e.findings, Finding{
@@ -470,11 +482,11 @@ func (e *engine) assessPrivilege(i int, attached []*data.Resource) {
 	// MI-PRIV-AZURE
 	ev = ev[:0]
 	for _, r := range e.azureRoles(id.ID, key) {
-		info := e.assigned(r.RoleDefinitionID, r.Condition)
+		info := e.assigned(r.defID(), r.Condition)
 		if !info.resolved {
 			unresolved = true
 			ev = append(ev, evidence{Low, azureRoleEvidence(r, fmt.Sprintf("role definition %s could not be resolved, at %s, %s",
-				r.RoleDefinitionID, e.scopeText(r.Scope), e.viaText(r.Via)))})
+				r.defID(), e.scopeText(r.Scope), e.viaText(r.via())))})
 			continue
 		}
 		class := info.class // a condition on a granting role is judged by the roles it lets it grant
@@ -487,7 +499,7 @@ func (e *engine) assessPrivilege(i int, attached []*data.Resource) {
 		if !fire && !top.beatenBy(lvl) {
 			continue // most roles are narrow: describe only those that matter
 		}
-		line := e.azureRoleLine(info, r.RoleDefinitionID, e.scopeText(r.Scope), r.Via, r.Condition)
+		line := e.azureRoleLine(info, r.RoleDefinitionID, e.scopeText(r.Scope), r.via(), r.Condition)
 		better(&top, lvl, label, line)
 		if fire {
 			ev = append(ev, evidence{sev, azureRoleEvidence(r, line)})
@@ -616,19 +628,34 @@ func (e *engine) level(scope string) data.ScopeLevel {
 
 // azureRoles lists an identity's Azure role assignments, direct ones first, then those of each of its groups, in
 // the tenant's order; Index.AzureRoles also sorts them by scope, which the engine does not need.
-func (e *engine) azureRoles(identityID, key string) []data.AzureRole {
-	var out []data.AzureRole
+func (e *engine) azureRoles(identityID, key string) []heldAssignment {
+	var out []heldAssignment
 	for _, a := range e.x.RoleAssignmentsOf(identityID) {
-		out = append(out, data.AzureRole{ID: a.ID, PrincipalID: a.PrincipalID, RoleDefinitionID: data.LastSegment(a.RoleDefinitionID),
-			Scope: a.Scope, Via: data.ViaDirect, Condition: a.Condition})
+		out = append(out, heldAssignment{RoleAssignment: a})
 	}
 	for _, g := range e.x.MemberOf(identityID) {
 		for _, a := range e.x.RoleAssignmentsOf(g) {
-			out = append(out, data.AzureRole{ID: a.ID, PrincipalID: a.PrincipalID, RoleDefinitionID: data.LastSegment(a.RoleDefinitionID),
-				Scope: a.Scope, Via: data.ViaGroup(g), Condition: a.Condition})
+			out = append(out, heldAssignment{RoleAssignment: a, group: g})
 		}
 	}
 	return out
+}
+
+// heldAssignment is an Azure role assignment an identity holds, directly or through group: the tenant's own
+// assignment, not a copy, since an identity below a busy scope holds thousands.
+type heldAssignment struct {
+	*data.RoleAssignment
+	group string
+}
+
+func (h heldAssignment) defID() string { return data.LastSegment(h.RoleDefinitionID) }
+
+// via is how the identity holds it, as data.AzureRole.Via says it.
+func (h heldAssignment) via() string {
+	if h.group == "" {
+		return data.ViaDirect
+	}
+	return data.ViaGroup(h.group)
 }
 
 // directoryRole grades an Entra role: the reference grade first (tiers.go), then the tenant's isPrivileged flag for a
@@ -1024,7 +1051,7 @@ func dirRoleEvidence(r data.DirectoryRole, text string) Evidence {
 		kind = EvidenceDirectoryRoleEligibility
 	}
 	return Evidence{Text: text, Kind: kind, ID: r.ID, PrincipalID: r.PrincipalID, RoleID: r.RoleTemplateID,
-		Scope: cmp.Or(r.DirectoryScopeID, "/"), Via: viaGroup(r.Via)}
+		Scope: cmp.Or(r.DirectoryScopeID, "/")}
 }
 
 func appRoleEvidence(a data.AppRoleAssignment, text string) Evidence {
@@ -1032,16 +1059,7 @@ func appRoleEvidence(a data.AppRoleAssignment, text string) Evidence {
 		ResourceID: a.ResourceID}
 }
 
-func azureRoleEvidence(r data.AzureRole, text string) Evidence {
+func azureRoleEvidence(r heldAssignment, text string) Evidence {
 	return Evidence{Text: text, Kind: EvidenceAzureRoleAssignment, ID: r.ID, PrincipalID: r.PrincipalID,
-		RoleID: r.RoleDefinitionID, Scope: r.Scope, Via: viaGroup(r.Via)}
-}
-
-// viaGroup is the group id of a Via value, or "" for a role held directly.
-func viaGroup(via string) string {
-	g, _ := strings.CutPrefix(via, "group:")
-	if g == via {
-		return ""
-	}
-	return g
+		RoleID: r.defID(), Scope: r.Scope}
 }

@@ -56,8 +56,10 @@ type Finding struct {
 	RuleID     string     `json:"ruleId"`
 	Severity   Severity   `json:"severity"`
 	IdentityID string     `json:"identityId"`
-	Title      string     `json:"title"`
-	Evidence   []Evidence `json:"evidence"`
+	Title      string `json:"title"`
+	// Evidence is shared: the same assignment is evidence for every identity below its scope, so findings point
+	// at one copy of it. It must not be changed.
+	Evidence []*Evidence `json:"evidence"`
 	// Remediation says what to do in words; Fix says it as commands to paste, one per object to change, in the
 	// order of the evidence they act on. miscope never runs them.
 	Remediation string    `json:"remediation"`
@@ -108,7 +110,8 @@ type Evidence struct {
 	// ID is the object's own id: a role assignment's ARM id, an app role assignment id, a directory role
 	// assignment or eligibility schedule id, a group id, a federated credential's name, a credential's key id.
 	ID string `json:"id,omitempty"`
-	// PrincipalID is the principal the object is about: the assignee of an assignment, the member of a group.
+	// PrincipalID is the principal the object is about: the assignee of an assignment (the group, for a role an
+	// identity holds through a group), the member of a group.
 	PrincipalID string `json:"principalId,omitempty"`
 	// RoleID is the Azure role definition GUID, the app role id or the Entra role template id.
 	RoleID string `json:"roleId,omitempty"`
@@ -116,8 +119,6 @@ type Evidence struct {
 	Scope string `json:"scope,omitempty"`
 	// ResourceID is the Azure resource (or, for an app role, the API's service principal) the object sits on.
 	ResourceID string `json:"resourceId,omitempty"`
-	// Via is the group a role is held through, or empty when it is held directly.
-	Via string `json:"via,omitempty"`
 }
 
 // Key is the material identity of an evidence item: its kind and ids, lowercased, without its wording, so that the
@@ -127,11 +128,11 @@ func (e Evidence) Key() string {
 		return ""
 	}
 	return strings.ToLower(strings.Join([]string{string(e.Kind), e.ID, e.PrincipalID, e.RoleID, e.Scope,
-		e.ResourceID, e.Via}, "|"))
+		e.ResourceID}, "|"))
 }
 
 // Texts returns the sentences of evidence, as written (not cleaned).
-func Texts(ev []Evidence) []string {
+func Texts(ev []*Evidence) []string {
 	out := make([]string, len(ev))
 	for i, e := range ev {
 		out[i] = e.Text

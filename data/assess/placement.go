@@ -196,7 +196,8 @@ func (e *engine) exposed(i int, attached []*data.Resource) {
 				}
 				if shown < maxExposureEvidence {
 					if !headed {
-						lines, headed = append(lines, t.text()), true
+						head := t.text()
+						lines, headed = append(lines, &head), true
 					}
 					if x.ev == nil {
 						x.ev = e.texts.exposerLine(exposerKey{x.a, s, x.verb}, func() Evidence {
@@ -207,7 +208,7 @@ func (e *engine) exposed(i int, attached []*data.Resource) {
 								RoleID: data.LastSegment(a.RoleDefinitionID), Scope: a.Scope}
 						})
 					}
-					lines = append(lines, *x.ev) // its strings are shared by every identity below the scope
+					lines = append(lines, x.ev) // shared by every identity below the scope: no copy
 					shown++
 				}
 			}

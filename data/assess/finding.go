@@ -53,10 +53,10 @@ func (s *Severity) UnmarshalText(b []byte) error {
 // tenant spells it: whoever shows a finding cleans it for its own output (data.Clean for a terminal, the writers'
 // escaping for a file).
 type Finding struct {
-	RuleID     string     `json:"ruleId"`
-	Severity   Severity   `json:"severity"`
-	IdentityID string     `json:"identityId"`
-	Title      string `json:"title"`
+	RuleID     string   `json:"ruleId"`
+	Severity   Severity `json:"severity"`
+	IdentityID string   `json:"identityId"`
+	Title      string   `json:"title"`
 	// Evidence is shared: the same assignment is evidence for every identity below its scope, so findings point
 	// at one copy of it. It must not be changed.
 	Evidence []*Evidence `json:"evidence"`

@@ -398,7 +398,7 @@ func levelSeverity(l int32) Severity {
 func (g *pathGraph) report() {
 	e := g.e
 	r, _ := RuleByID(RulePath)
-	texts := make(map[int32]string) // one sentence per node on any path: identities downstream share them
+	texts := make(map[int32]*Evidence) // one item per node on any path: identities downstream share them
 	for i := range e.x.Tenant.Identities {
 		nd := &g.nodes[i]
 		if nd.next < 0 || !g.counts(nd) {
@@ -411,21 +411,23 @@ func (g *pathGraph) report() {
 		}
 		end := chain[len(chain)-1]
 		label := g.label(end)
-		lines := make([]string, 0, len(chain))
+		lines := make([]*Evidence, 0, len(chain))
 		for _, n := range chain[:len(chain)-1] {
-			s, ok := texts[n]
+			ev, ok := texts[n]
 			if !ok {
-				s = e.texts.line(g.stepText(n))
-				texts[n] = s
+				ev = g.stepEvidence(n, e.texts.line(g.stepText(n)))
+				texts[n] = ev
 			}
-			lines = append(lines, s)
+			lines = append(lines, ev)
 		}
-		s, ok := texts[end]
+		ev, ok := texts[end]
 		if !ok {
-			s = e.texts.line(g.holdsText(end))
-			texts[end] = s
+			nd := &g.nodes[end]
+			ev = &Evidence{Text: e.texts.line(g.holdsText(end)), Kind: EvidencePrincipal, ID: nd.id, PrincipalID: nd.id}
+			texts[end] = ev
 		}
-		lines = append(lines, s)
+		lines = append(lines, ev)
+		s := ev.Text
 		steps := len(chain) - 1
 		v.reach = Reach{Label: label, Level: int(nd.level),
 			Detail: e.texts.line(fmt.Sprintf("Through a path of %d step%s (%s): %s", steps, plural(steps), RulePath,
@@ -505,6 +507,28 @@ func (g *pathGraph) subject(n int32) string {
 }
 
 // stepText says how node n becomes the next on its path.
+// stepEvidence is the step node n takes, with the ids of what allows it: the role assignment it uses, the grant that
+// lets it write a group's members, or the group it is a member of.
+func (g *pathGraph) stepEvidence(n int32, text string) *Evidence {
+	nd := &g.nodes[n]
+	ev := &Evidence{Text: text, Kind: EvidencePathStep, PrincipalID: nd.id}
+	switch s := nd.step; s.kind {
+	case stepMember:
+		ev.ID = g.nodes[nd.next].id
+	case stepJoin:
+		if s.who != nil {
+			ev.ID, ev.RoleID = s.who.id, s.who.roleID
+		}
+		ev.ResourceID = g.nodes[nd.next].id
+	case stepUse:
+		if s.a != nil {
+			ev.ID, ev.RoleID, ev.Scope = s.a.ID, data.LastSegment(s.a.RoleDefinitionID), s.a.Scope
+		}
+		ev.ResourceID = s.on
+	}
+	return ev
+}
+
 func (g *pathGraph) stepText(n int32) string {
 	nd := &g.nodes[n]
 	next := g.subject(nd.next)

@@ -87,7 +87,7 @@ const (
 	// EvidenceGroupMembership is a membership: ID is the group's object id, PrincipalID the member.
 	EvidenceGroupMembership EvidenceKind = "groupMembership"
 	// EvidenceFederatedCredential is a federated identity credential: ID is its name, ResourceID the
-	// user-assigned identity resource that holds it.
+	// user-assigned identity resource that holds it, Issuer and Subject what it trusts.
 	EvidenceFederatedCredential EvidenceKind = "federatedCredential"
 	// EvidenceResource is an Azure resource: ID and ResourceID are its ARM id.
 	EvidenceResource EvidenceKind = "resource"
@@ -119,16 +119,21 @@ type Evidence struct {
 	Scope string `json:"scope,omitempty"`
 	// ResourceID is the Azure resource (or, for an app role, the API's service principal) the object sits on.
 	ResourceID string `json:"resourceId,omitempty"`
+	// Issuer and Subject are what a federated credential trusts (Subject holds the claims-matching expression of
+	// a flexible credential): another subject is another credential, whatever its name.
+	Issuer  string `json:"issuer,omitempty"`
+	Subject string `json:"subject,omitempty"`
 }
 
-// Key is the material identity of an evidence item: its kind and ids, lowercased, without its wording, so that the
-// same assignment gives the same key whatever names the tenant shows this week. A note has no ids and its key is "".
+// Key is the material identity of an evidence item: its kind and ids (and what a federated credential trusts),
+// lowercased, without its wording, so that the same assignment gives the same key whatever names the tenant shows
+// this week. A note has no ids and its key is "".
 func (e Evidence) Key() string {
 	if e.Kind == EvidenceNote || e.Kind == "" {
 		return ""
 	}
 	return strings.ToLower(strings.Join([]string{string(e.Kind), e.ID, e.PrincipalID, e.RoleID, e.Scope,
-		e.ResourceID}, "|"))
+		e.ResourceID, e.Issuer, e.Subject}, "|"))
 }
 
 // Texts returns the sentences of evidence, as written (not cleaned).

@@ -1,14 +1,13 @@
 package assess
 
-import "strings"
-
-// evidenceKeys are the material keys of a finding's evidence, one per object it stands on. Evidence is written as
-// sentences today, so each sentence, lowercased, is its key; once evidence carries its objects' ids, the key is
-// those ids only, and wording stops mattering.
+// evidenceKeys are the material keys of a finding's evidence, one per object it stands on: ids only, lowercased, so
+// wording stops mattering. Notes ("... and 12 more", a summary) stand on no object and have no key.
 func evidenceKeys(f *Finding) []string {
 	out := make([]string, 0, len(f.Evidence))
 	for _, e := range f.Evidence {
-		out = append(out, strings.ToLower(e))
+		if k := e.Key(); k != "" {
+			out = append(out, k)
+		}
 	}
 	return out
 }

@@ -121,7 +121,8 @@ func (e *engine) federated(i int) {
 		}
 		ev = append(ev, evidence{sev, Evidence{Text: fmt.Sprintf("credential %s: issuer %s, %s: %s", quote(f.Name),
 			iss, what, strings.Join(reasons, "; ")), Kind: EvidenceFederatedCredential, ID: f.Name,
-			PrincipalID: id.ID, ResourceID: id.ResourceID}})
+			PrincipalID: id.ID, ResourceID: id.ResourceID, Issuer: f.Issuer,
+			Subject: cmp.Or(f.ClaimsMatchingExpression, f.Subject)}})
 	}
 	e.add(RuleFICRisk, id.ID, ev, func(t evidence) string {
 		return "Risky federated credential on " + quote(e.identityName(id)) + ": " + cutAt(strings.TrimPrefix(t.Text, "credential "), ":")

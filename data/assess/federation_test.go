@@ -254,3 +254,25 @@ func TestReadIssuer(t *testing.T) {
 		}
 	}
 }
+
+// Any issuer, subject or expression is read without a panic, and every reason it gives has a severity and words.
+func FuzzReadTrust(f *testing.F) {
+	for _, s := range []string{"repo:contoso/app:environment:prod", "repo:*", "project_path:a/b:ref_type:branch:ref:*",
+		"organization:o:project:*", "system:serviceaccount:a:b", "claims['sub'] matches 'repo:c*/a:*' and claims['repository_id'] eq '1'",
+		"claims['sub'] eq '", "@", "repo:@/@:ref:refs/heads/*", ""} {
+		for _, iss := range []string{github, gitlabCom, terraformEU, eksIssuer, "https://sts.windows.net/" + foreignTenant + "/", "x"} {
+			f.Add(iss, s)
+		}
+	}
+	f.Fuzz(func(t *testing.T, iss, s string) {
+		for _, fc := range []data.FederatedCredential{{Issuer: iss, Subject: s, Audiences: []string{"api://AzureADTokenExchange"}},
+			{Issuer: iss, ClaimsMatchingExpression: s}} {
+			tr := readTrust(fc, ownTenant)
+			for _, r := range tr.risks {
+				if r.sev < Info || r.sev > Critical || r.text == "" {
+					t.Fatalf("%q %q: risk %+v", iss, s, r)
+				}
+			}
+		}
+	})
+}

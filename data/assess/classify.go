@@ -79,14 +79,16 @@ func dataPermission(value string) bool {
 type azureClass int
 
 const (
-	classNone     azureClass = iota
-	classRead                // reads configuration
-	classDataRead            // reads data: blobs, messages, secrets
-	classConfig              // changes the configuration of some resource types: networks, monitoring
-	classData                // writes or uses data: blobs, queues, keys, storage account keys
-	classLateral             // runs code on compute, attaches identities, writes federated credentials or policies
-	classWrite               // writes every resource type: Contributor and its equivalents
-	classGrant               // grants access: Owner, User Access Administrator, RBAC Administrator
+	classNone azureClass = iota
+	classRead            // reads configuration
+	// classConfig changes the configuration of some resource types (networks, monitoring) but reaches no data and
+	// no identity: below data read, so that exposure still counts an identity's data as something it adds.
+	classConfig
+	classDataRead // reads data: blobs, messages, secrets
+	classData     // writes or uses data: blobs, queues, keys, storage account keys
+	classLateral  // runs code on compute, attaches identities, writes federated credentials or policies
+	classWrite    // writes every resource type: Contributor and its equivalents
+	classGrant    // grants access: Owner, User Access Administrator, RBAC Administrator
 )
 
 func (c azureClass) word() string {

@@ -50,7 +50,8 @@ func TestTierIDsArePublished(t *testing.T) {
 	}
 	// The ids the tests themselves use are held too, so that a test cannot pass on an id no tenant returns.
 	for _, id := range []string{roleOwner, roleContributor, roleReader, roleUAA, roleRBACAdmin, roleVMContrib,
-		roleKVSecretUser, roleMIOperator, roleAutomationContrib, roleVMUserLogin, roleMetricsPublisher} {
+		roleKVSecretUser, roleMIOperator, roleAutomationContrib, roleVMUserLogin, roleMetricsPublisher,
+		roleNetworkContrib} {
 		check("test role", id, "", azureName)
 	}
 	for _, id := range []string{dirGlobalAdmin, dirUserAdmin, dirGlobalRead, dirTeamsAdmin, dirW365Admin,
@@ -271,6 +272,9 @@ func TestAzureTierGrades(t *testing.T) {
 			want: map[string]Severity{RulePrivAzure: Low}, reach: LabelDataWrite},
 		{name: "Managed Identity Operator departs from tier 0: graded by its actions", build: builtin(roleMIOperator, sub),
 			want: map[string]Severity{RulePrivAzure: Medium}},
+		{name: "Network Contributor (tier 1) on a subscription writes configuration: medium",
+			build: builtin(roleNetworkContrib, sub), want: map[string]Severity{RulePrivAzure: Medium},
+			reach: LabelConfigWrite},
 		{name: "Reader departs from tier 1: read only, no finding", build: builtin(roleReader, sub),
 			want: map[string]Severity{RulePrivAzure: none}, reach: LabelReadOnly},
 	})
@@ -281,6 +285,7 @@ const (
 	roleAutomationContrib = "f353d9bd-d4a6-484e-a77a-8050b599b867"
 	roleVMUserLogin       = "fb879df8-f326-4884-b1cf-06f3ad86be52"
 	roleMetricsPublisher  = "3913510d-42f4-4e42-8a64-420c390055eb"
+	roleNetworkContrib    = "4d97b98b-1d4f-4787-a291-c67834d212e7"
 )
 
 // TestReachOfDataRoleFamilies: each built-in data role, judged from its published definition (the tenant's copy
@@ -349,7 +354,7 @@ func TestReachOfDataRoleFamilies(t *testing.T) {
 
 	// Ordered: at the same scope each class is above the one before it.
 	var prev int
-	for _, c := range []azureClass{classRead, classDataRead, classConfig, classData, classLateral, classWrite, classGrant} {
+	for _, c := range []azureClass{classRead, classConfig, classDataRead, classData, classLateral, classWrite, classGrant} {
 		l, _ := azureReach(c, data.ScopeResource)
 		if l <= prev {
 			t.Errorf("class %s has level %d, not above %d", c.word(), l, prev)

@@ -380,8 +380,10 @@ type reachItem struct {
 	detail string
 }
 
+// better keeps the stronger of cur and the item given; of two equally strong, the one whose detail sorts first, so
+// that the verdict does not depend on the order the tenant was read in.
 func better(cur *reachItem, level int, label, detail string) {
-	if cur.beatenBy(level) {
+	if cur.beatenBy(level) || level == cur.level && label == cur.label && compareFold(detail, cur.detail) < 0 {
 		*cur = reachItem{level, label, detail}
 	}
 }
@@ -496,7 +498,7 @@ func (e *engine) assessPrivilege(i int, attached []*data.Resource) {
 		}
 		lvl, label := azureReach(class, level)
 		sev, fire := azureGrade(r.RoleDefinitionID, info.custom || r.Condition != "", class, level, e.isOwnRG(r.Scope))
-		if !fire && !top.beatenBy(lvl) {
+		if !fire && lvl < top.level && !top.beatenBy(lvl) {
 			continue // most roles are narrow: describe only those that matter
 		}
 		line := e.azureRoleLine(info, r.RoleDefinitionID, e.scopeText(r.Scope), r.via(), r.Condition)

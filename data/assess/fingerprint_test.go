@@ -125,11 +125,6 @@ func TestFingerprintsSurviveOrderAndCasing(t *testing.T) {
 			t.Errorf("seed %d: %d findings, want %d", seed, len(got), len(want))
 		}
 		for k, fp := range want {
-			// MI-PATH picks one of equally short paths by the tenant's order today, so its evidence (the path)
-			// moves with the order; it is compared here once the privilege graph breaks ties by id.
-			if strings.HasPrefix(k, RulePath+"|") {
-				continue
-			}
 			if got[k] != fp {
 				t.Errorf("seed %d: %s has fingerprint %s, want %s", seed, k, got[k], fp)
 			}

@@ -52,6 +52,8 @@ type pathNode struct {
 	next  int32              // the principal it becomes next on its path; -1 where the path ends
 	seen  bool
 	step  step
+	// round and layer say when it was reached: in which walk (one per level) and how many steps from its start.
+	round, layer int32
 }
 
 // groupWriter is a principal that can change the members of groups.
@@ -96,6 +98,8 @@ type pathGraph struct {
 	writers    []groupWriter
 	joined     [2]bool // whether the writers of ordinary [0] and role-assignable [1] groups have been reached
 	queue      []int32
+	round      int32 // the walk under way, one per level
+	layer      int32 // how many steps from its start the principals being expanded are
 }
 
 // paths computes every identity's strongest outcome and its path, raises the verdicts of identities that reach
@@ -138,17 +142,26 @@ func (e *engine) paths() {
 	}
 	slices.Sort(levels)
 	slices.Reverse(levels)
+	// Layer by layer, each layer in the order of the principals' ids, and ties between equally short paths broken by
+	// ids: the path chosen depends on the tenant, never on the order it was read in.
 	for _, l := range levels {
-		g.queue = g.queue[:0]
+		g.round++
+		frontier := g.queue[:0]
 		for _, n := range byLevel[l] {
 			if nd := &g.nodes[n]; !nd.seen {
-				nd.seen, nd.level = true, l
-				g.queue = append(g.queue, n)
+				nd.seen, nd.level, nd.round, nd.layer = true, l, g.round, 0
+				frontier = append(frontier, n)
 			}
 		}
-		for h := 0; h < len(g.queue); h++ {
-			g.expand(g.queue[h])
+		for layer := int32(0); len(frontier) > 0; layer++ {
+			g.sortByID(frontier)
+			g.queue, g.layer = nil, layer
+			for _, t := range frontier {
+				g.expand(t)
+			}
+			frontier = g.queue
 		}
+		g.queue = frontier[:0]
 	}
 	g.report()
 }
@@ -171,10 +184,42 @@ func (g *pathGraph) node(id string, t data.PrincipalType) int32 {
 func (g *pathGraph) reach(p, t int32, s step) {
 	nd := &g.nodes[p]
 	if nd.seen {
+		// Reached again in the same layer: keep the way with the smaller ids, whatever was read first.
+		if nd.round == g.round && nd.layer == g.layer+1 && g.before(t, s, nd.next, nd.step) {
+			nd.next, nd.step = t, s
+		}
 		return
 	}
 	nd.seen, nd.level, nd.next, nd.step = true, g.nodes[t].level, t, s
+	nd.round, nd.layer = g.round, g.layer+1
 	g.queue = append(g.queue, p)
+}
+
+// before orders two ways of taking a step by the ids they name.
+func (g *pathGraph) before(t int32, s step, u int32, r step) bool {
+	if c := compareFold(g.nodes[t].id, g.nodes[u].id); c != 0 {
+		return c < 0
+	}
+	if s.kind != r.kind {
+		return s.kind < r.kind
+	}
+	idOf := func(s step) (string, string) {
+		if s.a != nil {
+			return cmp.Or(s.a.ID, s.a.Scope+"/"+s.a.RoleDefinitionID), s.on
+		}
+		if s.who != nil {
+			return s.who.principal + "/" + s.who.roleID, ""
+		}
+		return "", ""
+	}
+	sa, so := idOf(s)
+	ra, ro := idOf(r)
+	return cmp.Or(compareFold(sa, ra), compareFold(so, ro)) < 0
+}
+
+// sortByID orders nodes by their principal ids, as Key compares them.
+func (g *pathGraph) sortByID(ns []int32) {
+	slices.SortFunc(ns, func(a, b int32) int { return compareFold(g.nodes[a].id, g.nodes[b].id) })
 }
 
 // expand reaches everyone who can become t.
@@ -183,7 +228,12 @@ func (g *pathGraph) expand(t int32) {
 	nd := &g.nodes[t]
 	if nd.ident >= 0 {
 		id := &x.Tenant.Identities[nd.ident]
-		for _, r := range x.AttachedTo(id) {
+		attached := x.AttachedTo(id)
+		if len(attached) > 1 {
+			attached = slices.Clone(attached)
+			slices.SortFunc(attached, func(a, b *data.Resource) int { return compareFold(a.ID, b.ID) })
+		}
+		for _, r := range attached {
 			g.users(r.ID, r.Type, t)
 		}
 		if id.Kind == data.UserAssigned && id.ResourceID != "" {

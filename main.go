@@ -43,10 +43,12 @@ const usage = `miscope explores the managed identities of a Microsoft Entra ID t
 
 Usage:
   miscope [source flags]                      open the explorer (a live tenant unless --demo or --snapshot)
-  miscope collect -o FILE [source flags]      save a snapshot of the tenant (.json or .json.gz)
+  miscope collect -o FILE [--force] [source flags]
+                                              save a snapshot of the tenant (.json or .json.gz)
   miscope collect --history DIR [--keep N]    save it into DIR by time, keeping the last N (default 12)
-  miscope report [--format F] [-o FILE] [--fail-on SEVERITY] [--inventory] [--triage FILE] [--baseline OLD]
-                 [source flags]               write findings as json, csv, markdown or sarif
+  miscope report [--format F] [-o FILE] [--force] [--fail-on SEVERITY] [--inventory] [--triage FILE]
+                 [--baseline OLD] [source flags]
+                                              write findings as json, csv, markdown or sarif
   miscope diff [--format F] [-o FILE] [--fail-on-new SEVERITY] OLD NEW
                                               what changed: OLD and NEW are each a snapshot FILE, demo or live
   miscope diff --history DIR                  what changed between the two newest snapshots of collect --history
@@ -469,6 +471,7 @@ func runCollect(ctx context.Context, args []string, stderr io.Writer) error {
 	out := fs.String("o", "", "write the snapshot to `FILE` (.json or .json.gz)")
 	history := fs.String("history", "", "write the snapshot into `DIR` under a name that sorts by time, keeping the last --keep")
 	keep := fs.Int("keep", 12, "with --history: how many snapshots to keep (`N`)")
+	force := fs.Bool("force", false, forceHelp)
 	if err := parse(fs, args, stderr); err != nil {
 		return err
 	}
@@ -485,6 +488,10 @@ func runCollect(ctx context.Context, args []string, stderr io.Writer) error {
 	case *out == "":
 		return usageError{"collect needs -o FILE (for example: miscope collect -o tenant.json.gz) or --history DIR"}
 	}
+	path, err := outputPath(*out, *force)
+	if err != nil {
+		return err
+	}
 	sf.noCache = true
 	sf.wholeFile = true
 	src, err := sf.open(ctx, stderr)
@@ -500,8 +507,8 @@ func runCollect(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	origin := src.Info().Origin
-	if err := snapshot.Save(*out, t, origin); err != nil {
-		return err
+	if err := snapshot.Save(path, t, origin); err != nil {
+		return withForceHint(err)
 	}
 	progress.done("wrote %s: %s, %s not readable, in %s", *out, count(len(t.Identities), "identity", "identities"),
 		count(len(t.Gaps), "part", "parts"), time.Since(start).Round(time.Millisecond))
@@ -558,11 +565,18 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) (in
 	fs.BoolVar(&opts.Inventory, "inventory", false, "with --format csv: one row per identity instead of per finding")
 	fs.StringVar(&opts.Triage, "triage", "", "apply the decisions of triage `FILE` (default: "+triage.DefaultPath+" when it exists)")
 	baseline := fs.String("baseline", "", "mark findings new, unchanged, updated or absent against `OLD` (a snapshot file, demo or live)")
+	force := fs.Bool("force", false, forceHelp)
 	if err := parse(fs, args, stderr); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0, nil
 		}
 		return exitUsage, err
+	}
+	if opts.Output != "" && opts.Output != "-" {
+		var err error
+		if opts.Output, err = outputPath(opts.Output, *force); err != nil {
+			return exitUsage, err
+		}
 	}
 	opts.Log = stderr
 	if *baseline != "" {
@@ -582,9 +596,28 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) (in
 	tuneMemory(ctx, src)
 	code, err := report.Run(ctx, src, opts, stdout)
 	if err != nil {
-		return code, err
+		return code, withForceHint(err)
 	}
 	return code, nil
+}
+
+const forceHelp = "write through a symbolic link at the output file even when it or its target belongs to another user"
+
+// outputPath is where -o FILE is written: FILE itself, or with --force the file a symbolic link there points to.
+// Without --force a link is followed only when the user owns it and its target (data.WriteFileAtomic).
+func outputPath(path string, force bool) (string, error) {
+	if !force {
+		return path, nil
+	}
+	return data.ThroughLink(path)
+}
+
+// withForceHint tells the user of the command line how to write through a link miscope would not follow.
+func withForceHint(err error) error {
+	if errors.Is(err, data.ErrUntrustedLink) {
+		return fmt.Errorf("%w; --force writes through it", err)
+	}
+	return err
 }
 
 func runServe(ctx context.Context, args []string, stderr io.Writer) error {

@@ -1,23 +1,44 @@
 package data
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 )
 
+// ErrUntrustedLink is wrapped when the file to write is a symbolic link, or a pipe, miscope does not write through.
+var ErrUntrustedLink = errors.New("miscope does not write through it")
+
 // WriteFileAtomic writes a file that is private to the user (0600) and never half-written: write fills a temporary
 // file in the same folder, which replaces path only once it is complete and synced. On any error the temporary file is
 // removed and path is untouched.
 //
-// A symbolic link is followed, so the file it points to is replaced and the link kept. A device, pipe or socket
-// (`-o /dev/null`, `-o /dev/stdout`) is written to directly: renaming over it would destroy it.
+// A symbolic link is followed, so that the file it points to is replaced and the link kept, only when the user owns
+// both the link and that file: in a folder others can write to (/tmp, a shared export folder), a link someone else
+// put there must not make miscope replace a file of theirs choosing (ErrUntrustedLink; ThroughLink is how a user
+// who wants it anyway goes on). A device, pipe or socket (`-o /dev/null`, `-o /dev/stdout`) is written to directly,
+// since renaming over it would destroy it, when it and any link to it belong to the user or to root.
 func WriteFileAtomic(path string, write func(io.Writer) error) (err error) {
 	if fi, err := os.Lstat(path); err == nil {
 		switch {
 		case fi.Mode()&os.ModeSymlink != 0:
-			if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() && !st.IsDir() {
+			st, err := os.Stat(path)
+			if err != nil {
+				return fmt.Errorf("cannot write %s: it is a symbolic link whose target cannot be reached: %w", path,
+					unwrapPathError(err))
+			}
+			stream := !st.Mode().IsRegular() && !st.IsDir()
+			if !trusted(fi, stream) || !trusted(st, stream) {
+				who := "the link"
+				if trusted(fi, stream) {
+					who = "the file it points to"
+				}
+				return fmt.Errorf("cannot write %s: it is a symbolic link and %s belongs to another user, so %w "+
+					"(remove it or choose another name)", path, who, ErrUntrustedLink)
+			}
+			if stream {
 				return writeStream(path, write) // /dev/stdout and the like: links to a pipe or terminal
 			}
 			target, err := filepath.EvalSymlinks(path)
@@ -28,6 +49,10 @@ func WriteFileAtomic(path string, write func(io.Writer) error) (err error) {
 		case fi.IsDir():
 			return fmt.Errorf("cannot write %s: it is a folder", path)
 		case !fi.Mode().IsRegular():
+			if !trusted(fi, true) {
+				return fmt.Errorf("cannot write %s: it is a %s that belongs to another user, so %w (remove it or "+
+					"choose another name)", path, streamKind(fi), ErrUntrustedLink)
+			}
 			return writeStream(path, write)
 		}
 	}
@@ -79,4 +104,39 @@ func writeStream(path string, write func(io.Writer) error) error {
 		return err
 	}
 	return f.Close()
+}
+
+// trusted reports whether the user may write through fi: it is theirs, or, for a device, pipe or socket, root's
+// (/dev/null, /dev/stdout).
+func trusted(fi os.FileInfo, stream bool) bool {
+	uid, ok := ownerOf(fi)
+	if !ok {
+		return false
+	}
+	return uid == os.Getuid() || stream && uid == 0
+}
+
+func streamKind(fi os.FileInfo) string {
+	switch m := fi.Mode(); {
+	case m&os.ModeNamedPipe != 0:
+		return "pipe"
+	case m&os.ModeSocket != 0:
+		return "socket"
+	}
+	return "device"
+}
+
+// ThroughLink is where a write to path lands when the user asks to write through a symbolic link there whoever owns
+// it (--force): the file it finally points to, or path itself when it is no link.
+func ThroughLink(path string) (string, error) {
+	fi, err := os.Lstat(path)
+	if err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		return path, nil
+	}
+	target, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return "", fmt.Errorf("cannot write %s: it is a symbolic link whose target cannot be reached: %w", path,
+			unwrapPathError(err))
+	}
+	return target, nil
 }

@@ -173,7 +173,7 @@ func (s *session) inspect(fn func(*Model)) {
 	s.tm.Send(probeMsg{fn: fn, done: done})
 	select {
 	case <-done:
-	case <-time.After(5 * time.Second):
+	case <-time.After(20 * time.Second):
 		s.t.Fatal("the program did not answer")
 	}
 }
@@ -181,7 +181,7 @@ func (s *session) inspect(fn func(*Model)) {
 // waitFor waits until cond holds for the model, failing with the screen when it never does.
 func (s *session) waitFor(what string, cond func(*Model) bool) {
 	s.t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(20 * time.Second)
 	for {
 		var ok bool
 		s.inspect(func(m *Model) { ok = cond(m) })

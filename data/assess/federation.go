@@ -715,3 +715,23 @@ func (t *trust) readOther() {
 		}
 	}
 }
+
+// federatedFixes are the commands that delete the risky credentials a finding's evidence names, in its order: the
+// way out once a narrower credential (or none) replaces each. A credential on an identity whose resource id is not
+// known gets no command.
+func federatedFixes(id *data.Identity, shown []*Evidence) []Command {
+	name, group, sub := data.ResourceName(id.ResourceID), data.ResourceGroupOf(id.ResourceID), data.SubscriptionOf(id.ResourceID)
+	if name == "" || group == "" || sub == "" {
+		return nil
+	}
+	var out []Command
+	for _, x := range shown {
+		if x.Kind != EvidenceFederatedCredential || x.ID == "" {
+			continue
+		}
+		out = append(out, Command{Note: "delete the federated credential " + x.ID + " once a narrower one replaces it",
+			Args: []string{"az", "identity", "federated-credential", "delete", "--name", x.ID, "--identity-name", name,
+				"--resource-group", group, "--subscription", sub, "--yes"}})
+	}
+	return out
+}

@@ -130,6 +130,7 @@ func (e *engine) federated(i int) {
 		"(repo:OWNER@OWNER_ID/REPO@REPO_ID:environment:NAME, or an expression that pins claims['repository_id']); "+
 		"never a pattern over the owner, organisation or group; delete credentials nobody uses. A token already "+
 		"exchanged stays valid until it expires. "+tokenCacheNote)
+	e.fixLast(RuleFICRisk, id.ID, func(f *Finding) []Command { return federatedFixes(id, f.Evidence) })
 }
 
 // exposer is a role assignment at some scope that lets its principal use identities attached below.

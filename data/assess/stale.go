@@ -43,6 +43,50 @@ func (e *engine) assignmentLine(a *data.RoleAssignment, tail string) (Evidence, 
 		info.resolved && info.class >= classWrite
 }
 
+// deleteAssignmentFixes are the commands that delete role assignments, one each: those the finding's evidence shows
+// first, in its order, then any the evidence had no room for.
+func deleteAssignmentFixes(shown []*Evidence, as []*data.RoleAssignment, why string) []Command {
+	pos := map[string]int{}
+	for i, x := range shown {
+		if x.Kind == EvidenceAzureRoleAssignment && x.ID != "" {
+			pos[data.Key(x.ID)] = i
+		}
+	}
+	order := slices.Clone(as)
+	slices.SortStableFunc(order, func(a, b *data.RoleAssignment) int {
+		pa, oka := pos[data.Key(a.ID)]
+		pb, okb := pos[data.Key(b.ID)]
+		switch {
+		case oka && okb:
+			return cmp.Compare(pa, pb)
+		case oka != okb:
+			if oka {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(data.Key(a.ID), data.Key(b.ID))
+	})
+	var out []Command
+	seen := map[string]bool{}
+	for _, a := range order {
+		if a.ID == "" || seen[data.Key(a.ID)] {
+			continue
+		}
+		seen[data.Key(a.ID)] = true
+		out = append(out, Command{Note: "delete the role assignment at " + a.Scope + " " + why,
+			Args: []string{"az", "role", "assignment", "delete", "--ids", a.ID}})
+	}
+	return out
+}
+
+// fixLast gives the finding add has just recorded its fix commands.
+func (e *engine) fixLast(rule, id string, fix func(f *Finding) []Command) {
+	if n := len(e.findings); n > 0 && e.findings[n-1].RuleID == rule && e.findings[n-1].IdentityID == id {
+		e.findings[n-1].Fix = fix(&e.findings[n-1])
+	}
+}
+
 // assignmentIDs lists the ids of role assignments, for the delete command.
 func assignmentIDs(as []*data.RoleAssignment) []string {
 	ids := make([]string, 0, len(as))
@@ -91,6 +135,9 @@ func (e *engine) stale(i int, attached []*data.Resource) {
 	e.add(RuleStale, id.ID, ev, func(evidence) string {
 		return "System-assigned identity " + quote(e.identityName(id)) + " outlives its resource"
 	}, fix)
+	e.fixLast(RuleStale, id.ID, func(f *Finding) []Command {
+		return deleteAssignmentFixes(f.Evidence, as, "left behind by the identity of a deleted resource")
+	})
 }
 
 // dangling is MI-STALE for role assignments whose principal the directory no longer has: one finding per deleted
@@ -132,5 +179,8 @@ func (e *engine) dangling() {
 			return fmt.Sprintf("%d role assignment%s of a deleted %s %s remain", n, map[bool]string{true: "s"}[n != 1],
 				kind, p.ID)
 		}, fix)
+		e.fixLast(RuleStale, p.ID, func(f *Finding) []Command {
+			return deleteAssignmentFixes(f.Evidence, as, "of the deleted principal "+p.ID)
+		})
 	}
 }

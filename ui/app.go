@@ -472,7 +472,7 @@ func (m *Model) statusBar(w int, v view) string {
 	right, isErr := assessment, m.as.err != nil && !m.as.running
 	if m.flash != "" {
 		right, isErr = m.flash, m.flashErr
-		if m.flashErr {
+		if m.flashErr && m.flashGen != m.noticeGen { // a notice is a warning, drawn like an error but not called one
 			right = "error: " + right
 		}
 	}

@@ -283,6 +283,11 @@ func startTerminal(t testing.TB, sess *gossh.Session, w, h int) *terminal {
 	}()
 	// The terminal's replies (and the keys the test types) go to the server through one writer.
 	go io.Copy(in, tm.screen)
+	t.Cleanup(func() {
+		tm.mu.Lock()
+		defer tm.mu.Unlock()
+		tm.screen.Close() // ends the copy, so the screen does not outlive the test
+	})
 	return tm
 }
 

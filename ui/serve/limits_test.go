@@ -475,3 +475,31 @@ func TestResizeStormIsCoalesced(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// Authenticated connections holding no session are bounded too; a place freed is taken again.
+func TestAuthenticatedConnectionsBounded(t *testing.T) {
+	f := startServer(t, func(o *Options) { o.MaxSessions = 1 })
+	limit := f.srv.authLimit()
+	var held []*gossh.Client
+	for range limit {
+		held = append(held, f.mustDial(t))
+	}
+	if c, err := f.dial("alice", gossh.PublicKeys(f.user)); err == nil {
+		c.Close()
+		t.Fatalf("connection %d over the limit of %d authenticated connections was let in", limit+1, limit)
+	}
+	waitLog(t, f, fmt.Sprintf("%d authenticated connections already open", limit))
+	held[0].Close()
+	deadline := time.Now().Add(wait)
+	for {
+		c, err := f.dial("alice", gossh.PublicKeys(f.user))
+		if err == nil {
+			c.Close()
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("a freed place was not given again: %v", err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

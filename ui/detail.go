@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -348,8 +349,9 @@ func (d *detailView) entries(spin string) []entry {
 			if note != "" {
 				es = append(es, entry{section: findingsSection, text: "decision", detail: note, style: styleWrap})
 			}
-			for _, e := range f.Evidence {
-				es = append(es, entry{section: findingsSection, text: "evidence", detail: data.Clean(e.Text), style: styleWrap})
+			for n, e := range f.Evidence {
+				es = append(es, entry{section: findingsSection, text: evidenceLabel(f, n, e.Kind), detail: data.Clean(e.Text),
+					style: styleWrap})
 			}
 			if f.Remediation != "" {
 				es = append(es, entry{section: findingsSection, text: "fix", detail: data.Clean(f.Remediation),
@@ -690,4 +692,16 @@ func (d *detailView) Selected() (string, string) {
 		return label, e.copyID
 	}
 	return d.name(), d.id
+}
+
+// evidenceLabel heads one line of a finding's evidence: a privilege path reads as its numbered steps and what it
+// reaches, anything else as evidence.
+func evidenceLabel(f assess.Finding, n int, kind assess.EvidenceKind) string {
+	switch {
+	case kind == assess.EvidencePathStep:
+		return fmt.Sprintf("step %d", n+1)
+	case f.RuleID == assess.RulePath && n == len(f.Evidence)-1:
+		return "reaches"
+	}
+	return "evidence"
 }

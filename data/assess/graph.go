@@ -217,9 +217,22 @@ func (g *pathGraph) before(t int32, s step, u int32, r step) bool {
 	return cmp.Or(compareFold(sa, ra), compareFold(so, ro)) < 0
 }
 
-// sortByID orders nodes by their principal ids, as Key compares them.
+// sortByID orders nodes by their principal ids, as Key compares them, groups whose settings were not read last: a
+// path through a group known to be open to group writers is shown before one that assumes it.
 func (g *pathGraph) sortByID(ns []int32) {
-	slices.SortFunc(ns, func(a, b int32) int { return compareFold(g.nodes[a].id, g.nodes[b].id) })
+	unread := func(n int32) bool {
+		_, read := g.e.x.Group(g.nodes[n].id)
+		return !read && g.nodes[n].ptype == data.PrincipalGroup
+	}
+	slices.SortFunc(ns, func(a, b int32) int {
+		if ua, ub := unread(a), unread(b); ua != ub {
+			if ua {
+				return 1
+			}
+			return -1
+		}
+		return compareFold(g.nodes[a].id, g.nodes[b].id)
+	})
 }
 
 // expand reaches everyone who can become t.

@@ -429,7 +429,7 @@ func (e *engine) assessPrivilege(i int, attached []*data.Resource) {
 		}
 		switch {
 		case tier0:
-			better(&top, levelTenantAdm, LabelTenantAdmin, line)
+			better(&top, levelTenantAdm, LabelTenantAdmin, withReason(line, entraReason(r.RoleTemplateID)))
 		case entraReadOnly(r.RoleTemplateID):
 			better(&top, levelDirReader, LabelDirectoryReader, line)
 		default:
@@ -466,7 +466,7 @@ func (e *engine) assessPrivilege(i int, attached []*data.Resource) {
 		}
 		switch {
 		case p.Tier0:
-			better(&top, levelGraphTier0, LabelGraphTier0, line)
+			better(&top, levelGraphTier0, LabelGraphTier0, withReason(line, p.Why))
 		case p.Data && p.ReadOnly:
 			better(&top, levelAllDataRead, LabelAllDataRead, line)
 		case p.Data:
@@ -702,6 +702,20 @@ func directoryRoleName(r data.DirectoryRole) string {
 		}
 	}
 	return r.RoleName
+}
+
+// entraReason is why the reference grades an Entra role as it does, in this project's words, or "".
+func entraReason(templateID string) string {
+	g, _ := EntraRoleGrade(templateID)
+	return g.Path
+}
+
+// withReason adds the reason for a grade to a reach's detail (not to the evidence, which names facts only).
+func withReason(line, reason string) string {
+	if reason == "" {
+		return line
+	}
+	return line + ": " + strings.ToLower(reason[:1]) + strings.TrimSuffix(reason[1:], ".")
 }
 
 // entraReadOnly reports whether a built-in Entra role only reads.

@@ -26,6 +26,8 @@ type graphPermission struct {
 	// from the directory.
 	Data     bool
 	ReadOnly bool
+	// Why is the reason for the grade in this project's words (tiers/grades.json), or "".
+	Why string
 }
 
 // classifyPermission grades an application permission granted on any API. For Microsoft Graph the reference tier
@@ -39,7 +41,7 @@ func classifyPermission(a data.AppRoleAssignment) (graphPermission, bool) {
 		}
 		if g, ok := GraphPermissionGrade(a.AppRoleID, value); ok {
 			return graphPermission{Value: g.Name, Severity: g.Severity, Tier0: g.Tier0(), Source: g.Source,
-				Data: dataPermission(g.Name), ReadOnly: g.ReadOnly}, true
+				Data: dataPermission(g.Name), ReadOnly: g.ReadOnly, Why: g.Path}, true
 		}
 		if value != "" && a.Permission == "" {
 			a.Permission = value

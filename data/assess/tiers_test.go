@@ -244,6 +244,13 @@ func TestGradesFromTheReference(t *testing.T) {
 	)
 	runRuleCases(t, cases)
 
+	// The reach says why, in this project's words.
+	b := newTenant()
+	graph(permAppReadUpdate, "Application.ReadUpdate.All")(b)
+	if d := b.assess().Reach["mi"].Detail; !strings.Contains(d, "adds a secret or certificate to an application") {
+		t.Errorf("reach detail of Application.ReadUpdate.All gives no reason: %q", d)
+	}
+
 	// Graded from the list, not from a fallback.
 	for _, id := range []string{dirAgentIDAdmin, dirLifecycleAdmin, dirTeamsAdmin} {
 		g, ok := EntraRoleGrade(id)

@@ -102,6 +102,9 @@ func OpenContext(ctx context.Context, path string) (*Source, error) {
 
 // openContext opens path, giving up when ctx ends: opening a named pipe waits until something opens it for writing.
 func openContext(ctx context.Context, path string) (*os.File, error) {
+	if st, err := os.Stat(path); err == nil && (st.Mode().IsRegular() || st.IsDir()) {
+		return openFile(path) // does not wait: no goroutine to start
+	}
 	type opened struct {
 		f   *os.File
 		err error

@@ -368,8 +368,9 @@ func (l *loader) readIdentities(t *data.Tenant, path string) error {
 	var pages [][]data.Identity
 	cur := make([]data.Identity, 0, data.PageSize)
 	total := 0
+	var id *data.Identity
 	for l.dec.More() {
-		var id *data.Identity
+		id = nil
 		if err := l.decodeAt(&id, path, total); err != nil {
 			return err
 		}
@@ -448,8 +449,9 @@ func list[T any](l *loader, path string, check func(*T) error) ([]T, error) {
 	}
 	out := []T{}
 	size := int64(reflect.TypeFor[T]().Size())
+	var v *T // decoded through a pointer, so that null tells from {}; declared once, so that only the element is allocated
 	for l.dec.More() {
-		var v *T
+		v = nil
 		if err := l.decodeAt(&v, path, len(out)); err != nil {
 			return nil, err
 		}

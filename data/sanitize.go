@@ -2,7 +2,9 @@ package data
 
 import (
 	"strings"
+	"sync"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Clean makes a string that came from the tenant safe to print or export: it removes escape sequences and every
@@ -86,4 +88,97 @@ func escapeLength(s string) int {
 		return len(s)
 	}
 	return 1
+}
+
+// CleanText is Clean for text of several lines, such as a table copied to the clipboard: newlines and tabs are kept
+// (a carriage return is dropped), and everything Clean removes is removed.
+func CleanText(s string) string { return cleanKeeping(s, false) }
+
+// CleanFrame cleans a whole rendered screen on its way to the terminal: it keeps newlines and the SGR sequences
+// (ESC [ ... m) that colour and style it, and removes everything else Clean removes, so that text that reached a view
+// uncleaned still cannot drive the terminal or reorder what is shown. A tab becomes a space.
+func CleanFrame(s string) string { return cleanKeeping(s, true) }
+
+// cleanKeeping returns s itself when nothing needs removing, which is the rule for a frame.
+func cleanKeeping(s string, frame bool) string {
+	var b *strings.Builder
+	start := 0 // s[start:i] is clean and not yet copied
+	cut := func(i, next int, with string) {
+		if b == nil {
+			b = &strings.Builder{}
+			b.Grow(len(s))
+		}
+		b.WriteString(s[start:i])
+		b.WriteString(with)
+		start = next
+	}
+	for i := 0; i < len(s); {
+		c := s[i]
+		switch {
+		case c >= 0x20 && c < 0x7f || c == '\n':
+			i++
+		case c == '\t':
+			if frame {
+				cut(i, i+1, " ")
+			}
+			i++
+		case c == 0x1b:
+			n := 1 + escapeLength(s[i+1:])
+			if !frame || !isSGR(s[i+1:i+n]) {
+				cut(i, i+n, "")
+			}
+			i += n
+		case c < 0x80: // other C0 controls and DEL
+			cut(i, i+1, "")
+			i++
+		default:
+			r, size := utf8.DecodeRuneInString(s[i:])
+			switch {
+			case r == utf8.RuneError && size == 1: // invalid UTF-8, a raw C1 byte among them
+				cut(i, i+1, "\uFFFD")
+			case hidden(r):
+				cut(i, i+size, "")
+			}
+			i += size
+		}
+	}
+	if b == nil {
+		return s
+	}
+	b.WriteString(s[start:])
+	return b.String()
+}
+
+// hiddenBMP marks the runes of the Basic Multilingual Plane that Clean removes, so that a frame full of box lines
+// and names costs a look-up per rune rather than a search of three Unicode tables.
+var hiddenBMP = sync.OnceValue(func() *[0x10000 / 64]uint64 {
+	var m [0x10000 / 64]uint64
+	for r := rune(0x80); r < 0x10000; r++ {
+		if r != 0x200d && (unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || unicode.Is(unicode.Bidi_Control, r)) {
+			m[r/64] |= 1 << (r % 64)
+		}
+	}
+	return &m
+})
+
+// hidden reports whether a non-ASCII rune is one Clean removes: a C1 control, a format, bidi or tag character (the
+// zero-width joiner excepted: emoji need it).
+func hidden(r rune) bool {
+	if r < 0x10000 {
+		return hiddenBMP()[r/64]&(1<<(r%64)) != 0
+	}
+	return unicode.Is(unicode.Cf, r) || r >= 0xE0000 && r <= 0xE007F
+}
+
+// isSGR reports whether an escape sequence (after its ESC) only sets colours and styles: "[" parameters "m".
+func isSGR(seq string) bool {
+	if len(seq) < 2 || seq[0] != '[' || seq[len(seq)-1] != 'm' {
+		return false
+	}
+	for i := 1; i < len(seq)-1; i++ {
+		if c := seq[i]; (c < '0' || c > '9') && c != ';' && c != ':' {
+			return false
+		}
+	}
+	return true
 }

@@ -349,7 +349,9 @@ type detailRefreshedMsg struct{ id string }
 
 // View lays out breadcrumb, title, body, key hints and status bar.
 func (m *Model) View() tea.View {
-	v := tea.NewView(m.render())
+	// The frame is cleaned at the edge as well as each tenant string where it is placed: whatever reached a view
+	// uncleaned still cannot drive the terminal or reorder the text around it.
+	v := tea.NewView(data.CleanFrame(m.render()))
 	v.AltScreen = true
 	v.WindowTitle = "miscope"
 	return v

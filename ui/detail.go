@@ -277,10 +277,10 @@ func (d *detailView) entries(spin string) []entry {
 	field("Object id", data.Clean(id.ID))
 	field("App id", data.Clean(id.AppID))
 	resource(id.ResourceID)
-	sub := id.SubscriptionID()
+	sub := data.Clean(id.SubscriptionID())
 	if d.a != nil && sub != "" {
 		for _, s := range d.a.x.Tenant.Subscriptions {
-			if data.SameID(s.ID, sub) && s.DisplayName != "" {
+			if data.SameID(s.ID, id.SubscriptionID()) && s.DisplayName != "" {
 				sub = data.Clean(s.DisplayName) + " (" + sub + ")"
 			}
 		}

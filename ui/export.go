@@ -431,7 +431,7 @@ func (m *Model) copied(msg copyMsg) tea.Cmd {
 		return done(fmt.Sprintf("too large to copy (%s, %d KB; the limit is %d KB): %s",
 			plural(msg.rows, "row", "rows"), (len(msg.out)+1023)/1024, maxCopy/1024, msg.why), true)
 	}
-	return tea.Batch(tea.SetClipboard(string(msg.out)),
+	return tea.Batch(setClipboard(string(msg.out)),
 		done(fmt.Sprintf("copied %s as %s (%s)", msg.title, msg.format, plural(msg.rows, "row", "rows")), false))
 }
 
@@ -549,8 +549,12 @@ func (m *Model) copySelected() tea.Cmd {
 	if id == "" {
 		return m.setFlash("nothing selected to copy", true)
 	}
-	return tea.Batch(tea.SetClipboard(id), m.setFlash(fmt.Sprintf("copied %s: %s", label, id), false))
+	return tea.Batch(setClipboard(id), m.setFlash(fmt.Sprintf("copied %s: %s", label, data.Clean(id)), false))
 }
+
+// setClipboard is the only way miscope writes to the clipboard (OSC 52). What it copies is cleaned like everything
+// shown, ids included, so no escape sequence or bidi trick reaches the clipboard, nor a shell through a paste.
+func setClipboard(s string) tea.Cmd { return tea.SetClipboard(data.CleanText(s)) }
 
 // copyView copies the current view as a Markdown table, written by the same writer as a Markdown export.
 func (m *Model) copyView() tea.Cmd {

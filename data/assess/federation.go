@@ -303,16 +303,17 @@ func readTrust(f data.FederatedCredential, tenantID string) trust {
 	} else {
 		t.clauses = []clause{{claim: "sub", op: opEq, value: strings.TrimSpace(f.Subject)}}
 	}
-	if t.issuer.tenant != "" && tenantID != "" && !strings.EqualFold(t.issuer.tenant, tenantID) {
+	switch {
+	case t.issuer.provider == providerEntra && !tenantIDPattern.MatchString(t.issuer.tenant):
+		t.note(Low, "the Entra issuer names no tenant id ("+quote(data.Clean(t.issuer.tenant))+"); a token's issuer always does, "+
+			"so this credential cannot match, or trusts a tenant miscope cannot tell")
+	case t.issuer.tenant != "" && tenantID != "" && !strings.EqualFold(t.issuer.tenant, tenantID):
 		what := "a principal"
 		if t.issuer.provider == providerKubernetes {
 			what = "a Kubernetes cluster"
 		}
 		t.note(Medium, fmt.Sprintf("trusts %s of another tenant (%s): that tenant's administrators decide who "+
 			"becomes this identity", what, data.Clean(t.issuer.tenant)))
-	} else if t.issuer.provider == providerEntra && !tenantIDPattern.MatchString(t.issuer.tenant) {
-		t.note(Low, "the Entra issuer names no tenant id ("+quote(data.Clean(t.issuer.tenant))+"); a token's issuer always does, "+
-			"so this credential cannot match, or trusts a tenant miscope cannot tell")
 	}
 	switch t.issuer.provider {
 	case providerGitHub:
@@ -358,13 +359,19 @@ func everything(c clause) bool { return c.op == opMatches && strings.Trim(c.valu
 
 // narrowest keeps, of the readings of several sub clauses joined by and, the one that admits the least.
 func narrowest(rs []subjectReading) subjectReading {
-	best := rs[0]
-	for _, r := range rs[1:] {
-		if r.breadth < best.breadth {
-			best = r
+	_, best := narrowestAt(rs)
+	return best
+}
+
+// narrowestAt is narrowest with the index of the clause it came from.
+func narrowestAt(rs []subjectReading) (int, subjectReading) {
+	at := 0
+	for i, r := range rs[1:] {
+		if r.breadth < rs[at].breadth {
+			at = i + 1
 		}
 	}
-	return best
+	return at, rs[at]
 }
 
 // subjectReading is what one sub clause admits.
@@ -398,11 +405,12 @@ func (t *trust) readGitHub() {
 	for _, c := range subs {
 		rs = append(rs, readGitHubSubject(c, repoID != "", ownerID != "" || repoID != ""))
 	}
-	r := narrowest(rs)
+	at, r := narrowestAt(rs)
 	if r.internet && !t.issuer.public {
 		// An enterprise's own issuer mints tokens only for its organisations.
 		r.internet, r.breadth = false, breadthWide
-		r.text = "any owner (" + r.text + "), limited to the organisations of this enterprise's issuer"
+		r.text = "the owner is a pattern (" + quote(data.Clean(subs[at].value)) + "): any organisation of the " +
+			"enterprise this issuer serves can match it"
 	}
 	t.judge(r, map[breadth]Severity{breadthInternet: High, breadthWide: High, breadthBranch: Medium})
 	for _, c := range t.clauses {

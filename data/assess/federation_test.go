@@ -170,6 +170,8 @@ func TestFederatedCredentialTrust(t *testing.T) {
 			"aaaaaaaa-0000-0000-0000-000000000001"), none, false, ""},
 		{"Entra issuer of another tenant", plain("https://login.microsoftonline.com/"+foreignTenant+"/v2.0",
 			"aaaaaaaa-0000-0000-0000-000000000001"), Medium, false, foreignTenant},
+		{"Entra issuer without a tenant id", plain("https://login.microsoftonline.com/common/v2.0",
+			"aaaaaaaa-0000-0000-0000-000000000001"), Low, false, "names no tenant id"},
 		{"Entra v1 issuer of another tenant", plain("https://sts.windows.net/"+foreignTenant+"/",
 			"aaaaaaaa-0000-0000-0000-000000000001"), Medium, false, "another tenant"},
 

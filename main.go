@@ -415,6 +415,7 @@ func runExplorer(ctx context.Context, args []string, stderr io.Writer) error {
 	exportDir := fs.String("export-dir", "", "folder for exports (`DIR`; default: the current folder)")
 	triageFile := fs.String("triage", triage.DefaultPath, "read and write triage decisions in `FILE`")
 	as := fs.String("as", "", "`NAME` recorded with your triage decisions (default: who signed in, or your user name)")
+	baseline := fs.String("baseline", "", "mark what changed since `OLD` (a snapshot file, demo or live); c shows only that")
 	if err := parse(fs, args, stderr); err != nil {
 		return err
 	}
@@ -435,8 +436,15 @@ func runExplorer(ctx context.Context, args []string, stderr io.Writer) error {
 	if os.Getenv("NO_COLOR") != "" { // no-color.org: any non-empty value turns colour off
 		opts = append(opts, tea.WithColorProfile(colorprofile.Ascii))
 	}
+	var old *cache.Cache
+	if *baseline != "" {
+		if old, err = openSpec(ctx, *baseline, sf, stderr); err != nil {
+			return fmt.Errorf("--baseline: %w", err)
+		}
+		defer old.Close()
+	}
 	p := tea.NewProgram(ui.New(ui.Options{Source: src, ExportDir: *exportDir, Triage: *triageFile,
-		Who: decider(*as, src)}), opts...)
+		Who: decider(*as, src), Baseline: old}), opts...)
 	// A snapshot is shown while it loads; one found corrupt after its first identities were shown is still refused:
 	// the explorer closes and the reason is printed with exit code 2.
 	if snap, ok := src.Source().(*snapshot.Source); ok {

@@ -32,6 +32,8 @@ type Options struct {
 	Now func() time.Time
 	// Triage is the triage file decisions are read from and written to; "" means triage.DefaultPath.
 	Triage string
+	// Baseline, when set, is an earlier read of the tenant: what changed since is marked and can be shown alone.
+	Baseline *cache.Cache
 	// Who names whoever takes decisions in this explorer: the --as name, the signed-in user, or the SSH user and
 	// key of a served session.
 	Who string
@@ -93,7 +95,8 @@ type Model struct {
 	seq int // request ids, so replies to requests no longer wanted are dropped
 
 	exp exportState
-	tri triageState
+	tri  triageState
+	base baselineState
 }
 
 // New creates the root model over opts.Source.
@@ -115,6 +118,12 @@ func New(opts Options) *Model {
 	}
 	m.tri = triageState{path: cmp.Or(opts.Triage, triage.DefaultPath), who: cmp.Or(opts.Who, "unknown"), now: opts.Now}
 	m.list = newIdentitiesView()
+	m.base.src = opts.Baseline
+	m.list.t.keep = m.base.keepIdentity
+	if opts.Baseline != nil {
+		m.list.t.cols = append(m.list.t.cols, changeColumn)
+		m.list.t.content = append(m.list.t.content, 0)
+	}
 	m.stack = []view{m.list}
 	return m
 }
@@ -125,7 +134,7 @@ func (m *Model) Close() { m.cancel() }
 
 // Init starts streaming the identity list and the background assessment.
 func (m *Model) Init() tea.Cmd {
-	return tea.Batch(m.loadList(), m.startAssessment(), m.startSpinner(), m.loadTriage())
+	return tea.Batch(m.loadList(), m.startAssessment(), m.startSpinner(), m.loadTriage(), m.loadBaseline())
 }
 
 func (m *Model) nextReq() int { m.seq++; return m.seq }
@@ -190,6 +199,9 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return cmd
 	}
 	if cmd, ok := m.triageUpdate(msg); ok {
+		return cmd
+	}
+	if cmd, ok := m.baselineUpdate(msg); ok {
 		return cmd
 	}
 	switch msg := msg.(type) {
@@ -295,6 +307,8 @@ func (m *Model) keyPress(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	case key.Matches(msg, k.Findings):
 		return m.openFindings()
+	case key.Matches(msg, k.Changed):
+		return m.toggleChanged()
 	case key.Matches(msg, k.Refresh):
 		return m.refresh()
 	case key.Matches(msg, k.Export):

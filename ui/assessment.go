@@ -276,7 +276,7 @@ func (m *Model) applyAssessment() tea.Cmd {
 	for c, w := range a.widest {
 		t.content[2+c] = min(maxContent, max(t.content[2+c], w))
 	}
-	cmd := t.resort()
+	cmd := tea.Batch(t.resort(), m.compareBaseline())
 	for _, v := range m.stack {
 		switch v := v.(type) {
 		case *detailView:

@@ -48,6 +48,7 @@ type detailView struct {
 	height int
 	moved  bool // the user has moved; until then the view stays at the top as sections arrive
 	tri    *triageState
+	base   *baselineState
 }
 
 // entry is one line of the detail view, in a form both the screen and export read.
@@ -94,7 +95,7 @@ func (m *Model) openIdentity(id string) tea.Cmd {
 			return nil
 		}
 	}
-	d := &detailView{id: id, secs: map[data.Section]*sectionState{}, a: m.as.result, asErr: m.as.err, tri: &m.tri}
+	d := &detailView{id: id, secs: map[data.Section]*sectionState{}, a: m.as.result, asErr: m.as.err, tri: &m.tri, base: &m.base}
 	if ident, ok := m.list.identity(id); ok {
 		d.ident, d.known = ident, true
 	} else if d.a != nil {
@@ -312,6 +313,7 @@ func (d *detailView) entries(spin string) []entry {
 		}
 		items := d.sectionEntries(sec, st.items)
 		es = append(es, items...)
+		es = append(es, d.base.sectionChanges(d.id, sec, title)...)
 		if st.err != nil {
 			style := styleError
 			text := "error: " + errText(st.err)
@@ -340,11 +342,19 @@ func (d *detailView) entries(spin string) []entry {
 		for _, f := range fs {
 			fp := f.Fingerprint()
 			st, note := d.tri.note(fp)
-			text := f.Severity.String()
+			// What the finding's decision and the baseline say of it lead its title: the severity column is narrow.
+			var marks []string
 			if st != triage.Open {
-				text += " · " + string(st)
+				marks = append(marks, string(st))
 			}
-			es = append(es, entry{section: findingsSection, text: text, detail: data.Clean(f.Title),
+			if ch := d.base.findingChange(d.a, &f); ch != "" {
+				marks = append(marks, ch+" since the baseline")
+			}
+			title := data.Clean(f.Title)
+			if len(marks) > 0 {
+				title = "[" + strings.Join(marks, ", ") + "] " + title
+			}
+			es = append(es, entry{section: findingsSection, text: f.Severity.String(), detail: title,
 				style: styleFinding, copyID: data.Clean(f.IdentityID), finding: &f, fp: fp})
 			if note != "" {
 				es = append(es, entry{section: findingsSection, text: "decision", detail: note, style: styleWrap})

@@ -43,7 +43,7 @@ func findingRow(a *assessment, f *assess.Finding, i int, clean func(string) stri
 	who := subjectName(a, f.IdentityID, clean)
 	title := clean(f.Title)
 	rule := clean(f.RuleID)
-	cells := []string{f.Severity.String(), rule, who, title, "open"}
+	cells := []string{f.Severity.String(), rule, who, title, "open", ""}
 	return row{
 		cells: cells,
 		nums:  severityNums(f.Severity),
@@ -157,7 +157,11 @@ func (m *Model) openFindings() tea.Cmd {
 		}
 	}
 	v := newFindingsView()
-	v.t.keep = m.tri.keepRow
+	v.t.keep = func(r *row) bool { return m.tri.keepRow(r) && m.base.keepFinding(r) }
+	if m.base.src != nil {
+		v.t.cols = append(v.t.cols, changeColumn)
+		v.t.content = append(v.t.content, 0)
+	}
 	v.fill(m.as.result)
 	m.push(v)
 	return nil
@@ -174,9 +178,14 @@ func (v *findingsView) counts() string {
 	return v.t.counts()
 }
 
-func (v *findingsView) title(m *Model) string { return v.f.render(m, "Findings") + m.triageTitle() }
+func (v *findingsView) title(m *Model) string {
+	return v.f.render(m, "Findings") + m.triageTitle() + m.baselineTitle()
+}
 
-func (v *findingsView) hints(m *Model) []key.Binding { return m.keys.findingsHints(m.tri.showDecided) }
+func (v *findingsView) hints(m *Model) []key.Binding {
+	hs := m.keys.findingsHints(m.tri.showDecided)
+	return append(hs[:4:4], append(m.changeHint(), hs[4:]...)...)
+}
 
 // Table is the pane's findings after filter and sort, with their evidence and remediation.
 func (v *findingsView) Table() (string, []string, [][]string) { return v.tableLater()() }

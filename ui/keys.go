@@ -14,6 +14,7 @@ type keyMap struct {
 
 	// Triage: decide on a finding, reopen it, show decided findings; and the decision form's own keys.
 	Decide, Reopen, ShowDecided    key.Binding
+	Changed                        key.Binding
 	FormNext, FormPrev, FormChoice key.Binding
 
 	SortName, SortKind, SortAttached, SortSeverity, SortFindings, SortReach key.Binding
@@ -52,6 +53,7 @@ func defaultKeys() keyMap {
 		Decide:      b([]string{"a"}, "a", "decide on the finding (accept…)"),
 		Reopen:      b([]string{"u"}, "u", "reopen a decided finding"),
 		ShowDecided: b([]string{"d"}, "d", "show decided findings too"),
+		Changed:     b([]string{"c"}, "c", "only what changed (--baseline)"),
 		FormNext:    b([]string{"tab", "down"}, "tab/↓", "next field"),
 		FormPrev:    b([]string{"shift+tab", "up"}, "↑", "previous field"),
 		FormChoice:  b([]string{"left", "right"}, "←→", "choose the decision"),
@@ -138,7 +140,7 @@ func (k keyMap) FullHelp() [][]key.Binding {
 		{k.Open, k.Back, k.Filter, k.Findings, k.PivotRole, k.Refresh, k.Help,
 			pair(k.Quit, k.ForceQuit, "q ctrl+c", "quit (top level / anywhere)")},
 		{k.Export, pair(k.Copy, k.CopyView, "y/Y", "copy the id / view as Markdown")},
-		{pair(k.Decide, k.Reopen, "a/u", "decide / reopen a finding"), k.ShowDecided,
+		{pair(k.Decide, k.Reopen, "a/u", "decide / reopen a finding"), k.ShowDecided, k.Changed,
 			pair(pair(k.FormNext, k.FormPrev, "", ""), k.FormChoice, "tab ←→", "form: next field / decision")},
 		{pair(k.SortName, k.SortKind, "N/K", "sort by name / kind"),
 			pair(k.SortAttached, k.SortSeverity, "A/S", "sort by attached / severity"),

@@ -137,10 +137,13 @@ func (v *identitiesView) kind() string            { return "identities" }
 func (v *identitiesView) crumb() string           { return "identities" }
 func (v *identitiesView) counts() string          { return v.t.counts() }
 
-func (v *identitiesView) hints(m *Model) []key.Binding { return m.keys.listHints() }
+func (v *identitiesView) hints(m *Model) []key.Binding {
+	hs := m.keys.listHints()
+	return append(hs[:3:3], append(m.changeHint(), hs[3:]...)...)
+}
 
 func (v *identitiesView) title(m *Model) string {
-	return v.f.render(m, "Managed identities") + m.st.Dim.Render("  sort: N K A S F R")
+	return v.f.render(m, "Managed identities") + m.st.Dim.Render("  sort: N K A S F R") + m.baselineTitle()
 }
 
 func (v *identitiesView) Table() (string, []string, [][]string) {
@@ -257,6 +260,7 @@ func (v *identitiesView) receive(m *Model, msgs []tea.Msg, done bool) tea.Cmd {
 		if a := m.as.result; a != nil {
 			for i := range rows {
 				a.applyTo(&rows[i])
+				rows[i].cells[colChangeIdentity] = m.base.identityMark(rows[i].id)
 			}
 		}
 		cmd = v.t.appendRows(rows)
@@ -275,8 +279,8 @@ func identityRow(id data.Identity, a *assessment) row {
 		attached = shortResource(id.ResourceID)
 	}
 	r := row{
-		cells: []string{name, kindShort(id.Kind), attached, "", "", ""},
-		nums:  make([]int64, 6),
+		cells: []string{name, kindShort(id.Kind), attached, "", "", "", ""},
+		nums:  make([]int64, 7),
 		id:    id.ID,
 		label: name,
 		sev:   -1,

@@ -24,6 +24,7 @@ const (
 	colIdentity = "identity"
 	colTitle    = "title"
 	colStatus   = "status"
+	colChange   = "change"
 )
 
 // column describes one column of a table. Widths are in terminal cells; flex columns share what is left.
@@ -578,7 +579,7 @@ func (t *table) export() (columns []string, rows [][]string) {
 	}
 	rows = make([][]string, 0, len(t.view))
 	for _, i := range t.view {
-		rows = append(rows, slices.Clone(t.rows[i].cells))
+		rows = append(rows, slices.Clone(t.rows[i].cells[:min(len(t.cols), len(t.rows[i].cells))]))
 	}
 	return columns, rows
 }

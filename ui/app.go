@@ -94,7 +94,7 @@ type Model struct {
 
 	seq int // request ids, so replies to requests no longer wanted are dropped
 
-	exp exportState
+	exp  exportState
 	tri  triageState
 	base baselineState
 }

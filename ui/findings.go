@@ -200,12 +200,13 @@ func (v *findingsView) tableLater() func() (string, []string, [][]string) {
 	}
 	cols = append(cols, "EVIDENCE", "REMEDIATION")
 	view, rows, from := slices.Clone(v.t.view), v.t.rows, v.from
+	ncols := len(v.t.cols) // rows carry the CHG cell even when the pane has no baseline column
 	return func() (string, []string, [][]string) {
 		out := make([][]string, len(view))
 		for n, i := range view {
 			r := &rows[i]
 			f := &from.r.Findings[r.src]
-			out[n] = append(slices.Clip(slices.Clone(r.cells)), evidenceText(f), data.Clean(f.Remediation))
+			out[n] = append(slices.Clip(slices.Clone(r.cells[:min(len(r.cells), ncols)])), evidenceText(f), data.Clean(f.Remediation))
 		}
 		return "Findings", cols, out
 	}

@@ -180,7 +180,7 @@ func (e *engine) take(chunks [][]Finding) {
 func (e *engine) fork() *engine {
 	f := newMemos(e.x)
 	f.now, f.subNames, f.mgNames, f.texts = e.now, e.subNames, e.mgNames, e.texts
-	f.verdicts, f.principalReach, f.writesCompute = e.verdicts, e.principalReach, e.writesCompute
+	f.verdicts, f.principalReach, f.writesCompute, f.deleted = e.verdicts, e.principalReach, e.writesCompute, e.deleted
 	return f
 }
 
@@ -211,6 +211,7 @@ type engine struct {
 	principalRaw   map[string]int            // raw principal id -> reach level
 	principalReach map[string]principalReach // raw principal id -> its reach, for exposure
 	writesCompute  map[string]bool           // raw principal id -> whether it can write compute an identity can be attached to
+	deleted        map[string]bool           // principal id, as given and in either case -> Graph answered 404 for it
 	exposers       map[codeKey][]exposer     // scope above resource groups and resource type -> who can use identities attached below
 	scopeLevels    map[string]data.ScopeLevel
 	above          map[string][]string // raw resource group or subscription id -> ScopesAbove
@@ -311,6 +312,14 @@ func newEngine(x *data.Index) *engine {
 	e.texts = newEvidenceTexts()
 	if e.now.IsZero() {
 		e.now = time.Now()
+	}
+	// Deleted principals are few; exposure asks about every assignment's principal, so the look-up is one map read
+	// of the id as the assignment spells it (GUIDs come in lower or upper case) rather than a lowered copy each time.
+	e.deleted = map[string]bool{}
+	for _, p := range x.Tenant.Principals {
+		if p.NotFound {
+			e.deleted[p.ID], e.deleted[strings.ToLower(p.ID)], e.deleted[strings.ToUpper(p.ID)] = true, true, true
+		}
 	}
 	for _, s := range x.Tenant.Subscriptions {
 		e.subNames[data.Key(s.ID)] = s.DisplayName

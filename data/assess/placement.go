@@ -445,7 +445,7 @@ func (e *engine) scopeEntries(scope string, keep bool) []scopeEntry {
 	as := e.x.AssignmentsAt(scope)
 	es := make([]scopeEntry, 0, len(as))
 	for _, a := range as {
-		if p, ok := e.x.Principal(a.PrincipalID); ok && p.NotFound {
+		if e.deleted[a.PrincipalID] {
 			continue // a deleted principal uses nothing; MI-STALE reports its assignment
 		}
 		info := e.assigned(a.RoleDefinitionID, a.Condition)

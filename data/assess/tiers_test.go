@@ -104,12 +104,20 @@ func TestTierDataIsComplete(t *testing.T) {
 
 // TestDemoCatalogueIsPublished: the demo tenant's built-in role definitions, directory roles and Graph permissions
 // carry the published ids and names, so that the demo cannot teach a wrong id (as it once did for Automation
-// Contributor).
+// Contributor): the code that builds it, the embedded snapshot and the synthetic tenants alike.
 func TestDemoCatalogueIsPublished(t *testing.T) {
-	tn, err := demo.Tenant()
+	embedded, err := demo.Tenant()
 	if err != nil {
 		t.Fatal(err)
 	}
+	for name, tn := range map[string]*data.Tenant{"demo.Build": demo.Build(), "embedded demo": embedded,
+		"synthetic": demo.Synthetic(200, 1)} {
+		t.Run(name, func(t *testing.T) { checkPublished(t, tn) })
+	}
+}
+
+func checkPublished(t *testing.T, tn *data.Tenant) {
+	t.Helper()
 	for _, d := range tn.RoleDefinitions {
 		if d.Custom {
 			continue

@@ -161,8 +161,13 @@ func TestFingerprintsSurviveOrderAndCasing(t *testing.T) {
 		}
 	}
 	for i := range tn.FederatedCredentials {
-		if data.Key(tn.FederatedCredentials[i].IdentityID) == fic {
-			tn.FederatedCredentials[i].Subject += "-other"
+		if f := &tn.FederatedCredentials[i]; data.Key(f.IdentityID) == fic {
+			// A flexible credential trusts its expression, not its (empty) subject: change what it trusts.
+			if f.ClaimsMatchingExpression != "" {
+				f.ClaimsMatchingExpression = strings.TrimSuffix(f.ClaimsMatchingExpression, "'") + "-other'"
+			} else {
+				f.Subject += "-other"
+			}
 			break
 		}
 	}

@@ -144,7 +144,8 @@ func TestGraphRefusingGroupsGivesGapsNotOtherAnswers(t *testing.T) {
 				deny = append(deny, fakeazure.Denial{PathPrefix: p})
 			}
 			fake := serve(t, want, fakeazure.Options{Deny: deny})
-			got := collect(t, open(t, fake))
+			src := open(t, fake)
+			got := collect(t, src)
 			denied := fake.Requests().Denied - len(denialsOf(t, want))
 			if denied <= 0 {
 				t.Fatal("the fake denied nothing beyond the demo tenant's own gaps")
@@ -161,6 +162,11 @@ func TestGraphRefusingGroupsGivesGapsNotOtherAnswers(t *testing.T) {
 			} else if len(gaps) == 0 {
 				t.Errorf("neither the nesting nor the direct memberships of %s could be read, and no gap says so",
 					nested.DisplayName)
+			}
+			// Read lazily, the groups section says the same: the groups, and a gap when their nesting is unknown.
+			gs, err := src.Groups(context.Background(), nested.ID)
+			if _, gap := data.AsGap(err); len(gs) != len(data.NewIndex(want).Groups(nested.ID)) || gap == tc.direct {
+				t.Errorf("Groups of %s read lazily: %d groups, error %v", nested.DisplayName, len(gs), err)
 			}
 			// Whatever else failed (naming principals, say) is reported, not dropped.
 			extra := 0

@@ -14,14 +14,17 @@ T() { tmux -L "$sock" "$@"; }
 trap 'if [ -n "$sock" ]; then T kill-server 2>/dev/null || true; fi; rm -rf "$work"' EXIT
 work=$(mktemp -d)
 
-# shot NAME KEY... : start a fresh explorer, type the keys, capture.
+# shot NAME KEY... : start a fresh explorer (with the flags in $ARGS), type the keys, capture. SHOTS="a b" makes
+# only those.
+ARGS=""
 shot() {
 	local name=$1; shift
+	if [ -n "${SHOTS:-}" ] && [[ " $SHOTS " != *" $name "* ]]; then return; fi
 	sock="miscope-shots-$$-$name"
 	# tmux now and then fails to start a server right after another one stopped; try again.
 	for try in 1 2 3; do
 		T -f /dev/null new-session -d -s s -x 120 -y 36 \
-			"env TERM=xterm-256color COLORTERM=truecolor $BIN --demo; sleep 5" && break
+			"env TERM=xterm-256color COLORTERM=truecolor $BIN --demo $ARGS; sleep 5" && break
 		[ "$try" = 3 ] && { echo "tmux would not start"; exit 1; }
 		sleep 1
 	done
@@ -52,3 +55,9 @@ shot findings sleep:1 f
 shot help '?'
 # The prompt only: nothing is written.
 shot export sleep:1 e
+# Triage: accept one finding, mark the next a false positive, then show decided findings too. The decisions go to a
+# file of the run's own, never to one in the repository.
+ARGS="--triage $work/miscope-triage.yaml --as alice"
+shot triage sleep:1 f a "text:break-glass runbook; owner: platform team" Enter sleep:0.5 \
+	a Up Right Down "text:the group is empty since the March clean-up" Enter sleep:0.5 d
+ARGS=""

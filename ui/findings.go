@@ -28,7 +28,7 @@ func findingColumns() []column {
 		{name: colRule, title: "RULE", width: 10, flex: 1},
 		{name: colIdentity, alias: colName, title: "IDENTITY", width: 14, flex: 2},
 		{name: colTitle, title: "FINDING", width: 20, flex: 4},
-		{name: colStatus, title: "STATUS", width: 6},
+		{name: colStatus, title: "STATUS", width: 9},
 	}
 }
 

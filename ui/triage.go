@@ -67,10 +67,13 @@ func (s *triageState) statusOf(i int32) triage.Status {
 // keepRow is the findings pane's filter beyond the query: open findings, unless decided ones are shown too.
 func (s *triageState) keepRow(r *row) bool { return s.showDecided || s.statusOf(r.src).IsOpen() }
 
-// statusCell is the status column's text.
+// statusCell is the status column's text, in at most 9 cells.
 func statusCell(st triage.Status) string {
-	if st == triage.StatusFalsePositive {
+	switch st {
+	case triage.StatusFalsePositive:
 		return "false-pos"
+	case triage.StatusFixPlanned:
+		return "fix-plan"
 	}
 	return string(st)
 }

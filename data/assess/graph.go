@@ -174,6 +174,11 @@ func (g *pathGraph) node(id string, t data.PrincipalType) int32 {
 		}
 		return n
 	}
+	if t == "" { // not named by an assignment here: what the tenant says it is, so that a group is expanded as one
+		if p, ok := g.e.x.Principal(id); ok {
+			t = p.Type
+		}
+	}
 	n := int32(len(g.nodes))
 	g.nodes = append(g.nodes, pathNode{id: id, ptype: t, ident: -1, own: g.e.principalReach[id].level, next: -1})
 	g.byID[id] = n
@@ -635,7 +640,7 @@ func (g *pathGraph) holdsText(n int32) string {
 		r := g.e.verdicts[nd.ident].reach
 		return g.subject(n) + " reaches " + r.Label + ": " + strings.TrimSuffix(r.Detail, ".")
 	}
-	if _, ok := g.e.x.Group(nd.id); ok {
+	if known, _ := g.group(n); known {
 		_, holds := g.e.groupPrivilege(nd.id)
 		if len(holds) > 0 {
 			return g.subject(n) + " holds " + strings.Join(holds, "; ")

@@ -119,6 +119,15 @@ func TestPaths(t *testing.T) {
 			b.user("u-dev", "Dev User")
 			b.azure("u-dev", data.PrincipalUser, roleVMContrib, rg(sub1, "rg-app"))
 		}, want: map[string]Severity{RuleExposed: Critical, RulePath: Critical}},
+		{name: "a group known only from its role assignments is joined as an ordinary group", build: func(b *builder) {
+			b.vmIdentity("mi", "rg-app")
+			b.graph("mi", permGroupMemberRW, "GroupMember.ReadWrite.All")
+			b.t.Principals = append(b.t.Principals, data.Principal{ID: "g-unread", Type: data.PrincipalGroup,
+				DisplayName: "Platform Owners"})
+			b.azure("g-unread", data.PrincipalGroup, roleOwner, mgPlat)
+		}, want: map[string]Severity{RulePath: Critical},
+			evidence: `add itself to group "Platform Owners" (g-unread), whose settings were not read (taken as not ` +
+				`role-assignable)` + "\n" + `group "Platform Owners" (g-unread) holds Owner at management group "Platform"`},
 		{name: "an identity with no way to become another has no path", build: func(b *builder) {
 			b.vmIdentity("mi", "rg-app")
 			b.azure("mi", data.PrincipalServicePrincipal, roleReader, "/subscriptions/"+sub1)

@@ -59,7 +59,7 @@ const (
 		"workload needs (for example Sites.Selected instead of Sites.ReadWrite.All). " + tokenCacheNote
 	remediateAzure = "Replace the role assignment with the narrowest built-in role the workload needs at the " +
 		"narrowest scope (the resource, or its own resource group); a workload should never be able to grant " +
-		"access. " + tokenCacheNote
+		"access. " + armNote
 	remediateGroup = "Remove the identity from the group, or assign what it needs to it directly so that the " +
 		"group's other members and owners cannot widen it. " + tokenCacheNote
 )

@@ -60,11 +60,9 @@ type Finding struct {
 	// Evidence is shared: the same assignment is evidence for every identity below its scope, so findings point
 	// at one copy of it. It must not be changed.
 	Evidence []*Evidence `json:"evidence"`
-	// Remediation says what to do in words; Fix says it as commands to paste, one per object to change, in the
-	// order of the evidence they act on. miscope never runs them.
-	Remediation string    `json:"remediation"`
-	Fix         []Command `json:"fix,omitempty"`
-	References  []string  `json:"references,omitempty"`
+	// Remediation says what to do in words; Fix() says it as commands to paste, derived from the evidence.
+	Remediation string   `json:"remediation"`
+	References  []string `json:"references,omitempty"`
 }
 
 // EvidenceKind names what an evidence item stands on.

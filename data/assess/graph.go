@@ -514,7 +514,7 @@ func (g *pathGraph) report() {
 			Remediation: "Break the path at the step you can best spare: remove the permission or role that lets the " +
 				"identity take its first step (a group-writing permission, a role on another identity's resource, a " +
 				"group membership), or remove the roles of the group or identity it leads to. Until then, treat the " +
-				"identity as what it reaches. " + tokenCacheNote,
+				"identity as what it reaches. " + armNote + " " + tokenCacheNote,
 			References: r.References,
 		})
 	}

@@ -241,7 +241,7 @@ func (e *engine) exposed(i int, attached []*data.Resource) {
 		Remediation: "Remove these principals' roles on the identity's resources (or the resource group or " +
 			"subscription above them), or move the identity to a resource that only equally trusted principals " +
 			"control. Managed Identity Operator and Managed Identity Contributor on a user-assigned identity belong " +
-			"to its owners only. " + tokenCacheNote,
+			"to its owners only. " + armNote,
 		References: r.References,
 	})
 }

@@ -39,11 +39,22 @@ const (
 	refAppCredentials = "https://learn.microsoft.com/en-us/entra/identity-platform/security-best-practices-for-app-registration"
 	refAzureHound     = "https://github.com/SpecterOps/AzureHound"
 	refMIServices     = "https://learn.microsoft.com/en-us/entra/identity/managed-identities-azure-resources/managed-identities-status"
+	refMITokenCache   = "https://learn.microsoft.com/en-us/entra/identity/managed-identities-azure-resources/managed-identity-best-practice-recommendations#limitation-of-using-managed-identities-for-authorization"
+	refRBACCache      = "https://learn.microsoft.com/en-us/azure/role-based-access-control/troubleshooting#symptom---role-assignment-changes-are-not-being-detected"
 )
 
-// tokenCacheNote ends every remediation that removes access from a managed identity.
-const tokenCacheNote = "Managed identity tokens are cached for up to about 24 hours, so a removed permission can " +
-	"still be used until the cached token expires; restart or redeploy the workload if it must stop at once."
+// How long a removal takes to bite depends on where the access is checked (refMITokenCache, refRBACCache).
+// tokenCacheNote ends a remediation that removes what rides in the identity's token: application permissions (role
+// claims), directory roles (wids) and group memberships (group claims). armNote ends one that removes Azure role
+// assignments, which Azure Resource Manager checks at each request.
+const (
+	tokenCacheNote = "Application permissions, directory roles and group memberships ride in the identity's access " +
+		"token, which Azure caches for up to 24 hours and which cannot be forced to refresh: a removed one can still " +
+		"be used until the cached token expires, and a token already issued stays valid until then."
+	armNote = "Azure Resource Manager checks role assignments at each request, so removing a direct one takes effect " +
+		"within minutes (up to about 10, while its cache refreshes); a role held through a group rides in the " +
+		"token's group claims and can still be used until the cached token expires (up to 24 hours)."
+)
 
 // Rules lists every rule miscope applies, in the order of their ids, for SARIF, the help screen and docs/RULES.md.
 var Rules = []Rule{
@@ -56,7 +67,7 @@ var Rules = []Rule{
 		Help: "Remove the principal's role on the attached resource (or its resource group or subscription), or " +
 			"move the identity to a resource only equally trusted principals control. Managed Identity Operator and " +
 			"Managed Identity Contributor on a user-assigned identity should be held only by its owners.",
-		References: []string{refMIBestPractice, refMIManageUA, refAzureBuiltIn},
+		References: []string{refMIBestPractice, refMIManageUA, refAzureBuiltIn, refRBACCache},
 	},
 	{
 		ID:    RuleFICRisk,
@@ -100,7 +111,7 @@ var Rules = []Rule{
 			"cannot be resolved is reported.",
 		Help: "Assign the narrowest built-in role the workload needs at the narrowest scope (the resource, or its " +
 			"own resource group). Never give a workload identity the right to grant access.",
-		References: []string{refAzureBuiltIn, refAzureRoleDefs, refAzureScope, refMIBestPractice},
+		References: []string{refAzureBuiltIn, refAzureRoleDefs, refAzureScope, refMIBestPractice, refRBACCache},
 	},
 	{
 		ID:    RulePrivDirRole,
@@ -110,7 +121,7 @@ var Rules = []Rule{
 			"critical.",
 		Help: "Remove the role assignment, or replace it with an application permission or role scoped to exactly " +
 			"what the workload does (an administrative unit where possible).",
-		References: []string{refPrivRoles, refEntraRoles, refAzureTiering, refPIM},
+		References: []string{refPrivRoles, refEntraRoles, refAzureTiering, refPIM, refMITokenCache},
 	},
 	{
 		ID:    RulePrivGraph,
@@ -119,7 +130,7 @@ var Rules = []Rule{
 			"full-control permission of another API). Tier-0 permissions are a known path to Global Administrator.",
 		Help: "Remove the app role assignment; grant the least-privileged permission the workload needs (for " +
 			"example Sites.Selected instead of Sites.ReadWrite.All).",
-		References: []string{refGraphPerms, refAzureTiering, refScubaGear},
+		References: []string{refGraphPerms, refAzureTiering, refScubaGear, refMITokenCache},
 	},
 	{
 		ID:    RulePrivGroup,
@@ -129,7 +140,7 @@ var Rules = []Rule{
 			"the identity can do.",
 		Help: "Remove the identity from the group, or assign the roles it needs to it directly so the group's " +
 			"other members do not widen them.",
-		References: []string{refRoleGroups, refPrivRoles, refAzureBuiltIn},
+		References: []string{refRoleGroups, refPrivRoles, refAzureBuiltIn, refMITokenCache},
 	},
 	{
 		ID:    RuleShared,

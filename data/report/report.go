@@ -136,7 +136,9 @@ type Finding struct {
 	Title        string   `json:"title"`
 	Evidence     []string `json:"evidence"`
 	Remediation  string   `json:"remediation"`
-	References   []string `json:"references,omitempty"`
+	// Fix is the remediation as commands to paste; miscope never runs them.
+	Fix        []Command `json:"fix"`
+	References []string  `json:"references,omitempty"`
 	// Fingerprint names the finding stably across runs; Status is open, expired (open again) or the decision that
 	// holds; BaselineState is new, unchanged or updated against --baseline.
 	Fingerprint   string    `json:"fingerprint"`
@@ -208,6 +210,7 @@ func Build(x *data.Index, r *assess.Result, info data.SourceInfo) *Document {
 			Title:        c(f.Title),
 			Evidence:     cleanAll(assess.Texts(f.Evidence)),
 			Remediation:  c(f.Remediation),
+			Fix:          commandsOf(&f),
 			References:   cleanAll(f.References),
 			Fingerprint:  f.Fingerprint(),
 			Status:       "open",
@@ -355,6 +358,43 @@ func cleanAll(ss []string) []string {
 	out := make([]string, len(ss))
 	for i, s := range ss {
 		out[i] = data.Clean(s)
+	}
+	return out
+}
+
+// Command is one command of a finding's fix: Args exactly as they are passed, Line the same rendered for a POSIX
+// shell, or empty (with Refused set) when an argument holds characters that cannot be pasted safely.
+type Command struct {
+	Note    string   `json:"note,omitempty"`
+	Args    []string `json:"args"`
+	Line    string   `json:"line,omitempty"`
+	Refused bool     `json:"refused,omitempty"`
+}
+
+// commandsOf is a finding's fix as the report carries it; never null.
+func commandsOf(f *assess.Finding) []Command {
+	fix := f.Fix()
+	out := make([]Command, 0, len(fix))
+	for _, c := range fix {
+		line, ok := c.Line()
+		out = append(out, Command{Note: c.Note, Args: c.Args, Line: line, Refused: !ok})
+	}
+	return out
+}
+
+// fixLines are a fix's commands as lines to paste, each under its note as a shell comment; a command that cannot be
+// pasted safely is named by its note only.
+func fixLines(fix []Command) []string {
+	var out []string
+	for _, c := range fix {
+		if c.Note != "" {
+			out = append(out, "# "+data.Clean(c.Note))
+		}
+		if c.Refused {
+			out = append(out, "# (not shown: an argument holds characters that cannot be pasted safely)")
+			continue
+		}
+		out = append(out, c.Line)
 	}
 	return out
 }

@@ -198,6 +198,10 @@ func WriteMarkdown(w io.Writer, d *Document) error {
 			fmt.Fprintf(b, "- %s\n", mdText(e))
 		}
 		fmt.Fprintf(b, "\nRemediation: %s\n", mdText(f.Remediation))
+		if lines := fixLines(f.Fix); len(lines) > 0 {
+			b.WriteString("\nFix (commands to paste into a POSIX shell; miscope runs none of them):\n\n")
+			writeCodeBlock(b, "sh", lines)
+		}
 		fmt.Fprintf(b, "\n%s\n", findingStatusMarkdown(&f))
 		if len(f.References) > 0 {
 			b.WriteString("\nReferences:\n\n")
@@ -329,17 +333,25 @@ func WriteSARIF(w io.Writer, d *Document) error {
 		if len(f.Evidence) > 0 {
 			msg += ". Evidence: " + strings.Join(f.Evidence, "; ")
 		}
+		var md strings.Builder
+		md.WriteString(mdText(msg))
+		fix := fixLines(f.Fix)
+		if len(fix) > 0 {
+			md.WriteString("\n\nFix:\n\n")
+			writeCodeBlock(&md, "sh", fix)
+		}
 		res := sarifResult{
 			RuleID:              f.RuleID,
 			RuleIndex:           index[f.RuleID],
 			Level:               sarifLevel(f.Severity),
-			Message:             sarifText{Text: msg},
+			Message:             sarifText{Text: msg, Markdown: md.String()},
 			Locations:           []sarifLocation{sarifLocationOf(d, &f)},
 			PartialFingerprints: map[string]string{sarifFingerprintKey: f.Fingerprint},
 			BaselineState:       f.BaselineState,
 			Suppressions:        sarifSuppressions(&f),
 			Properties: map[string]any{"severity": f.Severity, "security-severity": securitySeverity(f.Severity),
-				"identityId": f.IdentityID, "evidence": f.Evidence, "remediation": f.Remediation, "status": f.Status},
+				"identityId": f.IdentityID, "evidence": f.Evidence, "remediation": f.Remediation, "fix": fix,
+				"status": f.Status},
 		}
 		run.Results = append(run.Results, res)
 	}
@@ -386,4 +398,27 @@ func markdownLinks(urls []string) string {
 		b.WriteString("- <" + mdURL(u) + ">\n")
 	}
 	return b.String()
+}
+
+// writeCodeBlock writes lines as a fenced code block whose fence is longer than any run of backticks inside, so no
+// line can close it early.
+func writeCodeBlock(b *strings.Builder, lang string, lines []string) {
+	fence := 3
+	for _, l := range lines {
+		run := 0
+		for _, r := range l {
+			if r == '`' {
+				run++
+				fence = max(fence, run+1)
+			} else {
+				run = 0
+			}
+		}
+	}
+	f := strings.Repeat("`", fence)
+	b.WriteString(f + lang + "\n")
+	for _, l := range lines {
+		b.WriteString(l + "\n")
+	}
+	b.WriteString(f + "\n")
 }

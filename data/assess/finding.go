@@ -60,9 +60,12 @@ type Finding struct {
 	// Evidence is shared: the same assignment is evidence for every identity below its scope, so findings point
 	// at one copy of it. It must not be changed.
 	Evidence []*Evidence `json:"evidence"`
-	// Remediation says what to do in words; Fix() says it as commands to paste, derived from the evidence.
-	Remediation string   `json:"remediation"`
-	References  []string `json:"references,omitempty"`
+	// Remediation says what to do in words; Commands() says it as commands to paste. Fix holds the commands a rule
+	// wrote itself (when it knows more than its evidence shows, such as assignments beyond the evidence's limit);
+	// otherwise Commands derives them from the evidence's ids.
+	Remediation string    `json:"remediation"`
+	Fix         []Command `json:"fix,omitempty"`
+	References  []string  `json:"references,omitempty"`
 }
 
 // EvidenceKind names what an evidence item stands on.

@@ -9,12 +9,16 @@ import (
 // graphURL is where the Microsoft Graph commands send their requests.
 const graphURL = "https://graph.microsoft.com/v1.0"
 
-// Fix is a finding's fix as commands to paste, one per object its evidence names, in the order of the evidence: the
-// Azure CLI (az) for what it has a command for, az rest for Microsoft Graph calls it has none for. They are derived
-// from the evidence's ids each time they are asked for, so the assessment keeps none of them in memory. miscope never
-// runs them. MI-SHARED and SP-MIGRATE have none: their fix is a change of design, not a deletion. A command whose
-// arguments hold characters that cannot be pasted safely is still returned; Command.Line refuses to render it.
-func (f *Finding) Fix() []Command {
+// Commands is a finding's fix as commands to paste: the rule's own (Fix) when it wrote them, otherwise one per object
+// its evidence names, in the order of the evidence: the Azure CLI (az) for what it has a command for, az rest for
+// Microsoft Graph calls it has none for. Derived from the evidence's ids each time they are asked for, so the
+// assessment keeps none of them in memory. miscope never runs them. MI-SHARED and SP-MIGRATE have none: their fix
+// is a change of design, not a deletion. A command whose arguments hold characters that cannot be pasted safely is
+// still returned; Command.Line refuses to render it.
+func (f *Finding) Commands() []Command {
+	if len(f.Fix) > 0 {
+		return f.Fix
+	}
 	var out []Command
 	for _, e := range f.Evidence {
 		switch f.RuleID {

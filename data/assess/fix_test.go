@@ -96,7 +96,7 @@ func TestFixCommands(t *testing.T) {
 				t.Fatalf("%s did not fire: %+v", c.rule, r.For("mi"))
 			}
 			var got [][]string
-			for _, cmd := range f.Fix() {
+			for _, cmd := range f.Commands() {
 				got = append(got, cmd.Args)
 				line, ok := cmd.Line()
 				if !ok || cmd.Note == "" {
@@ -128,7 +128,7 @@ func TestFixOnDemo(t *testing.T) {
 	r := Assess(data.NewIndex(demoTenant(t)))
 	with := map[string]int{}
 	for _, f := range r.Findings {
-		fix := f.Fix()
+		fix := f.Commands()
 		switch f.RuleID {
 		case RuleShared, RuleSPMigrate:
 			if len(fix) > 0 {

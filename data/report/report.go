@@ -373,7 +373,7 @@ type Command struct {
 
 // commandsOf is a finding's fix as the report carries it; never null.
 func commandsOf(f *assess.Finding) []Command {
-	fix := f.Fix()
+	fix := f.Commands()
 	out := make([]Command, 0, len(fix))
 	for _, c := range fix {
 		line, ok := c.Line()

@@ -354,8 +354,14 @@ func (d *detailView) entries(spin string) []entry {
 			if len(marks) > 0 {
 				title = "[" + strings.Join(marks, ", ") + "] " + title
 			}
+			// y on the finding copies its fix as one line to paste, or its identity's id when it has none.
+			cmds, all := fixLines(&f)
+			copyID := data.Clean(f.IdentityID)
+			if all != "" {
+				copyID = all
+			}
 			es = append(es, entry{section: findingsSection, text: f.Severity.String(), detail: title,
-				style: styleFinding, copyID: data.Clean(f.IdentityID), finding: &f, fp: fp})
+				style: styleFinding, copyID: copyID, finding: &f, fp: fp})
 			if note != "" {
 				es = append(es, entry{section: findingsSection, text: "decision", detail: note, style: styleWrap})
 			}
@@ -366,6 +372,9 @@ func (d *detailView) entries(spin string) []entry {
 			if f.Remediation != "" {
 				es = append(es, entry{section: findingsSection, text: "fix", detail: data.Clean(f.Remediation),
 					style: styleWrap})
+			}
+			for _, c := range cmds {
+				es = append(es, entry{section: findingsSection, text: "run", detail: c.shown, style: styleWrap, copyID: c.line})
 			}
 		}
 	case d.asErr != nil:
@@ -696,8 +705,12 @@ func (d *detailView) Selected() (string, string) {
 		switch {
 		case e.target != nil:
 			label = e.target.label
+		case e.style == styleFinding && e.finding != nil && e.copyID != data.Clean(e.finding.IdentityID):
+			label = "the fix commands of " + d.name() + "'s finding"
 		case e.style == styleFinding:
 			label = "the object id of " + d.name()
+		case e.text == "run":
+			label = "the command"
 		}
 		return label, e.copyID
 	}
@@ -714,4 +727,29 @@ func evidenceLabel(f assess.Finding, n int, kind assess.EvidenceKind) string {
 		return "reaches"
 	}
 	return "evidence"
+}
+
+// fixCommand is one command of a finding's fix as the detail view shows it: the line to paste (empty when an argument
+// cannot be pasted safely) and what the view shows, its note included.
+type fixCommand struct{ line, shown string }
+
+// fixLines lists a finding's fix commands and joins those that can be pasted into one line, in order, each run only
+// if the one before succeeded.
+func fixLines(f *assess.Finding) ([]fixCommand, string) {
+	var out []fixCommand
+	var pasteable []string
+	for _, c := range f.Commands() {
+		line, ok := c.Line()
+		shown := line
+		if !ok {
+			shown = "(not shown: an argument holds characters that cannot be pasted safely)"
+		} else {
+			pasteable = append(pasteable, line)
+		}
+		if c.Note != "" {
+			shown = data.Clean(c.Note) + ": " + shown
+		}
+		out = append(out, fixCommand{line: line, shown: shown})
+	}
+	return out, strings.Join(pasteable, " && ")
 }

@@ -30,6 +30,16 @@ func (m *Model) helpSections() [][]string {
 		}
 		out = append(out, sec)
 	}
+	if _, ok := m.top().(*detailView); ok {
+		// How the detail view's verdicts are reached; docs/RULES.md has each rule with its sources.
+		dim := func(s string) string { return " " + m.st.Dim.Render(s) }
+		out = append(out, []string{m.st.Section.Render("Verdicts (docs/RULES.md)"),
+			dim("severity: the worst of the evidence"),
+			dim("evidence: the assignments, groups and"),
+			dim("  credentials it stands on, with ids"),
+			dim("run: commands that fix it; miscope runs none"),
+			dim(m.keys.Copy.Help().Key + " on a finding copies its commands")})
+	}
 	return out
 }
 

@@ -44,7 +44,7 @@ func defaultKeys() keyMap {
 		Help:      b([]string{"?"}, "?", "this help"),
 		PivotRole: b([]string{"o"}, "o", "others with this Azure role"),
 		Export:    b([]string{"e"}, "e", "export the view"),
-		Copy:      b([]string{"y"}, "y", "copy the selected id"),
+		Copy:      b([]string{"y"}, "y", "copy the selected id or fix"),
 		CopyView:  b([]string{"Y"}, "Y", "copy the view as Markdown"),
 		Refresh:   b([]string{"r"}, "r", "refresh"),
 		Quit:      b([]string{"q"}, "q", "quit (top level)"),

@@ -31,6 +31,8 @@ type triageState struct {
 	status []triage.Status
 	from   *assessment
 	counts map[triage.Status]int
+	// resolved counts decisions whose fingerprint matches no finding: what they were about is gone.
+	resolved int
 	// showDecided shows decided findings in the findings pane too; by default it shows open ones only.
 	showDecided bool
 	form        decideForm
@@ -124,6 +126,14 @@ func (m *Model) triageStatuses(now time.Time) {
 	}
 	for _, f := range a.facts {
 		f.countText = strconv.Itoa(f.count)
+	}
+	s.resolved = 0
+	if s.file != nil {
+		current := make(map[string]bool, len(a.fps))
+		for _, fp := range a.fps {
+			current[fp] = true
+		}
+		s.resolved = len(s.file.Resolved(func(fp string) bool { return current[fp] }))
 	}
 	for _, v := range m.stack {
 		if fv, ok := v.(*findingsView); ok && fv.from == a {
@@ -462,6 +472,9 @@ func (m *Model) triageTitle() string {
 		if n := s.counts[c.st]; n > 0 {
 			parts = append(parts, strconv.Itoa(n)+" "+c.name)
 		}
+	}
+	if s.resolved > 0 {
+		parts = append(parts, plural(s.resolved, "decision resolved", "decisions resolved"))
 	}
 	shown := "open only"
 	if s.showDecided {

@@ -132,10 +132,15 @@ func TestExpiredAndBrokenTriageFiles(t *testing.T) {
 	if _, err := triage.Decide(path, e); err != nil {
 		t.Fatal(err)
 	}
+	gone := triage.NewEntry("mi1-000000000000000000000000", triage.FalsePositive, "an identity since deleted", "bob",
+		triageClock, time.Time{})
+	if _, err := triage.Decide(path, gone); err != nil {
+		t.Fatal(err)
+	}
 	s = start(t, triageModel(t, path), 120, 40)
 	s.ready()
 	s.keys("f")
-	s.waitText("1 expired", "Decision open again: accepted by bob")
+	s.waitText("1 expired", "1 decision resolved", "Decision open again: accepted by bob")
 
 	if err := os.WriteFile(path, []byte("version: 1\ndecisions:\n  - fingerprint: x\n    decision: later\n    justification: y\n"), 0o600); err != nil {
 		t.Fatal(err)

@@ -4,10 +4,13 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -15,18 +18,40 @@ import (
 
 // init lets a test run miscope as a process of its own (this test binary, told so by MISCOPE_TEST_ARGS), so that
 // signals can be sent to it. It runs before TestMain, which would start the fake Azure.
+// Signals are caught from before run is called, so that the test can tell when a signal will no longer kill the process
+// outright ("ready" on stderr): starting a large test binary on a busy machine can take longer than any fixed wait.
 func init() {
 	if args, ok := os.LookupEnv("MISCOPE_TEST_ARGS"); ok {
+		signal.Notify(make(chan os.Signal, 1), os.Interrupt, syscall.SIGTERM)
+		fmt.Fprintln(os.Stderr, "ready")
 		os.Exit(run(strings.Split(args, "\n"), os.Stdout, os.Stderr))
 	}
 }
 
+// syncBuffer is a buffer a process's output is copied into while the test reads it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
 // miscope starts miscope with args as a process of its own.
-func miscope(t *testing.T, args ...string) (*exec.Cmd, *bytes.Buffer) {
+func miscope(t *testing.T, args ...string) (*exec.Cmd, *syncBuffer) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), "MISCOPE_TEST_ARGS="+strings.Join(args, "\n"))
-	var stderr bytes.Buffer
+	var stderr syncBuffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -37,10 +62,16 @@ func miscope(t *testing.T, args ...string) (*exec.Cmd, *bytes.Buffer) {
 
 // stopsOn sends sig to cmd after a moment and fails unless it exits within a few seconds with the exit code of a
 // stopped miscope.
-func stopsOn(t *testing.T, cmd *exec.Cmd, stderr *bytes.Buffer, sig syscall.Signal) {
+func stopsOn(t *testing.T, cmd *exec.Cmd, stderr *syncBuffer, sig syscall.Signal) {
 	t.Helper()
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
+	for deadline := time.Now().Add(30 * time.Second); !strings.Contains(stderr.String(), "ready"); {
+		if time.Now().After(deadline) {
+			t.Fatal("the process did not start within 30 s")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	select {
 	case err := <-exited:
 		t.Fatalf("ended before the signal: %v, %s", err, stderr)

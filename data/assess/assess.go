@@ -864,6 +864,8 @@ type roleInfo struct {
 	resolved bool
 	// cond is set on a granting role held under a condition: what the condition lets it grant.
 	cond *grantCondition
+	// computes caches writesCompute: 1 yes, -1 no, 0 not judged yet.
+	computes int8
 }
 
 // role resolves and classifies a role definition once: the tenant's definition when it was read (a custom role is

@@ -226,12 +226,16 @@ func (r *roleInfo) allows(op string) bool {
 // writesCompute reports whether the role lets its holder write some compute that can carry an identity, itself or
 // by granting itself a role that does.
 func (r *roleInfo) writesCompute() bool {
-	for _, op := range computeWriteOps {
-		if r.allows(op) {
-			return true
+	if r.computes == 0 { // judged once per role: it is asked for every role assignment of the tenant
+		r.computes = -1
+		for _, op := range computeWriteOps {
+			if r.allows(op) {
+				r.computes = 1
+				break
+			}
 		}
 	}
-	return false
+	return r.computes > 0
 }
 
 // grantCondition is what an ABAC condition on a role assignment lets its holder grant.

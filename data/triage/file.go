@@ -168,7 +168,7 @@ func Parse(path string, b []byte) (*File, error) {
 	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(b))
 	if err := dec.Decode(&doc); err != nil {
-		return nil, yamlError(path, err)
+		return nil, yamlError(path, b, err)
 	}
 	if err := dec.Decode(new(yaml.Node)); !errors.Is(err, io.EOF) {
 		return nil, &ParseError{Path: path, Reason: "more than one YAML document"}
@@ -249,13 +249,28 @@ func decodeEntry(n *yaml.Node) (Entry, error) {
 	return e, nil
 }
 
-func yamlError(path string, err error) error {
+func yamlError(path string, b []byte, err error) error {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
 	if m := yamlLine.FindStringSubmatch(msg); m != nil {
 		line, _ := strconv.Atoi(m[1])
-		return &ParseError{Path: path, Line: line, Reason: m[2]}
+		return &ParseError{Path: path, Line: problemLine(b, line), Reason: m[2]}
 	}
 	return &ParseError{Path: path, Reason: msg}
+}
+
+// problemLine finds the line a syntax error is on. The YAML library names the line where the construct around the
+// error began, and for some errors counts from zero, so the line it gives can be one or more before the mistake. The
+// first prefix of the file, from that line on, that no longer parses ends at the line to fix.
+func problemLine(b []byte, reported int) int {
+	lines := bytes.SplitAfter(b, []byte("\n"))
+	const look = 200 // a syntax error shows within a few lines of where its construct began
+	for n := max(1, reported); n <= len(lines) && n < reported+look; n++ {
+		var doc yaml.Node
+		if yaml.Unmarshal(bytes.Join(lines[:n], nil), &doc) != nil {
+			return n
+		}
+	}
+	return max(1, reported)
 }
 
 // header opens every file miscope writes, so a reviewer knows what it is and how it is kept.

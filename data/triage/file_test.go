@@ -87,7 +87,10 @@ func TestUnreadableFilesAreRefusedWithPathLineAndReason(t *testing.T) {
 		line       int
 		reason     string
 	}{
-		{"syntax", "version: 1\ndecisions:\n  - fingerprint: a\n   decision: [\n", 2, "expected"},
+		{"syntax", "version: 1\ndecisions:\n  - fingerprint: a\n   decision: [\n", 4, "expected"},
+		{"unclosed list", "version: 1\ndecisions:\n  - fingerprint: a\n    decision: [x\n", 4, "expected ','"},
+		{"tab", "version: 1\ndecisions:\n\t- fingerprint: a\n", 3, "cannot start any token"},
+		{"unclosed quote", "version: 1\ndecisions:\n  - fingerprint: \"a\n", 3, "end of stream"},
 		{"unknown decision", "version: 1\ndecisions:\n  - fingerprint: a\n    decision: ignore\n    justification: x\n", 3, "unknown decision \"ignore\""},
 		{"no justification", "version: 1\ndecisions:\n  - fingerprint: a\n    decision: accepted\n", 3, "justification is missing"},
 		{"misspelt field", "version: 1\ndecisions:\n  - fingerprint: a\n    decison: accepted\n    justification: x\n", 3, "decison"},

@@ -303,6 +303,21 @@ func TestHelpShowsEveryKey(t *testing.T) {
 			s.ready()
 			s.keys("?")
 			screen := s.waitText("Keys", "sort by name")
+			s.keys("?")
+			s.waitFor("help to close", func(m *Model) bool { return !m.showHelp })
+			// The detail view's help adds how verdicts are reached; every key must still be readable whole.
+			s.keys("enter", "?")
+			detailScreen := s.waitText("Keys", "Verdicts", "copies its fix commands")
+			for _, group := range s.m.helpBindings() {
+				for _, b := range group {
+					if !strings.Contains(detailScreen, b.Help().Desc) {
+						t.Errorf("detail help lacks %q (%s)", b.Help().Desc, b.Help().Key)
+					}
+				}
+			}
+			checkFrame(t, s.content(), sz.w, sz.h)
+			s.keys("?")
+			s.waitFor("help to close", func(m *Model) bool { return !m.showHelp })
 			for _, group := range s.m.helpBindings() {
 				for _, b := range group {
 					if !strings.Contains(screen, b.Help().Desc) {
@@ -310,9 +325,6 @@ func TestHelpShowsEveryKey(t *testing.T) {
 					}
 				}
 			}
-			checkFrame(t, s.content(), sz.w, sz.h)
-			s.keys("?")
-			s.waitFor("help to close", func(m *Model) bool { return !m.showHelp })
 		})
 	}
 }

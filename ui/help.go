@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"slices"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -31,14 +32,13 @@ func (m *Model) helpSections() [][]string {
 		out = append(out, sec)
 	}
 	if _, ok := m.top().(*detailView); ok {
-		// How the detail view's verdicts are reached; docs/RULES.md has each rule with its sources.
+		// How the detail view's verdicts are reached, in three lines so that it shares the first column at 80x24
+		// rather than pushing the keys into a third column too narrow to read; docs/RULES.md has the rest.
 		dim := func(s string) string { return " " + m.st.Dim.Render(s) }
-		out = append(out, []string{m.st.Section.Render("Verdicts (docs/RULES.md)"),
-			dim("severity: the worst of the evidence"),
-			dim("evidence: the assignments, groups and"),
-			dim("  credentials it stands on, with ids"),
-			dim("run: commands that fix it; miscope runs none"),
-			dim(m.keys.Copy.Help().Key + " on a finding copies its commands")})
+		verdicts := []string{m.st.Section.Render("Verdicts (docs/RULES.md)"),
+			dim("severity: worst evidence · run: the fix"),
+			dim(m.keys.Copy.Help().Key + " on a finding copies its fix commands")}
+		out = slices.Insert(out, 3, verdicts)
 	}
 	return out
 }

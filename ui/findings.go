@@ -212,13 +212,18 @@ func (v *findingsView) tableLater() func() (string, []string, [][]string) {
 	}
 }
 
-// Selected is the object id of what the selected finding is about: the id a user pastes into the portal or a
-// ticket, where the pane's own row key would mean nothing.
+// Selected is the selected finding's fix, its commands joined into one line to paste, as the detail view copies
+// it; for a finding without commands (a redesign, or none pasteable), the object id of what it is about: the id a
+// user pastes into the portal or a ticket, where the pane's own row key would mean nothing.
 func (v *findingsView) Selected() (string, string) {
-	if r := v.t.selected(); r != nil {
-		return "the object id of " + r.cells[2], data.Clean(r.ref) // written when asked: 50,000 rows need none
+	r := v.t.selected()
+	if r == nil {
+		return "", ""
 	}
-	return "", ""
+	if _, all := fixLines(v.finding(r)); all != "" { // written when asked: 50,000 rows need none
+		return "the fix commands of " + r.cells[2] + "'s finding", all
+	}
+	return "the object id of " + r.cells[2], data.Clean(r.ref)
 }
 
 func (v *findingsView) render(m *Model, w, h int) string {
@@ -248,20 +253,24 @@ func (v *findingsView) render(m *Model, w, h int) string {
 	if r == nil {
 		return v.t.render(w, h, &m.st)
 	}
-	lines := v.preview(m, v.finding(r), w, h/2)
+	// The fix is shown whole, however long: the preview grows past half the body for it, leaving the table a few rows.
+	lines := v.preview(m, v.finding(r), w, h/2, h-6)
 	tableH := h - len(lines)
 	return padLines(v.t.render(w, tableH, &m.st), tableH) + "\n" + strings.Join(lines, "\n")
 }
 
-// preview is the evidence and remediation of a finding in about limit lines of w cells: one line per piece of
-// evidence, and a count of what did not fit.
-func (v *findingsView) preview(m *Model, f *assess.Finding, w, limit int) []string {
+// preview is the evidence, remediation and fix of a finding in about limit lines of w cells (at most most, for a long
+// fix): one line per piece of evidence and a count of what did not fit, the remediation in two lines, and the fix's
+// commands wrapped whole, never cut.
+func (v *findingsView) preview(m *Model, f *assess.Finding, w, limit, most int) []string {
 	fix := strings.Split(ansi.Wrap(data.Clean(f.Remediation), w-2, " "), "\n")
 	if len(fix) > 2 {
 		fix = fix[:2]
 		fix[1] = fitLine(fix[1]+" …", w-2)
 	}
-	room := max(1, limit-2-len(fix)) // the two headings
+	cmds := v.fixPreview(m, f, w, most-4-len(fix)) // the lines that stay: two headings, an evidence line, a decision
+	limit = min(max(limit, len(cmds)+4+len(fix)), most)
+	room := max(1, limit-2-len(fix)-len(cmds)) // the two headings
 	ev := f.Evidence
 	var lines []string
 	if _, note := m.decisionNote(v.fingerprint(f)); note != "" {
@@ -279,6 +288,47 @@ func (v *findingsView) preview(m *Model, f *assess.Finding, w, limit int) []stri
 	lines = append(lines, m.st.Section.Render("Remediation"))
 	for _, l := range fix {
 		lines = append(lines, fitLine("  "+l, w))
+	}
+	return append(lines, cmds...)
+}
+
+// fixPreview is a finding's fix under its heading, each command wrapped over as many lines as it needs within w
+// cells, in at most limit lines: the commands that do not fit whole are counted, not cut. None without commands.
+func (v *findingsView) fixPreview(m *Model, f *assess.Finding, w, limit int) []string {
+	cmds, all := fixLines(f)
+	if len(cmds) == 0 {
+		return nil
+	}
+	head := "Fix"
+	switch y := m.keys.Copy.Help().Key; {
+	case all != "" && len(cmds) == 1:
+		head += " (" + y + " copies it)"
+	case all != "":
+		head += " (" + y + " copies them as one line)"
+	}
+	lines := []string{m.st.Section.Render(head)}
+	for n, c := range cmds {
+		shown := c.line
+		if shown == "" {
+			shown = c.shown // its note and why it is not shown
+		}
+		wrapped := strings.Split(ansi.Wrap(shown, w-4, " "), "\n")
+		reserve := 0 // a line to count the commands after this one, should they not fit
+		if n < len(cmds)-1 {
+			reserve = 1
+		}
+		if len(lines)+len(wrapped)+reserve > limit {
+			lines = append(lines, m.st.Dim.Render(fitLine("  … "+plural(len(cmds)-n, "more command", "more commands")+
+				" ("+m.keys.Copy.Help().Key+" copies them all, the detail view lists them)", w)))
+			break
+		}
+		for i, l := range wrapped {
+			indent := "  "
+			if i > 0 {
+				indent = "    "
+			}
+			lines = append(lines, indent+l)
+		}
 	}
 	return lines
 }

@@ -1,8 +1,15 @@
 package ui
 
 import (
+	"bytes"
+	"encoding/base64"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/charmbracelet/x/exp/teatest/v2"
+
+	"github.com/miscope/miscope/data/assess"
 )
 
 // TestDetailFixCommands: the detail view lists a finding's fix commands under it, y on the finding copies them as one
@@ -37,5 +44,76 @@ func TestDetailFixCommands(t *testing.T) {
 		t.Errorf("the copied fix %q spans lines or carries control characters", finding)
 	}
 	s.keys("?")
-	s.waitText("Verdicts (docs/RULES.md)", "copies its commands")
+	s.waitText("Verdicts (docs/RULES.md)", "copies its fix commands")
+}
+
+// TestFindingsPaneFix: the findings pane shows the selected finding's fix commands whole (wrapped over lines at
+// 80x24, never cut), y there copies them as the line to paste, and a finding without commands (MI-SHARED, a
+// redesign) shows none and copies the object id it is about, as the help says.
+func TestFindingsPaneFix(t *testing.T) {
+	s := start(t, newExportModel(testTenant(), Options{}), 80, 24)
+	s.ready()
+	s.keys("f")
+	s.waitFor("the findings pane", func(m *Model) bool { v, ok := m.top().(*findingsView); return ok && v.filled })
+	selectFinding := func(rule, identity string) *assess.Finding {
+		t.Helper()
+		var f *assess.Finding
+		for range 40 {
+			s.inspect(func(m *Model) {
+				v := m.top().(*findingsView)
+				if r := v.t.selected(); r != nil && v.finding(r).RuleID == rule && v.finding(r).IdentityID == identity {
+					f = v.finding(r)
+				}
+			})
+			if f != nil {
+				return f
+			}
+			s.keys("j")
+		}
+		t.Fatalf("no %s finding of %s in the pane:\n%s", rule, identity, s.screen())
+		return nil
+	}
+
+	f := selectFinding(assess.RulePrivAzure, idWeb)
+	cmds := f.Commands()
+	if len(cmds) == 0 {
+		t.Fatal("the Owner assignment's finding has no fix commands")
+	}
+	var want []string
+	for _, c := range cmds {
+		line, ok := c.Line()
+		if !ok {
+			t.Fatalf("command %q does not render", c.Args)
+		}
+		want = append(want, line)
+	}
+	screen := s.waitText("Fix (y copies")
+	_, fix, ok := strings.Cut(screen, "Fix (y copies")
+	if !ok {
+		t.Fatal("no fix heading")
+	}
+	// Wrapping breaks lines at spaces and hyphens: without blanks, what is shown must hold each command whole.
+	squash := func(s string) string { return strings.Join(strings.Fields(s), "") }
+	for _, line := range want {
+		if !strings.Contains(squash(fix), squash(line)) {
+			t.Errorf("the pane does not show the command %q whole:\n%s", line, screen)
+		}
+	}
+	checkFrame(t, screen, 80, 24)
+	s.keys("y")
+	joined := strings.Join(want, " && ")
+	s.flash("copied the fix commands of id-vm-web's finding: " + joined)
+	osc := "\x1b]52;c;" + base64.StdEncoding.EncodeToString([]byte(joined)) + "\x07"
+	teatest.WaitFor(t, s.tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte(osc)) },
+		teatest.WithDuration(20*time.Second))
+
+	f = selectFinding(assess.RuleShared, idDeploy)
+	if len(f.Commands()) != 0 {
+		t.Fatalf("MI-SHARED carries commands: %q", f.Commands())
+	}
+	if screen := s.screen(); strings.Contains(screen, "Fix") {
+		t.Errorf("a finding without commands shows a fix:\n%s", screen)
+	}
+	s.keys("y")
+	s.flash("copied the object id of uami-deploy: " + idDeploy)
 }

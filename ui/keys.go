@@ -104,7 +104,7 @@ func (k keyMap) findingsHints(showDecided bool) []key.Binding {
 		show = hint(k.ShowDecided, "open only")
 	}
 	return []key.Binding{hint(k.Open, "open"), hint(k.Decide, "decide"), hint(k.Reopen, "reopen"), show,
-		hint(k.Filter, "filter"), hint(k.Help, "help"), hint(k.Copy, "copy id"), hint(k.Export, "export"),
+		hint(k.Filter, "filter"), hint(k.Help, "help"), hint(k.Copy, "copy fix"), hint(k.Export, "export"),
 		hint(k.Back, "back")}
 }
 
@@ -139,7 +139,7 @@ func (k keyMap) FullHelp() [][]key.Binding {
 			pair(k.PageUp, k.PageDown, "pgup/dn", "page up / down")},
 		{k.Open, k.Back, k.Filter, k.Findings, k.PivotRole, k.Refresh, k.Help,
 			pair(k.Quit, k.ForceQuit, "q ctrl+c", "quit (top level / anywhere)")},
-		{k.Export, pair(k.Copy, k.CopyView, "y/Y", "copy the id / view as Markdown")},
+		{k.Export, pair(k.Copy, k.CopyView, "y/Y", "copy id or fix / Markdown view")},
 		{pair(k.Decide, k.Reopen, "a/u", "decide / reopen a finding"), k.ShowDecided, k.Changed,
 			pair(pair(k.FormNext, k.FormPrev, "", ""), k.FormChoice, "tab ←→", "form: next field / decision")},
 		{pair(k.SortName, k.SortKind, "N/K", "sort by name / kind"),

@@ -99,18 +99,37 @@ func TestApplicationFinding(t *testing.T) {
 		teatest.WithDuration(3*time.Second))
 }
 
-// y in the findings pane copies the identity's object id, not the pane's internal key.
+// y in the findings pane copies the finding's fix commands as one line, or, for a finding without any, the
+// identity's object id; never the pane's internal key.
 func TestCopyFindingCopiesObjectID(t *testing.T) {
 	s := start(t, newTestModel(testTenant()), 80, 24)
 	s.ready()
 	s.keys("f")
 	s.waitFor("the findings pane", func(m *Model) bool { v, ok := m.top().(*findingsView); return ok && v.filled })
-	var ref, who string
-	s.inspect(func(m *Model) { r := m.top().(*findingsView).t.selected(); ref, who = r.ref, r.cells[2] })
-	s.keys("y")
-	msg, isErr := s.flash("copied")
-	if isErr || msg != "copied the object id of "+who+": "+ref {
-		t.Errorf("y in the findings pane says %q, want the object id of %s", msg, who)
+	for range 12 {
+		var ref, who, key string
+		var fix []string
+		s.inspect(func(m *Model) {
+			v := m.top().(*findingsView)
+			r := v.t.selected()
+			ref, who, key = r.ref, r.cells[2], r.id
+			for _, c := range v.finding(r).Commands() {
+				if line, ok := c.Line(); ok {
+					fix = append(fix, line)
+				}
+			}
+		})
+		want := "copied the object id of " + who + ": " + ref
+		if len(fix) > 0 {
+			want = "copied the fix commands of " + who + "'s finding: " + strings.Join(fix, " && ")
+		}
+		s.inspect(func(m *Model) { m.flash = "" })
+		s.keys("y")
+		msg, isErr := s.flash("copied")
+		if isErr || msg != want || strings.Contains(msg, key) {
+			t.Errorf("y in the findings pane says %q, want %q", msg, want)
+		}
+		s.keys("j")
 	}
 }
 

@@ -71,6 +71,22 @@ func TestDemoEscalationThroughGroup(t *testing.T) {
 		t.Errorf("the run-code step names no role assignment id: %+v", ev)
 	}
 
+	// Its fix breaks the first step: the GroupMember.ReadWrite.All grant, by the ids its evidence carries, with the
+	// command MI-PRIV-GRAPH gives for the same grant.
+	first := path.Evidence[0]
+	wantFix := "az rest --method DELETE --url https://graph.microsoft.com/v1.0/servicePrincipals/" + id +
+		"/appRoleAssignments/" + first.ID
+	fix := path.Commands()
+	if first.ID == "" || first.Via != assess.EvidenceAppRoleAssignment || len(fix) != 1 {
+		t.Fatalf("the first step %+v gives %q", first, fix)
+	}
+	if line, _ := fix[0].Line(); line != wantFix {
+		t.Errorf("MI-PATH fix %q, want %q", line, wantFix)
+	}
+	if g := graph.Commands(); len(g) != 1 || strings.Join(g[0].Args, " ") != wantFix {
+		t.Errorf("MI-PRIV-GRAPH removes the same grant with %q", g)
+	}
+
 	jump := byName["vm-jumpbox-01"]
 	for _, f := range r.For(jump) {
 		if f.RuleID == assess.RulePath {

@@ -98,7 +98,7 @@ const (
 	// application's service principal.
 	EvidenceApplicationCredential EvidenceKind = "applicationCredential"
 	// EvidencePathStep is one step of a privilege path: PrincipalID is who takes the step, ID the edge's object
-	// (an assignment, a membership) where it has one.
+	// (an assignment, a membership) where it has one, and Via the kind of that object.
 	EvidencePathStep EvidenceKind = "pathStep"
 )
 
@@ -124,6 +124,10 @@ type Evidence struct {
 	// a flexible credential): another subject is another credential, whatever its name.
 	Issuer  string `json:"issuer,omitempty"`
 	Subject string `json:"subject,omitempty"`
+	// Via is, for a path step, the kind of the object its ID names (an Azure role assignment, an app role
+	// assignment, a directory role assignment or eligibility, a group membership): what its fix removes. It is not
+	// part of Key, since the ids already are.
+	Via EvidenceKind `json:"via,omitempty"`
 }
 
 // Key is the material identity of an evidence item: its kind and ids (and what a federated credential trusts),

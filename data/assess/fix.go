@@ -2,6 +2,7 @@ package assess
 
 import (
 	"encoding/json"
+	"strings"
 
 	"github.com/miscope/miscope/data"
 )
@@ -17,7 +18,7 @@ const graphURL = "https://graph.microsoft.com/v1.0"
 // still returned; Command.Line refuses to render it.
 func (f *Finding) Commands() []Command {
 	if len(f.Fix) > 0 {
-		return f.Fix
+		return distinct(f.Fix)
 	}
 	var out []Command
 	for _, e := range f.Evidence {
@@ -38,6 +39,25 @@ func (f *Finding) Commands() []Command {
 			continue
 		}
 		out = append(out, e.commands(f.RuleID, f.IdentityID)...)
+	}
+	return distinct(out)
+}
+
+// distinct drops the commands that repeat an earlier one, keeping the order: several evidence items can name the
+// same object (MI-EXPOSED lists a principal's assignment once per resource it reaches), and each object is
+// removed once.
+func distinct(cmds []Command) []Command {
+	if len(cmds) < 2 {
+		return cmds
+	}
+	seen := make(map[string]bool, len(cmds))
+	out := make([]Command, 0, len(cmds)) // a new slice: a rule's own Fix is shared and stays as written
+	for _, c := range cmds {
+		k := strings.Join(c.Args, "\x00") // no argument of a command that renders holds a NUL
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, c)
+		}
 	}
 	return out
 }
@@ -89,15 +109,24 @@ func (e *Evidence) commands(rule, subject string) []Command {
 	return nil
 }
 
-// pathCommands breaks a privilege path at one step.
+// pathCommands breaks a privilege path at one step: it removes the object the step stands on (Via) as the
+// evidence of that kind is removed, so a path's fix and a privilege rule's fix for the same object are the same
+// command. A directory role that lets a step write groups is tenant-wide ("/").
 func (e *Evidence) pathCommands(subject string) []Command {
-	switch {
-	case e.Scope != "" && e.RoleID != "": // the step uses an Azure role assignment
-		return []Command{deleteAzureAssignment(&Evidence{ID: e.ID, PrincipalID: e.PrincipalID, RoleID: e.RoleID, Scope: e.Scope})}
-	case e.ID != "" && e.RoleID == "" && e.ResourceID == "": // the step is a group membership
+	if e.Via == "" {
+		return nil
+	}
+	step := *e
+	step.Kind, step.Via = e.Via, ""
+	switch step.Kind {
+	case EvidenceDirectoryRoleAssignment, EvidenceDirectoryRoleEligibility:
+		if step.Scope == "" {
+			step.Scope = "/"
+		}
+	case EvidenceGroupMembership:
 		return []Command{removeMember(e.ID, e.PrincipalID, "remove the identity from the group its path goes through")}
 	}
-	return nil
+	return step.commands(RulePath, subject)
 }
 
 func deleteAzureAssignment(e *Evidence) Command {

@@ -189,3 +189,160 @@ func TestCommandQuoting(t *testing.T) {
 		}
 	}
 }
+
+// TestPathFixCommands: MI-PATH breaks a path at its first step, whatever kind of object that step stands on, with the
+// same command the privilege rule of that object gives (one place builds each), and never touches the steps further
+// along (the group's role, the identity it reaches), which others may rely on.
+func TestPathFixCommands(t *testing.T) {
+	const appRA = "app-role-assignment-9"
+	cases := []struct {
+		name  string
+		build func(b *builder)
+		twin  string     // the rule whose fix for the same object must be the same command, if any
+		want  [][]string // nil: the finding has no command
+		never string
+	}{
+		{"a Graph permission: its app role assignment deleted", func(b *builder) {
+			escalation(b)
+			b.t.AppRoleAssignments[0].ID = appRA
+		}, RulePrivGraph, [][]string{{"az", "rest", "--method", "DELETE", "--url", graphURL + "/servicePrincipals/mi/appRoleAssignments/" + appRA}}, "role assignment delete"},
+		{"a Graph permission whose assignment id was not read: its assignments listed", escalation, RulePrivGraph,
+			[][]string{{"az", "rest", "--method", "GET", "--url", graphURL + "/servicePrincipals/mi/appRoleAssignments"}}, "DELETE"},
+		{"a membership: the identity leaves the group", func(b *builder) {
+			b.vmIdentity("mi", "rg-app")
+			b.group("g-vm", "VM Operators", false, "mi")
+			b.vmIdentity("ga", "rg-admin")
+			b.directory("ga", dirGlobalAdmin, "/", data.Active)
+			b.azure("g-vm", data.PrincipalGroup, roleVMContrib, vmID(sub1, "rg-admin", "vm-ga"))
+		}, "", [][]string{{"az", "ad", "group", "member", "remove", "--group", "g-vm", "--member-id", "mi"}}, "role assignment"},
+		{"a role on another identity's resource: that assignment deleted", func(b *builder) {
+			b.vmIdentity("mi", "rg-app")
+			b.vmIdentity("ga", "rg-admin")
+			b.directory("ga", dirGlobalAdmin, "/", data.Active)
+			b.azure("mi", data.PrincipalServicePrincipal, roleVMContrib, rg(sub1, "rg-admin"))
+		}, "", [][]string{{"az", "role", "assignment", "delete", "--ids", "ra-mi-" + roleVMContrib + rg(sub1, "rg-admin")}}, "member"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			b := newTenant()
+			c.build(b)
+			r := b.assess()
+			byRule := map[string]*Finding{}
+			for _, g := range r.For("mi") {
+				byRule[g.RuleID] = &g
+			}
+			f := byRule[RulePath]
+			if f == nil {
+				t.Fatalf("no MI-PATH finding: %+v", r.For("mi"))
+			}
+			var got [][]string
+			for _, cmd := range f.Commands() {
+				got = append(got, cmd.Args)
+				line, ok := cmd.Line()
+				if !ok || cmd.Note == "" {
+					t.Errorf("command %q is not pasteable or has no note", cmd.Args)
+				}
+				if strings.Contains(line, c.never) {
+					t.Errorf("command %q holds %q: it breaks the path further along", line, c.never)
+				}
+			}
+			if !slices.EqualFunc(got, c.want, slices.Equal) {
+				t.Errorf("commands =\n%q\nwant\n%q\nevidence %+v", got, c.want, f.Evidence[0])
+			}
+			if c.twin == "" {
+				return
+			}
+			twin := byRule[c.twin]
+			if twin == nil {
+				t.Fatalf("no %s finding for the first step's object", c.twin)
+			}
+			if tc := twin.Commands(); len(tc) == 0 || !slices.Equal(tc[0].Args, c.want[0]) {
+				t.Errorf("%s removes the same object with %q, MI-PATH with %q", c.twin, tc, c.want)
+			}
+		})
+	}
+}
+
+// TestCommandsAreDistinct: a fix removes each object once, in the order the evidence first names it, even when the
+// evidence names it several times (MI-EXPOSED, one principal's assignment over several resources of the identity);
+// a rule's own Fix is not changed in place.
+func TestCommandsAreDistinct(t *testing.T) {
+	b := newTenant()
+	b.userAssigned("mi", vmID(sub1, "rg-app", "vm-1"), vmID(sub1, "rg-app", "vm-2"), vmID(sub1, "rg-web", "vm-3"))
+	b.directory("mi", dirGlobalAdmin, "/", data.Active)
+	b.user("u-dev", "Dev User")
+	b.azure("u-dev", data.PrincipalUser, roleVMContrib, rg(sub1, "rg-app"))
+	b.user("u-ops", "Ops User")
+	b.azure("u-ops", data.PrincipalUser, roleVMContrib, "/subscriptions/"+sub1)
+	r := b.assess()
+	var f *Finding
+	for _, g := range r.For("mi") {
+		if g.RuleID == RuleExposed {
+			f = &g
+		}
+	}
+	if f == nil {
+		t.Fatalf("no MI-EXPOSED finding: %+v", r.For("mi"))
+	}
+	named := map[string]int{} // how often the evidence names each assignment
+	for _, e := range f.Evidence {
+		if e.Kind == EvidenceAzureRoleAssignment {
+			named[e.ID]++
+		}
+	}
+	if named["ra-u-ops-"+roleVMContrib+"/subscriptions/"+sub1] < 2 {
+		t.Fatalf("the evidence names the subscription-wide assignment %d times; the test needs it repeated: %q",
+			named["ra-u-ops-"+roleVMContrib+"/subscriptions/"+sub1], Texts(f.Evidence))
+	}
+	var got []string
+	for _, c := range f.Commands() {
+		got = append(got, strings.Join(c.Args, " "))
+	}
+	want := []string{
+		"az role assignment delete --ids ra-u-dev-" + roleVMContrib + rg(sub1, "rg-app"),
+		"az role assignment delete --ids ra-u-ops-" + roleVMContrib + "/subscriptions/" + sub1,
+	}
+	slices.Sort(got) // the order is the evidence's, checked below
+	if !slices.Equal(got, want) {
+		t.Errorf("commands\n%q\nwant each assignment once\n%q", got, want)
+	}
+
+	a, bb, c := Command{Args: []string{"az", "a"}}, Command{Args: []string{"az", "b"}}, Command{Args: []string{"az", "c"}}
+	own := []Command{a, bb, a, c, bb}
+	g := Finding{RuleID: RuleStale, Fix: own}
+	if got := g.Commands(); !slices.EqualFunc(got, []Command{a, bb, c}, func(x, y Command) bool { return slices.Equal(x.Args, y.Args) }) {
+		t.Errorf("a rule's own fix %q gives %q, want a, b, c in that order", own, got)
+	}
+	if len(own) != 5 || !slices.Equal(own[2].Args, a.Args) {
+		t.Errorf("the rule's own fix was changed in place: %q", own)
+	}
+}
+
+// TestPathStepCommands: a path step is fixed as the object it stands on (Via) is fixed by the rule of that object.
+// The directory roles that write groups are all tier 0, so no MI-PATH starts with one today (a tier-0 identity gets
+// no path finding); their steps are checked here, tenant-wide as the graph takes them.
+func TestPathStepCommands(t *testing.T) {
+	const groupsAdmin = "fdd7a751-b60b-444a-984c-02652fe8fa1c"
+	for _, c := range []struct {
+		step Evidence
+		rule string
+		as   Evidence // the same object as its own rule's evidence
+	}{
+		{Evidence{Kind: EvidencePathStep, Via: EvidenceDirectoryRoleAssignment, ID: "dir-1", PrincipalID: "mi", RoleID: groupsAdmin, ResourceID: "g"},
+			RulePrivDirRole, Evidence{Kind: EvidenceDirectoryRoleAssignment, ID: "dir-1", PrincipalID: "mi", RoleID: groupsAdmin, Scope: "/"}},
+		{Evidence{Kind: EvidencePathStep, Via: EvidenceDirectoryRoleEligibility, ID: "elig-1", PrincipalID: "mi", RoleID: groupsAdmin, ResourceID: "g"},
+			RulePrivDirRole, Evidence{Kind: EvidenceDirectoryRoleEligibility, ID: "elig-1", PrincipalID: "mi", RoleID: groupsAdmin, Scope: "/"}},
+		{Evidence{Kind: EvidencePathStep, Via: EvidenceAppRoleAssignment, ID: "ara-1", PrincipalID: "mi", RoleID: permGroupMemberRW, ResourceID: "g"},
+			RulePrivGraph, Evidence{Kind: EvidenceAppRoleAssignment, ID: "ara-1", PrincipalID: "mi", RoleID: permGroupMemberRW, ResourceID: "graph-sp"}},
+		{Evidence{Kind: EvidencePathStep, Via: EvidenceAzureRoleAssignment, PrincipalID: "mi", RoleID: roleVMContrib, Scope: rg(sub1, "rg-admin"), ResourceID: "vm"},
+			RulePrivAzure, Evidence{Kind: EvidenceAzureRoleAssignment, PrincipalID: "mi", RoleID: roleVMContrib, Scope: rg(sub1, "rg-admin")}},
+	} {
+		got, want := c.step.pathCommands("mi"), c.as.commands(c.rule, "mi")
+		if len(want) == 0 || !slices.EqualFunc(got, want, func(a, b Command) bool { return slices.Equal(a.Args, b.Args) }) {
+			t.Errorf("%s step: %q, want %q", c.step.Via, got, want)
+		}
+	}
+	if got := (&Evidence{Kind: EvidencePathStep, ID: "x", PrincipalID: "mi"}).pathCommands("mi"); got != nil {
+		t.Errorf("a step whose object is unknown gives %q", got)
+	}
+}

@@ -62,6 +62,7 @@ type groupWriter struct {
 	what           string // the permission or role, as evidence names it
 	roleAssignable bool   // also role-assignable groups
 	id, roleID     string // the assignment's id and the permission or role template id, for evidence
+	via            EvidenceKind
 }
 
 // Graph permissions and Entra roles that write group members. Microsoft Graph refuses group writes on
@@ -412,7 +413,7 @@ func (g *pathGraph) groupWriters() {
 		}
 		what := cmp.Or(a.Permission, a.AppRoleID)
 		g.writers = append(g.writers, groupWriter{principal: a.PrincipalID, what: what, roleAssignable: ra, id: a.ID,
-			roleID: a.AppRoleID})
+			roleID: a.AppRoleID, via: EvidenceAppRoleAssignment})
 	}
 	for _, a := range t.DirectoryRoleAssignments {
 		ra, ok := groupWriteRoles[data.Key(a.RoleTemplateID)]
@@ -423,11 +424,13 @@ func (g *pathGraph) groupWriters() {
 		if name, found := EntraRoleTemplateName(a.RoleTemplateID); found && (what == "" || data.SameID(what, a.RoleTemplateID)) {
 			what = name
 		}
+		via := EvidenceDirectoryRoleAssignment
 		if a.State == data.Eligible {
 			what += " (eligible)"
+			via = EvidenceDirectoryRoleEligibility
 		}
 		g.writers = append(g.writers, groupWriter{principal: a.PrincipalID, what: what, roleAssignable: ra, id: a.ID,
-			roleID: a.RoleTemplateID})
+			roleID: a.RoleTemplateID, via: via})
 	}
 }
 
@@ -582,15 +585,16 @@ func (g *pathGraph) stepEvidence(n int32, text string) *Evidence {
 	ev := &Evidence{Text: text, Kind: EvidencePathStep, PrincipalID: nd.id}
 	switch s := nd.step; s.kind {
 	case stepMember:
-		ev.ID = g.nodes[nd.next].id
+		ev.ID, ev.Via = g.nodes[nd.next].id, EvidenceGroupMembership
 	case stepJoin:
 		if s.who != nil {
-			ev.ID, ev.RoleID = s.who.id, s.who.roleID
+			ev.ID, ev.RoleID, ev.Via = s.who.id, s.who.roleID, s.who.via
 		}
 		ev.ResourceID = g.nodes[nd.next].id
 	case stepUse:
 		if s.a != nil {
 			ev.ID, ev.RoleID, ev.Scope = s.a.ID, data.LastSegment(s.a.RoleDefinitionID), s.a.Scope
+			ev.Via = EvidenceAzureRoleAssignment
 		}
 		ev.ResourceID = s.on
 	}

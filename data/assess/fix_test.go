@@ -2,6 +2,7 @@ package assess
 
 import (
 	"bytes"
+	"os"
 	"os/exec"
 	"slices"
 	"strings"
@@ -344,5 +345,83 @@ func TestPathStepCommands(t *testing.T) {
 	}
 	if got := (&Evidence{Kind: EvidencePathStep, ID: "x", PrincipalID: "mi"}).pathCommands("mi"); got != nil {
 		t.Errorf("a step whose object is unknown gives %q", got)
+	}
+}
+
+// TestRulesDocQuotesAccessNotes: docs/RULES.md says how soon each kind of removal bites in the engine's own words,
+// and the remediations end with the notes of what they remove: the token's note for what rides in the token, the
+// ARM note for Azure role assignments (deleting a group's assignment takes minutes; only leaving the group waits for
+// the token), and no note a fix does not touch.
+func TestRulesDocQuotesAccessNotes(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/RULES.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	flat := strings.Join(strings.Fields(string(doc)), " ")
+	for _, n := range []string{noteToken, noteARM, noteARMMembership} {
+		if !strings.Contains(flat, n) {
+			t.Errorf("docs/RULES.md does not quote the note %q", n)
+		}
+	}
+	for _, wrong := range []string{"a role held through a group rides in the token", "removing a direct one takes effect"} {
+		if strings.Contains(strings.ToLower(flat), wrong) {
+			t.Errorf("docs/RULES.md still says %q", wrong)
+		}
+	}
+	for _, c := range []struct {
+		rule       string
+		with, none []string
+	}{
+		{RulePrivAzure, []string{noteARM, noteARMMembership}, []string{noteToken}},
+		{RulePrivGraph, []string{noteToken}, []string{noteARM, noteARMMembership}},
+		{RulePrivDirRole, []string{noteToken}, []string{noteARM}},
+		{RulePrivGroup, []string{noteToken}, []string{noteARM}},
+		{RuleExposed, []string{noteARM}, []string{noteToken, noteARMMembership}},
+		{RuleFICRisk, nil, []string{noteToken, noteARM}},
+	} {
+		b := newTenant()
+		switch c.rule {
+		case RulePrivAzure:
+			b.vmIdentity("mi", "rg-app")
+			b.azure("mi", data.PrincipalServicePrincipal, roleOwner, "/subscriptions/"+sub1)
+		case RulePrivGraph:
+			b.vmIdentity("mi", "rg-app")
+			b.graph("mi", permRoleMgmt, "RoleManagement.ReadWrite.Directory")
+		case RulePrivDirRole:
+			b.vmIdentity("mi", "rg-app")
+			b.directory("mi", dirGlobalAdmin, "/", data.Active)
+		case RulePrivGroup:
+			b.vmIdentity("mi", "rg-app")
+			b.group("g", "admins", true, "mi")
+			b.directory("g", dirGlobalAdmin, "/", data.Active)
+		case RuleExposed:
+			b.vmIdentity("mi", "rg-app")
+			b.directory("mi", dirGlobalAdmin, "/", data.Active)
+			b.user("u", "Dev")
+			b.azure("u", data.PrincipalUser, roleVMContrib, rg(sub1, "rg-app"))
+		case RuleFICRisk:
+			b.userAssigned("mi", vmID(sub1, "rg-app", "vm-1"))
+			b.fic("mi", "gh", github, "repo:contoso/app:pull_request")
+		}
+		var rem string
+		for _, f := range b.assess().For("mi") {
+			if f.RuleID == c.rule {
+				rem = f.Remediation
+			}
+		}
+		if rem == "" {
+			t.Errorf("%s did not fire", c.rule)
+			continue
+		}
+		for _, n := range c.with {
+			if !strings.Contains(rem, n) {
+				t.Errorf("%s remediation lacks %q", c.rule, n)
+			}
+		}
+		for _, n := range c.none {
+			if strings.Contains(rem, n) {
+				t.Errorf("%s remediation carries %q, which its fix does not concern", c.rule, n)
+			}
+		}
 	}
 }

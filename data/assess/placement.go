@@ -53,7 +53,7 @@ func (e *engine) orphaned(i int, attached []*data.Resource) {
 	e.add(RuleOrphaned, id.ID, []evidence{{sev, identityEvidence(id, line)}}, func(evidence) string {
 		return "User-assigned identity " + quote(e.identityName(id)) + " is attached to no resource"
 	}, "Delete the identity if nothing uses it, or remove its role assignments, permissions and federated "+
-		"credentials until a workload needs them. "+tokenCacheNote)
+		"credentials until a workload needs them. "+tokenCacheNote+" "+noteARM)
 }
 
 // sharedThreshold is how many resources make a user-assigned identity widely shared.
@@ -129,7 +129,7 @@ func (e *engine) federated(i int) {
 	}, "Trust only known issuers and one workload each: for GitHub Actions a protected environment "+
 		"(repo:OWNER@OWNER_ID/REPO@REPO_ID:environment:NAME, or an expression that pins claims['repository_id']); "+
 		"never a pattern over the owner, organisation or group; delete credentials nobody uses. A token already "+
-		"exchanged stays valid until it expires. "+tokenCacheNote)
+		"exchanged stays valid until it expires.")
 	e.fixLast(RuleFICRisk, id.ID, func(f *Finding) []Command { return federatedFixes(id, f.Evidence) })
 }
 
@@ -241,7 +241,7 @@ func (e *engine) exposed(i int, attached []*data.Resource) {
 		Remediation: "Remove these principals' roles on the identity's resources (or the resource group or " +
 			"subscription above them), or move the identity to a resource that only equally trusted principals " +
 			"control. Managed Identity Operator and Managed Identity Contributor on a user-assigned identity belong " +
-			"to its owners only. " + armNote,
+			"to its owners only. " + noteARM,
 		References: r.References,
 	})
 }

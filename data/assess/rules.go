@@ -43,17 +43,25 @@ const (
 	refRBACCache      = "https://learn.microsoft.com/en-us/azure/role-based-access-control/troubleshooting#symptom---role-assignment-changes-are-not-being-detected"
 )
 
-// How long a removal takes to bite depends on where the access is checked (refMITokenCache, refRBACCache).
-// tokenCacheNote ends a remediation that removes what rides in the identity's token: application permissions (role
-// claims), directory roles (wids) and group memberships (group claims). armNote ends one that removes Azure role
-// assignments, which Azure Resource Manager checks at each request.
+// How soon a removal bites depends on where the access is checked (refMITokenCache, refRBACCache), so each note
+// below is exact for one kind of access, and a remediation ends with the notes of what it removes. docs/RULES.md
+// quotes them word for word (TestRulesDocQuotesAccessNotes): this is the one place they are worded.
 const (
-	tokenCacheNote = "Application permissions, directory roles and group memberships ride in the identity's access " +
-		"token, which Azure caches for up to 24 hours and which cannot be forced to refresh: a removed one can still " +
-		"be used until the cached token expires, and a token already issued stays valid until then."
-	armNote = "Azure Resource Manager checks role assignments at each request, so removing a direct one takes effect " +
-		"within minutes (up to about 10, while its cache refreshes); a role held through a group rides in the " +
-		"token's group claims and can still be used until the cached token expires (up to 24 hours)."
+	// noteToken: application permissions (role claims), directory roles (wids) and group memberships (group
+	// claims), wherever they are checked.
+	noteToken = "Application permissions, directory roles and group memberships ride in the identity's access token, " +
+		"which Azure caches for up to 24 hours and which cannot be forced to refresh: a removed one can still be " +
+		"used until the cached token expires."
+	// noteARM: an Azure role assignment, the identity's own or one a group holds for it.
+	noteARM = "Azure Resource Manager checks role assignments at each request: deleting one, held by the identity " +
+		"or by a group it is in, takes effect within minutes (up to about 10, while its cache refreshes)."
+	// noteARMMembership: leaving the group through which an Azure role is held.
+	noteARMMembership = "Removing the identity from a group that holds an Azure role does not: the membership rides " +
+		"in the token's group claims, so the group's roles can still be used until the cached token expires (up to " +
+		"24 hours, and it cannot be forced to refresh)."
+
+	tokenCacheNote = noteToken
+	armNote        = noteARM + " " + noteARMMembership
 )
 
 // Rules lists every rule miscope applies, in the order of their ids, for SARIF, the help screen and docs/RULES.md.

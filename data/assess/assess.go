@@ -55,8 +55,6 @@ const (
 	remediateDirRole = "Remove the directory role assignment from the identity (or from the group that passes it on), " +
 		"or replace it with a narrower role scoped to an administrative unit. Eligible assignments count: remove " +
 		"them in Privileged Identity Management. " + tokenCacheNote
-	remediateGraph = "Remove the app role assignment from the identity and grant the least-privileged permission the " +
-		"workload needs (for example Sites.Selected instead of Sites.ReadWrite.All). " + tokenCacheNote
 	remediateAzure = "Replace the role assignment with the narrowest built-in role the workload needs at the " +
 		"narrowest scope (the resource, or its own resource group); a workload should never be able to grant " +
 		"access. " + armNote
@@ -459,6 +457,7 @@ func (e *engine) assessPrivilege(i int, attached []*data.Resource) {
 
 	// MI-PRIV-GRAPH
 	ev = ev[:0]
+	var held []heldPermission
 	for _, a := range x.AppRoles(id.ID) {
 		p, ok := classifyPermission(a)
 		api := cmp.Or(a.ResourceDisplayName, a.ResourceAppID)
@@ -475,6 +474,7 @@ func (e *engine) assessPrivilege(i int, attached []*data.Resource) {
 			line += ", tier 0"
 		}
 		ev = append(ev, evidence{p.Severity, appRoleEvidence(a, line)})
+		held = append(held, heldPermission{p.Severity, p.Value})
 		switch {
 		case p.Tier0:
 			entra = max(entra, levelGraphTier0)
@@ -496,7 +496,7 @@ func (e *engine) assessPrivilege(i int, attached []*data.Resource) {
 	}
 	highest = max(highest, e.add(RulePrivGraph, id.ID, ev, func(t evidence) string {
 		return "Holds an application permission: " + t.Text
-	}, remediateGraph))
+	}, e.texts.line(remediateGraph(held))))
 
 	// MI-PRIV-AZURE
 	ev = ev[:0]

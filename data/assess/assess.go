@@ -568,7 +568,7 @@ func (e *engine) assessPrivilege(i int, attached []*data.Resource) {
 	case top.level <= levelRead && unresolved:
 		top = reachItem{levelUnknown, LabelUnresolved, "A role definition could not be resolved; what it grants is unknown."}
 	default:
-		top.detail = upperFirst(top.detail) + "."
+		top.detail += "." // it starts with a name (a role, a permission), spelt as the tenant or Microsoft spells it
 		if gaps != "" {
 			top.detail += " Not readable, so there may be more: " + gaps + "."
 		}
@@ -1065,13 +1065,6 @@ func (e *engine) result() *Result {
 }
 
 func quote(s string) string { return `"` + s + `"` }
-
-func upperFirst(s string) string {
-	if s == "" {
-		return s
-	}
-	return strings.ToUpper(s[:1]) + s[1:]
-}
 
 func cutAt(s, sep string) string {
 	before, _, _ := strings.Cut(s, sep)

@@ -498,11 +498,8 @@ func (g *pathGraph) report() {
 			texts[end] = ev
 		}
 		lines = append(lines, ev)
-		s := ev.Text
 		steps := len(chain) - 1
-		v.reach = Reach{Label: label, Level: int(nd.level),
-			Detail: e.texts.line(fmt.Sprintf("Through a path of %d step%s (%s): %s", steps, plural(steps), RulePath,
-				upperFirst(strings.TrimSuffix(s, "."))+"."))}
+		v.reach = Reach{Label: label, Level: int(nd.level), Detail: e.texts.line(g.pathDetail(chain))}
 		sev := levelSeverity(nd.level)
 		v.privilege = max(v.privilege, sev)
 		v.entra = max(v.entra, nd.level)
@@ -511,8 +508,8 @@ func (g *pathGraph) report() {
 			RuleID:     RulePath,
 			Severity:   sev,
 			IdentityID: id.ID,
-			Title: fmt.Sprintf("%s reaches %s in %d step%s, %s", quote(e.identityName(id)), label, steps, plural(steps),
-				g.firstStep(int32(i))),
+			Title: fmt.Sprintf("%s reaches %s in %d step%s, %s%s", quote(e.identityName(id)), label, steps, plural(steps),
+				firstWord(steps), g.firstStep(int32(i))),
 			Evidence: lines,
 			Remediation: "Break the path at the step you can best spare: remove the permission or role that lets the " +
 				"identity take its first step (a group-writing permission, a role on another identity's resource, a " +
@@ -653,7 +650,47 @@ func (g *pathGraph) holdsText(n int32) string {
 	return g.subject(n) + " reaches " + g.label(n)
 }
 
-// firstStep says in a few words how an identity starts on its path, for the title.
+// pathDetail is the reach of an identity whose path counts, in one sentence that follows its label ("tenant admin:
+// through a path of 2 steps (MI-PATH): first by adding itself to group "ops" with GroupMember.ReadWrite.All, ending 1
+// step later at managed identity "admin" (id), which holds ..."): how the identity starts, where the path ends and what
+// that holds. It starts in lower case, as a sentence that continues the label; names keep their own case.
+func (g *pathGraph) pathDetail(chain []int32) string {
+	steps := len(chain) - 1
+	end := chain[steps]
+	s := fmt.Sprintf("through a path of %d step%s (%s): %s%s", steps, plural(steps), RulePath, firstWord(steps),
+		g.firstStep(chain[0]))
+	if steps > 1 {
+		s += fmt.Sprintf(", ending %d step%s later at %s", steps-1, plural(steps-1), g.subject(end))
+	}
+	return s + ", which " + g.outcome(end) + "."
+}
+
+// firstWord leads the first step of a path of more than one step.
+func firstWord(steps int) string {
+	if steps > 1 {
+		return "first "
+	}
+	return ""
+}
+
+// outcome says what the node a path ends in holds, as a verb phrase: what gives an identity its reach, what a group
+// holds, or the reach of anything else.
+func (g *pathGraph) outcome(n int32) string {
+	nd := &g.nodes[n]
+	if nd.ident >= 0 {
+		if r := g.e.verdicts[nd.ident].reach; r.Detail != "" {
+			return "holds " + strings.TrimSuffix(r.Detail, ".")
+		}
+	} else if known, _ := g.group(n); known {
+		if _, holds := g.e.groupPrivilege(nd.id); len(holds) > 0 {
+			return "holds " + strings.Join(holds, "; ")
+		}
+	}
+	return "reaches " + g.label(n)
+}
+
+// firstStep says in a few words how an identity starts on its path ("by adding itself to group ..."), for the title
+// and the reach.
 func (g *pathGraph) firstStep(n int32) string {
 	nd := &g.nodes[n]
 	next := &g.nodes[nd.next]
@@ -665,17 +702,17 @@ func (g *pathGraph) firstStep(n int32) string {
 	}
 	switch nd.step.kind {
 	case stepMember:
-		return "first as a member of group " + name()
+		return "as a member of group " + name()
 	case stepJoin:
-		return "first by adding itself to group " + name() + " with " + data.Clean(nd.step.what)
+		return "by adding itself to group " + name() + " with " + data.Clean(nd.step.what)
 	}
 	switch verb, _ := nd.step.role.useOf(nd.step.kindOf); verb {
 	case verbFederate:
-		return "first by federating to managed identity " + name()
+		return "by federating to managed identity " + name()
 	case verbAttach:
-		return "first by attaching managed identity " + name()
+		return "by attaching managed identity " + name()
 	case verbGrant:
-		return "first by granting itself the use of managed identity " + name()
+		return "by granting itself the use of managed identity " + name()
 	}
-	return "first by running code as managed identity " + name()
+	return "by running code as managed identity " + name()
 }

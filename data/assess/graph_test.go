@@ -178,3 +178,90 @@ func TestPathEvidenceOrder(t *testing.T) {
 		t.Errorf("titles: %q / %q", front.Title, mi.Title)
 	}
 }
+
+// TestPathReachSentence: the reach of an identity whose path counts reads as one sentence after its label, for every
+// kind of first step: how the identity starts (no "first" on a path of one step), where the path ends when that is
+// further on, and what the end holds; in lower case where it continues the label, with names spelt as they are. A
+// direct reach starts with the name of what gives it, spelt as its owner spells it (full_access_as_app stays so).
+func TestPathReachSentence(t *testing.T) {
+	const prefix = "through a path of "
+	cases := []struct {
+		name  string
+		build func(b *builder)
+		want  string // the sentence up to what the end holds
+	}{
+		{"joining a group, two steps", escalation, prefix + `2 steps (MI-PATH): first by adding itself to group "Ops" with ` +
+			`GroupMember.ReadWrite.All, ending 1 step later at managed identity "admin" (admin), which holds ` +
+			`RoleManagement.ReadWrite.Directory on "Microsoft Graph"`},
+		{"a membership, two steps", func(b *builder) {
+			b.vmIdentity("mi", "rg-app")
+			b.group("g-vm", "VM Operators", false, "mi")
+			b.vmIdentity("ga", "rg-admin")
+			b.directory("ga", dirGlobalAdmin, "/", data.Active)
+			b.azure("g-vm", data.PrincipalGroup, roleVMContrib, vmID(sub1, "rg-admin", "vm-ga"))
+		}, prefix + `2 steps (MI-PATH): first as a member of group "VM Operators", ending 1 step later at managed ` +
+			`identity "ga" (ga), which holds Global Administrator (` + dirGlobalAdmin + `) at directory scope "/"`},
+		{"running code, one step", func(b *builder) {
+			b.vmIdentity("mi", "rg-app")
+			b.vmIdentity("ga", "rg-admin")
+			b.directory("ga", dirGlobalAdmin, "/", data.Active)
+			b.azure("mi", data.PrincipalServicePrincipal, roleVMContrib, rg(sub1, "rg-admin"))
+		}, prefix + `1 step (MI-PATH): by running code as managed identity "ga", which holds Global Administrator`},
+		{"running code, three steps", func(b *builder) {
+			b.vmIdentity("mi", "rg-app")
+			b.vmIdentity("hop", "rg-hop")
+			b.vmIdentity("hop2", "rg-hop2")
+			b.vmIdentity("ga", "rg-admin")
+			b.directory("ga", dirGlobalAdmin, "/", data.Active)
+			b.azure("mi", data.PrincipalServicePrincipal, roleVMContrib, rg(sub1, "rg-hop"))
+			b.azure("hop", data.PrincipalServicePrincipal, roleVMContrib, rg(sub1, "rg-hop2"))
+			b.azure("hop2", data.PrincipalServicePrincipal, roleVMContrib, rg(sub1, "rg-admin"))
+		}, prefix + `3 steps (MI-PATH): first by running code as managed identity "hop", ending 2 steps later at ` +
+			`managed identity "ga" (ga), which holds Global Administrator`},
+		{"federating, one step", func(b *builder) {
+			b.vmIdentity("mi", "rg-app")
+			b.userAssigned("ga", vmID(sub1, "rg-admin", "vm-x"))
+			b.directory("ga", dirGlobalAdmin, "/", data.Active)
+			b.azure("mi", data.PrincipalServicePrincipal, roleMIContributor, uaiID(sub1, "rg-identities", "ga"))
+		}, prefix + `1 step (MI-PATH): by federating to managed identity "ga", which holds Global Administrator`},
+		{"attaching, one step", func(b *builder) {
+			b.vmIdentity("mi", "rg-app")
+			b.userAssigned("ga", vmID(sub1, "rg-admin", "vm-x"))
+			b.directory("ga", dirGlobalAdmin, "/", data.Active)
+			b.azure("mi", data.PrincipalServicePrincipal, roleMIOperator, uaiID(sub1, "rg-identities", "ga"))
+			b.azure("mi", data.PrincipalServicePrincipal, roleVMContrib, rg(sub1, "rg-app"))
+		}, prefix + `1 step (MI-PATH): by attaching managed identity "ga", which holds Global Administrator`},
+		{"ending at a group", func(b *builder) {
+			b.vmIdentity("mi", "rg-app")
+			b.graph("mi", permGroupMemberRW, "GroupMember.ReadWrite.All")
+			b.t.Principals = append(b.t.Principals, data.Principal{ID: "g-unread", Type: data.PrincipalGroup,
+				DisplayName: "Platform Owners"})
+			b.azure("g-unread", data.PrincipalGroup, roleOwner, mgPlat)
+		}, prefix + `1 step (MI-PATH): by adding itself to group "Platform Owners" with GroupMember.ReadWrite.All, ` +
+			`which holds Owner at management group "Platform" (` + mgPlat + `).`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			b := newTenant()
+			c.build(b)
+			r := b.assess()
+			d := r.Reach["mi"].Detail
+			if !strings.HasPrefix(d, c.want) {
+				t.Errorf("reach detail\n%s\nwant it to start\n%s", d, c.want)
+			}
+			if !strings.HasSuffix(d, ".") || strings.Count(d, "MI-PATH") != 1 || strings.Contains(d, "Through") ||
+				strings.Contains(d, "Managed identity") || strings.Contains(d, "..") {
+				t.Errorf("reach detail does not read as one sentence: %s", d)
+			}
+		})
+	}
+
+	b := newTenant()
+	b.vmIdentity("mi", "rg-app")
+	b.t.AppRoleAssignments = append(b.t.AppRoleAssignments, data.AppRoleAssignment{PrincipalID: "mi",
+		ResourceAppID: "00000002-0000-0ff1-ce00-000000000000", ResourceDisplayName: "Office 365 Exchange Online",
+		AppRoleID: "dc890d15-9560-4a4c-9b7f-a736ec74ec40", Permission: "full_access_as_app"})
+	if d := b.assess().Reach["mi"].Detail; !strings.HasPrefix(d, `full_access_as_app on "Office 365 Exchange Online"`) {
+		t.Errorf("a direct reach renames what gives it: %s", d)
+	}
+}

@@ -737,19 +737,18 @@ type fixCommand struct{ line, shown string }
 // if the one before succeeded.
 func fixLines(f *assess.Finding) ([]fixCommand, string) {
 	var out []fixCommand
-	var pasteable []string
-	for _, c := range f.Commands() {
+	cmds := f.Commands()
+	for _, c := range cmds {
 		line, ok := c.Line()
 		shown := line
 		if !ok {
 			shown = "(not shown: an argument holds characters that cannot be pasted safely)"
-		} else {
-			pasteable = append(pasteable, line)
 		}
 		if c.Note != "" {
 			shown = data.Clean(c.Note) + ": " + shown
 		}
 		out = append(out, fixCommand{line: line, shown: shown})
 	}
-	return out, strings.Join(pasteable, " && ")
+	all, _ := assess.PasteLine(cmds)
+	return out, all
 }

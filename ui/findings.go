@@ -187,7 +187,7 @@ func (v *findingsView) hints(m *Model) []key.Binding {
 	return append(hs[:4:4], append(m.changeHint(), hs[4:]...)...)
 }
 
-// Table is the pane's findings after filter and sort, with their evidence and remediation.
+// Table is the pane's findings after filter and sort, with their evidence, remediation and fix (as y copies it).
 func (v *findingsView) Table() (string, []string, [][]string) { return v.tableLater()() }
 
 // tableLater takes the rows in view now and leaves writing out every finding's evidence (a quarter of a second at
@@ -198,7 +198,7 @@ func (v *findingsView) tableLater() func() (string, []string, [][]string) {
 	for _, c := range v.t.cols {
 		cols = append(cols, c.title)
 	}
-	cols = append(cols, "EVIDENCE", "REMEDIATION")
+	cols = append(cols, "EVIDENCE", "REMEDIATION", "FIX")
 	view, rows, from := slices.Clone(v.t.view), v.t.rows, v.from
 	ncols := len(v.t.cols) // rows carry the CHG cell even when the pane has no baseline column
 	return func() (string, []string, [][]string) {
@@ -206,7 +206,9 @@ func (v *findingsView) tableLater() func() (string, []string, [][]string) {
 		for n, i := range view {
 			r := &rows[i]
 			f := &from.r.Findings[r.src]
-			out[n] = append(slices.Clip(slices.Clone(r.cells[:min(len(r.cells), ncols)])), evidenceText(f), data.Clean(f.Remediation))
+			_, fix := fixLines(f) // the line y copies
+			out[n] = append(slices.Clip(slices.Clone(r.cells[:min(len(r.cells), ncols)])), evidenceText(f),
+				data.Clean(f.Remediation), fix)
 		}
 		return "Findings", cols, out
 	}

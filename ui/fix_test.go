@@ -3,6 +3,7 @@ package ui
 import (
 	"bytes"
 	"encoding/base64"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -106,6 +107,13 @@ func TestFindingsPaneFix(t *testing.T) {
 	osc := "\x1b]52;c;" + base64.StdEncoding.EncodeToString([]byte(joined)) + "\x07"
 	teatest.WaitFor(t, s.tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte(osc)) },
 		teatest.WithDuration(20*time.Second))
+
+	// An export of the pane carries the same line in its FIX column.
+	_, cols, rows := s.table()
+	fixCol := slices.Index(cols, "FIX")
+	if fixCol < 0 || !slices.ContainsFunc(rows, func(r []string) bool { return r[fixCol] == joined }) {
+		t.Errorf("the pane's table has no FIX column holding %q: %v", joined, cols)
+	}
 
 	f = selectFinding(assess.RuleShared, idDeploy)
 	if len(f.Commands()) != 0 {

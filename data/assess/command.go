@@ -46,3 +46,18 @@ func pasteable(s string) bool {
 	}
 	return true
 }
+
+// PasteLine joins commands into the one line a user pastes to run them all, in order, each only if the one before
+// succeeded (&&), as the explorer copies a fix and the CSV report writes it. A command that cannot be pasted safely
+// is left out and counted in refused; line is empty when none can be pasted.
+func PasteLine(cmds []Command) (line string, refused int) {
+	var lines []string
+	for _, c := range cmds {
+		if l, ok := c.Line(); ok {
+			lines = append(lines, l)
+		} else {
+			refused++
+		}
+	}
+	return strings.Join(lines, " && "), refused
+}

@@ -3,11 +3,15 @@ package report
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"encoding/json"
+	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/miscope/miscope/data"
+	"github.com/miscope/miscope/data/assess"
 )
 
 // hostileTenant is testTenant with hostile strings where evidence and fixes carry them: a group, a role, a federated
@@ -110,5 +114,113 @@ func TestHostileEvidenceInEveryFormat(t *testing.T) {
 	}
 	if !refused || !exact {
 		t.Errorf("JSON fix: refused command kept with its exact arguments %v, hostile name kept exactly %v", refused, exact)
+	}
+}
+
+// TestFixInEveryFormat: one finding's fix is the same commands in all four formats: JSON as exact arguments and
+// rendered lines, Markdown and SARIF as those lines under their notes, CSV as one cell holding them joined into the
+// line to paste (a valid shell line, with no line break) and a comment counting the refused one. A finding without
+// commands has an empty fix cell.
+func TestFixInEveryFormat(t *testing.T) {
+	src := data.NewTenantSource(hostileTenant(), data.SourceInfo{Origin: data.OriginSnapshot})
+	outputs := map[string]string{}
+	for _, format := range []string{"markdown", "csv", "sarif", "json"} {
+		var out bytes.Buffer
+		if _, err := Run(context.Background(), src, Options{Format: format}, &out); err != nil {
+			t.Fatalf("%s: %v", format, err)
+		}
+		outputs[format] = out.String()
+	}
+	var doc Document
+	if err := json.Unmarshal([]byte(outputs["json"]), &doc); err != nil {
+		t.Fatal(err)
+	}
+	var f *Finding
+	empty := ""
+	for i := range doc.Findings {
+		g := &doc.Findings[i]
+		if g.RuleID == "MI-FIC-RISK" && len(g.Fix) > 1 {
+			f = g
+		}
+		if len(g.Fix) == 0 {
+			empty = g.Fingerprint
+		}
+	}
+	if f == nil {
+		t.Fatal("no MI-FIC-RISK finding with several commands")
+	}
+	var lines, block []string
+	refused := 0
+	for _, c := range f.Fix {
+		block = append(block, "# "+data.Clean(c.Note)) // human formats clean the tenant text in a note
+		if c.Refused {
+			refused++
+			block = append(block, "# (not shown: an argument holds characters that cannot be pasted safely)")
+			continue
+		}
+		if want, _ := (assess.Command{Args: c.Args}).Line(); c.Line != want || want == "" {
+			t.Errorf("JSON line %q, its arguments render as %q", c.Line, want)
+		}
+		lines = append(lines, c.Line)
+		block = append(block, c.Line)
+	}
+	if refused != 1 || len(lines) == 0 {
+		t.Fatalf("the finding has %d refused and %d pasteable commands; the test needs 1 and some", refused, len(lines))
+	}
+
+	if !strings.Contains(outputs["markdown"], "```sh\n"+strings.Join(block, "\n")+"\n```") {
+		t.Errorf("Markdown lacks the fix block\n%s", strings.Join(block, "\n"))
+	}
+
+	var log struct {
+		Runs []struct {
+			Results []struct {
+				PartialFingerprints map[string]string `json:"partialFingerprints"`
+				Properties          struct {
+					Fix []string `json:"fix"`
+				} `json:"properties"`
+			} `json:"results"`
+		} `json:"runs"`
+	}
+	if err := json.Unmarshal([]byte(outputs["sarif"]), &log); err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, r := range log.Runs[0].Results {
+		for _, fp := range r.PartialFingerprints {
+			if fp == f.Fingerprint {
+				found = true
+				if !slices.Equal(r.Properties.Fix, block) {
+					t.Errorf("SARIF fix\n%q\nwant\n%q", r.Properties.Fix, block)
+				}
+			}
+		}
+	}
+	if !found {
+		t.Error("no SARIF result for the finding")
+	}
+
+	recs, err := csv.NewReader(strings.NewReader(outputs["csv"])).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := map[string]int{}
+	for i, c := range recs[0] {
+		col[c] = i
+	}
+	cells := map[string]string{}
+	for _, rec := range recs[1:] {
+		cells[rec[col["fingerprint"]]] = rec[col["fix"]]
+	}
+	want := strings.Join(lines, " && ") + " # 1 command not shown: an argument holds characters that cannot be pasted safely"
+	cell, ok := cells[f.Fingerprint]
+	if !ok || cell != want {
+		t.Errorf("CSV fix cell\n%q\nwant\n%q", cell, want)
+	}
+	if err := exec.Command("sh", "-n", "-c", cell).Run(); err != nil || strings.ContainsAny(cell, "\n\r") {
+		t.Errorf("the CSV fix is not one valid shell line (%v): %q", err, cell)
+	}
+	if empty == "" || cells[empty] != "" {
+		t.Errorf("a finding without commands has the fix cell %q", cells[empty])
 	}
 }

@@ -285,7 +285,7 @@ func TestCSVIsSafe(t *testing.T) {
 	out, _ := run(t, Options{Format: "csv"})
 	recs, _ := csv.NewReader(strings.NewReader(out)).ReadAll()
 	if !slices.Equal(recs[0], []string{"severity", "ruleId", "identityId", "identityName", "title", "evidence",
-		"remediation", "references", "fingerprint", "status", "decision", "justification", "decidedBy", "decidedAt",
+		"remediation", "fix", "references", "fingerprint", "status", "decision", "justification", "decidedBy", "decidedAt",
 		"expires", "baselineState"}) {
 		t.Errorf("header = %v", recs[0])
 	}

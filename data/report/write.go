@@ -90,17 +90,41 @@ func WriteJSON(w io.Writer, d *Document) error {
 
 // findingColumns are the columns of the findings CSV.
 var findingColumns = []string{"severity", "ruleId", "identityId", "identityName", "title", "evidence", "remediation",
-	"references", "fingerprint", "status", "decision", "justification", "decidedBy", "decidedAt", "expires",
+	"fix", "references", "fingerprint", "status", "decision", "justification", "decidedBy", "decidedAt", "expires",
 	"baselineState"}
 
-// WriteCSV writes one row per finding.
+// WriteCSV writes one row per finding. Its fix is one line to paste, as the explorer copies it (see fixCell).
 func WriteCSV(w io.Writer, d *Document) error {
 	t := Table{Columns: findingColumns, Rows: make([][]string, 0, len(d.Findings))}
 	for _, f := range d.Findings {
 		t.Rows = append(t.Rows, append([]string{f.Severity, f.RuleID, f.IdentityID, f.IdentityName, f.Title,
-			strings.Join(f.Evidence, " | "), f.Remediation, strings.Join(f.References, " ")}, triageCells(&f)...))
+			strings.Join(f.Evidence, " | "), f.Remediation, fixCell(f.Fix), strings.Join(f.References, " ")},
+			triageCells(&f)...))
 	}
 	return WriteTableCSV(w, t)
+}
+
+// fixCell is a fix in one CSV cell: its commands joined into the line to paste (assess.PasteLine), and a shell
+// comment, which a shell ignores, counting those that cannot be pasted safely. A cell keeps no line break, and begins
+// with "az" or "#", never with a character a spreadsheet runs (CSVCell neutralises one all the same).
+func fixCell(fix []Command) string {
+	cmds := make([]assess.Command, len(fix))
+	for i, c := range fix {
+		cmds[i] = assess.Command{Note: c.Note, Args: c.Args}
+	}
+	line, refused := assess.PasteLine(cmds)
+	if refused == 0 {
+		return line
+	}
+	counted := "1 command"
+	if refused > 1 {
+		counted = fmt.Sprintf("%d commands", refused)
+	}
+	note := "# " + counted + " not shown: an argument holds characters that cannot be pasted safely"
+	if line == "" {
+		return note
+	}
+	return line + " " + note
 }
 
 // InventoryTable is one row per identity: what it is, where it runs, what it holds and its verdict.

@@ -184,6 +184,15 @@ func (v *findingsView) title(m *Model) string {
 
 func (v *findingsView) hints(m *Model) []key.Binding {
 	hs := m.keys.findingsHints(m.tri.showDecided)
+	if r := v.t.selected(); r != nil && v.filled {
+		if _, all := fixLines(v.finding(r)); all == "" { // y copies the object id of a finding without a fix
+			for i, h := range hs {
+				if slices.Equal(h.Keys(), m.keys.Copy.Keys()) {
+					hs[i] = hint(m.keys.Copy, "copy id")
+				}
+			}
+		}
+	}
 	return append(hs[:4:4], append(m.changeHint(), hs[4:]...)...)
 }
 

@@ -101,6 +101,19 @@ func TestFindingsPaneFix(t *testing.T) {
 		}
 	}
 	checkFrame(t, screen, 80, 24)
+	copyHint := func() (desc string) {
+		s.inspect(func(m *Model) {
+			for _, h := range m.top().hints(m) {
+				if h.Help().Key == "y" {
+					desc = h.Help().Desc
+				}
+			}
+		})
+		return desc
+	}
+	if got := copyHint(); got != "copy fix" {
+		t.Errorf("the footer offers y as %q on a finding with a fix", got)
+	}
 	s.keys("y")
 	joined := strings.Join(want, " && ")
 	s.flash("copied the fix commands of id-vm-web's finding: " + joined)
@@ -121,6 +134,9 @@ func TestFindingsPaneFix(t *testing.T) {
 	}
 	if screen := s.screen(); strings.Contains(screen, "Fix") {
 		t.Errorf("a finding without commands shows a fix:\n%s", screen)
+	}
+	if got := copyHint(); got != "copy id" {
+		t.Errorf("the footer offers y as %q on a finding without a fix", got)
 	}
 	s.keys("y")
 	s.flash("copied the object id of uami-deploy: " + idDeploy)

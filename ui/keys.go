@@ -95,7 +95,8 @@ func (k keyMap) detailHints(pivot, role bool) []key.Binding {
 	if role {
 		hs = append(hs, hint(k.PivotRole, "others with the role"))
 	}
-	return append(hs, hint(k.Back, "back"), hint(k.Export, "export"), hint(k.Copy, "copy id"), hint(k.Help, "help"))
+	// y copies the id of the line under the cursor, or a finding's fix, or a command: the status line says which.
+	return append(hs, hint(k.Back, "back"), hint(k.Export, "export"), hint(k.Copy, "copy"), hint(k.Help, "help"))
 }
 
 func (k keyMap) findingsHints(showDecided bool) []key.Binding {

@@ -72,7 +72,13 @@ func (e *Evidence) commands(rule, subject string) []Command {
 		if viaGroup {
 			return []Command{removeMember(e.PrincipalID, subject, "remove the identity from the group that holds the role")}
 		}
-		return []Command{deleteAzureAssignment(e)}
+		c := deleteAzureAssignment(e)
+		if rule == RuleExposed {
+			// Another principal's assignment, often far wider than the identity's resource.
+			c.Note += " of the other principal: everything it grants at its scope goes with it, so give the principal " +
+				"a narrower role first if it still needs one"
+		}
+		return []Command{c}
 	case EvidenceAppRoleAssignment:
 		if e.ID == "" {
 			return []Command{{Note: "the assignment's id was not read: list the identity's app role assignments to find it",

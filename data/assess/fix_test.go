@@ -298,6 +298,9 @@ func TestCommandsAreDistinct(t *testing.T) {
 	var got []string
 	for _, c := range f.Commands() {
 		got = append(got, strings.Join(c.Args, " "))
+		if !strings.Contains(c.Note, "everything it grants at its scope goes with it") {
+			t.Errorf("the note %q does not warn that the other principal loses the whole assignment", c.Note)
+		}
 	}
 	want := []string{
 		"az role assignment delete --ids ra-u-dev-" + roleVMContrib + rg(sub1, "rg-app"),

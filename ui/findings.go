@@ -264,8 +264,9 @@ func (v *findingsView) render(m *Model, w, h int) string {
 	if r == nil {
 		return v.t.render(w, h, &m.st)
 	}
-	// The fix is shown whole, however long: the preview grows past half the body for it, leaving the table a few rows.
-	lines := v.preview(m, v.finding(r), w, h/2, h-6)
+	// The preview takes half the body, or what the table's rows leave when they are fewer; the fix is shown whole,
+	// however long: the preview grows for it, leaving the table a few rows.
+	lines := v.preview(m, v.finding(r), w, max(h/2, h-1-len(v.t.view)), h-6)
 	tableH := h - len(lines)
 	return padLines(v.t.render(w, tableH, &m.st), tableH) + "\n" + strings.Join(lines, "\n")
 }
@@ -274,15 +275,17 @@ func (v *findingsView) render(m *Model, w, h int) string {
 // fix): one line per piece of evidence and a count of what did not fit, the remediation in two lines, and the fix's
 // commands wrapped whole, never cut.
 func (v *findingsView) preview(m *Model, f *assess.Finding, w, limit, most int) []string {
-	fix := strings.Split(ansi.Wrap(data.Clean(f.Remediation), w-2, " "), "\n")
-	if len(fix) > 2 {
-		fix = fix[:2]
-		fix[1] = fitLine(fix[1]+" …", w-2)
-	}
+	rem := strings.Split(ansi.Wrap(data.Clean(f.Remediation), w-2, " "), "\n")
+	fix := rem[:min(len(rem), 2)]
 	cmds := v.fixPreview(m, f, w, most-4-len(fix)) // the lines that stay: two headings, an evidence line, a decision
 	limit = min(max(limit, len(cmds)+4+len(fix)), most)
 	room := max(1, limit-2-len(fix)-len(cmds)) // the two headings
 	ev := f.Evidence
+	// Lines the evidence leaves go to the remediation, which is cut short only when they run out.
+	fix = rem[:min(len(rem), len(fix)+max(0, room-len(ev)))]
+	if len(fix) < len(rem) {
+		fix[len(fix)-1] = fitLine(fix[len(fix)-1]+" …", w-2)
+	}
 	var lines []string
 	if _, note := m.decisionNote(v.fingerprint(f)); note != "" {
 		lines = append(lines, fitLine(m.st.Section.Render("Decision ")+note, w))

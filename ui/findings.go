@@ -266,7 +266,8 @@ func (v *findingsView) render(m *Model, w, h int) string {
 	}
 	// The preview takes half the body, or what the table's rows leave when they are fewer; the fix is shown whole,
 	// however long: the preview grows for it, leaving the table a few rows.
-	lines := v.preview(m, v.finding(r), w, max(h/2, h-1-len(v.t.view)), h-6)
+	free := h - 1 - len(v.t.view) // what the table's heading and rows leave
+	lines := v.preview(m, v.finding(r), w, max(h/2, free), max(h-6, free))
 	tableH := h - len(lines)
 	return padLines(v.t.render(w, tableH, &m.st), tableH) + "\n" + strings.Join(lines, "\n")
 }

@@ -141,3 +141,29 @@ func TestFindingsPaneFix(t *testing.T) {
 	s.keys("y")
 	s.flash("copied the object id of uami-deploy: " + idDeploy)
 }
+
+// TestFindingsPreviewUsesFreeRows: when a filter leaves the table a few rows, the preview takes the rest of the body,
+// and the remediation the lines the evidence leaves: the whole remediation shows, not its first two lines.
+func TestFindingsPreviewUsesFreeRows(t *testing.T) {
+	s := start(t, newExportModel(testTenant(), Options{}), 80, 24)
+	s.ready()
+	s.keys("f")
+	s.waitFor("the findings pane", func(m *Model) bool { v, ok := m.top().(*findingsView); return ok && v.filled })
+	s.keys("/")
+	s.typeText("MI-PRIV-AZURE")
+	s.keys("enter")
+	s.waitText("1 of")
+	var rem string
+	s.inspect(func(m *Model) {
+		v := m.top().(*findingsView)
+		rem = v.finding(v.t.selected()).Remediation
+	})
+	screen := s.screen()
+	_, shown, _ := strings.Cut(screen, "Remediation\n")
+	shown, _, _ = strings.Cut(shown, "Fix")
+	squash := func(s string) string { return strings.Join(strings.Fields(s), "") }
+	if !strings.Contains(squash(shown), squash(rem)) || strings.Contains(shown, "…") {
+		t.Errorf("the remediation is cut though the body has room:\n%s", screen)
+	}
+	checkFrame(t, screen, 80, 24)
+}

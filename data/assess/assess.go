@@ -564,9 +564,10 @@ func (e *engine) assessPrivilege(i int, attached []*data.Resource) {
 	gaps := e.reachGaps(id.ID)
 	switch {
 	case top.level <= levelRead && gaps != "":
-		top = reachItem{levelUnknown, LabelNotReadable, "Not readable: " + gaps + "."}
+		// The detail continues its label: "not readable: appRoles (needs Reader)."
+		top = reachItem{levelUnknown, LabelNotReadable, gaps + "."}
 	case top.level <= levelRead && unresolved:
-		top = reachItem{levelUnknown, LabelUnresolved, "A role definition could not be resolved; what it grants is unknown."}
+		top = reachItem{levelUnknown, LabelUnresolved, "a role definition could not be resolved; what it grants is unknown."}
 	default:
 		top.detail += "." // it starts with a name (a role, a permission), spelt as the tenant or Microsoft spells it
 		if gaps != "" {

@@ -264,4 +264,18 @@ func TestPathReachSentence(t *testing.T) {
 	if d := b.assess().Reach["mi"].Detail; !strings.HasPrefix(d, `full_access_as_app on "Office 365 Exchange Online"`) {
 		t.Errorf("a direct reach renames what gives it: %s", d)
 	}
+
+	// A reach that is not known continues its label too, without repeating it.
+	b = newTenant()
+	b.vmIdentity("mi", "rg-app")
+	b.gap(data.SectionAppRoles, "mi", "")
+	if r := b.assess().Reach["mi"]; r.Label != LabelNotReadable || r.Detail != "appRoles (needs Reader)." {
+		t.Errorf("reach %s: %s", r.Label, r.Detail)
+	}
+	b = newTenant()
+	b.vmIdentity("mi", "rg-app")
+	b.azure("mi", data.PrincipalServicePrincipal, "00000000-0000-0000-0000-00000000dead", rg(sub1, "rg-app"))
+	if r := b.assess().Reach["mi"]; r.Label != LabelUnresolved || !strings.HasPrefix(r.Detail, "a role definition") {
+		t.Errorf("reach %s: %s", r.Label, r.Detail)
+	}
 }

@@ -496,7 +496,7 @@ func (e *engine) assessPrivilege(i int, attached []*data.Resource) {
 	}
 	highest = max(highest, e.add(RulePrivGraph, id.ID, ev, func(t evidence) string {
 		return "Holds an application permission: " + t.Text
-	}, e.texts.line(remediateGraph(held))))
+	}, remediateGraphFor(held, e.texts)))
 
 	// MI-PRIV-AZURE
 	ev = ev[:0]

@@ -114,6 +114,30 @@ type heldPermission struct {
 	value string
 }
 
+// oneGraphRemediation keeps the remediation of each single permission, which most identities that hold any have:
+// thousands of identities share a few texts, written once.
+var oneGraphRemediation sync.Map // lowercase value -> string
+
+// remediateGraphUnnamed is the remediation of permissions that could not be named: nothing narrower can be offered.
+const remediateGraphUnnamed = "Remove the app role assignment from the identity, or grant the narrowest permission " +
+	"the workload needs. " + tokenCacheNote
+
+// remediateGraphFor is remediateGraph for an identity's MI-PRIV-GRAPH finding, kept once per distinct text.
+func remediateGraphFor(held []heldPermission, texts *evidenceTexts) string {
+	switch len(held) {
+	case 0:
+		return remediateGraphUnnamed
+	case 1:
+		if s, ok := oneGraphRemediation.Load(held[0].value); ok {
+			return s.(string)
+		}
+		s := remediateGraph(held)
+		oneGraphRemediation.Store(held[0].value, s)
+		return s
+	}
+	return texts.line(remediateGraph(held))
+}
+
 // remediateGraph is MI-PRIV-GRAPH's remediation for the permissions an identity holds: the narrower forms of each
 // that has some (the most severe first, at most three), or, when none has, that none is published.
 func remediateGraph(held []heldPermission) string {

@@ -56,9 +56,9 @@ const (
 	noteARM = "Azure Resource Manager checks role assignments at each request: deleting one, held by the identity " +
 		"or by a group it is in, takes effect within minutes (up to about 10, while its cache refreshes)."
 	// noteARMMembership: leaving the group through which an Azure role is held.
-	noteARMMembership = "Removing the identity from a group that holds an Azure role does not: the membership rides " +
-		"in the token's group claims, so the group's roles can still be used until the cached token expires (up to " +
-		"24 hours, and it cannot be forced to refresh)."
+	noteARMMembership = "Removing the identity from a group that holds an Azure role takes longer: the membership " +
+		"rides in the token's group claims, so the group's roles can still be used until the cached token expires " +
+		"(up to 24 hours, and it cannot be forced to refresh)."
 
 	tokenCacheNote = noteToken
 	armNote        = noteARM + " " + noteARMMembership

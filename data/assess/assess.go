@@ -229,8 +229,9 @@ type engine struct {
 	group          *groupMemos         // exposure's memos of scopes inside the current resource group
 	scopeTexts     map[string]string   // raw scope -> how evidence names it
 	scratch        []evidence
-	lines          []*Evidence    // scratch: exposure's evidence while it is gathered
-	texts          *evidenceTexts // shared by every worker
+	lines          []*Evidence                   // scratch: exposure's evidence while it is gathered
+	counted        map[*data.RoleAssignment]bool // scratch: exposure's assignments counted for an identity on several resources
+	texts          *evidenceTexts                // shared by every worker
 }
 
 // evidenceTexts keeps one copy of each evidence line for the whole assessment: the same principal's role on a

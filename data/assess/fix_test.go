@@ -295,6 +295,9 @@ func TestCommandsAreDistinct(t *testing.T) {
 		t.Fatalf("the evidence names the subscription-wide assignment %d times; the test needs it repeated: %q",
 			named["ra-u-ops-"+roleVMContrib+"/subscriptions/"+sub1], Texts(f.Evidence))
 	}
+	if !strings.HasPrefix(f.Title, "2 role assignments let") {
+		t.Errorf("the title counts %q, want the 2 distinct assignments", f.Title)
+	}
 	var got []string
 	for _, c := range f.Commands() {
 		got = append(got, strings.Join(c.Args, " "))

@@ -174,7 +174,17 @@ func (e *engine) exposed(i int, attached []*data.Resource) {
 	entra := e.principalReach[id.ID].entra
 	lines := e.lines[:0]
 	defer func() { e.lines = lines[:0] }()
-	count, shown, latent := 0, 0, 0
+	// count is of distinct assignments, as the title says and the fix deletes them; one assignment above several of
+	// the identity's resources is shown under each (total lines), counted once.
+	count, total, shown, latent := 0, 0, 0, 0
+	var seen map[*data.RoleAssignment]bool // only where several targets can share an assignment; kept per worker
+	if len(targets) > 1 {
+		if e.counted == nil {
+			e.counted = make(map[*data.RoleAssignment]bool)
+		}
+		seen = e.counted
+		defer clear(seen)
+	}
 	for _, t := range targets {
 		headed := false
 		for _, sl := range e.exposerChain(t.id, t.kind) {
@@ -192,7 +202,13 @@ func (e *engine) exposed(i int, attached []*data.Resource) {
 						continue
 					}
 				}
-				count++
+				if seen == nil || !seen[x.a] {
+					count++
+					if seen != nil {
+						seen[x.a] = true
+					}
+				}
+				total++
 				if x.verb == verbLatent {
 					latent++
 				}
@@ -219,14 +235,14 @@ func (e *engine) exposed(i int, attached []*data.Resource) {
 	if count == 0 {
 		return
 	}
-	if count > shown {
-		lines = append(lines, e.more(count-shown))
+	if total > shown {
+		lines = append(lines, e.more(total-shown))
 	}
 	// The right to assign an identity without compute to attach it to is latent: low, whatever the identity can do.
 	sev := max(v.privilege, Low)
 	title := fmt.Sprintf("%d role assignment%s let%s less privileged principals use %s (%s)", count, plural(count),
 		verbS(count), quote(e.identityName(id)), v.reach.Label)
-	if latent == count {
+	if latent == total {
 		sev = Low
 		title = fmt.Sprintf("%d role assignment%s could let principals attach %s (%s) once they can write compute (latent)",
 			count, plural(count), quote(e.identityName(id)), v.reach.Label)

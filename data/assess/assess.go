@@ -3,6 +3,7 @@ package assess
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"runtime"
 	"slices"
 	"strings"
@@ -83,28 +84,22 @@ func Assess(x *data.Index) *Result {
 	}, e.fork)
 	e.take(found)
 	e.principalLevels()
+	// The paths are walked on one core. Meanwhile another resolves the role assignments of every scope for exposure
+	// (what it reads of principals is settled by now) and orders the identities for it.
+	var order []int32
+	var resolving sync.WaitGroup
+	resolver := e.fork()
+	resolving.Go(func() {
+		resolver.resolveScopes()
+		order = exposureOrder(ids)
+	})
 	// What each identity can become, before exposure and the placement rules grade by its privilege.
 	e.paths()
-	// Exposure shares what it learns per resource group, so each worker takes whole resource groups.
-	// The resource group keys are folded once: sorting 50,000 identities compares them millions of times.
-	order := make([]int32, len(ids))
-	rg := func(i int32) string { return resourceGroupScope(ids[i].ResourceID) }
-	rgKeys := make([]string, len(ids))
-	for i := range ids {
-		order[i] = int32(i)
-		rgKeys[i] = data.Key(rg(int32(i)))
-	}
-	slices.SortFunc(order, func(a, b int32) int {
-		if c := strings.Compare(rgKeys[a], rgKeys[b]); c != 0 {
-			return c
-		}
-		return cmp.Compare(a, b)
-	})
+	resolving.Wait()
 	_, found = parallel(len(ids), func(f *engine, lo, hi int) {
 		for _, n := range order[lo:hi] {
 			i := int(n)
 			attached := x.AttachedTo(&ids[i])
-			f.enterGroup(rg(n))
 			f.orphaned(i, attached)
 			f.shared(i, attached)
 			f.stale(i, attached)
@@ -116,6 +111,25 @@ func Assess(x *data.Index) *Result {
 	e.applications()
 	e.dangling()
 	return e.result()
+}
+
+// exposureOrder is the order in which exposure takes the identities: resource group by resource group, so that a
+// worker meets the scopes of one group together. The resource group keys are folded once: sorting 50,000 identities
+// compares them millions of times.
+func exposureOrder(ids []data.Identity) []int32 {
+	order := make([]int32, len(ids))
+	rgKeys := make([]string, len(ids))
+	for i := range ids {
+		order[i] = int32(i)
+		rgKeys[i] = data.Key(resourceGroupScope(ids[i].ResourceID))
+	}
+	slices.SortFunc(order, func(a, b int32) int {
+		if c := strings.Compare(rgKeys[a], rgKeys[b]); c != 0 {
+			return c
+		}
+		return cmp.Compare(a, b)
+	})
+	return order
 }
 
 // compareFold orders ARM ids as comparing their data.Key forms does, without lowering copies of ASCII ids.
@@ -187,6 +201,11 @@ func (e *engine) fork() *engine {
 	f := newMemos(e.x)
 	f.now, f.subNames, f.mgNames, f.texts = e.now, e.subNames, e.mgNames, e.texts
 	f.verdicts, f.principalReach, f.writesCompute, f.deleted = e.verdicts, e.principalReach, e.writesCompute, e.deleted
+	// The roles resolved so far keep their indexes in every worker, so that what one worker resolves at a scope
+	// (scopeTable) reads the same in another; a role a worker meets later gets an index of its own past them.
+	f.roles, f.rolesRaw = maps.Clone(e.roles), maps.Clone(e.rolesRaw)
+	f.roleList, f.sharedRoles = slices.Clip(e.roleList), len(e.roleList)
+	f.scopes = e.scopes
 	return f
 }
 
@@ -209,16 +228,18 @@ type engine struct {
 	// each is judged once. Raw strings key the fast maps; ARM casing varies, so misses fall back to data.Key.
 	roles          map[string]*roleInfo
 	rolesRaw       map[string]*roleInfo
-	roleList       []*roleInfo               // by roleInfo.idx
-	entries        map[string][]scopeEntry   // raw scope above resource groups -> its resolved role assignments
-	kindVerbs      map[string][]verbSlot     // resource type -> verbs by role index
-	verbs          map[codeKey]string        // role and resource type -> what the role lets its holder do to identities
-	principals     map[string]int            // principal key -> reach level of a principal that is not an identity
-	principalRaw   map[string]int            // raw principal id -> reach level
-	principalReach map[string]principalReach // raw principal id -> its reach, for exposure
-	writesCompute  map[string]bool           // raw principal id -> whether it can write compute an identity can be attached to
-	deleted        map[string]bool           // principal id, as given and in either case -> Graph answered 404 for it
-	exposers       map[codeKey][]exposer     // scope above resource groups and resource type -> who can use identities attached below
+	roleList       []*roleInfo                 // by roleInfo.idx
+	sharedRoles    int                         // roleList[:sharedRoles] are the same in every worker
+	scopes         *scopeTable                 // shared by every worker
+	kindVerbs      map[string][]verbSlot       // resource type -> verbs by role index
+	verbs          map[codeKey]string          // role and resource type -> what the role lets its holder do to identities
+	principals     map[string]int              // principal key -> reach level of a principal that is not an identity
+	principalRaw   map[string]int              // raw principal id -> reach level
+	principalReach map[string]principalReach   // raw principal id -> its reach, for exposure
+	writesCompute  map[string]bool             // raw principal id -> whether it can write compute an identity can be attached to
+	deleted        map[string]bool             // principal id, as given and in either case -> Graph answered 404 for it
+	exposers       map[codeKey][]exposer       // scope above resources and resource type -> who can use identities attached below
+	chains         map[codeKey][]scopeExposers // resource group and resource type -> exposers of the scopes from it up
 	scopeLevels    map[string]data.ScopeLevel
 	above          map[string][]string // raw resource group or subscription id -> ScopesAbove
 	subNames       map[string]string   // subscription GUID -> display name
@@ -226,11 +247,11 @@ type engine struct {
 	ownRGs         []string            // scratch: resource groups of the identity being assessed
 	principalTexts map[string]string   // raw principal id -> how evidence names it
 	mgCovers       map[codeKey]bool    // management group scope and subscription -> whether it is above
-	group          *groupMemos         // exposure's memos of scopes inside the current resource group
 	scopeTexts     map[string]string   // raw scope -> how evidence names it
 	scratch        []evidence
 	lines          []*Evidence                   // scratch: exposure's evidence while it is gathered
 	counted        map[*data.RoleAssignment]bool // scratch: exposure's assignments counted for an identity on several resources
+	slab           []Evidence                    // where this worker keeps exposure evidence, a block at a time
 	texts          *evidenceTexts                // shared by every worker
 }
 
@@ -238,21 +259,12 @@ type engine struct {
 // subscription is evidence for thousands of identities below it, and every worker meets it, so a line is written once
 // and every finding that shows it points at the same string.
 type evidenceTexts struct {
-	mu      sync.Mutex
-	lines   map[string]string
-	exposer map[exposerKey]*Evidence
-	slab    []Evidence // where exposure evidence is kept, a block at a time rather than one allocation each
-}
-
-// exposerKey names an exposure line by what decides its text: the assignment, the scope it is shown at and the verb.
-type exposerKey struct {
-	a     *data.RoleAssignment
-	scope string
-	verb  string
+	mu    sync.Mutex
+	lines map[string]string
 }
 
 func newEvidenceTexts() *evidenceTexts {
-	return &evidenceTexts{lines: map[string]string{}, exposer: map[exposerKey]*Evidence{}}
+	return &evidenceTexts{lines: map[string]string{}}
 }
 
 // line returns the shared copy of s.
@@ -266,29 +278,6 @@ func (t *evidenceTexts) line(s string) string {
 	return s
 }
 
-// exposerLine returns the exposure evidence of k, writing it with text the first time any worker asks.
-func (t *evidenceTexts) exposerLine(k exposerKey, text func() Evidence) *Evidence {
-	t.mu.Lock()
-	s, ok := t.exposer[k]
-	t.mu.Unlock()
-	if ok {
-		return s
-	}
-	v := text()
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if c, ok := t.exposer[k]; ok {
-		return c
-	}
-	if len(t.slab) == 0 {
-		t.slab = make([]Evidence, 256)
-	}
-	p := &t.slab[0]
-	*p, t.slab = v, t.slab[1:]
-	t.exposer[k] = p
-	return p
-}
-
 type codeKey struct{ role, kind string }
 
 func newMemos(x *data.Index) *engine {
@@ -297,19 +286,18 @@ func newMemos(x *data.Index) *engine {
 		now:            x.Tenant.CollectedAt,
 		roles:          map[string]*roleInfo{},
 		rolesRaw:       map[string]*roleInfo{},
-		entries:        map[string][]scopeEntry{},
 		kindVerbs:      map[string][]verbSlot{},
 		verbs:          map[codeKey]string{},
 		principals:     map[string]int{},
 		principalRaw:   map[string]int{},
 		exposers:       map[codeKey][]exposer{},
+		chains:         map[codeKey][]scopeExposers{},
 		scopeLevels:    map[string]data.ScopeLevel{},
 		above:          map[string][]string{},
 		principalTexts: map[string]string{},
 		mgCovers:       map[codeKey]bool{},
 		scopeTexts:     map[string]string{},
 	}
-	e.enterGroup("")
 	return e
 }
 
@@ -317,6 +305,7 @@ func newEngine(x *data.Index) *engine {
 	e := newMemos(x)
 	e.subNames, e.mgNames = map[string]string{}, map[string]string{}
 	e.texts = newEvidenceTexts()
+	e.scopes = newScopeTable()
 	if e.now.IsZero() {
 		e.now = time.Now()
 	}
@@ -341,6 +330,16 @@ func newEngine(x *data.Index) *engine {
 type evidence struct {
 	sev Severity
 	Evidence
+}
+
+// newEvidence keeps v in the worker's current block of evidence rather than in an allocation of its own.
+func (e *engine) newEvidence(v Evidence) *Evidence {
+	if len(e.slab) == 0 {
+		e.slab = make([]Evidence, 256)
+	}
+	p := &e.slab[0]
+	*p, e.slab = v, e.slab[1:]
+	return p
 }
 
 // note is evidence with no object of its own.
@@ -876,6 +875,9 @@ type roleInfo struct {
 	cond *grantCondition
 	// computes caches writesCompute: 1 yes, -1 no, 0 not judged yet.
 	computes int8
+	// mayUse is false when the role can use no identity on any kind of resource (useOf gives nothing for every
+	// kind): Reader and the data roles, most of a tenant's assignments, which exposure then passes over.
+	mayUse bool
 }
 
 // role resolves and classifies a role definition once: the tenant's definition when it was read (a custom role is
@@ -904,6 +906,7 @@ func (e *engine) role(id string) *roleInfo {
 		if builtin && b.Class != classNone && !info.custom {
 			info.class = b.Class
 		}
+		info.mayUse = info.usesSome()
 	}
 	e.roleList = append(e.roleList, info)
 	e.roles[k] = info

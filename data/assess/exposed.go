@@ -201,6 +201,42 @@ func (r *roleInfo) useOf(kind string) (verb, how string) {
 	return "", ""
 }
 
+// usesSome reports whether useOf can give the role a verb for some kind of resource: it runs code on some type,
+// attaches or federates identities, grants, or writes something (the path of a type with no listed one is its
+// "/write"). It may say yes for a role that uses nothing; it never says no for one that uses something.
+func (r *roleInfo) usesSome() bool {
+	if r.cond != nil || r.class >= classLateral || r.perms.allowsAny(lateralOps, lateralDataOps) ||
+		r.perms.allows(opRoleAssignmentWrite) {
+		return true
+	}
+	for _, paths := range codePaths {
+		for _, c := range paths {
+			if r.perms.allowsAll(c.ops, c.dataOps) {
+				return true
+			}
+		}
+	}
+	for _, a := range r.perms.actions {
+		if mayMatchWrite(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// mayMatchWrite reports whether an action pattern can match some "<type>/write": what follows its last wildcard (or
+// the whole pattern, without one) ends with "/write" or is the end of it.
+func mayMatchWrite(pattern string) bool {
+	const write = "/write"
+	p := strings.ToLower(pattern)
+	star := strings.LastIndexByte(p, '*')
+	if star < 0 {
+		return strings.HasSuffix(p, write)
+	}
+	tail := p[star+1:]
+	return strings.HasSuffix(tail, write) || strings.HasSuffix(write, tail)
+}
+
 // withoutGrant is p less the right to write role assignments and role definitions.
 func withoutGrant(p permissions) permissions {
 	p.notActions = append(append([]string(nil), p.notActions...), opRoleAssignmentWrite, opRoleDefinitionWrite)
@@ -286,6 +322,7 @@ func (e *engine) assigned(defID, condition string) *roleInfo {
 	for _, g := range c.cond.roles {
 		c.class = max(c.class, g.class)
 	}
+	c.mayUse = c.usesSome()
 	e.roleList = append(e.roleList, c)
 	e.roles[k] = c
 	return c

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/miscope/miscope/data"
@@ -133,13 +135,14 @@ func (e *engine) federated(i int) {
 	e.fixLast(RuleFICRisk, id.ID, func(f *Finding) []Command { return federatedFixes(id, f.Evidence) })
 }
 
-// exposer is a role assignment at some scope that lets its principal use identities attached below.
+// exposer is a role assignment at some scope that lets its principal use identities attached below. Exposers are
+// kept in a table every worker shares (scopeTable), so one is written once per scope and resource type.
 type exposer struct {
 	*scopeEntry
 	verb string
 	// ev is the evidence of the assignment ("user "Ann" (id) holds Contributor at ...: can run code as the
-	// identity there"), written when first shown and shared by every identity below the scope.
-	ev *Evidence
+	// identity there"), written by the first worker that shows it and shared by every identity below the scope.
+	ev atomic.Pointer[Evidence]
 }
 
 // maxExposureEvidence bounds MI-EXPOSED's evidence; the rest is counted.
@@ -187,8 +190,12 @@ func (e *engine) exposed(i int, attached []*data.Resource) {
 	}
 	for _, t := range targets {
 		headed := false
-		for _, sl := range e.exposerChain(t.id, t.kind) {
-			s, xs := sl.scope, sl.exposers
+		own, chain := e.exposerChain(t.id, t.kind)
+		for n := -1; n < len(chain); n++ {
+			s, xs := t.id, own
+			if n >= 0 {
+				s, xs = chain[n].scope, chain[n].exposers
+			}
 			need, needKnown := classNone, false
 			for i := range xs {
 				x := &xs[i]
@@ -217,16 +224,18 @@ func (e *engine) exposed(i int, attached []*data.Resource) {
 						head := t.text()
 						lines, headed = append(lines, &head), true
 					}
-					if x.ev == nil {
-						x.ev = e.texts.exposerLine(exposerKey{x.a, s, x.verb}, func() Evidence {
-							a := x.a
-							return Evidence{Text: e.principalText(a.PrincipalID, a.PrincipalType) + " holds " +
-								e.roleList[x.role].name + " at " + e.scopeText(s) + ": " + x.verb,
-								Kind: EvidenceAzureRoleAssignment, ID: a.ID, PrincipalID: a.PrincipalID,
-								RoleID: data.LastSegment(a.RoleDefinitionID), Scope: a.Scope}
-						})
+					ev := x.ev.Load()
+					if ev == nil {
+						a := x.a
+						ev = e.newEvidence(Evidence{Text: e.principalText(a.PrincipalID, a.PrincipalType) + " holds " +
+							e.roleList[x.role].name + " at " + e.scopeText(s) + ": " + x.verb,
+							Kind: EvidenceAzureRoleAssignment, ID: a.ID, PrincipalID: a.PrincipalID,
+							RoleID: data.LastSegment(a.RoleDefinitionID), Scope: a.Scope})
+						if !x.ev.CompareAndSwap(nil, ev) {
+							ev = x.ev.Load() // another worker wrote the same line first
+						}
 					}
-					lines = append(lines, x.ev) // shared by every identity below the scope: no copy
+					lines = append(lines, ev) // shared by every identity below the scope: no copy
 					shown++
 				}
 			}
@@ -262,60 +271,37 @@ func (e *engine) exposed(i int, attached []*data.Resource) {
 	})
 }
 
-// groupMemos are what exposure learns about scopes inside resource groups. Workers take the identities resource
-// group by resource group, so this is dropped whenever the next identity lives in another group: what is kept is
-// bounded by one group rather than growing with the tenant (at 500,000 assignments it would be most of the
-// assessment's memory).
-type groupMemos struct {
-	rg       string // the resource group these memos serve
-	entries  map[string][]scopeEntry
-	exposers map[codeKey][]exposer
-	chains   map[codeKey][]scopeExposers
-}
-
-// enterGroup readies the memos for an identity in resource group rg ("" for none).
-func (e *engine) enterGroup(rg string) {
-	if e.group != nil && compareFold(e.group.rg, rg) == 0 {
-		return
-	}
-	e.group = &groupMemos{rg: rg, entries: map[string][]scopeEntry{}, exposers: map[codeKey][]exposer{},
-		chains: map[codeKey][]scopeExposers{}}
-}
-
 // scopeExposers are the exposers of one scope.
 type scopeExposers struct {
 	scope    string
 	exposers []exposer
 }
 
-// exposerChain lists, narrowest scope first, the exposers of every scope at or above target that hold some. The part
-// from the resource group up is shared by every resource in the group, so it is gathered once per group and type.
-func (e *engine) exposerChain(target, kind string) []scopeExposers {
+// exposerChain gives the exposers of target itself and, narrowest scope first, those of every scope above it that
+// holds some. The part from the resource group up is shared by every resource in the group, so it is gathered once
+// per group and type.
+func (e *engine) exposerChain(target, kind string) (own []exposer, chain []scopeExposers) {
 	rg := resourceGroupScope(target)
 	if rg == "" || len(rg) == len(target) || strings.Count(target[len(rg):], "/") > 4 {
-		var out []scopeExposers // not below a resource group, or nested: walk every scope
+		// Not below a resource group, or nested: walk every scope.
 		for _, s := range e.x.ScopesAbove(target) {
 			if xs := e.exposersAt(s, kind); len(xs) > 0 {
-				out = append(out, scopeExposers{s, xs})
+				chain = append(chain, scopeExposers{s, xs})
 			}
 		}
-		return out
+		return nil, chain
 	}
 	k := codeKey{rg, kind}
-	chain, ok := e.group.chains[k]
+	chain, ok := e.chains[k]
 	if !ok {
 		for _, s := range e.scopesAbove(rg) {
 			if xs := e.exposersAt(s, kind); len(xs) > 0 {
 				chain = append(chain, scopeExposers{s, xs})
 			}
 		}
-		e.group.chains[k] = chain
+		e.chains[k] = chain
 	}
-	own := e.exposersAt(target, kind)
-	if len(own) == 0 {
-		return chain
-	}
-	return append([]scopeExposers{{target, own}}, chain...)
+	return e.exposersAt(target, kind), chain
 }
 
 // scopesAbove is Index.ScopesAbove with the part above a resource group computed once per resource group.
@@ -393,45 +379,68 @@ func hasPrefixFold(s, prefix string) bool {
 const kindUAI = "#userAssignedIdentity"
 
 // exposersAt lists, once per scope and resource type, the principals whose roles at that scope let them use an
-// identity attached to a resource of that type below it, in the tenant's order.
+// identity attached to a resource of that type below it, in the tenant's order. The lists of scopes above resources
+// are kept in the table every worker shares, and each worker keeps those it met; a single resource's list serves
+// the identities attached to it, usually one, and is not worth keeping.
 func (e *engine) exposersAt(scope, kind string) []exposer {
-	// A single resource's list serves the identities attached to it, usually one: it is not worth keeping.
-	k := codeKey{scope, kind}
 	rg := resourceGroupScope(scope)
-	keep := rg == "" || len(rg) == len(scope) // not a resource
-	memo := e.exposers
-	if rg != "" {
-		memo = e.group.exposers
+	if rg != "" && len(rg) != len(scope) {
+		entries, _ := e.scopeEntries(scope)
+		return e.exposersOf(entries, kind)
 	}
-	if xs, ok := memo[k]; ok && keep {
+	k := codeKey{scope, kind}
+	if xs, ok := e.exposers[k]; ok {
 		return xs
 	}
-	entries := e.scopeEntries(scope, keep)
+	xs, ok := e.scopes.exposersOf(k)
+	if !ok {
+		entries, shared := e.scopeEntries(scope)
+		xs = e.exposersOf(entries, kind)
+		if shared {
+			xs = e.scopes.putExposers(k, xs)
+		}
+	}
+	e.exposers[k] = xs
+	return xs
+}
+
+// exposersOf picks from the resolved assignments of a scope those that let their principal use an identity on a
+// resource of kind.
+func (e *engine) exposersOf(entries []scopeEntry, kind string) []exposer {
 	if len(entries) == 0 {
 		return nil
 	}
 	verbs := e.kindVerbs[kind] // by role index: what the role does to identities on this kind of resource
-	var out []exposer
+	n := 0
 	for i := range entries {
-		en := &entries[i]
-		r := int(en.role)
+		r := int(entries[i].role)
 		for len(verbs) <= r {
 			verbs = append(verbs, verbSlot{})
 		}
 		if !verbs[r].known {
 			verbs[r] = verbSlot{true, e.exposes(e.roleList[r], kind)}
 		}
-		verb := verbs[r].verb
-		if verb == verbAttach && !e.writesCompute[en.a.PrincipalID] {
-			verb = verbLatent // the right to assign alone attaches the identity to nothing
-		}
-		if verb != "" {
-			out = append(out, exposer{scopeEntry: en, verb: verb})
+		if verbs[r].verb != "" {
+			n++
 		}
 	}
 	e.kindVerbs[kind] = verbs
-	if keep {
-		memo[k] = out
+	if n == 0 {
+		return nil
+	}
+	out := make([]exposer, n)
+	n = 0
+	for i := range entries {
+		en := &entries[i]
+		verb := verbs[en.role].verb
+		if verb == "" {
+			continue
+		}
+		if verb == verbAttach && !e.writesCompute[en.a.PrincipalID] {
+			verb = verbLatent // the right to assign alone attaches the identity to nothing
+		}
+		out[n].scopeEntry, out[n].verb = en, verb
+		n++
 	}
 	return out
 }
@@ -449,33 +458,105 @@ type scopeEntry struct {
 	class        azureClass
 }
 
-// scopeEntries resolves the role assignments made at scope once for every resource type, in the tenant's order.
-func (e *engine) scopeEntries(scope string, keep bool) []scopeEntry {
-	memo := e.entries
-	if resourceGroupScope(scope) != "" {
-		memo = e.group.entries
+// scopeEntries resolves the role assignments made at scope once for every resource type, in the tenant's order, and
+// says whether the result is shared by every worker.
+func (e *engine) scopeEntries(scope string) ([]scopeEntry, bool) {
+	if es, ok := e.scopes.entriesOf(scope); ok {
+		return es, true
 	}
-	if es, ok := memo[scope]; ok {
-		return es
+	es, shared := e.resolveEntries(scope)
+	if shared {
+		es = e.scopes.putEntries(scope, es)
 	}
+	return es, shared
+}
+
+// resolveScopes resolves the assignments at every scope that holds some, as the assignments spell it, into the
+// table the workers share.
+func (e *engine) resolveScopes() {
+	t := e.x.Tenant
+	seen := map[string]bool{}
+	for i := range t.RoleAssignments {
+		s := t.RoleAssignments[i].Scope
+		if seen[s] {
+			continue
+		}
+		seen[s] = true
+		if es, shared := e.resolveEntries(s); shared {
+			e.scopes.putEntries(s, es)
+		}
+	}
+}
+
+// resolveEntries resolves the assignments at scope, and says whether every role they name has the same index in
+// every worker (so that the result may be shared).
+func (e *engine) resolveEntries(scope string) ([]scopeEntry, bool) {
 	as := e.x.AssignmentsAt(scope)
 	es := make([]scopeEntry, 0, len(as))
+	shared := true
 	for _, a := range as {
 		if e.deleted[a.PrincipalID] {
 			continue // a deleted principal uses nothing; MI-STALE reports its assignment
 		}
 		info := e.assigned(a.RoleDefinitionID, a.Condition)
-		if !info.resolved {
-			continue // reported where it is held; what it allows is unknown
+		if !info.resolved || !info.mayUse {
+			continue // unresolved: reported where it is held, what it allows is unknown; or it uses no identity
 		}
+		shared = shared && info.idx < e.sharedRoles
 		class := info.class
 		p := e.principalReach[a.PrincipalID]
 		es = append(es, scopeEntry{a: a, role: int32(info.idx), class: class, level: p.level, entra: p.entra})
 	}
-	if keep {
-		memo[scope] = es
+	return es, shared
+}
+
+// scopeTable is what the workers have resolved at each scope (by the scope as spelt) and, at each scope and
+// resource type, who can use the identities below: every worker reads and extends the same table, so that each is
+// worked out once even where workers take identities whose resources share scopes.
+type scopeTable struct {
+	mu       sync.Mutex
+	entries  map[string][]scopeEntry
+	exposers map[codeKey][]exposer
+}
+
+func newScopeTable() *scopeTable {
+	return &scopeTable{entries: map[string][]scopeEntry{}, exposers: map[codeKey][]exposer{}}
+}
+
+func (t *scopeTable) entriesOf(scope string) ([]scopeEntry, bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	es, ok := t.entries[scope]
+	return es, ok
+}
+
+// putEntries keeps es for scope unless another worker was first, and returns the list kept.
+func (t *scopeTable) putEntries(scope string, es []scopeEntry) []scopeEntry {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if c, ok := t.entries[scope]; ok {
+		return c
 	}
+	t.entries[scope] = es
 	return es
+}
+
+func (t *scopeTable) exposersOf(k codeKey) ([]exposer, bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	xs, ok := t.exposers[k]
+	return xs, ok
+}
+
+// putExposers keeps xs for k unless another worker was first, and returns the list kept.
+func (t *scopeTable) putExposers(k codeKey, xs []exposer) []exposer {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if c, ok := t.exposers[k]; ok {
+		return c
+	}
+	t.exposers[k] = xs
+	return xs
 }
 
 // exposes says what a role lets its holder do to identities attached to a resource of kind, or "".

@@ -147,17 +147,21 @@ func remediateGraph(held []heldPermission) string {
 		}
 		return strings.Compare(a.value, b.value)
 	})
-	var parts, without []string
+	var parts, none, unknown []string // none: published Graph permissions without a narrower form; unknown: others
 	for i, h := range held {
 		if i > 0 && h.value == held[i-1].value {
 			continue
 		}
-		if len(parts)+len(without) == 3 {
+		if len(parts)+len(none)+len(unknown) == 3 {
 			break
 		}
 		forms := narrowerPermissions(h.value)
-		if len(forms) == 0 {
-			without = append(without, h.value)
+		switch _, published := ref.appRoleByValue[strings.ToLower(h.value)]; {
+		case len(forms) == 0 && published:
+			none = append(none, h.value)
+			continue
+		case len(forms) == 0:
+			unknown = append(unknown, h.value)
 			continue
 		}
 		alts := make([]string, len(forms))
@@ -166,14 +170,21 @@ func remediateGraph(held []heldPermission) string {
 		}
 		parts = append(parts, "instead of "+h.value+", "+strings.Join(alts, " or "))
 	}
-	switch len(without) {
+	switch len(none) {
 	case 0:
 	case 1:
-		parts = append(parts, without[0]+" has no narrower published form: keep it only if the workload cannot do "+
-			"without it")
+		parts = append(parts, none[0]+" has no narrower form among Microsoft Graph's published permissions")
 	default:
-		parts = append(parts, strings.Join(without, ", ")+" have no narrower published form: keep them only if the "+
-			"workload cannot do without them")
+		parts = append(parts, strings.Join(none, ", ")+" have no narrower form among Microsoft Graph's published permissions")
+	}
+	if len(unknown) > 0 { // another API's permission, or one not published: miscope cannot say there is none
+		parts = append(parts, "miscope knows no narrower form of "+strings.Join(unknown, ", "))
+	}
+	switch n := len(none) + len(unknown); {
+	case n == 1:
+		parts = append(parts, "keep it only if the workload cannot do without it")
+	case n > 1:
+		parts = append(parts, "keep those only if the workload cannot do without them")
 	}
 	return "Remove the app role assignment from the identity, or grant the narrowest permission the workload needs: " +
 		strings.Join(parts, "; ") + ". " + tokenCacheNote

@@ -23,10 +23,15 @@ func TestGraphRemediationFitsThePermission(t *testing.T) {
 			[]string{"Application.ReadWrite.OwnedBy", "Sites.Selected"}}, // OwnedBy is tier 0 as well: no narrower grade
 		{"Files.Read.All", []string{"Files.SelectedOperations.Selected"}, []string{"Files.ReadWrite", "if it only reads"}},
 		{"Mail.Read", []string{"Mail.ReadBasic (basic properties only, no content)"}, []string{"Mail.ReadWrite", "Mail.Send"}},
-		{"Mail.Send", []string{"Mail.Send has no narrower published form"}, []string{"Mail.Read", "Sites.Selected", "instead of"}},
-		{"AppRoleAssignment.ReadWrite.All", []string{"AppRoleAssignment.ReadWrite.All has no narrower published form"},
+		{"Mail.Send", []string{"Mail.Send has no narrower form among Microsoft Graph's published permissions",
+			"keep it only if"}, []string{"Mail.Read", "Sites.Selected", "instead of"}},
+		{"AppRoleAssignment.ReadWrite.All", []string{"AppRoleAssignment.ReadWrite.All has no narrower form among"},
 			[]string{"Sites.Selected", "instead of"}},
-		{"Contoso.Custom.ReadWrite", []string{"has no narrower published form"}, []string{"Sites.Selected", "instead of"}},
+		// Another API's permission, or one not published: miscope does not claim there is none.
+		{"full_access_as_app", []string{"miscope knows no narrower form of full_access_as_app"},
+			[]string{"published", "Sites.Selected", "instead of"}},
+		{"Contoso.Custom.ReadWrite", []string{"miscope knows no narrower form of Contoso.Custom.ReadWrite"},
+			[]string{"published", "instead of"}},
 	}
 	for _, c := range cases {
 		got := remediateGraph([]heldPermission{{High, c.held}})

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/miscope/miscope/data"
 )
@@ -139,7 +140,10 @@ func (e *engine) federated(i int) {
 // kept in a table every worker shares (scopeTable), so one is written once per scope and resource type.
 type exposer struct {
 	*scopeEntry
-	verb string
+	// What each identity below compares, copied from the entry so that the comparison reads one array.
+	level, entra int32
+	class        azureClass
+	verb         string
 	// ev is the evidence of the assignment ("user "Ann" (id) holds Contributor at ...: can run code as the
 	// identity there"), written by the first worker that shows it and shared by every identity below the scope.
 	ev atomic.Pointer[Evidence]
@@ -439,7 +443,8 @@ func (e *engine) exposersOf(entries []scopeEntry, kind string) []exposer {
 		if verb == verbAttach && !e.writesCompute[en.a.PrincipalID] {
 			verb = verbLatent // the right to assign alone attaches the identity to nothing
 		}
-		out[n].scopeEntry, out[n].verb = en, verb
+		x := &out[n]
+		x.scopeEntry, x.verb, x.level, x.entra, x.class = en, verb, en.level, en.entra, en.class
 		n++
 	}
 	return out
@@ -465,14 +470,13 @@ func (e *engine) scopeEntries(scope string) ([]scopeEntry, bool) {
 		return es, true
 	}
 	es, shared := e.resolveEntries(scope)
-	if shared {
+	if shared && len(es) > 0 { // most resources hold no assignment: finding none again costs less than keeping it
 		es = e.scopes.putEntries(scope, es)
 	}
 	return es, shared
 }
 
-// resolveScopes resolves the assignments at every scope that holds some, as the assignments spell it, into the
-// table the workers share.
+// resolveScopes resolves the assignments at every scope that holds some into the table the workers share.
 func (e *engine) resolveScopes() {
 	t := e.x.Tenant
 	seen := map[string]bool{}
@@ -482,7 +486,7 @@ func (e *engine) resolveScopes() {
 			continue
 		}
 		seen[s] = true
-		if es, shared := e.resolveEntries(s); shared {
+		if es, shared := e.resolveEntries(s); shared && len(es) > 0 {
 			e.scopes.putEntries(s, es)
 		}
 	}
@@ -510,9 +514,11 @@ func (e *engine) resolveEntries(scope string) ([]scopeEntry, bool) {
 	return es, shared
 }
 
-// scopeTable is what the workers have resolved at each scope (by the scope as spelt) and, at each scope and
-// resource type, who can use the identities below: every worker reads and extends the same table, so that each is
-// worked out once even where workers take identities whose resources share scopes.
+// scopeTable is what the workers have resolved at each scope and, at each scope and resource type, who can use the
+// identities below: every worker reads and extends the same table, so that each is worked out once even where
+// workers take identities whose resources share scopes. Resolved assignments are kept by the scope as the index
+// compares it (data.Key), since resource ids and role assignment scopes spell "resourceGroups" in either case; the
+// exposers by the scope as spelt, since their evidence shows it.
 type scopeTable struct {
 	mu       sync.Mutex
 	entries  map[string][]scopeEntry
@@ -524,21 +530,44 @@ func newScopeTable() *scopeTable {
 }
 
 func (t *scopeTable) entriesOf(scope string) ([]scopeEntry, bool) {
+	var buf [256]byte
+	k, ok := foldKey(scope, &buf)
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	es, ok := t.entries[scope]
-	return es, ok
+	if ok {
+		es, found := t.entries[string(k)] // looked up without a copy of the key
+		return es, found
+	}
+	es, found := t.entries[data.Key(scope)]
+	return es, found
 }
 
 // putEntries keeps es for scope unless another worker was first, and returns the list kept.
 func (t *scopeTable) putEntries(scope string, es []scopeEntry) []scopeEntry {
+	k := data.Key(scope)
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if c, ok := t.entries[scope]; ok {
+	if c, ok := t.entries[k]; ok {
 		return c
 	}
-	t.entries[scope] = es
+	t.entries[k] = es
 	return es
+}
+
+// foldKey writes data.Key(id) into buf when id is ASCII and fits, and says whether it did.
+func foldKey(id string, buf *[256]byte) ([]byte, bool) {
+	id = strings.TrimRight(id, "/")
+	if len(id) > len(buf) {
+		return nil, false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if c >= utf8.RuneSelf {
+			return nil, false
+		}
+		buf[i] = lowerASCII(c)
+	}
+	return buf[:len(id)], true
 }
 
 func (t *scopeTable) exposersOf(k codeKey) ([]exposer, bool) {

@@ -3,6 +3,7 @@ package assess
 import (
 	"maps"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/miscope/miscope/data"
@@ -59,6 +60,21 @@ func TestUsesSomeCoversUseOf(t *testing.T) {
 		"4633458b-17de-408a-b874-0445c86b69e6"} { // Reader, Storage Blob Data Reader, Key Vault Secrets User
 		if r := e.role(id); r.mayUse {
 			t.Errorf("role %q counts as using identities", r.name)
+		}
+	}
+}
+
+// TestFoldKey: the shared table finds a scope however it is spelt, as the index does.
+func TestFoldKey(t *testing.T) {
+	for _, id := range []string{"/subscriptions/S/resourceGroups/RG", "/subscriptions/s/resourcegroups/rg/",
+		"/", "", "/providers/Microsoft.Management/managementGroups/Ünïcode", strings.Repeat("/A", 200)} {
+		var buf [256]byte
+		k, ok := foldKey(id, &buf)
+		if ok && string(k) != data.Key(id) {
+			t.Errorf("foldKey(%q) = %q, want %q", id, k, data.Key(id))
+		}
+		if !ok && len(strings.TrimRight(id, "/")) <= len(buf) && !strings.Contains(id, "Ü") {
+			t.Errorf("foldKey(%q) did not fold an ASCII id that fits", id)
 		}
 	}
 }

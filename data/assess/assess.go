@@ -132,19 +132,20 @@ func exposureOrder(ids []data.Identity) []int32 {
 	return order
 }
 
-// compareFold orders ARM ids as comparing their data.Key forms does, without lowering copies of ASCII ids.
-func compareFold(a, b string) int {
+// compareFold orders ARM ids as comparing their data.Key forms does, without lowering copies of ASCII ids; a may be
+// text still being written.
+func compareFold[T string | []byte](a T, b string) int {
 	for i := 0; i < len(a) && i < len(b); i++ {
 		ca, cb := a[i], b[i]
 		if ca >= utf8.RuneSelf || cb >= utf8.RuneSelf {
-			return strings.Compare(data.Key(a), data.Key(b))
+			return strings.Compare(data.Key(string(a)), data.Key(b))
 		}
 		ca, cb = lowerASCII(ca), lowerASCII(cb)
 		if ca != cb {
 			return cmp.Compare(ca, cb)
 		}
 	}
-	return strings.Compare(data.Key(a[min(len(a), len(b)):]), data.Key(b[min(len(a), len(b)):]))
+	return strings.Compare(data.Key(string(a[min(len(a), len(b)):])), data.Key(b[min(len(a), len(b)):]))
 }
 
 func lowerASCII(c byte) byte {
@@ -252,6 +253,7 @@ type engine struct {
 	lines          []*Evidence                   // scratch: exposure's evidence while it is gathered
 	counted        map[*data.RoleAssignment]bool // scratch: exposure's assignments counted for an identity on several resources
 	slab           []Evidence                    // where this worker keeps exposure evidence, a block at a time
+	lineBuf        []byte                        // scratch: an evidence line while it is written
 	texts          *evidenceTexts                // shared by every worker
 }
 
@@ -518,7 +520,14 @@ func (e *engine) assessPrivilege(i int, attached []*data.Resource) {
 		if !fire && lvl < top.level && !top.beatenBy(lvl) {
 			continue // most roles are narrow: describe only those that matter
 		}
-		line := e.azureRoleLine(info, r.RoleDefinitionID, e.scopeText(r.Scope), r.via(), r.Condition)
+		// The line is written into a scratch buffer first: most lines only lose a tie for the reach, and are kept
+		// only when they win it or are evidence.
+		e.lineBuf = e.appendAzureRoleLine(e.lineBuf[:0], info, r.RoleDefinitionID, e.scopeText(r.Scope), r.group,
+			r.Condition)
+		if !fire && !top.beatenBy(lvl) && (lvl != top.level || label != top.label || compareFold(e.lineBuf, top.detail) >= 0) {
+			continue // better would not take it
+		}
+		line := string(e.lineBuf)
 		better(&top, lvl, label, line)
 		if fire {
 			ev = append(ev, evidence{sev, azureRoleEvidence(r, line)})
@@ -914,24 +923,28 @@ func (e *engine) role(id string) *roleInfo {
 	return info
 }
 
-func (e *engine) azureRoleLine(info *roleInfo, defID, scopeText, via, condition string) string {
-	var b strings.Builder
-	b.WriteString(info.name)
-	b.WriteString(" (")
-	b.WriteString(data.LastSegment(defID))
-	b.WriteString(") at ")
-	b.WriteString(scopeText)
-	b.WriteString(", ")
-	b.WriteString(e.viaText(via))
+// appendAzureRoleLine appends how evidence names an Azure role an identity holds (through group, when not "").
+func (e *engine) appendAzureRoleLine(b []byte, info *roleInfo, defID, scopeText, group, condition string) []byte {
+	b = append(b, info.name...)
+	b = append(b, " ("...)
+	b = append(b, data.LastSegment(defID)...)
+	b = append(b, ") at "...)
+	b = append(b, scopeText...)
+	b = append(b, ", "...)
+	if group == "" {
+		b = append(b, e.viaText(data.ViaDirect)...)
+	} else {
+		b = e.appendViaGroup(b, group)
+	}
 	if info.custom {
-		b.WriteString(", custom role judged by its actions: ")
-		b.WriteString(info.class.word())
+		b = append(b, ", custom role judged by its actions: "...)
+		b = append(b, info.class.word()...)
 	}
 	if condition != "" {
-		b.WriteString(", with a condition: ")
-		b.WriteString(condition)
+		b = append(b, ", with a condition: "...)
+		b = append(b, condition...)
 	}
-	return b.String()
+	return b
 }
 
 // scopeText names a scope for evidence: its breadth, its display name where known, and the exact id.
@@ -968,9 +981,18 @@ func (e *engine) describeScope(scope string) string {
 
 func (e *engine) viaText(via string) string {
 	if g, ok := strings.CutPrefix(via, "group:"); ok {
-		return fmt.Sprintf("through group %s (%s)", quote(cmp.Or(e.x.PrincipalName(g), "unnamed")), g)
+		return string(e.appendViaGroup(nil, g))
 	}
 	return "direct"
+}
+
+// appendViaGroup appends how evidence says a role is held through group g.
+func (e *engine) appendViaGroup(b []byte, g string) []byte {
+	b = append(b, "through group "...)
+	b = append(b, quote(cmp.Or(e.x.PrincipalName(g), "unnamed"))...)
+	b = append(b, " ("...)
+	b = append(b, g...)
+	return append(b, ')')
 }
 
 func (e *engine) identityName(id *data.Identity) string {

@@ -207,10 +207,11 @@ func (e *engine) exposed(i int, attached []*data.Resource) {
 					if !needKnown {
 						need, needKnown = e.need(s, items), true
 					}
-					pid := x.a.PrincipalID
-					covered := x.entra >= levelGraphTier0 || entra <= x.entra && x.class >= need
-					if covered || len(pid) == len(id.ID) && strings.EqualFold(pid, id.ID) {
-						continue
+					if x.entra >= levelGraphTier0 || entra <= x.entra && x.class >= need {
+						continue // covered: it holds as much already
+					}
+					if pid := x.a.PrincipalID; len(pid) == len(id.ID) && strings.EqualFold(pid, id.ID) {
+						continue // the identity itself
 					}
 				}
 				if seen == nil || !seen[x.a] {

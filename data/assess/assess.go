@@ -100,6 +100,7 @@ func Assess(x *data.Index) *Result {
 		for _, n := range order[lo:hi] {
 			i := int(n)
 			attached := x.AttachedTo(&ids[i])
+			f.enterGroup(resourceGroupScope(ids[i].ResourceID))
 			f.orphaned(i, attached)
 			f.shared(i, attached)
 			f.stale(i, attached)
@@ -108,6 +109,7 @@ func Assess(x *data.Index) *Result {
 		}
 	}, e.fork)
 	e.take(found)
+	e.scopes = nil // what exposure kept is not needed for the rest, which builds the result beside it
 	e.applications()
 	e.dangling()
 	return e.result()
@@ -229,18 +231,20 @@ type engine struct {
 	// each is judged once. Raw strings key the fast maps; ARM casing varies, so misses fall back to data.Key.
 	roles          map[string]*roleInfo
 	rolesRaw       map[string]*roleInfo
-	roleList       []*roleInfo                 // by roleInfo.idx
-	sharedRoles    int                         // roleList[:sharedRoles] are the same in every worker
-	scopes         *scopeTable                 // shared by every worker
-	kindVerbs      map[string][]verbSlot       // resource type -> verbs by role index
-	verbs          map[codeKey]string          // role and resource type -> what the role lets its holder do to identities
-	principals     map[string]int              // principal key -> reach level of a principal that is not an identity
-	principalRaw   map[string]int              // raw principal id -> reach level
-	principalReach map[string]principalReach   // raw principal id -> its reach, for exposure
-	writesCompute  map[string]bool             // raw principal id -> whether it can write compute an identity can be attached to
-	deleted        map[string]bool             // principal id, as given and in either case -> Graph answered 404 for it
-	exposers       map[codeKey][]exposer       // scope above resources and resource type -> who can use identities attached below
-	chains         map[codeKey][]scopeExposers // resource group and resource type -> exposers of the scopes from it up
+	roleList       []*roleInfo               // by roleInfo.idx
+	sharedRoles    int                       // roleList[:sharedRoles] are the same in every worker
+	scopes         *scopeTable               // shared by every worker
+	kindVerbs      map[string][]verbSlot     // resource type -> verbs by role index
+	verbs          map[codeKey]string        // role and resource type -> what the role lets its holder do to identities
+	principals     map[string]int            // principal key -> reach level of a principal that is not an identity
+	principalRaw   map[string]int            // raw principal id -> reach level
+	principalReach map[string]principalReach // raw principal id -> its reach, for exposure
+	writesCompute  map[string]bool           // raw principal id -> whether it can write compute an identity can be attached to
+	deleted        map[string]bool           // principal id, as given and in either case -> Graph answered 404 for it
+	exposers       map[codeKey][]exposer     // scope above resources and resource type -> who can use identities attached below
+	group          *groupMemos               // exposure: resource group lists, kept while identities of one group are taken
+	verbIdx        map[string]uint16         // verb -> its index in scopes.verbs
+	verbNames      []string                  // this worker's copy of scopes.verbs
 	scopeLevels    map[string]data.ScopeLevel
 	above          map[string][]string // raw resource group or subscription id -> ScopesAbove
 	subNames       map[string]string   // subscription GUID -> display name
@@ -253,6 +257,7 @@ type engine struct {
 	lines          []*Evidence                   // scratch: exposure's evidence while it is gathered
 	counted        map[*data.RoleAssignment]bool // scratch: exposure's assignments counted for an identity on several resources
 	slab           []Evidence                    // where this worker keeps exposure evidence, a block at a time
+	entryScratch   []scopeEntry                  // scratch: a scope's assignments while they are resolved
 	lineBuf        []byte                        // scratch: an evidence line while it is written
 	texts          *evidenceTexts                // shared by every worker
 }
@@ -293,7 +298,7 @@ func newMemos(x *data.Index) *engine {
 		principals:     map[string]int{},
 		principalRaw:   map[string]int{},
 		exposers:       map[codeKey][]exposer{},
-		chains:         map[codeKey][]scopeExposers{},
+		verbIdx:        map[string]uint16{},
 		scopeLevels:    map[string]data.ScopeLevel{},
 		above:          map[string][]string{},
 		principalTexts: map[string]string{},

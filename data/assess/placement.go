@@ -137,16 +137,13 @@ func (e *engine) federated(i int) {
 }
 
 // exposer is a role assignment at some scope that lets its principal use identities attached below. Exposers are
-// kept in a table every worker shares (scopeTable), so one is written once per scope and resource type.
+// kept in a table every worker shares (scopeTable), so that each is worked out once per scope and resource type.
 type exposer struct {
 	*scopeEntry
 	// What each identity below compares, copied from the entry so that the comparison reads one array.
 	level, entra int32
 	class        azureClass
-	verb         string
-	// ev is the evidence of the assignment ("user "Ann" (id) holds Contributor at ...: can run code as the
-	// identity there"), written by the first worker that shows it and shared by every identity below the scope.
-	ev atomic.Pointer[Evidence]
+	verb         uint16 // index into scopeTable.verbs
 }
 
 // maxExposureEvidence bounds MI-EXPOSED's evidence; the rest is counted.
@@ -221,7 +218,7 @@ func (e *engine) exposed(i int, attached []*data.Resource) {
 					}
 				}
 				total++
-				if x.verb == verbLatent {
+				if x.verb == e.scopes.latent {
 					latent++
 				}
 				if shown < maxExposureEvidence {
@@ -229,17 +226,7 @@ func (e *engine) exposed(i int, attached []*data.Resource) {
 						head := t.text()
 						lines, headed = append(lines, &head), true
 					}
-					ev := x.ev.Load()
-					if ev == nil {
-						a := x.a
-						ev = e.newEvidence(Evidence{Text: e.principalText(a.PrincipalID, a.PrincipalType) + " holds " +
-							e.roleList[x.role].name + " at " + e.scopeText(s) + ": " + x.verb,
-							Kind: EvidenceAzureRoleAssignment, ID: a.ID, PrincipalID: a.PrincipalID,
-							RoleID: data.LastSegment(a.RoleDefinitionID), Scope: a.Scope})
-						if !x.ev.CompareAndSwap(nil, ev) {
-							ev = x.ev.Load() // another worker wrote the same line first
-						}
-					}
+					ev := e.exposerEvidence(x, s)
 					lines = append(lines, ev) // shared by every identity below the scope: no copy
 					shown++
 				}
@@ -276,6 +263,43 @@ func (e *engine) exposed(i int, attached []*data.Resource) {
 	})
 }
 
+// exposerEvidence is the evidence of an exposer shown at scope s ("user "Ann" (id) holds Contributor at ...: can run
+// code as the identity there"), written by the first worker that shows it and shared by every identity below the
+// scope, whatever the type of its resource.
+func (e *engine) exposerEvidence(x *exposer, s string) *Evidence {
+	verb := e.verbName(x.verb)
+	for n := x.lines.Load(); n != nil; n = n.next {
+		if n.verb == verb && n.scope == s {
+			return n.ev
+		}
+	}
+	a := x.a
+	ev := e.newEvidence(Evidence{Text: e.principalText(a.PrincipalID, a.PrincipalType) + " holds " +
+		e.roleList[x.role].name + " at " + e.scopeText(s) + ": " + verb,
+		Kind: EvidenceAzureRoleAssignment, ID: a.ID, PrincipalID: a.PrincipalID,
+		RoleID: data.LastSegment(a.RoleDefinitionID), Scope: a.Scope})
+	node := &evidenceLine{scope: s, verb: verb, ev: ev}
+	for {
+		head := x.lines.Load()
+		for n := head; n != nil; n = n.next {
+			if n.verb == verb && n.scope == s {
+				return n.ev // another worker wrote the same line first
+			}
+		}
+		node.next = head
+		if x.lines.CompareAndSwap(head, node) {
+			return ev
+		}
+	}
+}
+
+// evidenceLine is one exposure evidence line of a scope entry: the entry shown at a scope (as spelt) with a verb.
+type evidenceLine struct {
+	scope, verb string
+	ev          *Evidence
+	next        *evidenceLine
+}
+
 // scopeExposers are the exposers of one scope.
 type scopeExposers struct {
 	scope    string
@@ -297,16 +321,35 @@ func (e *engine) exposerChain(target, kind string) (own []exposer, chain []scope
 		return nil, chain
 	}
 	k := codeKey{rg, kind}
-	chain, ok := e.chains[k]
+	chain, ok := e.group.chains[k]
 	if !ok {
 		for _, s := range e.scopesAbove(rg) {
 			if xs := e.exposersAt(s, kind); len(xs) > 0 {
 				chain = append(chain, scopeExposers{s, xs})
 			}
 		}
-		e.chains[k] = chain
+		e.group.chains[k] = chain
 	}
 	return e.exposersAt(target, kind), chain
+}
+
+// groupMemos are the exposers a worker keeps of resource groups while it takes the identities of one resource group
+// (workers take them group by group): a resource group's lists serve the identities in it and are dropped with it,
+// so that what exposure holds at once is bounded by the scopes above resource groups rather than growing with the
+// tenant. What they are made of, the assignments resolved at each scope and the evidence written of them, is kept in
+// the shared table for the whole assessment.
+type groupMemos struct {
+	rg       string
+	exposers map[codeKey][]exposer
+	chains   map[codeKey][]scopeExposers
+}
+
+// enterGroup readies the memos for an identity in resource group rg ("" for none).
+func (e *engine) enterGroup(rg string) {
+	if e.group != nil && compareFold(e.group.rg, rg) == 0 {
+		return
+	}
+	e.group = &groupMemos{rg: rg, exposers: map[codeKey][]exposer{}, chains: map[codeKey][]scopeExposers{}}
 }
 
 // scopesAbove is Index.ScopesAbove with the part above a resource group computed once per resource group.
@@ -394,6 +437,15 @@ func (e *engine) exposersAt(scope, kind string) []exposer {
 		return e.exposersOf(entries, kind)
 	}
 	k := codeKey{scope, kind}
+	if rg != "" { // a resource group's own scope
+		if xs, ok := e.group.exposers[k]; ok {
+			return xs
+		}
+		entries, _ := e.scopeEntries(scope)
+		xs := e.exposersOf(entries, kind)
+		e.group.exposers[k] = xs
+		return xs
+	}
 	if xs, ok := e.exposers[k]; ok {
 		return xs
 	}
@@ -445,7 +497,7 @@ func (e *engine) exposersOf(entries []scopeEntry, kind string) []exposer {
 			verb = verbLatent // the right to assign alone attaches the identity to nothing
 		}
 		x := &out[n]
-		x.scopeEntry, x.verb, x.level, x.entra, x.class = en, verb, en.level, en.entra, en.class
+		x.scopeEntry, x.verb, x.level, x.entra, x.class = en, e.verbIndex(verb), en.level, en.entra, en.class
 		n++
 	}
 	return out
@@ -458,6 +510,7 @@ type verbSlot struct {
 
 // scopeEntry is one resolved role assignment at a scope, with what the engine knows of its principal.
 type scopeEntry struct {
+	lines        atomic.Pointer[evidenceLine] // the exposure evidence written of it so far
 	a            *data.RoleAssignment
 	role         int32 // index into engine.roleList
 	level, entra int32 // the principal's whole reach and its Entra reach
@@ -471,7 +524,7 @@ func (e *engine) scopeEntries(scope string) ([]scopeEntry, bool) {
 		return es, true
 	}
 	es, shared := e.resolveEntries(scope)
-	if shared && len(es) > 0 { // most resources hold no assignment: finding none again costs less than keeping it
+	if shared && es != nil { // most resources hold no assignment: finding none again costs less than keeping it
 		es = e.scopes.putEntries(scope, es)
 	}
 	return es, shared
@@ -487,7 +540,7 @@ func (e *engine) resolveScopes() {
 			continue
 		}
 		seen[s] = true
-		if es, shared := e.resolveEntries(s); shared && len(es) > 0 {
+		if es, shared := e.resolveEntries(s); shared && es != nil {
 			e.scopes.putEntries(s, es)
 		}
 	}
@@ -497,7 +550,11 @@ func (e *engine) resolveScopes() {
 // every worker (so that the result may be shared).
 func (e *engine) resolveEntries(scope string) ([]scopeEntry, bool) {
 	as := e.x.AssignmentsAt(scope)
-	es := make([]scopeEntry, 0, len(as))
+	if len(as) == 0 {
+		return nil, true
+	}
+	es := e.entryScratch[:0] // most assignments are passed over: the list kept is cut to those that are not
+	defer func() { e.entryScratch = es[:0] }()
 	shared := true
 	for _, a := range as {
 		if e.deleted[a.PrincipalID] {
@@ -512,7 +569,10 @@ func (e *engine) resolveEntries(scope string) ([]scopeEntry, bool) {
 		p := e.principalReach[a.PrincipalID]
 		es = append(es, scopeEntry{a: a, role: int32(info.idx), class: class, level: p.level, entra: p.entra})
 	}
-	return es, shared
+	if len(es) == 0 {
+		return []scopeEntry{}, shared // resolved, and none uses identities: kept as such, at no cost
+	}
+	return slices.Clone(es), shared
 }
 
 // scopeTable is what the workers have resolved at each scope and, at each scope and resource type, who can use the
@@ -524,10 +584,42 @@ type scopeTable struct {
 	mu       sync.Mutex
 	entries  map[string][]scopeEntry
 	exposers map[codeKey][]exposer
+	// verbs are the distinct verbs of exposers (a handful), which exposers name by index; latent is verbLatent's.
+	verbs  []string
+	latent uint16
 }
 
 func newScopeTable() *scopeTable {
-	return &scopeTable{entries: map[string][]scopeEntry{}, exposers: map[codeKey][]exposer{}}
+	return &scopeTable{entries: map[string][]scopeEntry{}, exposers: map[codeKey][]exposer{}, verbs: []string{verbLatent}}
+}
+
+// verbIndex is the index of verb in the shared table, added when new. Each worker remembers the indexes it asked for:
+// only it adds to its memo, and the table's list only grows, its old entries never moving.
+func (e *engine) verbIndex(verb string) uint16 {
+	if i, ok := e.verbIdx[verb]; ok {
+		return i
+	}
+	t := e.scopes
+	t.mu.Lock()
+	i := slices.Index(t.verbs, verb)
+	if i < 0 {
+		i = len(t.verbs)
+		t.verbs = append(t.verbs, verb)
+	}
+	t.mu.Unlock()
+	e.verbIdx[verb] = uint16(i)
+	return uint16(i)
+}
+
+// verbName is the verb at index i of the shared table, read through the worker's copy of it: another worker may be
+// adding to the table.
+func (e *engine) verbName(i uint16) string {
+	if int(i) >= len(e.verbNames) {
+		e.scopes.mu.Lock()
+		e.verbNames = slices.Clone(e.scopes.verbs)
+		e.scopes.mu.Unlock()
+	}
+	return e.verbNames[i]
 }
 
 func (t *scopeTable) entriesOf(scope string) ([]scopeEntry, bool) {

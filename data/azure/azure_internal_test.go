@@ -336,7 +336,7 @@ func TestTenantOfToken(t *testing.T) {
 		head + "." + enc(`{"aud":"https://graph.microsoft.com","tid":"8A6D9F3E-1C2B-4E5F-9A7B-0C1D2E3F4A5B"}`) + ".c2ln": "8a6d9f3e-1c2b-4e5f-9a7b-0c1d2e3f4a5b",
 		head + "." + base64.URLEncoding.EncodeToString([]byte(`{"tid":"abc"}`)) + ".c2ln":                                "abc", // padded
 		head + "." + enc(`{"aud":"x"}`) + ".c2ln":                                                                        "",
-		head + "." + enc(`{"tid":"a\u001b[31mb"}`) + ".c2ln":                                                             "ab",
+		head + "." + enc(`{"tid":"a\u001b[31mb"}`) + ".c2ln":                                                             `a\x1bb`,
 		"opaque-token":          "",
 		head + ".%%%.c2ln":      "",
 		head + "." + enc(`[1]`): "",

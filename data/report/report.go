@@ -1,6 +1,7 @@
 // Package report turns an assessed tenant into the documents people hand on: JSON (schema version 1), CSV, Markdown
-// and SARIF 2.1.0 for `miscope report`, and plain tables for the TUI's export of what a view shows. Every string that
-// came from the tenant is cleaned of control and escape characters and quoted safely for the format it lands in.
+// and SARIF 2.1.0 for `miscope report`, and plain tables for the TUI's export of what a view shows. A Document keeps
+// every tenant string exactly as read; each writer makes it safe for the format it lands in: JSON escapes it (see
+// data.JSONWriter), CSV, Markdown and SARIF text mark what could drive a terminal or disguise a name (data.Clean).
 package report
 
 import (
@@ -156,19 +157,18 @@ type Gap struct {
 	Needs      string `json:"needs,omitempty"`
 }
 
-// Build assembles the report of an assessed tenant, sorted and with every tenant string cleaned.
+// Build assembles the report of an assessed tenant, sorted, with every tenant string exact.
 func Build(x *data.Index, r *assess.Result, info data.SourceInfo) *Document {
 	t := x.Tenant
-	c := data.Clean
 	collected := info.CollectedAt
 	if collected.IsZero() {
 		collected = t.CollectedAt
 	}
 	d := &Document{
 		SchemaVersion: SchemaVersion,
-		TenantID:      c(cmp.Or(info.TenantID, t.ID)),
-		TenantName:    c(cmp.Or(info.TenantName, t.DisplayName)),
-		Cloud:         c(cmp.Or(info.Cloud, t.Cloud)),
+		TenantID:      cmp.Or(info.TenantID, t.ID),
+		TenantName:    cmp.Or(info.TenantName, t.DisplayName),
+		Cloud:         cmp.Or(info.Cloud, t.Cloud),
 		Source:        string(cmp.Or(info.Origin, data.OriginLive)),
 		CollectedAt:   collected.UTC().Format(time.RFC3339),
 		Identities:    make([]Identity, 0, len(t.Identities)),
@@ -193,7 +193,7 @@ func Build(x *data.Index, r *assess.Result, info data.SourceInfo) *Document {
 		if _, isIdentity := x.Identity(a.ID); isIdentity || len(a.Credentials) == 0 {
 			continue
 		}
-		d.Applications = append(d.Applications, Application{ID: c(a.ID), AppID: c(a.AppID), DisplayName: c(a.DisplayName),
+		d.Applications = append(d.Applications, Application{ID: a.ID, AppID: a.AppID, DisplayName: a.DisplayName,
 			Credentials: len(a.Credentials)})
 	}
 	slices.SortFunc(d.Applications, func(a, b Application) int {
@@ -205,13 +205,13 @@ func Build(x *data.Index, r *assess.Result, info data.SourceInfo) *Document {
 		d.Findings = append(d.Findings, Finding{
 			RuleID:       f.RuleID,
 			Severity:     f.Severity.String(),
-			IdentityID:   c(f.IdentityID),
-			IdentityName: c(names[data.Key(f.IdentityID)]),
-			Title:        c(f.Title),
-			Evidence:     cleanAll(assess.Texts(f.Evidence)),
-			Remediation:  c(f.Remediation),
+			IdentityID:   f.IdentityID,
+			IdentityName: names[data.Key(f.IdentityID)],
+			Title:        f.Title,
+			Evidence:     assess.Texts(f.Evidence),
+			Remediation:  f.Remediation,
 			Fix:          commandsOf(&f),
-			References:   cleanAll(f.References),
+			References:   f.References,
 			Fingerprint:  f.Fingerprint(),
 			Status:       "open",
 		})
@@ -230,17 +230,16 @@ func Build(x *data.Index, r *assess.Result, info data.SourceInfo) *Document {
 	}
 	d.Summary.Identities, d.Summary.Findings, d.Summary.Open = len(d.Identities), len(d.Findings), len(d.Findings)
 	for _, g := range r.Gaps {
-		d.Gaps = append(d.Gaps, Gap{Section: c(string(g.Section)), IdentityID: c(g.IdentityID), Reason: c(g.Reason),
-			Scope: c(g.Scope), Needs: c(g.Needs)})
+		d.Gaps = append(d.Gaps, Gap{Section: string(g.Section), IdentityID: g.IdentityID, Reason: g.Reason,
+			Scope: g.Scope, Needs: g.Needs})
 	}
 	return d
 }
 
 func buildIdentity(x *data.Index, r *assess.Result, i *data.Identity) Identity {
-	c := data.Clean
 	out := Identity{
-		ID: c(i.ID), AppID: c(i.AppID), DisplayName: c(i.DisplayName), Kind: c(string(i.Kind)),
-		ResourceID:           c(i.ResourceID),
+		ID: i.ID, AppID: i.AppID, DisplayName: i.DisplayName, Kind: string(i.Kind),
+		ResourceID:           i.ResourceID,
 		AttachedResources:    []string{},
 		AppRoles:             []AppRole{},
 		Groups:               []Group{},
@@ -250,24 +249,24 @@ func buildIdentity(x *data.Index, r *assess.Result, i *data.Identity) Identity {
 		FindingCount:         r.Count(i.ID),
 	}
 	for _, a := range x.Attached(i.ID) {
-		out.AttachedResources = append(out.AttachedResources, c(a.ID))
+		out.AttachedResources = append(out.AttachedResources, a.ID)
 	}
 	for _, a := range x.AppRoles(i.ID) {
-		out.AppRoles = append(out.AppRoles, AppRole{ResourceAppID: c(a.ResourceAppID),
-			ResourceDisplayName: c(a.ResourceDisplayName), Permission: c(a.Permission), AppRoleID: c(a.AppRoleID)})
+		out.AppRoles = append(out.AppRoles, AppRole{ResourceAppID: a.ResourceAppID,
+			ResourceDisplayName: a.ResourceDisplayName, Permission: a.Permission, AppRoleID: a.AppRoleID})
 	}
 	slices.SortFunc(out.AppRoles, func(a, b AppRole) int {
 		return cmp.Or(strings.Compare(a.ResourceDisplayName, b.ResourceDisplayName),
 			strings.Compare(a.Permission, b.Permission), strings.Compare(a.AppRoleID, b.AppRoleID))
 	})
 	for _, g := range x.Groups(i.ID) {
-		out.Groups = append(out.Groups, Group{ID: c(g.ID), DisplayName: c(g.DisplayName),
+		out.Groups = append(out.Groups, Group{ID: g.ID, DisplayName: g.DisplayName,
 			RoleAssignable: g.RoleAssignable, Transitive: g.Transitive})
 	}
 	for _, dr := range x.DirectoryRoles(i.ID) {
-		out.DirectoryRoles = append(out.DirectoryRoles, DirectoryRole{RoleTemplateID: c(dr.RoleTemplateID),
-			RoleName: c(dr.RoleName), DirectoryScopeID: c(cmp.Or(dr.DirectoryScopeID, "/")), Via: c(dr.Via),
-			State: c(string(dr.State))})
+		out.DirectoryRoles = append(out.DirectoryRoles, DirectoryRole{RoleTemplateID: dr.RoleTemplateID,
+			RoleName: dr.RoleName, DirectoryScopeID: cmp.Or(dr.DirectoryScopeID, "/"), Via: dr.Via,
+			State: string(dr.State)})
 	}
 	slices.SortFunc(out.DirectoryRoles, func(a, b DirectoryRole) int {
 		return cmp.Or(strings.Compare(a.RoleName, b.RoleName), strings.Compare(a.DirectoryScopeID, b.DirectoryScopeID),
@@ -275,15 +274,15 @@ func buildIdentity(x *data.Index, r *assess.Result, i *data.Identity) Identity {
 	})
 	out.AzureRoles = azureRoles(x, i.ID)
 	for _, f := range x.FederatedCredentials(i.ID) {
-		out.FederatedCredentials = append(out.FederatedCredentials, FederatedCredential{Name: c(f.Name),
-			Issuer: c(f.Issuer), Subject: c(f.Subject), Audiences: append([]string{}, cleanAll(f.Audiences)...),
-			ClaimsMatchingExpression: c(f.ClaimsMatchingExpression)})
+		out.FederatedCredentials = append(out.FederatedCredentials, FederatedCredential{Name: f.Name,
+			Issuer: f.Issuer, Subject: f.Subject, Audiences: append([]string{}, f.Audiences...),
+			ClaimsMatchingExpression: f.ClaimsMatchingExpression})
 	}
 	slices.SortFunc(out.FederatedCredentials, func(a, b FederatedCredential) int {
 		return cmp.Or(strings.Compare(a.Name, b.Name), strings.Compare(a.Issuer, b.Issuer))
 	})
 	if reach, ok := r.Reach[i.ID]; ok {
-		out.Reach, out.ReachDetail = c(reach.Label), c(reach.Detail)
+		out.Reach, out.ReachDetail = reach.Label, reach.Detail
 	}
 	if s, ok := r.Highest(i.ID); ok {
 		out.HighestSeverity = s.String()
@@ -323,8 +322,7 @@ func nilIfEmpty[T any](s []T) []T {
 	return s
 }
 
-// azureRoles lists an identity's Azure roles, direct and through its groups, widest scope first, cleaned and in a
-// total order.
+// azureRoles lists an identity's Azure roles, direct and through its groups, widest scope first, in a total order.
 func azureRoles(x *data.Index, identityID string) []AzureRole {
 	type held struct {
 		AzureRole
@@ -334,8 +332,8 @@ func azureRoles(x *data.Index, identityID string) []AzureRole {
 	roles := x.AzureRoles(identityID)
 	hs := make([]held, len(roles))
 	for n, r := range roles {
-		hs[n] = held{AzureRole{RoleDefinitionID: data.Clean(r.RoleDefinitionID), RoleName: data.Clean(r.RoleName),
-			Scope: data.Clean(r.Scope), Via: data.Clean(r.Via), Condition: data.Clean(r.Condition)},
+		hs[n] = held{AzureRole{RoleDefinitionID: r.RoleDefinitionID, RoleName: r.RoleName,
+			Scope: r.Scope, Via: r.Via, Condition: r.Condition},
 			x.Level(r.Scope), strings.ToLower(r.Scope)}
 	}
 	// The report's own order, finer than the index's, so that two runs give the same bytes.
@@ -347,17 +345,6 @@ func azureRoles(x *data.Index, identityID string) []AzureRole {
 	out := make([]AzureRole, len(hs))
 	for n, h := range hs {
 		out[n] = h.AzureRole
-	}
-	return out
-}
-
-func cleanAll(ss []string) []string {
-	if ss == nil {
-		return nil
-	}
-	out := make([]string, len(ss))
-	for i, s := range ss {
-		out[i] = data.Clean(s)
 	}
 	return out
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/miscope/miscope/data"
 )
@@ -54,12 +55,12 @@ func CSVCell(s string) string {
 }
 
 // WriteTableJSON writes {"title": ..., "columns": [...], "rows": [{column: cell, ...}, ...]}, with each row's keys
-// in column order so the file reads like the table. Cells are cleaned of control characters.
+// in column order so the file reads like the table. Cells are exact: what a terminal would act on is a JSON escape.
 func WriteTableJSON(w io.Writer, t Table) error {
 	bw := bufio.NewWriter(w)
 	var buf []byte
 	str := func(s string) {
-		buf = appendJSONString(buf[:0], data.Clean(s))
+		buf = appendJSONString(buf[:0], s)
 		bw.Write(buf)
 	}
 	bw.WriteString("{\n  \"title\": ")
@@ -95,22 +96,35 @@ func WriteTableJSON(w io.Writer, t Table) error {
 	return bw.Flush()
 }
 
-// appendJSONString appends s as a JSON string. It leaves <, > and & as they are (they only matter inside HTML) and
-// escapes the quote, the backslash and any control character, which a cleaned cell does not hold anyway.
+// appendJSONString appends s as a JSON string. It leaves <, > and & as they are (they only matter inside HTML),
+// escapes the quote, the backslash and any C0 control, makes a byte that is not UTF-8 U+FFFD (as encoding/json
+// does), and escapes C1, bidi and invisible characters (data.AppendJSONSafe).
 func appendJSONString(dst []byte, s string) []byte {
 	const hex = "0123456789abcdef"
+	start := len(dst)
 	dst = append(dst, '"')
-	for i := 0; i < len(s); i++ {
+	for i := 0; i < len(s); {
 		switch c := s[i]; {
 		case c == '"' || c == '\\':
 			dst = append(dst, '\\', c)
 		case c < 0x20:
 			dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-		default:
+		case c < 0x80:
 			dst = append(dst, c)
+		default:
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if r == utf8.RuneError && size == 1 {
+				dst = append(dst, `\ufffd`...)
+			} else {
+				dst = append(dst, s[i:i+size]...)
+			}
+			i += size
+			continue
 		}
+		i++
 	}
-	return append(dst, '"')
+	dst = append(dst, '"')
+	return append(dst[:start], data.AppendJSONSafe(nil, dst[start:])...)
 }
 
 // uniqueKeys makes column names usable as object keys: a repeated name gets a number, so no cell is lost.

@@ -32,7 +32,7 @@ func TestCSVNeutralisesFormulasAndControlCharacters(t *testing.T) {
 		{"NAME", "NOTE", "NAME"},
 		{"'=HYPERLINK(\"http://evil\")", "'+1", "'-2"},
 		{"'@SUM(A1)", "'  =1+1", "plain"},
-		{"evilgnp.exe  X", "a|b", "[x](http://evil) <b>`c`</b>"},
+		{`evil\x1b\x1b\u202egnp.exe  X`, "a|b", "[x](http://evil) <b>`c`</b>"},
 		{"short", "", ""},
 	}
 	if len(recs) != len(want) {
@@ -52,8 +52,8 @@ func TestJSONKeepsColumnOrderAndEveryCell(t *testing.T) {
 	if err := WriteTableJSON(&b, hostile); err != nil {
 		t.Fatal(err)
 	}
-	if strings.ContainsAny(b.String(), "\x1b\u202e\x07") {
-		t.Errorf("JSON carries control characters: %q", b.String())
+	if strings.ContainsAny(b.String(), "\x1b\u202e\x07\r") {
+		t.Errorf("JSON carries raw control characters: %q", b.String())
 	}
 	var got struct {
 		Title   string              `json:"title"`
@@ -70,8 +70,9 @@ func TestJSONKeepsColumnOrderAndEveryCell(t *testing.T) {
 	if got.Rows[0]["NAME"] != hostile.Rows[0][0] || got.Rows[0]["NAME_2"] != "-2" {
 		t.Errorf("row 0 = %v", got.Rows[0])
 	}
-	if got.Rows[2]["NAME"] != "evilgnp.exe  X" {
-		t.Errorf("hostile cell = %q", got.Rows[2]["NAME"])
+	// JSON keeps the cell exactly: its escapes make it harmless.
+	if got.Rows[2]["NAME"] != hostile.Rows[2][0] {
+		t.Errorf("hostile cell = %q, want it exact", got.Rows[2]["NAME"])
 	}
 	if got.Rows[3]["NOTE"] != "" {
 		t.Errorf("a short row's missing cell = %q, want empty", got.Rows[3]["NOTE"])
@@ -104,7 +105,7 @@ func TestMarkdownEscapesStructure(t *testing.T) {
 			t.Errorf("line has %d cell borders, want 4: %s", n, l)
 		}
 	}
-	for _, want := range []string{`a\|b`, `\[x\](http://evil) &lt;b&gt;\` + "`c\\`" + `&lt;/b&gt;`, "evilgnp.exe  X"} {
+	for _, want := range []string{`a\|b`, `\[x\](http://evil) &lt;b&gt;\` + "`c\\`" + `&lt;/b&gt;`, `evil\\x1b\\x1b\\u202egnp.exe  X`} {
 		if !strings.Contains(md, want) {
 			t.Errorf("markdown lacks %s:\n%s", want, md)
 		}

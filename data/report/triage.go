@@ -36,7 +36,7 @@ type ResolvedDecision struct {
 }
 
 func decisionOf(e *triage.Entry, now time.Time) *Decision {
-	d := &Decision{Decision: string(e.Decision), Justification: data.Clean(e.Justification), By: data.Clean(e.By),
+	d := &Decision{Decision: string(e.Decision), Justification: e.Justification, By: e.By,
 		Expired: e.Expired(now)}
 	if !e.At.IsZero() {
 		d.At = e.At.UTC().Format(time.RFC3339)
@@ -67,7 +67,7 @@ func (d *Document) ApplyTriage(f *triage.File, now time.Time) {
 	d.ResolvedDecisions = nil
 	for _, e := range f.Resolved(func(fp string) bool { return current[fp] }) {
 		d.ResolvedDecisions = append(d.ResolvedDecisions, ResolvedDecision{Fingerprint: e.Fingerprint,
-			RuleID: data.Clean(e.Rule), IdentityID: data.Clean(e.Identity), Name: data.Clean(e.Name),
+			RuleID: e.Rule, IdentityID: e.Identity, Name: e.Name,
 			Decision: *decisionOf(&e, now)})
 	}
 }
@@ -199,9 +199,9 @@ func sarifSuppressions(f *Finding) []sarifSuppression {
 	if f.Decision.Decision == string(triage.FixPlanned) {
 		status = "underReview"
 	}
-	j := f.Decision.Decision + ": " + f.Decision.Justification
+	j := f.Decision.Decision + ": " + data.Clean(f.Decision.Justification)
 	if f.Decision.By != "" {
-		j += " (" + f.Decision.By + ")"
+		j += " (" + data.Clean(f.Decision.By) + ")"
 	}
 	return []sarifSuppression{{Kind: "external", Status: status, Justification: j}}
 }
@@ -242,8 +242,8 @@ func sarifLocationOf(d *Document, f *Finding) sarifLocation {
 	return sarifLocation{
 		PhysicalLocation: sarifPhysicalLocation{ArtifactLocation: sarifArtifactLocation{
 			URI: ArtifactURI(d.TenantID, f.RuleID, name)}, Region: sarifRegion{StartLine: 1}},
-		LogicalLocations: []sarifLogicalLocation{{Name: name,
-			FullyQualifiedName: "tenants/" + d.TenantID + "/identities/" + f.IdentityID, Kind: "resource"}},
+		LogicalLocations: []sarifLogicalLocation{{Name: data.Clean(name),
+			FullyQualifiedName: data.Clean("tenants/" + d.TenantID + "/identities/" + f.IdentityID), Kind: "resource"}},
 	}
 }
 
@@ -286,7 +286,7 @@ func failOnSummary(log io.Writer, d *Document, min assess.Severity) int {
 		if f.Status == string(triage.Expired) {
 			status = " (its decision expired)"
 		}
-		fmt.Fprintf(log, "  %s %s %s %s%s\n", f.Severity, f.RuleID, cmp.Or(f.IdentityName, f.IdentityID), f.Fingerprint,
+		fmt.Fprintf(log, "  %s %s %s %s%s\n", f.Severity, f.RuleID, data.Clean(cmp.Or(f.IdentityName, f.IdentityID)), f.Fingerprint,
 			status)
 	}
 	return len(tripped)

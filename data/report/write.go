@@ -9,11 +9,13 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/miscope/miscope/data"
 	"github.com/miscope/miscope/data/assess"
 )
 
 // WriteJSON writes the document, schema version 1, streamed: one field per line and one array element per line, so
-// that a report of 50,000 identities is never held twice in memory and still diffs line by line.
+// that a report of 50,000 identities is never held twice in memory and still diffs line by line. Tenant strings are
+// exact; every control, bidi or invisible character in them is a JSON escape, never a raw byte in the file.
 func WriteJSON(w io.Writer, d *Document) error {
 	bw := bufio.NewWriterSize(w, 1<<16)
 	var err error
@@ -28,7 +30,7 @@ func WriteJSON(w io.Writer, d *Document) error {
 		}
 		var b []byte
 		if b, err = json.Marshal(v); err == nil {
-			_, err = bw.Write(b)
+			_, err = bw.Write(data.AppendJSONSafe(nil, b))
 		}
 	}
 	field := func(name string, v any, last bool) {
@@ -332,9 +334,10 @@ func securitySeverity(s string) string {
 
 // WriteSARIF writes SARIF 2.1.0: one rule per rule id with its help, one result per finding located at the identity.
 func WriteSARIF(w io.Writer, d *Document) error {
+	c := data.Clean // SARIF text is read by people on dashboards: tenant strings are marked as in every human format
 	run := sarifRun{
 		Tool: sarifTool{Driver: sarifDriver{Name: "miscope", InformationURI: "https://github.com/miscope/miscope"}},
-		Properties: map[string]string{"tenantId": d.TenantID, "source": d.Source,
+		Properties: map[string]string{"tenantId": c(d.TenantID), "source": d.Source,
 			"collectedAt": d.CollectedAt},
 		Results: make([]sarifResult, 0, len(d.Findings)),
 	}
@@ -353,9 +356,10 @@ func WriteSARIF(w io.Writer, d *Document) error {
 		})
 	}
 	for _, f := range d.Findings {
-		msg := f.Title
-		if len(f.Evidence) > 0 {
-			msg += ". Evidence: " + strings.Join(f.Evidence, "; ")
+		evidence := cleanAll(f.Evidence)
+		msg := c(f.Title)
+		if len(evidence) > 0 {
+			msg += ". Evidence: " + strings.Join(evidence, "; ")
 		}
 		var md strings.Builder
 		md.WriteString(mdText(msg))
@@ -374,7 +378,7 @@ func WriteSARIF(w io.Writer, d *Document) error {
 			BaselineState:       f.BaselineState,
 			Suppressions:        sarifSuppressions(&f),
 			Properties: map[string]any{"severity": f.Severity, "security-severity": securitySeverity(f.Severity),
-				"identityId": f.IdentityID, "evidence": f.Evidence, "remediation": f.Remediation, "fix": fix,
+				"identityId": c(f.IdentityID), "evidence": evidence, "remediation": c(f.Remediation), "fix": fix,
 				"status": f.Status},
 		}
 		run.Results = append(run.Results, res)
@@ -386,16 +390,25 @@ func WriteSARIF(w io.Writer, d *Document) error {
 			RuleIndex:           index[f.RuleID],
 			Kind:                "pass",
 			Level:               "none",
-			Message:             sarifText{Text: "No longer found: " + f.Title},
+			Message:             sarifText{Text: "No longer found: " + c(f.Title)},
 			Locations:           []sarifLocation{sarifLocationOf(d, &f)},
 			PartialFingerprints: map[string]string{sarifFingerprintKey: f.Fingerprint},
 			BaselineState:       string(assess.BaselineAbsent),
-			Properties:          map[string]any{"severity": f.Severity, "identityId": f.IdentityID, "status": "absent"},
+			Properties:          map[string]any{"severity": f.Severity, "identityId": c(f.IdentityID), "status": "absent"},
 		})
 	}
-	enc := json.NewEncoder(w)
+	enc := json.NewEncoder(data.JSONWriter(w))
 	enc.SetIndent("", "  ")
 	return enc.Encode(sarifLog{Schema: SARIFSchema, Version: "2.1.0", Runs: []sarifRun{run}})
+}
+
+// cleanAll is Clean of each string.
+func cleanAll(ss []string) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = data.Clean(s)
+	}
+	return out
 }
 
 // ruleName turns a title into the PascalCase name SARIF viewers show.

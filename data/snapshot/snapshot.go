@@ -61,10 +61,11 @@ func Save(path string, t *data.Tenant, origin data.Origin) error {
 	})
 }
 
-// Encode writes t in the snapshot format.
+// Encode writes t in the snapshot format. Tenant strings are kept exactly; control, bidi and invisible characters in
+// them are JSON escapes, never raw in the file (data.JSONWriter).
 func Encode(w io.Writer, t *data.Tenant, origin data.Origin) error {
 	bw := bufio.NewWriterSize(w, 1<<16)
-	enc := json.NewEncoder(bw)
+	enc := json.NewEncoder(data.JSONWriter(bw))
 	if err := enc.Encode(file{Format: Format, Version: Version, Origin: origin, Tenant: t}); err != nil {
 		return err
 	}

@@ -345,7 +345,7 @@ func (e *engine) parseGrantCondition(condition string) *grantCondition {
 			if !g.resolved {
 				// A role nobody holds may not have been read: judge it as contributor, as an unread condition is.
 				g = e.role(roleIDContributor)
-				names = append(names, "unresolved role "+data.Clean(id)+" (judged as contributor)")
+				names = append(names, "unresolved role "+id+" (judged as contributor)")
 			} else {
 				names = append(names, g.name)
 			}

@@ -190,13 +190,13 @@ func readIssuer(raw string) issuer {
 	case host == "gitlab.com" && path == "":
 		return issuer{provider: providerGitLab, name: "GitLab.com", public: true}
 	case strings.HasPrefix(host, "gitlab.") && strings.Count(host, ".") >= 2 && path == "":
-		return issuer{provider: providerGitLab, name: "self-managed GitLab (" + data.Clean(host) + ")"}
+		return issuer{provider: providerGitLab, name: "self-managed GitLab (" + host + ")"}
 	case (host == "app.terraform.io" || host == "app.eu.terraform.io") && path == "":
 		return issuer{provider: providerTerraform, name: "Terraform Cloud (" + host + ")", public: true}
 	case eksHost.MatchString(host) && eksPath.MatchString(lpath):
 		return issuer{provider: providerKubernetes, name: "EKS cluster (" + strings.Split(host, ".")[2] + ")"}
 	case host == "container.googleapis.com" && gkePath.MatchString(path):
-		return issuer{provider: providerKubernetes, name: "GKE cluster (" + data.Clean(path[strings.LastIndexByte(path, '/')+1:]) + ")"}
+		return issuer{provider: providerKubernetes, name: "GKE cluster (" + path[strings.LastIndexByte(path, '/')+1:] + ")"}
 	case aksHost.MatchString(host) && aksPath.MatchString(lpath):
 		return issuer{provider: providerKubernetes, name: "AKS cluster (" + strings.Split(host, ".")[0] + ")",
 			tenant: aksPath.FindStringSubmatch(lpath)[1]}
@@ -290,7 +290,7 @@ func readTrust(f data.FederatedCredential, tenantID string) trust {
 	case len(f.Audiences) != 1:
 		t.note(Low, fmt.Sprintf("%d audiences where Entra expects exactly one", len(f.Audiences)))
 	case !knownAudience(strings.TrimSpace(f.Audiences[0])):
-		t.note(Low, "the audience "+quote(data.Clean(f.Audiences[0]))+" is not the token exchange audience of any cloud "+
+		t.note(Low, "the audience "+quote(f.Audiences[0])+" is not the token exchange audience of any cloud "+
 			"(api://AzureADTokenExchange, or its USGov, China, USNat or USSec form)")
 	}
 	if expr := strings.TrimSpace(f.ClaimsMatchingExpression); expr != "" {
@@ -305,7 +305,7 @@ func readTrust(f data.FederatedCredential, tenantID string) trust {
 	}
 	switch {
 	case t.issuer.provider == providerEntra && !tenantIDPattern.MatchString(t.issuer.tenant):
-		t.note(Low, "the Entra issuer names no tenant id ("+quote(data.Clean(t.issuer.tenant))+"); a token's issuer always does, "+
+		t.note(Low, "the Entra issuer names no tenant id ("+quote(t.issuer.tenant)+"); a token's issuer always does, "+
 			"so this credential cannot match, or trusts a tenant miscope cannot tell")
 	case t.issuer.tenant != "" && tenantID != "" && !strings.EqualFold(t.issuer.tenant, tenantID):
 		what := "a principal"
@@ -313,7 +313,7 @@ func readTrust(f data.FederatedCredential, tenantID string) trust {
 			what = "a Kubernetes cluster"
 		}
 		t.note(Medium, fmt.Sprintf("trusts %s of another tenant (%s): that tenant's administrators decide who "+
-			"becomes this identity", what, data.Clean(t.issuer.tenant)))
+			"becomes this identity", what, t.issuer.tenant))
 	}
 	switch t.issuer.provider {
 	case providerGitHub:
@@ -409,13 +409,13 @@ func (t *trust) readGitHub() {
 	if r.internet && !t.issuer.public {
 		// An enterprise's own issuer mints tokens only for its organisations.
 		r.internet, r.breadth = false, breadthWide
-		r.text = "the owner is a pattern (" + quote(data.Clean(subs[at].value)) + "): any organisation of the " +
+		r.text = "the owner is a pattern (" + quote(subs[at].value) + "): any organisation of the " +
 			"enterprise this issuer serves can match it"
 	}
 	t.judge(r, map[breadth]Severity{breadthInternet: High, breadthWide: High, breadthBranch: Medium})
 	for _, c := range t.clauses {
 		if c.claim == "job_workflow_ref" && wild(c, c.value[strings.LastIndexByte(c.value, '@')+1:]) {
-			t.note(Medium, "job_workflow_ref "+quote(data.Clean(c.value))+" accepts the reusable workflow at any "+
+			t.note(Medium, "job_workflow_ref "+quote(c.value)+" accepts the reusable workflow at any "+
 				"matching ref, including unreviewed branches")
 		}
 	}
@@ -448,17 +448,17 @@ func readGitHubSubject(c clause, repoPinned, ownerPinned bool) subjectReading {
 		if wild(c, v[:min(len(v), 5)]) {
 			// A wildcard within "repo:" stands for any owner.
 			if !ownerPinned {
-				return subjectReading{breadth: breadthInternet, internet: true, text: "the pattern " + quote(data.Clean(v)) +
+				return subjectReading{breadth: breadthInternet, internet: true, text: "the pattern " + quote(v) +
 					" matches any owner: anyone on GitHub can register one and become this identity"}
 			}
-			return subjectReading{breadth: breadthWide, text: "the pattern " + quote(data.Clean(v)) + " matches any subject of the pinned owner"}
+			return subjectReading{breadth: breadthWide, text: "the pattern " + quote(v) + " matches any subject of the pinned owner"}
 		}
 		b := breadthBranch
 		if !wild(c, v) {
 			b = breadthExact
 		}
 		return subjectReading{breadth: b, mutable: !ownerPinned && !repoPinned,
-			text: "a customized subject " + quote(data.Clean(v)) + " that miscope does not read; check what it admits"}
+			text: "a customized subject " + quote(v) + " that miscope does not read; check what it admits"}
 	}
 	rest := v[len("repo:"):]
 	// OWNER ends at the first '/'; a wildcard before it stands for any owner.
@@ -471,7 +471,7 @@ func readGitHubSubject(c clause, repoPinned, ownerPinned bool) subjectReading {
 	if wild(c, ownerName) || slash < 0 && wild(c, rest) {
 		if !ownerPinned {
 			return subjectReading{breadth: breadthInternet, internet: true,
-				text: "the owner " + quote(data.Clean(ownerName)) + " is a pattern: anyone on GitHub can register a " +
+				text: "the owner " + quote(ownerName) + " is a pattern: anyone on GitHub can register a " +
 					"matching user or organisation and become this identity"}
 		}
 	}
@@ -487,20 +487,20 @@ func readGitHubSubject(c clause, repoPinned, ownerPinned bool) subjectReading {
 	repoName, repoIDPart, _ := strings.Cut(repoPart, "@")
 	immutable := ownerIDPart != "" && !wild(c, ownerIDPart) && repoIDPart != "" && !wild(c, repoIDPart)
 	mutable := !immutable && !repoPinned
-	where := data.Clean(ownerName) + "/" + data.Clean(repoName)
+	where := ownerName + "/" + repoName
 	fix := ""
 	if mutable && c.op == opEq && ctx != "" {
-		fix = "repo:" + data.Clean(ownerName) + "@OWNER_ID/" + data.Clean(repoName) + "@REPO_ID:" + data.Clean(ctx)
+		fix = "repo:" + ownerName + "@OWNER_ID/" + repoName + "@REPO_ID:" + ctx
 	}
 	read := func(r breadth, text string) subjectReading {
 		return subjectReading{breadth: r, text: text, mutable: mutable, fix: fix}
 	}
 	if wild(c, repoName) && !repoPinned {
-		which := " matching " + quote(data.Clean(repoName))
+		which := " matching " + quote(repoName)
 		if strings.Trim(repoName, "*") == "" {
 			which = ""
 		}
-		return read(breadthWide, "every repository of "+quote(data.Clean(ownerName))+which+
+		return read(breadthWide, "every repository of "+quote(ownerName)+which+
 			", including ones any member can create")
 	}
 	if colon < 0 && wild(c, repoPart) || wild(c, ctx) && strings.HasPrefix(ctx, "*") {
@@ -517,9 +517,9 @@ func readGitHubSubject(c clause, repoPinned, ownerPinned bool) subjectReading {
 			return read(breadthWide, "any environment of "+quote(where)+", including one any writer creates by naming it in a workflow")
 		}
 		if wild(c, name) {
-			return read(breadthBranch, "any environment of "+quote(where)+" matching "+quote(data.Clean(name)))
+			return read(breadthBranch, "any environment of "+quote(where)+" matching "+quote(name))
 		}
-		return read(breadthExact, "environment "+quote(data.Clean(name))+" of "+quote(where))
+		return read(breadthExact, "environment "+quote(name)+" of "+quote(where))
 	case "ref":
 		ref := name
 		branchOrTag := "branch"
@@ -531,16 +531,16 @@ func readGitHubSubject(c clause, repoPinned, ownerPinned bool) subjectReading {
 		case wild(c, ref) && (short == ref || strings.Trim(short, "*") == ""):
 			return read(breadthWide, "any "+branchOrTag+" of "+quote(where)+": anyone who can push one gets the identity")
 		case wild(c, short):
-			return read(breadthBranch, "every "+branchOrTag+" of "+quote(where)+" matching "+quote(data.Clean(short))+
+			return read(breadthBranch, "every "+branchOrTag+" of "+quote(where)+" matching "+quote(short)+
 				" rather than a protected environment: anyone who can push to one gets the identity")
 		}
-		return read(breadthBranch, branchOrTag+" "+quote(data.Clean(short))+" of "+quote(where)+
+		return read(breadthBranch, branchOrTag+" "+quote(short)+" of "+quote(where)+
 			" rather than a protected environment: anyone who can push to it gets the identity")
 	}
 	if wild(c, ctx) {
-		return read(breadthBranch, "the pattern "+quote(data.Clean(ctx))+" over the runs of "+quote(where))
+		return read(breadthBranch, "the pattern "+quote(ctx)+" over the runs of "+quote(where))
 	}
-	return read(breadthBranch, "a GitHub subject that is not a protected environment ("+quote(data.Clean(ctx))+")")
+	return read(breadthBranch, "a GitHub subject that is not a protected environment ("+quote(ctx)+")")
 }
 
 // GitLab subjects: project_path:GROUP[/SUBGROUP...]/PROJECT:ref_type:branch|tag:ref:REF, or with the immutable
@@ -592,29 +592,29 @@ func (t *trust) readGitLabSubject(c clause, pinned bool) subjectReading {
 		group, _, _ := strings.Cut(path, "/")
 		if wild(c, group) && !pinned {
 			return subjectReading{breadth: breadthInternet, internet: t.issuer.public,
-				text: "the group " + quote(data.Clean(group)) + " is a pattern: " + who + " and become this identity"}
+				text: "the group " + quote(group) + " is a pattern: " + who + " and become this identity"}
 		}
 		if wild(c, strings.TrimPrefix(path, group)) && !pinned {
 			return subjectReading{breadth: breadthWide, mutable: true,
-				text: "every project of " + quote(data.Clean(group)) + " matching " + quote(data.Clean(path))}
+				text: "every project of " + quote(group) + " matching " + quote(path)}
 		}
 		if colon < 0 && wild(c, path) {
 			rest = "*"
 		}
-		where, mutable = data.Clean(path), !pinned
+		where, mutable = path, !pinned
 	case "project_id":
 		id, r, _ := strings.Cut(rest, ":")
 		if wild(c, id) && !pinned {
 			return subjectReading{breadth: breadthInternet, internet: t.issuer.public,
 				text: "the project id is a pattern: " + who + " and become this identity"}
 		}
-		where, rest = "project "+data.Clean(id), r
+		where, rest = "project "+id, r
 	default:
 		if wild(c, head) && !pinned {
 			return subjectReading{breadth: breadthInternet, internet: t.issuer.public,
-				text: "the pattern " + quote(data.Clean(v)) + " matches any project: " + who}
+				text: "the pattern " + quote(v) + " matches any project: " + who}
 		}
-		return subjectReading{breadth: breadthBranch, text: "a GitLab subject miscope does not read (" + quote(data.Clean(v)) + "); check what it admits"}
+		return subjectReading{breadth: breadthBranch, text: "a GitLab subject miscope does not read (" + quote(v) + "); check what it admits"}
 	}
 	if strings.Trim(rest, "*") == "" && wild(c, rest+"*") {
 		return subjectReading{breadth: breadthWide, mutable: mutable, text: "any branch or tag of " + quote(where)}
@@ -639,9 +639,9 @@ func (t *trust) readGitLabSubject(c clause, pinned bool) subjectReading {
 			": anyone who can push one gets the identity"}
 	case wild(c, ref) || wild(c, refType):
 		return subjectReading{breadth: breadthBranch, mutable: mutable, text: "every " + kind + " of " + quote(where) +
-			" matching " + quote(data.Clean(ref))}
+			" matching " + quote(ref)}
 	}
-	return subjectReading{breadth: breadthExact, mutable: mutable, text: kind + " " + quote(data.Clean(ref)) + " of " + quote(where)}
+	return subjectReading{breadth: breadthExact, mutable: mutable, text: kind + " " + quote(ref) + " of " + quote(where)}
 }
 
 // Terraform Cloud subjects: organization:ORG:project:PROJECT:workspace:WORKSPACE:run_phase:plan|apply.
@@ -682,22 +682,22 @@ func readTerraformSubject(c clause) subjectReading {
 	org, ok := fields["organization"]
 	if !ok && !wild(c, c.value) {
 		return subjectReading{breadth: breadthBranch, text: "a Terraform Cloud subject miscope does not read (" +
-			quote(data.Clean(c.value)) + "); check what it admits"}
+			quote(c.value) + "); check what it admits"}
 	}
 	if !ok || wild(c, org) {
 		return subjectReading{breadth: breadthInternet, internet: true, text: "the organisation is a pattern (" +
-			quote(data.Clean(c.value)) + "): anyone can create a matching Terraform Cloud organisation and become this identity"}
+			quote(c.value) + "): anyone can create a matching Terraform Cloud organisation and become this identity"}
 	}
 	project, workspace := fields["project"], fields["workspace"]
 	// A trailing '*' after a name stands for everything that follows it.
 	switch {
 	case wild(c, project) || project == "" && wild(c, c.value):
-		return subjectReading{breadth: breadthWide, text: "every project of organisation " + quote(data.Clean(org))}
+		return subjectReading{breadth: breadthWide, text: "every project of organisation " + quote(org)}
 	case wild(c, workspace) || workspace == "" && wild(c, c.value):
-		return subjectReading{breadth: breadthBranch, text: "every workspace of project " + quote(data.Clean(project)) +
-			" matching " + quote(data.Clean(workspace))}
+		return subjectReading{breadth: breadthBranch, text: "every workspace of project " + quote(project) +
+			" matching " + quote(workspace)}
 	}
-	return subjectReading{breadth: breadthExact, text: "workspace " + quote(data.Clean(workspace))}
+	return subjectReading{breadth: breadthExact, text: "workspace " + quote(workspace)}
 }
 
 // Kubernetes subjects: system:serviceaccount:NAMESPACE:NAME, issued by one cluster.
@@ -706,9 +706,9 @@ func (t *trust) readKubernetes() {
 		parts := strings.Split(c.value, ":")
 		switch {
 		case wild(c, c.value):
-			t.note(Medium, "the pattern "+quote(data.Clean(c.value))+" admits more than one service account of the cluster")
+			t.note(Medium, "the pattern "+quote(c.value)+" admits more than one service account of the cluster")
 		case len(parts) != 4 || parts[0] != "system" || parts[1] != "serviceaccount":
-			t.note(Low, "the subject "+quote(data.Clean(c.value))+" is not a service account (system:serviceaccount:NAMESPACE:NAME)")
+			t.note(Low, "the subject "+quote(c.value)+" is not a service account (system:serviceaccount:NAMESPACE:NAME)")
 		}
 	}
 }
@@ -719,7 +719,7 @@ func (t *trust) readOther() {
 		if everything(c) {
 			t.note(High, "the expression admits any subject the issuer mints a token for")
 		} else if wild(c, c.value) {
-			t.note(Medium, "the pattern "+quote(data.Clean(c.value))+" admits more than one subject")
+			t.note(Medium, "the pattern "+quote(c.value)+" admits more than one subject")
 		}
 	}
 }

@@ -569,7 +569,7 @@ func (g *pathGraph) label(n int32) string {
 func (g *pathGraph) subject(n int32) string {
 	nd := &g.nodes[n]
 	if grp, ok := g.e.x.Group(nd.id); ok {
-		return "group " + quote(cmp.Or(data.Clean(grp.DisplayName), "unnamed")) + " (" + data.Clean(nd.id) + ")"
+		return "group " + quote(cmp.Or(grp.DisplayName, "unnamed")) + " (" + nd.id + ")"
 	}
 	return g.e.principalText(nd.id, nd.ptype)
 }
@@ -612,7 +612,7 @@ func (g *pathGraph) stepText(n int32) string {
 		} else if _, ra := g.group(nd.next); ra {
 			kind = "a role-assignable group"
 		}
-		return fmt.Sprintf("%s holds %s, so it can add itself to %s, %s", who, data.Clean(s.what), next, kind)
+		return fmt.Sprintf("%s holds %s, so it can add itself to %s, %s", who, s.what, next, kind)
 	case stepUse:
 		e := g.e
 		held := who + " holds " + s.role.name + " at " + e.scopeText(s.a.Scope)
@@ -696,15 +696,15 @@ func (g *pathGraph) firstStep(n int32) string {
 	next := &g.nodes[nd.next]
 	name := func() string {
 		if grp, ok := g.e.x.Group(next.id); ok {
-			return quote(cmp.Or(data.Clean(grp.DisplayName), next.id))
+			return quote(cmp.Or(grp.DisplayName, next.id))
 		}
-		return quote(cmp.Or(data.Clean(g.e.x.PrincipalName(next.id)), next.id))
+		return quote(cmp.Or(g.e.x.PrincipalName(next.id), next.id))
 	}
 	switch nd.step.kind {
 	case stepMember:
 		return "as a member of group " + name()
 	case stepJoin:
-		return "by adding itself to group " + name() + " with " + data.Clean(nd.step.what)
+		return "by adding itself to group " + name() + " with " + nd.step.what
 	}
 	switch verb, _ := nd.step.role.useOf(nd.step.kindOf); verb {
 	case verbFederate:

@@ -92,7 +92,7 @@ func assignmentIDs(as []*data.RoleAssignment) []string {
 	ids := make([]string, 0, len(as))
 	for _, a := range as {
 		if a.ID != "" {
-			ids = append(ids, data.Clean(a.ID))
+			ids = append(ids, a.ID)
 		}
 	}
 	slices.Sort(ids)
@@ -173,7 +173,7 @@ func (e *engine) dangling() {
 			fix += ": " + cmdline
 		}
 		fix += ". A principal created moments ago can also be missing while the directory replicates; if " +
-			data.Clean(p.ID) + " is new, wait and collect again. " + staleNote
+			p.ID + " is new, wait and collect again. " + staleNote
 		n := len(as)
 		e.add(RuleStale, p.ID, ev, func(evidence) string {
 			return fmt.Sprintf("%d role assignment%s of a deleted %s %s remain", n, map[bool]string{true: "s"}[n != 1],

@@ -668,7 +668,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 // decider names whoever takes triage decisions in a local explorer: --as, else who signed in to the live tenant,
 // else the user running miscope.
 func decider(as string, src *cache.Cache) string {
-	if as = strings.TrimSpace(data.Clean(as)); as != "" {
+	if as = strings.TrimSpace(data.CleanInput(as)); as != "" {
 		return as
 	}
 	if live, ok := src.Source().(*azure.Source); ok && live.SignedIn() != "" {

@@ -26,6 +26,15 @@ func Clean(s string) string {
 	return clean(s, modeLine)
 }
 
+// CleanInput cleans what a user types or pastes into a field (a filter, a path, a justification): the same
+// characters go, but without a mark, since they were never meant to be part of it; whitespace becomes a space.
+func CleanInput(s string) string {
+	if isPlain(s) {
+		return s
+	}
+	return clean(s, modeInput)
+}
+
 // CleanText is Clean for text of several lines, such as a table copied to the clipboard: newlines and tabs are kept,
 // everything else Clean marks is marked.
 func CleanText(s string) string { return clean(s, modeText) }
@@ -41,6 +50,7 @@ const (
 	modeLine  cleanMode = iota // one line: whitespace becomes a space
 	modeText                   // several lines: newlines and tabs kept
 	modeFrame                  // a rendered screen: newlines and styles kept, a tab becomes a space
+	modeInput                  // typed or pasted: like a line, with nothing in place of what goes
 )
 
 // Mark is the visible stand-in for a character miscope will not pass on: \xNN for a C0 control, DEL or a byte that
@@ -78,6 +88,9 @@ func clean(s string, mode cleanMode) string {
 	var b *strings.Builder
 	start := 0 // s[start:i] is clean and not yet copied
 	cut := func(i, next int, with string) {
+		if mode == modeInput && with != " " {
+			with = ""
+		}
 		if b == nil {
 			b = &strings.Builder{}
 			b.Grow(len(s) + 16)
@@ -93,7 +106,7 @@ func clean(s string, mode cleanMode) string {
 			i++
 		case c == '\n' || c == '\t' || c == '\r':
 			switch {
-			case mode == modeLine, c == '\t' && mode == modeFrame:
+			case mode == modeLine || mode == modeInput, c == '\t' && mode == modeFrame:
 				cut(i, i+1, " ")
 			case c == '\r':
 				cut(i, i+1, Mark('\r'))

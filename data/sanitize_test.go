@@ -90,3 +90,13 @@ func TestJSONWriterEscapesWithoutChangingTheText(t *testing.T) {
 		t.Errorf("decoded %q (%v), want %q", back["name"], err, in)
 	}
 }
+
+// What a user types or pastes loses what Clean marks, without a mark: it was never meant to be there.
+func TestCleanInputDropsWithoutMarks(t *testing.T) {
+	if got := CleanInput("out\x1b[31m.csv\u202e\r\n"); got != "out.csv  " {
+		t.Errorf("CleanInput = %q", got)
+	}
+	if got := CleanInput("plain"); got != "plain" {
+		t.Errorf("CleanInput(plain) = %q", got)
+	}
+}

@@ -255,7 +255,7 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return nil
 	case tea.PasteMsg:
 		if f := m.filterOf(m.top()); f != nil && f.typing {
-			f.setQuery(f.query + data.Clean(msg.Content))
+			f.setQuery(f.query + data.CleanInput(msg.Content))
 		}
 		return nil
 	case tea.KeyPressMsg:

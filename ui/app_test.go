@@ -342,11 +342,13 @@ func TestHostileNamesAreCleaned(t *testing.T) {
 		}
 		assertOnlySGR(t, content)
 	}
-	s.waitText("evilgnp.exe")
+	// What the name hides shows as marks.
+	const shown = `evil\x1b\x1b\u202egnp.exe`
+	s.waitText(shown)
 	check("list")
 	s.tm.Send(s.openCmd(idHostile))
 	s.waitFor("the detail", func(m *Model) bool { d, ok := m.top().(*detailView); return ok && !d.busy() })
-	s.waitText("Name:", "evilgnp.exe")
+	s.waitText("Name:", shown)
 	check("detail")
 	s.keys("f")
 	s.waitText("Findings")

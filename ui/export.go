@@ -161,7 +161,7 @@ func tenantSlug(info data.SourceInfo) string {
 	for _, s := range []string{info.TenantName, info.TenantID, string(info.Origin)} {
 		var b strings.Builder
 		dash := false
-		for _, r := range strings.ToLower(data.Clean(s)) {
+		for _, r := range strings.ToLower(data.CleanInput(s)) {
 			switch {
 			case r >= 'a' && r <= 'z' || r >= '0' && r <= '9':
 				if dash && b.Len() > 0 {
@@ -219,7 +219,7 @@ func (m *Model) exportUpdate(msg tea.Msg) (tea.Cmd, bool) {
 	case tea.PasteMsg:
 		if e.stage == exportChoosing && e.onPath {
 			var cmd tea.Cmd
-			e.path, cmd = e.path.Update(tea.PasteMsg{Content: data.Clean(msg.Content)})
+			e.path, cmd = e.path.Update(tea.PasteMsg{Content: data.CleanInput(msg.Content)})
 			return cmd, true
 		}
 		return nil, true

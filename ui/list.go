@@ -51,7 +51,7 @@ func (f *filterLine) typeKey(m *Model, msg tea.KeyPressMsg) (tea.Cmd, bool) {
 	case key.Matches(msg, k.FilterMove):
 		return nil, false
 	case msg.Text != "" && msg.Mod&^tea.ModShift == 0:
-		f.setQuery(f.query + data.Clean(msg.Text))
+		f.setQuery(f.query + data.CleanInput(msg.Text))
 		return nil, true
 	}
 	return nil, true // other keys do nothing while typing, so a stray letter never fires a command

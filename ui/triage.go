@@ -177,7 +177,7 @@ func (m *Model) triageUpdate(msg tea.Msg) (tea.Cmd, bool) {
 	case tea.PasteMsg:
 		if in := s.form.input(); in != nil {
 			var cmd tea.Cmd
-			*in, cmd = in.Update(tea.PasteMsg{Content: data.Clean(msg.Content)})
+			*in, cmd = in.Update(tea.PasteMsg{Content: data.CleanInput(msg.Content)})
 			return cmd, true
 		}
 		return nil, true
@@ -355,7 +355,7 @@ func (m *Model) formKey(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	}
 	if msg.Text != "" {
-		msg.Text = data.Clean(msg.Text)
+		msg.Text = data.CleanInput(msg.Text)
 	}
 	var cmd tea.Cmd
 	*in, cmd = in.Update(msg)

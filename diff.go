@@ -21,14 +21,29 @@ import (
 
 // runDiff is `miscope diff OLD NEW`: what changed in the tenant between two reads. It returns the exit code: 1 when
 // --fail-on-new finds a new finding at or above its severity, 2 for a usage or input error.
-func runDiff(ctx context.Context, args []string, stdout, stderr io.Writer) (int, error) {
+// diffArgs are the flags of `miscope diff`.
+type diffArgs struct {
+	sf        sourceFlags
+	format    string
+	output    string
+	failOnNew string
+	history   string
+}
+
+func diffFlags() (*flag.FlagSet, *diffArgs) {
 	fs := newFlagSet("diff")
-	var sf sourceFlags
-	sf.register(fs)
-	format := fs.String("format", "text", "output `FORMAT`: text, markdown or json")
-	output := fs.String("o", "", "write to `FILE` instead of standard output")
-	failOnNew := fs.String("fail-on-new", "", "exit 1 when a new finding is at or above `SEVERITY`")
-	history := fs.String("history", "", "compare the two newest snapshots in `DIR` (made by collect --history)")
+	a := &diffArgs{}
+	a.sf.register(fs)
+	fs.StringVar(&a.format, "format", "text", "output `FORMAT`: text, markdown or json")
+	fs.StringVar(&a.output, "o", "", "write to `FILE` instead of standard output")
+	fs.StringVar(&a.failOnNew, "fail-on-new", "", "exit 1 when a new finding is at or above `SEVERITY`")
+	fs.StringVar(&a.history, "history", "", "compare the two newest snapshots in `DIR` (made by collect --history)")
+	return fs, a
+}
+
+func runDiff(ctx context.Context, args []string, stdout, stderr io.Writer) (int, error) {
+	fs, a := diffFlags()
+	sf, format, output, failOnNew, history := &a.sf, &a.format, &a.output, &a.failOnNew, &a.history
 	// The operands may come before, between or after the flags; "--demo" names the demo tenant as an operand.
 	var operands []string
 	rest := slices.Clone(args)
@@ -43,7 +58,7 @@ func runDiff(ctx context.Context, args []string, stdout, stderr io.Writer) (int,
 				printHelp(fs, stderr)
 				return 0, nil
 			}
-			return exitUsage, usageError{fmt.Sprintf("%v (see miscope diff --help)", err)}
+			return exitUsage, usageError{fmt.Sprintf("%s (see miscope diff --help)", flagError(err))}
 		}
 		rest = fs.Args()
 		if len(rest) == 0 {
@@ -77,11 +92,23 @@ func runDiff(ctx context.Context, args []string, stdout, stderr io.Writer) (int,
 		return exitUsage, usageError{"diff needs two sides: miscope diff OLD NEW (each a snapshot file, demo or " +
 			"live), or miscope diff --history DIR"}
 	}
-	old, err := openSide(ctx, operands[0], sf, stderr)
+	if *output != "" && *output != "-" {
+		if err := checkOutput("-o", *output); err != nil {
+			return exitUsage, err
+		}
+		f := strings.ToLower(cmpOr(*format, "text"))
+		if f == "md" {
+			f = "markdown"
+		}
+		if err := checkExtension(*output, f, diffExtensions); err != nil {
+			return exitUsage, err
+		}
+	}
+	old, err := openSide(ctx, operands[0], *sf, stderr)
 	if err != nil {
 		return exitUsage, err
 	}
-	new, err := openSide(ctx, operands[1], sf, stderr)
+	new, err := openSide(ctx, operands[1], *sf, stderr)
 	if err != nil {
 		return exitUsage, err
 	}
@@ -113,6 +140,9 @@ func runDiff(ctx context.Context, args []string, stdout, stderr io.Writer) (int,
 	}
 	return 0, nil
 }
+
+// diffExtensions maps the file extensions that name a diff format to it.
+var diffExtensions = map[string]string{".json": "json", ".md": "markdown", ".markdown": "markdown", ".txt": "text"}
 
 func cmpOr(a, b string) string {
 	if a != "" {

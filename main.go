@@ -29,7 +29,6 @@ import (
 	"github.com/miscope/miscope/data/azure"
 	"github.com/miscope/miscope/data/cache"
 	"github.com/miscope/miscope/data/demo"
-	"github.com/miscope/miscope/data/report"
 	"github.com/miscope/miscope/data/snapshot"
 	"github.com/miscope/miscope/data/triage"
 	"github.com/miscope/miscope/ui"
@@ -38,42 +37,6 @@ import (
 
 // exitUsage is the exit code for a usage or input error; 1 is kept for "a finding at or above --fail-on".
 const exitUsage = 2
-
-const usage = `miscope explores the managed identities of a Microsoft Entra ID tenant.
-
-Usage:
-  miscope [source flags]                      open the explorer (a live tenant unless --demo or --snapshot)
-  miscope collect -o FILE [--force] [source flags]
-                                              save a snapshot of the tenant (.json or .json.gz)
-  miscope collect --history DIR [--keep N]    save it into DIR by time, keeping the last N (default 12)
-  miscope report [--format F] [-o FILE] [--force] [--fail-on SEVERITY] [--inventory] [--triage FILE]
-                 [--baseline OLD] [source flags]
-                                              write findings as json, csv, markdown or sarif
-  miscope diff [--format F] [-o FILE] [--fail-on-new SEVERITY] OLD NEW
-                                              what changed: OLD and NEW are each a snapshot FILE, demo or live
-  miscope diff --history DIR                  what changed between the two newest snapshots of collect --history
-  miscope serve --authorized-keys FILE [--listen ADDR] [--host-key FILE] [source flags]
-                                              serve the explorer over SSH
-  miscope version
-
-Source flags (pick one; the default is the live tenant):
-  --demo                   the embedded demo tenant
-  --demo-size N            a synthetic tenant of N managed identities
-  --snapshot FILE          a snapshot made by 'miscope collect'
-  --auth METHOD            live sign-in: default, cli, device-code, environment, managed-identity
-  --tenant ID              tenant to sign in to
-  --cloud NAME             public, usgovernment or china
-  --subscription ID        limit Azure Resource Manager to this subscription (repeatable)
-  --graph-endpoint URL     Microsoft Graph base URL (env MISCOPE_GRAPH_ENDPOINT)
-  --arm-endpoint URL       Azure Resource Manager base URL (env MISCOPE_ARM_ENDPOINT)
-  --concurrency N          parallel requests to a live tenant (default 8)
-  --no-cache               do not keep a live tenant's read in the user's cache folder
-
-Explorer flags:
-  --export-dir DIR         folder for exports (default: the current folder)
-
-Run 'miscope COMMAND --help' for the flags of a command. Keys inside the explorer: press ?.
-`
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
@@ -84,55 +47,67 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		cmd, args = args[0], args[1:]
 	}
+	if cmd == "" && len(args) > 0 && oneOf(args[0], "--version", "-v", "-version") {
+		cmd, args = "version", args[1:]
+	}
 	ctx, stop := stopOnSignal(stderr)
 	defer stop()
 	var err error
+	code := -1 // the command's own exit code, when it gives one
 	switch cmd {
 	case "":
 		err = runExplorer(ctx, args, stderr)
 	case "collect":
 		err = runCollect(ctx, args, stderr)
 	case "report":
-		code, err := runReport(ctx, args, stdout, stderr)
-		if errors.Is(err, context.Canceled) && ctx.Err() != nil {
-			fmt.Fprintln(stderr, "miscope: stopped")
-			return exitStopped
-		}
-		if err != nil && !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(stderr, "miscope:", err)
-			if code == 0 {
-				code = 1
-			}
-		}
-		return code
+		code, err = runReport(ctx, args, stdout, stderr)
 	case "diff":
-		code, err := runDiff(ctx, args, stdout, stderr)
-		if err != nil {
-			fmt.Fprintln(stderr, "miscope:", err)
-		}
-		return code
+		code, err = runDiff(ctx, args, stdout, stderr)
 	case "serve":
 		err = runServe(ctx, args, stderr)
+	case "completion":
+		err = runCompletion(args, stdout, stderr)
+	case "man":
+		err = runMan(args, stdout, stderr)
 	case "version":
-		fmt.Fprintln(stdout, "miscope", version())
-		return 0
+		if err = parse(newFlagSet("version"), args, stdout); err == nil {
+			fmt.Fprintln(stdout, "miscope", version())
+		}
 	case "help":
-		fmt.Fprint(stdout, usage)
+		if len(args) > 0 && commandNamed(args[0]) != nil {
+			fmt.Fprint(stdout, commandNamed(args[0]).help())
+		} else {
+			fmt.Fprint(stdout, overview())
+		}
 		return 0
 	default:
-		err = usageError{fmt.Sprintf("unknown command %q (commands: collect, report, diff, serve, version; see miscope --help)", cmd)}
+		err = usageError{fmt.Sprintf("unknown command %q (commands: collect, report, diff, serve, completion, man, "+
+			"version; see miscope --help)", cmd)}
 	}
-	if err == nil || errors.Is(err, flag.ErrHelp) {
+	if errors.Is(err, flag.ErrHelp) {
 		return 0
 	}
 	if errors.Is(err, context.Canceled) && ctx.Err() != nil {
 		fmt.Fprintln(stderr, "miscope: stopped")
 		return exitStopped
 	}
-	fmt.Fprintln(stderr, "miscope:", err)
+	if err != nil {
+		// Errors can quote what the tenant or a file holds: standard error is a terminal too.
+		fmt.Fprintln(stderr, "miscope:", data.Clean(err.Error()))
+	}
+	switch {
+	case code >= 0:
+		if err != nil && code == 0 {
+			code = 1
+		}
+		return code
+	case err == nil:
+		return 0
+	}
 	var ue usageError
 	var se *snapshot.Error
-	if errors.As(err, &ue) || errors.As(err, &se) || errors.Is(err, azure.ErrNoCredential) {
+	var te *triage.ParseError
+	if errors.As(err, &ue) || errors.As(err, &se) || errors.As(err, &te) || errors.Is(err, azure.ErrNoCredential) {
 		return exitUsage
 	}
 	return 1
@@ -238,12 +213,24 @@ func (f *sourceFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.live.Cloud, "cloud", "public", "`CLOUD`: public, usgovernment or china")
 	fs.StringVar(&f.live.GraphEndpoint, "graph-endpoint", os.Getenv("MISCOPE_GRAPH_ENDPOINT"), "Microsoft Graph base `URL` (without /v1.0)")
 	fs.StringVar(&f.live.ARMEndpoint, "arm-endpoint", os.Getenv("MISCOPE_ARM_ENDPOINT"), "Azure Resource Manager base `URL`")
-	fs.IntVar(&f.live.Concurrency, "concurrency", 8, "parallel requests to a live tenant (`N`)")
+	f.live.Concurrency = azure.DefaultConcurrency
+	fs.Func("concurrency", fmt.Sprintf("parallel requests to a live tenant (`N`, 1 to %d; default %d)", maxConcurrency,
+		azure.DefaultConcurrency), func(v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxConcurrency {
+			return fmt.Errorf("takes a number from 1 to %d (more only earns throttling)", maxConcurrency)
+		}
+		f.live.Concurrency = n
+		return nil
+	})
 	fs.Func("subscription", "limit Azure Resource Manager to subscription `ID` (repeatable)", func(s string) error {
 		f.live.Subscriptions = append(f.live.Subscriptions, s)
 		return nil
 	})
 }
+
+// maxConcurrency bounds --concurrency: Graph and ARM throttle a client long before this many requests in flight.
+const maxConcurrency = 64
 
 // validate catches mistakes in the source flags before anything is read or signed in to.
 func (f *sourceFlags) validate() error {
@@ -352,46 +339,6 @@ func (f *sourceFlags) open(ctx context.Context, stderr io.Writer) (*cache.Cache,
 	return cache.New(src, opts), nil
 }
 
-func parse(fs *flag.FlagSet, args []string, stderr io.Writer) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			printHelp(fs, stderr)
-			return err
-		}
-		return usageError{fmt.Sprintf("%v (see %s --help)", err, commandName(fs))}
-	}
-	if fs.NArg() > 0 {
-		return usageError{fmt.Sprintf("unexpected argument %q (see miscope %s --help)", fs.Arg(0), fs.Name())}
-	}
-	return nil
-}
-
-func commandName(fs *flag.FlagSet) string {
-	if fs.Name() == "miscope" {
-		return "miscope"
-	}
-	return "miscope " + fs.Name()
-}
-
-func printHelp(fs *flag.FlagSet, w io.Writer) {
-	if fs.Name() == "miscope" {
-		fmt.Fprint(w, usage)
-		return
-	}
-	fmt.Fprintf(w, "Usage of %s:\n", commandName(fs))
-	fs.SetOutput(w)
-	fs.PrintDefaults()
-}
-
-// newFlagSet makes a command's flags. A wrong flag gets one line that says where help is; the full help comes with
-// --help only.
-func newFlagSet(name string) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	fs.Usage = func() {} // the flag package calls it on every mistake; help is printed on --help only, by parse
-	return fs
-}
-
 // tuneMemory gives the garbage collector a soft memory limit fitted to the tenant, unless the user chose one with
 // GOMEMLIMIT: first the floor, then, once the identity list has been read (the read every view shares), the limit for
 // its size.
@@ -408,28 +355,64 @@ func tuneMemory(ctx context.Context, src *cache.Cache) {
 	}()
 }
 
-func runExplorer(ctx context.Context, args []string, stderr io.Writer) error {
+// explorerArgs are the explorer's flags.
+type explorerArgs struct {
+	sf         sourceFlags
+	exportDir  string
+	triageFile string
+	as         string
+	baseline   string
+}
+
+func explorerFlags() (*flag.FlagSet, *explorerArgs) {
 	fs := newFlagSet("miscope")
-	var sf sourceFlags
-	sf.register(fs)
-	exportDir := fs.String("export-dir", "", "folder for exports (`DIR`; default: the current folder)")
-	triageFile := fs.String("triage", triage.DefaultPath, "read and write triage decisions in `FILE`")
-	as := fs.String("as", "", "`NAME` recorded with your triage decisions (default: who signed in, or your user name)")
-	baseline := fs.String("baseline", "", "mark what changed since `OLD` (a snapshot file, demo or live); c shows only that")
+	a := &explorerArgs{}
+	a.sf.register(fs)
+	fs.StringVar(&a.exportDir, "export-dir", "", "folder for exports (`DIR`; default: the current folder)")
+	fs.StringVar(&a.triageFile, "triage", triage.DefaultPath, "read and write triage decisions in `FILE`")
+	fs.StringVar(&a.as, "as", "", "`NAME` recorded with your triage decisions (default: who signed in, or your user name)")
+	fs.StringVar(&a.baseline, "baseline", "", "mark what changed since `OLD` (a snapshot file, demo or live); c shows only that")
+	return fs, a
+}
+
+func runExplorer(ctx context.Context, args []string, stderr io.Writer) error {
+	fs, a := explorerFlags()
 	if err := parse(fs, args, stderr); err != nil {
 		return err
 	}
-	if err := sf.validate(); err != nil {
+	if err := a.sf.validate(); err != nil {
 		return err
 	}
-	if !term.IsTerminal(os.Stdin.Fd()) || !term.IsTerminal(os.Stdout.Fd()) {
+	if a.exportDir != "" {
+		if err := checkFolder("--export-dir", a.exportDir); err != nil {
+			return err
+		}
+	}
+	// A triage file the explorer could not read is refused as report refuses it, rather than opened with an error
+	// in the status bar; it is read again when the explorer starts.
+	if _, err := triage.Load(a.triageFile); err != nil {
+		return err
+	}
+	terminal := term.IsTerminal(os.Stdin.Fd()) && term.IsTerminal(os.Stdout.Fd())
+	var src *cache.Cache
+	if a.sf.snapshot != "" {
+		// A snapshot that cannot be read is said to be so before anything else: a terminal would not help it.
+		var err error
+		if src, err = a.sf.open(ctx, stderr); err != nil {
+			return err
+		}
+		defer src.Close()
+	}
+	if !terminal {
 		return usageError{"the explorer needs a terminal; in scripts use `miscope report` or `miscope collect`"}
 	}
-	src, err := sf.open(ctx, stderr)
-	if err != nil {
-		return err
+	if src == nil {
+		var err error
+		if src, err = a.sf.open(ctx, stderr); err != nil {
+			return err
+		}
+		defer src.Close()
 	}
-	defer src.Close()
 	tuneMemory(ctx, src)
 	var opts []tea.ProgramOption
 	opts = append(opts, tea.WithContext(ctx))
@@ -437,14 +420,15 @@ func runExplorer(ctx context.Context, args []string, stderr io.Writer) error {
 		opts = append(opts, tea.WithColorProfile(colorprofile.Ascii))
 	}
 	var old *cache.Cache
-	if *baseline != "" {
-		if old, err = openSpec(ctx, *baseline, sf, stderr); err != nil {
+	if a.baseline != "" {
+		var err error
+		if old, err = openSpec(ctx, a.baseline, a.sf, stderr); err != nil {
 			return fmt.Errorf("--baseline: %w", err)
 		}
 		defer old.Close()
 	}
-	p := tea.NewProgram(ui.New(ui.Options{Source: src, ExportDir: *exportDir, Triage: *triageFile,
-		Who: decider(*as, src), Baseline: old}), opts...)
+	p := tea.NewProgram(ui.New(ui.Options{Source: src, ExportDir: a.exportDir, Triage: a.triageFile,
+		Who: decider(a.as, src), Baseline: old}), opts...)
 	// A snapshot is shown while it loads; one found corrupt after its first identities were shown is still refused:
 	// the explorer closes and the reason is printed with exit code 2.
 	if snap, ok := src.Source().(*snapshot.Source); ok {
@@ -455,7 +439,7 @@ func runExplorer(ctx context.Context, args []string, stderr io.Writer) error {
 			}
 		}()
 	}
-	_, err = p.Run()
+	_, err := p.Run()
 	if errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {
 		return nil
 	}
@@ -472,32 +456,58 @@ func runExplorer(ctx context.Context, args []string, stderr io.Writer) error {
 	return nil
 }
 
-func runCollect(ctx context.Context, args []string, stderr io.Writer) error {
+// collectArgs are the flags of `miscope collect`.
+type collectArgs struct {
+	sf      sourceFlags
+	out     string
+	history string
+	keep    int
+	force   bool
+}
+
+func collectFlags() (*flag.FlagSet, *collectArgs) {
 	fs := newFlagSet("collect")
-	var sf sourceFlags
-	sf.register(fs)
-	out := fs.String("o", "", "write the snapshot to `FILE` (.json or .json.gz)")
-	history := fs.String("history", "", "write the snapshot into `DIR` under a name that sorts by time, keeping the last --keep")
-	keep := fs.Int("keep", 12, "with --history: how many snapshots to keep (`N`)")
-	force := fs.Bool("force", false, forceHelp)
+	a := &collectArgs{keep: 12}
+	a.sf.register(fs)
+	fs.StringVar(&a.out, "o", "", "write the snapshot to `FILE` (.json or .json.gz)")
+	fs.StringVar(&a.history, "history", "", "write the snapshot into `DIR` under a name that sorts by time, keeping the last --keep")
+	fs.Func("keep", "with --history: how many snapshots to keep (`N`, at least 2; default 12)", func(v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 2 {
+			return errors.New("takes a number of at least 2, so that diff --history has two snapshots to compare")
+		}
+		a.keep = n
+		return nil
+	})
+	fs.BoolVar(&a.force, "force", false, forceHelp)
+	return fs, a
+}
+
+func runCollect(ctx context.Context, args []string, stderr io.Writer) error {
+	fs, a := collectFlags()
 	if err := parse(fs, args, stderr); err != nil {
 		return err
 	}
+	sf, out := &a.sf, &a.out
 	switch {
-	case *history != "" && *out != "":
+	case a.history != "" && *out != "":
 		return usageError{"give either -o FILE or --history DIR, not both"}
-	case *history != "" && *keep < 2:
-		return usageError{"--keep must be at least 2, so that diff --history has two snapshots to compare"}
-	case *history != "":
-		if err := os.MkdirAll(*history, 0o700); err != nil {
-			return fmt.Errorf("cannot create the history folder: %w", err)
+	case a.history != "":
+		if err := os.MkdirAll(a.history, 0o700); err != nil {
+			return usageError{fmt.Sprintf("--history %s: cannot create the folder: %v", a.history, rootCause(err))}
 		}
-		*out = filepath.Join(*history, historyName(time.Now()))
+		*out = filepath.Join(a.history, historyName(time.Now()))
 	case *out == "":
 		return usageError{"collect needs -o FILE (for example: miscope collect -o tenant.json.gz) or --history DIR"}
 	}
-	path, err := outputPath(*out, *force)
+	if err := sf.validate(); err != nil {
+		return err
+	}
+	path, err := outputPath(*out, a.force)
 	if err != nil {
+		return err
+	}
+	if err := checkOutput("-o", path); err != nil {
 		return err
 	}
 	sf.noCache = true
@@ -520,8 +530,8 @@ func runCollect(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	progress.done("wrote %s: %s, %s not readable, in %s", *out, count(len(t.Identities), "identity", "identities"),
 		count(len(t.Gaps), "part", "parts"), time.Since(start).Round(time.Millisecond))
-	if *history != "" {
-		return pruneHistory(*history, *keep)
+	if a.history != "" {
+		return pruneHistory(a.history, a.keep)
 	}
 	return nil
 }
@@ -561,54 +571,6 @@ func (p *progressLine) done(format string, args ...any) {
 	fmt.Fprintf(p.w, format+"\n", args...)
 }
 
-func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) (int, error) {
-	fs := newFlagSet("report")
-	var sf sourceFlags
-	sf.register(fs)
-	var opts report.Options
-	fs.StringVar(&opts.Format, "format", "json", "output `FORMAT`: json, csv, markdown or sarif")
-	fs.StringVar(&opts.Output, "o", "", "write to `FILE` instead of standard output")
-	fs.StringVar(&opts.FailOn, "fail-on", "", "exit 1 when a finding is at or above `SEVERITY` (info, low, medium, high, critical); "+
-		"3 when none is but parts that could not be read could hide one")
-	fs.BoolVar(&opts.Inventory, "inventory", false, "with --format csv: one row per identity instead of per finding")
-	fs.StringVar(&opts.Triage, "triage", "", "apply the decisions of triage `FILE` (default: "+triage.DefaultPath+" when it exists)")
-	baseline := fs.String("baseline", "", "mark findings new, unchanged, updated or absent against `OLD` (a snapshot file, demo or live)")
-	force := fs.Bool("force", false, forceHelp)
-	if err := parse(fs, args, stderr); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0, nil
-		}
-		return exitUsage, err
-	}
-	if opts.Output != "" && opts.Output != "-" {
-		var err error
-		if opts.Output, err = outputPath(opts.Output, *force); err != nil {
-			return exitUsage, err
-		}
-	}
-	opts.Log = stderr
-	if *baseline != "" {
-		old, err := openSpec(ctx, *baseline, sf, stderr)
-		if err != nil {
-			return exitUsage, fmt.Errorf("--baseline: %w", err)
-		}
-		defer old.Close()
-		opts.Baseline = old
-	}
-	sf.wholeFile = true
-	src, err := sf.open(ctx, stderr)
-	if err != nil {
-		return exitUsage, err
-	}
-	defer src.Close()
-	tuneMemory(ctx, src)
-	code, err := report.Run(ctx, src, opts, stdout)
-	if err != nil {
-		return code, withForceHint(err)
-	}
-	return code, nil
-}
-
 const forceHelp = "write through a symbolic link at the output file even when it or its target belongs to another user"
 
 // outputPath is where -o FILE is written: FILE itself, or with --force the file a symbolic link there points to.
@@ -628,19 +590,57 @@ func withForceHint(err error) error {
 	return err
 }
 
-func runServe(ctx context.Context, args []string, stderr io.Writer) error {
+// serveArgs are the flags of `miscope serve`.
+type serveArgs struct {
+	sf   sourceFlags
+	opts serve.Options
+}
+
+func serveFlags() (*flag.FlagSet, *serveArgs) {
 	fs := newFlagSet("serve")
-	var sf sourceFlags
-	sf.register(fs)
-	opts := serve.Options{Log: stderr}
+	a := &serveArgs{opts: serve.Options{IdleTimeout: serve.DefaultIdleTimeout, MaxSessions: serve.DefaultMaxSessions}}
+	a.sf.register(fs)
+	opts := &a.opts
 	fs.StringVar(&opts.Listen, "listen", "127.0.0.1:2222", "listen on `ADDR`")
 	fs.StringVar(&opts.AuthorizedKeys, "authorized-keys", "", "public keys allowed in (`FILE`, OpenSSH authorized_keys format; required)")
 	fs.StringVar(&opts.HostKey, "host-key", defaultHostKey(), "host key `FILE` (created 0600 if missing)")
-	fs.DurationVar(&opts.IdleTimeout, "idle-timeout", 15*time.Minute, "end sessions idle for this `DURATION`")
-	fs.IntVar(&opts.MaxSessions, "max-sessions", 10, "at most `N` sessions at once")
+	fs.Func("idle-timeout", "end sessions idle for this `DURATION` (default 15m)", func(v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return errors.New("takes a positive duration, e.g. --idle-timeout 30m")
+		}
+		opts.IdleTimeout = d
+		return nil
+	})
+	fs.Func("max-sessions", fmt.Sprintf("at most `N` sessions at once (default %d)", serve.DefaultMaxSessions), func(v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return errors.New("takes a positive number of sessions")
+		}
+		opts.MaxSessions = n
+		return nil
+	})
 	fs.StringVar(&opts.ExportDir, "export-dir", "", "folder on the server where sessions may write exports (`DIR`; default: none, copy only)")
 	fs.StringVar(&opts.Triage, "triage", triage.DefaultPath, "triage `FILE` on the server that sessions read and write decisions in (each recorded with its SSH user and key)")
+	return fs, a
+}
+
+func runServe(ctx context.Context, args []string, stderr io.Writer) error {
+	fs, a := serveFlags()
 	if err := parse(fs, args, stderr); err != nil {
+		return err
+	}
+	sf, opts := &a.sf, a.opts
+	opts.Log = stderr
+	if err := sf.validate(); err != nil {
+		return err
+	}
+	if opts.ExportDir != "" {
+		if err := checkFolder("--export-dir", opts.ExportDir); err != nil {
+			return err
+		}
+	}
+	if _, err := triage.Load(opts.Triage); err != nil {
 		return err
 	}
 	if opts.AuthorizedKeys == "" {

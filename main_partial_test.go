@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/miscope/miscope/data/fakeazure"
-	"github.com/miscope/miscope/data/report"
 )
 
 // With the managed identity list refused, `report --fail-on` must not pass a pipeline on "0 identities, 0 findings":
@@ -15,16 +14,18 @@ import (
 func TestReportDoesNotPassWhenTheIdentityListIsRefused(t *testing.T) {
 	fake.SetDeny(fakeazure.Denial{PathPrefix: "/v1.0/servicePrincipals"})
 	defer fake.SetDeny()
-	code, out, errOut := runCmd(t, "report", "--auth", "environment", "--no-cache", "--fail-on", "high")
-	if code != report.ExitIncomplete || code == report.ExitOK || code == report.ExitFindings || code == exitUsage {
-		t.Errorf("exit %d, want %d of its own", code, report.ExitIncomplete)
-	}
-	if !strings.Contains(errOut, "managed identity list could not be read") ||
-		!strings.Contains(errOut, "Application.Read.All") {
-		t.Errorf("standard error does not say why: %q", errOut)
-	}
-	if !strings.Contains(out, `"gaps"`) {
-		t.Errorf("the report was not written: %.200s", out)
+	for _, failOn := range [][]string{nil, {"--fail-on", "high"}} {
+		code, out, errOut := runCmd(t, append([]string{"report", "--auth", "environment", "--no-cache"}, failOn...)...)
+		if code != exitIncomplete || code == exitOK || code == exitFindings || code == exitUsage {
+			t.Errorf("%v: exit %d, want %d of its own", failOn, code, exitIncomplete)
+		}
+		if !strings.Contains(errOut, "managed identity list could not be read") ||
+			!strings.Contains(errOut, "Application.Read.All") {
+			t.Errorf("%v: standard error does not say why: %q", failOn, errOut)
+		}
+		if !strings.Contains(out, `"gaps"`) {
+			t.Errorf("%v: the report was not written: %.200s", failOn, out)
+		}
 	}
 }
 
@@ -35,7 +36,7 @@ func TestOutputRefusesLinksOfOthersUnlessForced(t *testing.T) {
 		t.Run(cmd[0], func(t *testing.T) {
 			dir := t.TempDir()
 			victim := filepath.Join(dir, "victim")
-			link := filepath.Join(dir, "out.json")
+			link := filepath.Join(dir, "out."+map[string]string{"collect": "json", "report": "csv"}[cmd[0]])
 			if err := os.WriteFile(victim, []byte("precious"), 0o644); err != nil {
 				t.Fatal(err)
 			}

@@ -29,7 +29,7 @@ func TestUsageErrorsSayWhatToDoAndExit2(t *testing.T) {
 		want string
 	}{
 		{[]string{"--bogus"}, "see miscope --help"},
-		{[]string{"report", "--demo", "--format", "xml"}, `unknown format "xml"`},
+		{[]string{"report", "--demo", "--format", "xml"}, `unknown --format "xml"`},
 		{[]string{"report", "--demo", "--fail-on", "severe"}, "unknown severity"},
 		{[]string{"collect", "--demo"}, "collect needs -o FILE"},
 		{[]string{"frobnicate"}, `unknown command "frobnicate"`},

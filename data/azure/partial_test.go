@@ -182,19 +182,18 @@ func TestGraphRefusingGroupsGivesGapsNotOtherAnswers(t *testing.T) {
 	}
 }
 
-// A report whose identity list could not be read has nothing to judge: it must not pass, with or without --fail-on.
+// A report whose identity list could not be read has nothing to judge: the report says so and names what it needs,
+// and no gate may pass it, with or without --fail-on (the command's exit code: main_partial_test.go).
 func TestReportOnAnUnreadableIdentityListDoesNotPass(t *testing.T) {
 	want := demoTenant(t)
 	fake := serve(t, want, fakeazure.Options{Deny: []fakeazure.Denial{{PathPrefix: "/v1.0/servicePrincipals"}}})
-	for _, failOn := range []string{"", "high"} {
-		var out bytes.Buffer
-		code, err := report.Run(context.Background(), open(t, fake), report.Options{FailOn: failOn}, &out)
-		if code != report.ExitIncomplete || err == nil || !strings.Contains(err.Error(), "managed identity list") {
-			t.Errorf("--fail-on %q: exit %d (%v), want %d saying the identity list was not read", failOn, code, err,
-				report.ExitIncomplete)
+	for _, failOn := range []assess.Severity{-1, assess.High} {
+		out, x, r := writeReport(t, open(t, fake))
+		if list, _ := report.Unread(x, r, failOn); list == nil || !strings.Contains(list.Error(), "Application.Read.All") {
+			t.Errorf("--fail-on %v: the identity list's gap is %v, want it named", failOn, list)
 		}
 		var doc report.Document
-		if err := json.Unmarshal(out.Bytes(), &doc); err != nil {
+		if err := json.Unmarshal(out, &doc); err != nil {
 			t.Fatalf("the report was not written: %v", err)
 		}
 		unread := false
@@ -207,6 +206,22 @@ func TestReportOnAnUnreadableIdentityListDoesNotPass(t *testing.T) {
 	}
 }
 
+// writeReport reads the tenant from src through the real SDKs and writes its JSON report.
+func writeReport(t *testing.T, src data.Source) ([]byte, *data.Index, *assess.Result) {
+	t.Helper()
+	tn, err := src.Tenant(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := data.NewIndex(tn)
+	r := assess.Assess(x)
+	var out bytes.Buffer
+	if err := report.WriteJSON(&out, report.Build(x, r, src.Info())); err != nil {
+		t.Fatal(err)
+	}
+	return out.Bytes(), x, r
+}
+
 // With a subscription refused, the JSON report writes the federated credentials that could not be read as null,
 // not as the [] of "none".
 func TestReportWritesUnreadSectionsAsNull(t *testing.T) {
@@ -214,14 +229,11 @@ func TestReportWritesUnreadSectionsAsNull(t *testing.T) {
 	shared := identityNamed(t, want, "id-ci-shared")
 	fake := serve(t, want, fakeazure.Options{Deny: append(denialsOf(t, want),
 		fakeazure.Denial{PathPrefix: "/subscriptions/" + data.SubscriptionOf(shared.ResourceID)})})
-	var out bytes.Buffer
-	if _, err := report.Run(context.Background(), open(t, fake), report.Options{}, &out); err != nil {
-		t.Fatal(err)
-	}
+	out, _, _ := writeReport(t, open(t, fake))
 	var doc struct {
 		Identities []map[string]json.RawMessage `json:"identities"`
 	}
-	if err := json.Unmarshal(out.Bytes(), &doc); err != nil {
+	if err := json.Unmarshal(out, &doc); err != nil {
 		t.Fatal(err)
 	}
 	found := false

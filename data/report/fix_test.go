@@ -1,8 +1,6 @@
 package report
 
 import (
-	"bytes"
-	"context"
 	"encoding/csv"
 	"encoding/json"
 	"os/exec"
@@ -38,11 +36,7 @@ func TestHostileEvidenceInEveryFormat(t *testing.T) {
 	src := data.NewTenantSource(hostileTenant(), data.SourceInfo{Origin: data.OriginSnapshot})
 	outputs := map[string]string{}
 	for _, format := range []string{"markdown", "csv", "sarif", "json"} {
-		var out bytes.Buffer
-		if _, err := Run(context.Background(), src, Options{Format: format}, &out); err != nil {
-			t.Fatalf("%s: %v", format, err)
-		}
-		outputs[format] = out.String()
+		outputs[format] = render(t, src, renderOptions{Format: format})
 	}
 	for format, out := range outputs {
 		if strings.ContainsAny(out, "\x1b\x07\u202e\r") {
@@ -125,11 +119,7 @@ func TestFixInEveryFormat(t *testing.T) {
 	src := data.NewTenantSource(hostileTenant(), data.SourceInfo{Origin: data.OriginSnapshot})
 	outputs := map[string]string{}
 	for _, format := range []string{"markdown", "csv", "sarif", "json"} {
-		var out bytes.Buffer
-		if _, err := Run(context.Background(), src, Options{Format: format}, &out); err != nil {
-			t.Fatalf("%s: %v", format, err)
-		}
-		outputs[format] = out.String()
+		outputs[format] = render(t, src, renderOptions{Format: format})
 	}
 	var doc Document
 	if err := json.Unmarshal([]byte(outputs["json"]), &doc); err != nil {

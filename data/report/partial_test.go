@@ -2,7 +2,6 @@ package report
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -21,8 +20,8 @@ func quietTenant(gaps ...data.Gap) *data.Tenant {
 	return t
 }
 
-// --fail-on passes only when no part that could not be read could hide a finding at or above it.
-func TestFailOnDoesNotPassOverGapsThatCouldHideAFinding(t *testing.T) {
+// A gate at a severity passes only when no part that could not be read could hide a finding at or above it.
+func TestUnreadPartsThatCouldHideAFinding(t *testing.T) {
 	roles := data.Gap{Section: data.SectionAzureRoles, IdentityID: "mi-quiet", Reason: "403", Needs: "Reader"}
 	apps := data.Gap{Section: data.SectionApplications, Reason: "403", Needs: "Application.Read.All"}
 	names := data.Gap{Section: data.SectionPrincipals, Reason: "403", Needs: "Directory.Read.All"}
@@ -30,27 +29,22 @@ func TestFailOnDoesNotPassOverGapsThatCouldHideAFinding(t *testing.T) {
 	for _, c := range []struct {
 		name   string
 		gaps   []data.Gap
-		failOn string
-		code   int
-		says   string
+		failOn assess.Severity
+		says   string // "" when nothing could hide a finding
 	}{
-		{"an identity's Azure roles, --fail-on critical", []data.Gap{roles}, "critical", ExitIncomplete, "azureRoles of mi-quiet"},
-		{"an identity's Azure roles, no --fail-on", []data.Gap{roles}, "", ExitOK, ""},
-		{"applications, --fail-on medium", []data.Gap{apps}, "medium", ExitIncomplete, "applications (needs Application.Read.All)"},
-		{"applications cannot hide a high finding", []data.Gap{apps}, "high", ExitOK, ""},
-		{"principal names hide no finding", []data.Gap{names}, "info", ExitOK, ""},
-		{"a gap about an identity the tenant does not hold", []data.Gap{gone}, "info", ExitOK, ""},
-		{"nothing unread", nil, "info", ExitOK, ""},
+		{"an identity's Azure roles, --fail-on critical", []data.Gap{roles}, assess.Critical, "azureRoles of mi-quiet (needs Reader)"},
+		{"an identity's Azure roles, no --fail-on", []data.Gap{roles}, -1, ""},
+		{"applications, --fail-on medium", []data.Gap{apps}, assess.Medium, "applications (needs Application.Read.All)"},
+		{"applications cannot hide a high finding", []data.Gap{apps}, assess.High, ""},
+		{"principal names hide no finding", []data.Gap{names}, assess.Info, ""},
+		{"a gap about an identity the tenant does not hold", []data.Gap{gone}, assess.Info, ""},
+		{"nothing unread", nil, assess.Info, ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			var out bytes.Buffer
-			code, err := Run(context.Background(), data.NewTenantSource(quietTenant(c.gaps...), data.SourceInfo{}),
-				Options{FailOn: c.failOn}, &out)
-			if code != c.code || (c.says == "") != (err == nil) || err != nil && !strings.Contains(err.Error(), c.says) {
-				t.Errorf("exit %d (%v), want %d saying %q", code, err, c.code, c.says)
-			}
-			if out.Len() == 0 {
-				t.Error("no report was written")
+			x := data.NewIndex(quietTenant(c.gaps...))
+			list, hiding := Unread(x, assess.Assess(x), c.failOn)
+			if list != nil || (c.says == "") != (len(hiding) == 0) || c.says != "" && hiding[0] != c.says {
+				t.Errorf("Unread = %v %q, want %q", list, hiding, c.says)
 			}
 		})
 	}
@@ -58,9 +52,9 @@ func TestFailOnDoesNotPassOverGapsThatCouldHideAFinding(t *testing.T) {
 	empty := quietTenant(data.Gap{Section: data.SectionIdentities, Reason: "the managed identity list answered 403",
 		Needs: "Application.Read.All"})
 	empty.Identities = nil
-	code, err := Run(context.Background(), data.NewTenantSource(empty, data.SourceInfo{}), Options{}, &bytes.Buffer{})
-	if code != ExitIncomplete || err == nil || !strings.Contains(err.Error(), "needs Application.Read.All") {
-		t.Errorf("unreadable identity list: exit %d (%v), want %d naming what it needs", code, err, ExitIncomplete)
+	x := data.NewIndex(empty)
+	if list, _ := Unread(x, assess.Assess(x), -1); list == nil || list.Needs != "Application.Read.All" {
+		t.Errorf("unreadable identity list: %v, want its gap", list)
 	}
 }
 

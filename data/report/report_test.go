@@ -1,14 +1,9 @@
 package report
 
 import (
-	"bytes"
-	"context"
 	"encoding/csv"
 	"encoding/json"
-	"errors"
 	"io"
-	"os"
-	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -72,14 +67,9 @@ func source(origin data.Origin) data.Source {
 	return data.NewTenantSource(testTenant(), data.SourceInfo{Origin: origin})
 }
 
-func run(t *testing.T, opts Options) (string, int) {
+func run(t *testing.T, opts renderOptions) string {
 	t.Helper()
-	var out bytes.Buffer
-	code, err := Run(context.Background(), source(data.OriginSnapshot), opts, &out)
-	if err != nil {
-		t.Fatalf("Run(%+v): %v", opts, err)
-	}
-	return out.String(), code
+	return render(t, source(data.OriginSnapshot), opts)
 }
 
 func keys(m any) []string {
@@ -103,10 +93,7 @@ func hasKeys(t *testing.T, what string, m any, names ...string) {
 }
 
 func TestJSONSchemaV1(t *testing.T) {
-	out, code := run(t, Options{Format: "json"})
-	if code != ExitOK {
-		t.Fatalf("exit code %d", code)
-	}
+	out := run(t, renderOptions{Format: "json"})
 	var doc map[string]any
 	if err := json.Unmarshal([]byte(out), &doc); err != nil {
 		t.Fatal(err)
@@ -177,7 +164,7 @@ func TestJSONSchemaV1(t *testing.T) {
 }
 
 func TestSARIF(t *testing.T) {
-	out, _ := run(t, Options{Format: "sarif"})
+	out := run(t, renderOptions{Format: "sarif"})
 	var log struct {
 		Schema  string `json:"$schema"`
 		Version string `json:"version"`
@@ -260,7 +247,7 @@ func TestSARIF(t *testing.T) {
 
 func TestCSVIsSafe(t *testing.T) {
 	for _, inventory := range []bool{false, true} {
-		out, _ := run(t, Options{Format: "csv", Inventory: inventory})
+		out := run(t, renderOptions{Format: "csv", Inventory: inventory})
 		recs, err := csv.NewReader(strings.NewReader(out)).ReadAll()
 		if err != nil {
 			t.Fatal(err)
@@ -282,7 +269,7 @@ func TestCSVIsSafe(t *testing.T) {
 			t.Errorf("inventory %v: the hostileName name is not neutralised:\n%s", inventory, out)
 		}
 	}
-	out, _ := run(t, Options{Format: "csv"})
+	out := run(t, renderOptions{Format: "csv"})
 	recs, _ := csv.NewReader(strings.NewReader(out)).ReadAll()
 	if !slices.Equal(recs[0], []string{"severity", "ruleId", "identityId", "identityName", "title", "evidence",
 		"remediation", "fix", "references", "fingerprint", "status", "decision", "justification", "decidedBy", "decidedAt",
@@ -295,7 +282,7 @@ func TestCSVIsSafe(t *testing.T) {
 }
 
 func TestMarkdownEscapes(t *testing.T) {
-	out, _ := run(t, Options{Format: "markdown"})
+	out := run(t, renderOptions{Format: "markdown"})
 	if strings.ContainsAny(out, "\x1b\x07\u202e") {
 		t.Error("control characters reach the Markdown")
 	}
@@ -359,80 +346,12 @@ func TestMdText(t *testing.T) {
 }
 
 func TestDeterministic(t *testing.T) {
-	for _, f := range Formats {
-		a, _ := run(t, Options{Format: f})
-		b, _ := run(t, Options{Format: f})
+	for _, f := range []string{"json", "csv", "markdown", "sarif"} {
+		a := run(t, renderOptions{Format: f})
+		b := run(t, renderOptions{Format: f})
 		if a != b {
 			t.Errorf("%s differs between two runs", f)
 		}
-	}
-}
-
-type failingSource struct{ data.Source }
-
-func (failingSource) Tenant(context.Context, func(data.Progress)) (*data.Tenant, error) {
-	return nil, errors.New("token expired")
-}
-
-func TestExitCodes(t *testing.T) {
-	ctx := context.Background()
-	cases := []struct {
-		name string
-		src  data.Source
-		opts Options
-		code int
-		err  string
-	}{
-		{"unknown format", source(data.OriginDemo), Options{Format: "xml"}, ExitUsage, "use one of json, csv, markdown, sarif"},
-		{"bad severity", source(data.OriginDemo), Options{FailOn: "severe"}, ExitUsage, "--fail-on"},
-		{"inventory needs csv", source(data.OriginDemo), Options{Format: "json", Inventory: true}, ExitUsage, "--format csv"},
-		{"unreadable tenant", failingSource{source(data.OriginLive)}, Options{}, ExitUsage, "token expired"},
-		{"a critical finding fails --fail-on high", source(data.OriginDemo), Options{FailOn: "high"}, ExitFindings, ""},
-		{"no finding reaches --fail-on", source(data.OriginDemo), Options{FailOn: "critical", Format: "md"}, ExitFindings, ""},
-		{"done", source(data.OriginDemo), Options{Format: "csv"}, ExitOK, ""},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			code, err := Run(ctx, c.src, c.opts, &bytes.Buffer{})
-			if code != c.code {
-				t.Errorf("exit code %d, want %d (err %v)", code, c.code, err)
-			}
-			if c.err == "" && err != nil || c.err != "" && (err == nil || !strings.Contains(err.Error(), c.err)) {
-				t.Errorf("err = %v, want %q", err, c.err)
-			}
-		})
-	}
-	// Only info findings: --fail-on low passes.
-	quiet := testTenant()
-	quiet.AppRoleAssignments, quiet.RoleAssignments, quiet.DirectoryRoleAssignments = nil, nil, nil
-	quiet.Memberships, quiet.FederatedCredentials, quiet.Applications = nil, nil, nil
-	quiet.Identities = quiet.Identities[:1]
-	code, err := Run(ctx, data.NewTenantSource(quiet, data.SourceInfo{}), Options{FailOn: "low"}, &bytes.Buffer{})
-	if code != ExitOK || err != nil {
-		t.Errorf("clean tenant with --fail-on low: %d %v", code, err)
-	}
-}
-
-func TestOutputFile(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "report.sarif")
-	var stdout bytes.Buffer
-	code, err := Run(context.Background(), source(data.OriginDemo), Options{Format: "sarif", Output: path}, &stdout)
-	if err != nil || code != ExitOK {
-		t.Fatalf("%d %v", code, err)
-	}
-	if stdout.Len() != 0 {
-		t.Error("the report went to stdout as well")
-	}
-	st, err := os.Stat(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if st.Mode().Perm() != 0o600 {
-		t.Errorf("mode %v, want 0600", st.Mode().Perm())
-	}
-	code, err = Run(context.Background(), source(data.OriginDemo), Options{Output: filepath.Join(path, "nested", "x.json")}, &stdout)
-	if code != ExitUsage || err == nil {
-		t.Errorf("unwritable output: %d %v", code, err)
 	}
 }
 

@@ -3,10 +3,8 @@ package report
 import (
 	"cmp"
 	"fmt"
-	"io"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -245,49 +243,4 @@ func sarifLocationOf(d *Document, f *Finding) sarifLocation {
 		LogicalLocations: []sarifLogicalLocation{{Name: data.Clean(name),
 			FullyQualifiedName: data.Clean("tenants/" + d.TenantID + "/identities/" + f.IdentityID), Kind: "resource"}},
 	}
-}
-
-// failOnSummary says on log which open findings made --fail-on fail: a count per rule and the first few, so that a
-// CI log says why.
-func failOnSummary(log io.Writer, d *Document, min assess.Severity) int {
-	var tripped []*Finding
-	for i := range d.Findings {
-		f := &d.Findings[i]
-		s, err := assess.ParseSeverity(f.Severity)
-		if err == nil && s >= min && triage.Status(f.Status).IsOpen() {
-			tripped = append(tripped, f)
-		}
-	}
-	if len(tripped) == 0 || log == nil {
-		return len(tripped)
-	}
-	byRule := map[string]int{}
-	for _, f := range tripped {
-		byRule[f.RuleID]++
-	}
-	var rules []string
-	for r, n := range byRule {
-		rules = append(rules, r+" "+strconv.Itoa(n))
-	}
-	slices.Sort(rules)
-	noun := "open findings"
-	if len(tripped) == 1 {
-		noun = "open finding"
-	}
-	fmt.Fprintf(log, "miscope: --fail-on %s: %d %s at or above it (%s)\n", min, len(tripped), noun,
-		strings.Join(rules, ", "))
-	const first = 5
-	for i, f := range tripped {
-		if i == first {
-			fmt.Fprintf(log, "  … and %d more (see the report)\n", len(tripped)-first)
-			break
-		}
-		status := ""
-		if f.Status == string(triage.Expired) {
-			status = " (its decision expired)"
-		}
-		fmt.Fprintf(log, "  %s %s %s %s%s\n", f.Severity, f.RuleID, data.Clean(cmp.Or(f.IdentityName, f.IdentityID)), f.Fingerprint,
-			status)
-	}
-	return len(tripped)
 }

@@ -2,7 +2,6 @@ package report
 
 import (
 	"bytes"
-	"context"
 	"encoding/csv"
 	"encoding/json"
 	"os"
@@ -66,21 +65,15 @@ func decidedTenant(t *testing.T) (string, map[string][]assess.Finding) {
 	return path, byRule
 }
 
-func runWith(t *testing.T, opts Options) (string, string, int) {
+func runWith(t *testing.T, opts renderOptions) string {
 	t.Helper()
-	var out, log bytes.Buffer
-	opts.Log, opts.Now = &log, func() time.Time { return triageNow }
-	code, err := Run(context.Background(), source(data.OriginSnapshot), opts, &out)
-	if err != nil {
-		t.Fatalf("Run(%+v): %v", opts, err)
-	}
-	return out.String(), log.String(), code
+	return render(t, source(data.OriginSnapshot), opts)
 }
 
 func TestDecisionsInEveryFormat(t *testing.T) {
 	path, _ := decidedTenant(t)
 
-	out, _, _ := runWith(t, Options{Format: "json", Triage: path})
+	out := runWith(t, renderOptions{Format: "json", Triage: path})
 	var doc Document
 	if err := json.Unmarshal([]byte(out), &doc); err != nil {
 		t.Fatal(err)
@@ -109,7 +102,7 @@ func TestDecisionsInEveryFormat(t *testing.T) {
 		t.Errorf("resolved decisions = %+v", doc.ResolvedDecisions)
 	}
 
-	out, _, _ = runWith(t, Options{Format: "csv", Triage: path})
+	out = runWith(t, renderOptions{Format: "csv", Triage: path})
 	recs, err := csv.NewReader(strings.NewReader(out)).ReadAll()
 	if err != nil {
 		t.Fatal(err)
@@ -132,7 +125,7 @@ func TestDecisionsInEveryFormat(t *testing.T) {
 		t.Errorf("%d CSV rows are false positives, want 1", fp)
 	}
 
-	out, _, _ = runWith(t, Options{Format: "markdown", Triage: path})
+	out = runWith(t, renderOptions{Format: "markdown", Triage: path})
 	for _, want := range []string{"## Triage", "### Decisions", "### Resolved decisions", "old-vm",
 		"Status: expired (reopened: the accepted decision expired", "Status: false-positive (decided false-positive by",
 		"ticket SEC-42"} {
@@ -141,7 +134,7 @@ func TestDecisionsInEveryFormat(t *testing.T) {
 		}
 	}
 
-	out, _, _ = runWith(t, Options{Format: "sarif", Triage: path})
+	out = runWith(t, renderOptions{Format: "sarif", Triage: path})
 	validateSARIF(t, out)
 	var log struct {
 		Runs []struct {
@@ -183,13 +176,13 @@ func TestFailOnCountsOpenFindingsOnlyAndSaysWhich(t *testing.T) {
 	path, byRule := decidedTenant(t)
 	// The expired critical finding is open again and one was never decided, so --fail-on critical still fails, and
 	// says which.
-	_, log, code := runWith(t, Options{Format: "json", Triage: path, FailOn: "critical"})
-	if code != ExitFindings {
-		t.Fatalf("exit %d with an expired decision on a critical finding", code)
+	var log bytes.Buffer
+	if n := FailOnSummary(&log, document(t, source(data.OriginSnapshot), renderOptions{Triage: path}), assess.Critical); n != 2 {
+		t.Fatalf("%d open critical findings with an expired decision on one, want 2", n)
 	}
-	if !strings.Contains(log, "--fail-on critical: 2 open findings at or above it") ||
-		strings.Count(log, "(its decision expired)") != 1 || strings.Count(log, "\n") != 3 {
-		t.Errorf("stderr does not say which finding tripped --fail-on:\n%s", log)
+	if !strings.Contains(log.String(), "--fail-on critical: 2 open findings at or above it") ||
+		strings.Count(log.String(), "(its decision expired)") != 1 || strings.Count(log.String(), "\n") != 3 {
+		t.Errorf("stderr does not say which finding tripped --fail-on:\n%s", log.String())
 	}
 	// Accept every critical finding again: nothing open at critical.
 	for _, fs := range byRule {
@@ -200,43 +193,22 @@ func TestFailOnCountsOpenFindingsOnlyAndSaysWhich(t *testing.T) {
 			}
 		}
 	}
-	// Nothing open at critical: not exit 1 (the test tenant's unreadable part still makes it exit 3, incomplete).
 	var stderr bytes.Buffer
-	code, _ = Run(context.Background(), source(data.OriginSnapshot), Options{Format: "json", Triage: path,
-		FailOn: "critical", Log: &stderr, Now: func() time.Time { return triageNow }}, &bytes.Buffer{})
-	if code == ExitFindings || stderr.Len() != 0 {
-		t.Errorf("every critical finding decided: exit %d, stderr %q", code, stderr.String())
+	if n := FailOnSummary(&stderr, document(t, source(data.OriginSnapshot), renderOptions{Triage: path}), assess.Critical); n != 0 || stderr.Len() != 0 {
+		t.Errorf("every critical finding decided: %d open, stderr %q", n, stderr.String())
 	}
 	// Without decisions every finding counts, by rule, and the list stops after five.
 	var out bytes.Buffer
-	code, err := Run(context.Background(), source(data.OriginSnapshot), Options{FailOn: "info", Log: &out}, &bytes.Buffer{})
-	if err != nil || code != ExitFindings {
-		t.Fatalf("--fail-on info: %d %v", code, err)
-	}
 	n := len(assess.Assess(data.NewIndex(testTenant())).Findings)
+	if got := FailOnSummary(&out, document(t, source(data.OriginSnapshot), renderOptions{}), assess.Info); got != n {
+		t.Fatalf("--fail-on info: %d open, want %d", got, n)
+	}
 	if !strings.Contains(out.String(), "open findings at or above it (") || strings.Count(out.String(), "\n") != 7 ||
 		!strings.Contains(out.String(), "… and "+strconv.Itoa(n-5)+" more") {
 		t.Errorf("stderr for %d findings:\n%s", n, out.String())
 	}
 }
 
-func TestTriageFileProblemsAreUsageErrors(t *testing.T) {
-	var out bytes.Buffer
-	code, err := Run(context.Background(), source(data.OriginSnapshot),
-		Options{Triage: filepath.Join(t.TempDir(), "missing.yaml")}, &out)
-	if code != ExitUsage || err == nil || !strings.Contains(err.Error(), "no such file") {
-		t.Errorf("a named triage file that does not exist: %d %v", code, err)
-	}
-	bad := filepath.Join(t.TempDir(), "bad.yaml")
-	os.WriteFile(bad, []byte("version: 1\ndecisions:\n  - fingerprint: x\n    decision: maybe\n    justification: y\n"), 0o600)
-	code, err = Run(context.Background(), source(data.OriginSnapshot), Options{Triage: bad}, &out)
-	if code != ExitUsage || err == nil || !strings.Contains(err.Error(), bad+":3") {
-		t.Errorf("an unparsable triage file: %d %v", code, err)
-	}
-}
-
-// TestBaselineStates compares the test tenant with a baseline that lacked the Owner assignment, had another
-// federated credential and had one more finding: new, updated, unchanged and absent all appear, in JSON and SARIF.
 func TestBaselineStates(t *testing.T) {
 	base := testTenant()
 	base.RoleAssignments = slices.DeleteFunc(base.RoleAssignments, func(a data.RoleAssignment) bool {
@@ -248,7 +220,7 @@ func TestBaselineStates(t *testing.T) {
 			"Microsoft.ManagedIdentity/userAssignedIdentities/uai-gone"})
 	baseline := data.NewTenantSource(base, data.SourceInfo{Origin: data.OriginSnapshot})
 
-	out, _, _ := runWith(t, Options{Format: "json", Baseline: baseline})
+	out := runWith(t, renderOptions{Format: "json", Baseline: baseline})
 	var doc Document
 	if err := json.Unmarshal([]byte(out), &doc); err != nil {
 		t.Fatal(err)
@@ -271,7 +243,7 @@ func TestBaselineStates(t *testing.T) {
 		t.Errorf("absent = %+v", doc.AbsentFindings)
 	}
 
-	out, _, _ = runWith(t, Options{Format: "sarif", Baseline: baseline})
+	out = runWith(t, renderOptions{Format: "sarif", Baseline: baseline})
 	validateSARIF(t, out)
 	var log struct {
 		Runs []struct {
@@ -298,7 +270,7 @@ func TestBaselineStates(t *testing.T) {
 // TestSARIFLocationsAndFingerprints: every result has an artifact location GitHub code scanning accepts and a
 // partial fingerprint that is the finding's own, so it survives a run from another source or in another order.
 func TestSARIFLocationsAndFingerprints(t *testing.T) {
-	out, _, _ := runWith(t, Options{Format: "sarif"})
+	out := runWith(t, renderOptions{Format: "sarif"})
 	validateSARIF(t, out)
 	var log struct {
 		Runs []struct {

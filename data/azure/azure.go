@@ -159,21 +159,32 @@ func New(ctx context.Context, opts Options) (*Source, error) {
 // tenantOfToken reads the tid claim of an access token without verifying it: the token is our own, just issued, and
 // only names the tenant it is for. "" when the token is not a JWT.
 func tenantOfToken(token string) string {
+	c, _ := claimsOfToken(token)
+	return strings.ToLower(data.Clean(c.TenantID))
+}
+
+// tokenClaims are the claims miscope reads from its own access token: whom it is for and who signed in.
+type tokenClaims struct {
+	TenantID          string `json:"tid"`
+	UPN               string `json:"upn"`
+	PreferredUsername string `json:"preferred_username"`
+	UniqueName        string `json:"unique_name"`
+	AppID             string `json:"appid"`
+	AzpID             string `json:"azp"`
+}
+
+// claimsOfToken decodes a JWT's payload without verifying it; false when the token is not a JWT.
+func claimsOfToken(token string) (tokenClaims, bool) {
+	var c tokenClaims
 	parts := strings.Split(token, ".")
 	if len(parts) != 3 {
-		return ""
+		return c, false
 	}
 	payload, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(parts[1], "="))
-	if err != nil {
-		return ""
+	if err != nil || json.Unmarshal(payload, &c) != nil {
+		return tokenClaims{}, false
 	}
-	var claims struct {
-		TenantID string `json:"tid"`
-	}
-	if json.Unmarshal(payload, &claims) != nil {
-		return ""
-	}
-	return strings.ToLower(data.Clean(claims.TenantID))
+	return c, true
 }
 
 // Info describes the tenant being read.

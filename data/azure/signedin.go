@@ -1,8 +1,6 @@
 package azure
 
 import (
-	"encoding/base64"
-	"encoding/json"
 	"strings"
 
 	"github.com/miscope/miscope/data"
@@ -15,22 +13,8 @@ func (s *Source) SignedIn() string { return s.signedIn }
 // signedInOfToken reads the signed-in principal's name from an access token without verifying it, as tenantOfToken
 // reads its tenant.
 func signedInOfToken(token string) string {
-	parts := strings.Split(token, ".")
-	if len(parts) != 3 {
-		return ""
-	}
-	payload, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(parts[1], "="))
-	if err != nil {
-		return ""
-	}
-	var c struct {
-		UPN               string `json:"upn"`
-		PreferredUsername string `json:"preferred_username"`
-		UniqueName        string `json:"unique_name"`
-		AppID             string `json:"appid"`
-		AzpID             string `json:"azp"`
-	}
-	if json.Unmarshal(payload, &c) != nil {
+	c, ok := claimsOfToken(token)
+	if !ok {
 		return ""
 	}
 	for _, name := range []string{c.UPN, c.PreferredUsername, c.UniqueName} {

@@ -238,19 +238,27 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return nil
 	case listReloadMsg:
 		return tea.Batch(m.loadList(), m.startAssessment())
+	// Replies go to the view that asked, wherever it is in the stack now; a closed view's replies go to nobody.
 	case sectionMsg:
-		if d, ok := m.top().(*detailView); ok {
-			d.apply(msg)
+		for _, v := range m.stack {
+			if d, ok := v.(*detailView); ok && d.req == msg.req {
+				d.apply(msg)
+			}
 		}
 		return nil
 	case detailRefreshedMsg:
-		if d, ok := m.top().(*detailView); ok && d.id == msg.id {
-			return d.load(m)
+		var cmds []tea.Cmd
+		for _, v := range m.stack {
+			if d, ok := v.(*detailView); ok && d.id == msg.id {
+				cmds = append(cmds, d.load(m))
+			}
 		}
-		return nil
+		return tea.Batch(cmds...)
 	case pivotMsg:
-		if p, ok := m.top().(*pivotView); ok && p.req == msg.req {
-			p.apply(msg)
+		for _, v := range m.stack {
+			if p, ok := v.(*pivotView); ok && p.req == msg.req {
+				p.apply(msg)
+			}
 		}
 		return nil
 	case tea.PasteMsg:

@@ -1,7 +1,9 @@
 package assess
 
 import (
+	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/miscope/miscope/data"
@@ -372,3 +374,189 @@ func (e *engine) parseGrantCondition(condition string) *grantCondition {
 	}
 	return c
 }
+
+// exposer is a role assignment at some scope that lets its principal use identities attached below. Exposers are
+// kept in a table every worker shares (scopeTable), so that each is worked out once per scope and resource type.
+type exposer struct {
+	*scopeEntry
+	// What each identity below compares, copied from the entry so that the comparison reads one array.
+	level, entra int32
+	class        azureClass
+	verb         uint16 // index into scopeTable.verbs
+}
+
+// maxExposureEvidence bounds MI-EXPOSED's evidence; the rest is counted.
+const maxExposureEvidence = 10
+
+// exposed is MI-EXPOSED: principals less privileged than the identity that can run code on its resources, attach it
+// elsewhere or federate to it. It is the hot path on large tenants (a subscription's contributors expose every
+// identity in it), so per identity it only compares numbers and writes the evidence it shows.
+func (e *engine) exposed(i int, attached []*data.Resource) {
+	id := &e.x.Tenant.Identities[i]
+	v := &e.verdicts[i]
+	level := v.reach.Level
+	if level <= levelRead {
+		return // nothing to gain by using it
+	}
+	type target struct {
+		id, kind string
+		text     func() Evidence // the evidence that heads the target's principals, written only when shown
+	}
+	targets := make([]target, 0, len(attached)+1)
+	for _, r := range attached {
+		targets = append(targets, target{r.ID, r.Type, func() Evidence {
+			return resourceEvidence(r.ID, fmt.Sprintf("on %s %s (%s):", r.Type, quote(r.Name), r.ID))
+		}})
+	}
+	if id.Kind == data.UserAssigned && id.ResourceID != "" {
+		targets = append(targets, target{id.ResourceID, kindUAI, func() Evidence {
+			return resourceEvidence(id.ResourceID, fmt.Sprintf("on the user-assigned identity resource %s:", id.ResourceID))
+		}})
+	}
+	items := v.items
+	entra := e.principalReach[id.ID].entra
+	lines := e.lines[:0]
+	defer func() { e.lines = lines[:0] }()
+	// count is of distinct assignments, as the title says and the fix deletes them; one assignment above several of
+	// the identity's resources is shown under each (total lines), counted once.
+	count, total, shown, latent := 0, 0, 0, 0
+	var seen map[*data.RoleAssignment]bool // only where several targets can share an assignment; kept per worker
+	if len(targets) > 1 {
+		if e.counted == nil {
+			e.counted = make(map[*data.RoleAssignment]bool)
+		}
+		seen = e.counted
+		defer clear(seen)
+	}
+	for _, t := range targets {
+		headed := false
+		own, chain := e.exposerChain(t.id, t.kind)
+		for n := -1; n < len(chain); n++ {
+			s, xs := t.id, own
+			if n >= 0 {
+				s, xs = chain[n].scope, chain[n].exposers
+			}
+			need, needKnown := classNone, false
+			for i := range xs {
+				x := &xs[i]
+				if int(x.level) >= level { // principals below the identity's reach all gain from it; the others may not
+					if !needKnown {
+						need, needKnown = e.need(s, items), true
+					}
+					if x.entra >= levelGraphTier0 || entra <= x.entra && x.class >= need {
+						continue // covered: it holds as much already
+					}
+					if pid := x.a.PrincipalID; len(pid) == len(id.ID) && strings.EqualFold(pid, id.ID) {
+						continue // the identity itself
+					}
+				}
+				if seen == nil || !seen[x.a] {
+					count++
+					if seen != nil {
+						seen[x.a] = true
+					}
+				}
+				total++
+				if x.verb == e.scopes.latent {
+					latent++
+				}
+				if shown < maxExposureEvidence {
+					if !headed {
+						head := t.text()
+						lines, headed = append(lines, &head), true
+					}
+					ev := e.exposerEvidence(x, s)
+					lines = append(lines, ev) // shared by every identity below the scope: no copy
+					shown++
+				}
+			}
+		}
+	}
+	if count == 0 {
+		return
+	}
+	if total > shown {
+		lines = append(lines, e.more(total-shown))
+	}
+	// The right to assign an identity without compute to attach it to is latent: low, whatever the identity can do.
+	sev := max(v.privilege, Low)
+	title := fmt.Sprintf("%d role assignment%s let%s less privileged principals use %s (%s)", count, plural(count),
+		verbS(count), quote(e.identityName(id)), v.reach.Label)
+	if latent == total {
+		sev = Low
+		title = fmt.Sprintf("%d role assignment%s could let principals attach %s (%s) once they can write compute (latent)",
+			count, plural(count), quote(e.identityName(id)), v.reach.Label)
+	}
+	r, _ := RuleByID(RuleExposed)
+	e.findings = append(e.findings, Finding{
+		RuleID:     RuleExposed,
+		Severity:   sev,
+		IdentityID: id.ID,
+		Title:      title,
+		Evidence:   slices.Clone(lines), // as long as it is: a finding is kept for the whole session
+		Remediation: "Remove these principals' roles on the identity's resources (or the resource group or " +
+			"subscription above them), or move the identity to a resource that only equally trusted principals " +
+			"control. Managed Identity Operator and Managed Identity Contributor on a user-assigned identity belong " +
+			"to its owners only. " + noteARM,
+		References: r.References,
+	})
+}
+
+// exposerEvidence is the evidence of an exposer shown at scope s ("user "Ann" (id) holds Contributor at ...: can run
+// code as the identity there"), written by the first worker that shows it and shared by every identity below the
+// scope, whatever the type of its resource.
+func (e *engine) exposerEvidence(x *exposer, s string) *Evidence {
+	verb := e.verbName(x.verb)
+	for n := x.lines.Load(); n != nil; n = n.next {
+		if n.verb == verb && n.scope == s {
+			return n.ev
+		}
+	}
+	a := x.a
+	ev := e.newEvidence(Evidence{Text: e.principalText(a.PrincipalID, a.PrincipalType) + " holds " +
+		e.roleList[x.role].name + " at " + e.scopeText(s) + ": " + verb,
+		Kind: EvidenceAzureRoleAssignment, ID: a.ID, PrincipalID: a.PrincipalID,
+		RoleID: data.LastSegment(a.RoleDefinitionID), Scope: a.Scope})
+	node := &evidenceLine{scope: s, verb: verb, ev: ev}
+	for {
+		head := x.lines.Load()
+		for n := head; n != nil; n = n.next {
+			if n.verb == verb && n.scope == s {
+				return n.ev // another worker wrote the same line first
+			}
+		}
+		node.next = head
+		if x.lines.CompareAndSwap(head, node) {
+			return ev
+		}
+	}
+}
+
+// evidenceLine is one exposure evidence line of a scope entry: the entry shown at a scope (as spelt) with a verb.
+type evidenceLine struct {
+	scope, verb string
+	ev          *Evidence
+	next        *evidenceLine
+}
+
+// heldRole is an Azure role of an identity worth covering: data access and above.
+type heldRole struct {
+	scope string
+	class azureClass
+}
+
+// need is the class one role at scope must have to cover every Azure role of an identity (its items); beyond any
+// class when the scope is not above them all.
+func (e *engine) need(scope string, items []heldRole) azureClass {
+	need := classNone
+	for _, it := range items {
+		if !e.coversScope(scope, it.scope) {
+			return classGrant + 1
+		}
+		need = max(need, it.class)
+	}
+	return need
+}
+
+// kindUAI marks the probe for the user-assigned identity resource itself.
+const kindUAI = "#userAssignedIdentity"

@@ -743,3 +743,50 @@ func federatedFixes(id *data.Identity, shown []*Evidence) []Command {
 	}
 	return out
 }
+
+// federated is MI-FIC-RISK: each federated credential read as an expression (federation.go) and graded up on a
+// privileged identity.
+func (e *engine) federated(i int) {
+	id := &e.x.Tenant.Identities[i]
+	fics := e.x.FederatedCredentials(id.ID)
+	if len(fics) == 0 {
+		return
+	}
+	priv := e.verdicts[i].privilege
+	var ev []evidence
+	for _, f := range fics {
+		t := readTrust(f, e.x.Tenant.ID)
+		top, risky := t.worst()
+		sev := top.sev
+		if risky && priv >= High {
+			sev = min(sev+1, Critical) // graded up: the identity is privileged
+		}
+		reasons := t.reasons()
+		if priv == Critical && sev < Medium {
+			sev = Medium
+			reasons = append(reasons, "any federated credential on an identity with tier-0 privileges widens who can become it")
+		}
+		if len(reasons) == 0 {
+			continue
+		}
+		what := "subject " + quote(f.Subject)
+		if f.ClaimsMatchingExpression != "" {
+			what = "claims-matching expression " + quote(f.ClaimsMatchingExpression)
+		}
+		iss := quote(f.Issuer)
+		if t.issuer.name != "" {
+			iss += " (" + t.issuer.name + ")"
+		}
+		ev = append(ev, evidence{sev, Evidence{Text: fmt.Sprintf("credential %s: issuer %s, %s: %s", quote(f.Name),
+			iss, what, strings.Join(reasons, "; ")), Kind: EvidenceFederatedCredential, ID: f.Name,
+			PrincipalID: id.ID, ResourceID: id.ResourceID, Issuer: f.Issuer,
+			Subject: cmp.Or(f.ClaimsMatchingExpression, f.Subject)}})
+	}
+	e.add(RuleFICRisk, id.ID, ev, func(t evidence) string {
+		return "Risky federated credential on " + quote(e.identityName(id)) + ": " + cutAt(strings.TrimPrefix(t.Text, "credential "), ":")
+	}, "Trust only known issuers and one workload each: for GitHub Actions a protected environment "+
+		"(repo:OWNER@OWNER_ID/REPO@REPO_ID:environment:NAME, or an expression that pins claims['repository_id']); "+
+		"never a pattern over the owner, organisation or group; delete credentials nobody uses. A token already "+
+		"exchanged stays valid until it expires.")
+	e.fixLast(RuleFICRisk, id.ID, func(f *Finding) []Command { return federatedFixes(id, f.Evidence) })
+}

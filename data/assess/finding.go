@@ -5,6 +5,7 @@ package assess
 import (
 	"fmt"
 	"strings"
+	"unicode"
 
 	"github.com/miscope/miscope/data"
 )
@@ -165,13 +166,31 @@ type Reach struct {
 	Level  int    `json:"-"` // orders reaches for sorting; higher is more dangerous
 }
 
-// Rule describes one rule for documentation, SARIF and the help screen.
+// Rule describes one rule for the engine, documentation, SARIF and the help screen. Rules (rules.go) is the
+// registry: each rule id with its metadata, in one place.
 type Rule struct {
 	ID          string
-	Title       string
+	Title       string // as docs/RULES.md heads the rule's section: "ID — Title"
 	Description string
-	Help        string // what to do, in Markdown
-	References  []string
+	// Severity says how a finding's severity is decided, in a sentence.
+	Severity   string
+	Help       string // what to do, in Markdown
+	References []string
+}
+
+// DocsAnchor is the anchor of the rule's section in docs/RULES.md (the section "ID — Title", as GitHub and most
+// Markdown renderers derive anchors from headings).
+func (r Rule) DocsAnchor() string {
+	var b strings.Builder
+	for _, c := range strings.ToLower(r.ID + " — " + r.Title) {
+		switch {
+		case c == ' ':
+			b.WriteByte('-')
+		case c == '-' || c == '_' || unicode.IsLetter(c) || unicode.IsDigit(c):
+			b.WriteRune(c)
+		}
+	}
+	return b.String()
 }
 
 // Result is the assessment of a whole tenant.

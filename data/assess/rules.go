@@ -64,7 +64,10 @@ const (
 	armNote        = noteARM + " " + noteARMMembership
 )
 
-// Rules lists every rule miscope applies, in the order of their ids, for SARIF, the help screen and docs/RULES.md.
+// Rules is the registry of every rule miscope applies, in the order of their ids: the engine takes a finding's
+// references from it, SARIF its rules (with the docs/RULES.md anchor and the severity rule), the help screen its
+// titles, and TestRulesRegistry holds docs/RULES.md to it. A new rule adds its entry here, its section to
+// docs/RULES.md, and its code in a file of its own.
 var Rules = []Rule{
 	{
 		ID:    RuleExposed,
@@ -72,6 +75,9 @@ var Rules = []Rule{
 		Description: "A principal that is not itself as privileged as the identity can run code on a resource the " +
 			"identity is attached to, attach the user-assigned identity to compute it controls, or add a federated " +
 			"credential to it; whoever does gets the identity's privileges. Graded by the identity's own privilege.",
+		Severity: "The identity's own privilege (its most severe privilege finding, or what its path reaches), at " +
+			"least low; low when every principal could attach the identity only once it can write compute " +
+			"(latent).",
 		Help: "Remove the principal's role on the attached resource (or its resource group or subscription), or " +
 			"move the identity to a resource only equally trusted principals control. Managed Identity Operator and " +
 			"Managed Identity Contributor on a user-assigned identity should be held only by its owners.",
@@ -84,6 +90,10 @@ var Rules = []Rule{
 			"is not a known identity provider or belongs to another tenant, a pattern over the owner or organisation " +
 			"(internet-exposed), pull requests, any ref, a branch instead of a protected environment, or names that " +
 			"can be renamed or reused; graded up when the identity is privileged.",
+		Severity: "The worst reading among its credentials (internet-exposed, an unknown issuer, any ref or pull " +
+			"request high; one branch, another tenant's issuer medium; a name-based subject low), one step " +
+			"up on an identity whose privilege is high or critical, and at least medium on one with tier-0 " +
+			"privileges.",
 		Help: "Trust only known issuers and one workload each: for GitHub Actions a protected environment with the " +
 			"immutable subject `repo:OWNER@OWNER_ID/REPO@REPO_ID:environment:NAME` (or pin `claims['repository_id']` " +
 			"in an expression); never a pattern over the owner, organisation or group; delete credentials that are no " +
@@ -94,6 +104,7 @@ var Rules = []Rule{
 		ID:          RuleOrphaned,
 		Title:       "User-assigned identity attached to nothing",
 		Description: "A user-assigned identity is attached to no resource: nobody needs its permissions, yet whoever can attach it or add a federated credential to it can use them.",
+		Severity:    "Low, raised to the identity's privilege, at most medium.",
 		Help:        "Delete the identity if nothing uses it, or remove its role assignments and permissions until it is needed.",
 		References:  []string{refMIBestPractice, refMIManageUA},
 	},
@@ -106,6 +117,9 @@ var Rules = []Rule{
 			"Administrator on any), or can run code as, attach or federate to another managed identity, step by " +
 			"step, until it holds more than it does itself. Graded by the strongest outcome it reaches, along the " +
 			"shortest path to it.",
+		Severity: "What the path reaches, graded as the privilege rules grade it (tenant admin and Graph tier 0 " +
+			"critical; directory writer and tenant-wide data high); a finding only when that is more than " +
+			"the identity holds itself.",
 		Help: "Break the path: remove the permission or role that lets the identity take its first step, or the " +
 			"roles of the group or identity it leads to. Until then treat the identity as what it reaches.",
 		References: []string{refAzureHound, refAzureTiering, refRoleGroups, refMIBestPractice},
@@ -117,6 +131,9 @@ var Rules = []Rule{
 			"custom role with equivalent actions at management-group or subscription scope; narrower scopes and " +
 			"roles that only run code, attach identities or reach data are graded lower. A role definition that " +
 			"cannot be resolved is reported.",
+		Severity: "The role's class at its scope (granting access at a subscription or above critical, writing at " +
+			"a subscription high, narrower scopes lower, one resource never), corrected by the role's " +
+			"reference tier.",
 		Help: "Assign the narrowest built-in role the workload needs at the narrowest scope (the resource, or its " +
 			"own resource group). Never give a workload identity the right to grant access.",
 		References: []string{refAzureBuiltIn, refAzureRoleDefs, refAzureScope, refMIBestPractice, refRBACCache},
@@ -127,6 +144,8 @@ var Rules = []Rule{
 		Description: "The identity holds a privileged Entra directory role, directly or through a group, active or " +
 			"eligible through Privileged Identity Management. Tier-0 roles (a path to Global Administrator) are " +
 			"critical.",
+		Severity: "The role's reference grade (tier 0 critical), one step lower when scoped to an administrative " +
+			"unit; a role the lists do not know but Microsoft marks privileged is high.",
 		Help: "Remove the role assignment, or replace it with an application permission or role scoped to exactly " +
 			"what the workload does (an administrative unit where possible).",
 		References: []string{refPrivRoles, refEntraRoles, refAzureTiering, refPIM, refMITokenCache},
@@ -136,6 +155,8 @@ var Rules = []Rule{
 		Title: "High-privilege application permission",
 		Description: "The identity holds a tier-0 or high Microsoft Graph application permission (or a write-all or " +
 			"full-control permission of another API). Tier-0 permissions are a known path to Global Administrator.",
+		Severity: "The permission's reference grade: tier 0 critical, tier 1 medium or high, tier 2 and reads at " +
+			"most low; an app role that cannot be resolved is info.",
 		Help: "Remove the app role assignment; grant the least-privileged permission the workload needs (for " +
 			"example Sites.Selected instead of Sites.ReadWrite.All).",
 		References: []string{refGraphPerms, refAzureTiering, refScubaGear, refMITokenCache},
@@ -146,6 +167,8 @@ var Rules = []Rule{
 		Description: "The identity belongs, directly or transitively, to a role-assignable group or to a group that " +
 			"holds privileged directory or Azure roles; everyone who can manage that group's membership shapes what " +
 			"the identity can do.",
+		Severity: "The strongest role the group holds, graded as if the identity held it directly; a " +
+			"role-assignable group that holds nothing yet is low.",
 		Help: "Remove the identity from the group, or assign the roles it needs to it directly so the group's " +
 			"other members do not widen them.",
 		References: []string{refRoleGroups, refPrivRoles, refAzureBuiltIn, refMITokenCache},
@@ -156,6 +179,7 @@ var Rules = []Rule{
 		Description: "A user-assigned identity is attached to 5 or more resources, or to resources in more than one " +
 			"subscription: whoever controls any of them holds the identity, and its permissions are the union of " +
 			"what every workload needs.",
+		Severity:   "Low, raised to the identity's privilege, at most high.",
 		Help:       "Give each workload (or each subscription) its own identity with only the permissions it needs.",
 		References: []string{refMIBestPractice},
 	},
@@ -166,6 +190,8 @@ var Rules = []Rule{
 			"application or managed identity: \"Identity not found\" in the portal), and system-assigned identities " +
 			"whose resource is gone. They grant nothing today but count against the subscription's limit and muddy " +
 			"access reviews.",
+		Severity: "Info, or low when a role left behind writes or grants (a deleted principal can be restored for " +
+			"30 days) or a system-assigned identity whose resource is gone still holds roles.",
 		Help: "Delete the dangling role assignments with `az role assignment delete --ids <assignment ids>` (the " +
 			"finding lists them); Azure does not delete them with their principal.",
 		References: []string{refMIBestPractice, refRBACNotFound, refMIOverview},
@@ -176,18 +202,28 @@ var Rules = []Rule{
 		Description: "An application service principal signs in with a secret or certificate that someone must store, " +
 			"rotate and protect; workloads running in Azure can use a managed identity instead. Expired and " +
 			"long-lived secrets are noted.",
+		Severity: "Low; medium when a valid credential is used by a workload that runs in Azure or a secret is " +
+			"long-lived; info when every credential has expired.",
 		Help: "Move the workload to a managed identity (or workload identity federation), then remove the " +
 			"application's secrets and certificates. Until then, keep secrets short-lived and delete expired ones.",
 		References: []string{refMIServices, refAppCredentials, refMIBestPractice},
 	},
 }
 
+// ruleIndex finds a rule's place in Rules by its id.
+var ruleIndex = func() map[string]int {
+	m := make(map[string]int, len(Rules))
+	for i, r := range Rules {
+		m[r.ID] = i
+	}
+	return m
+}()
+
 // RuleByID returns the rule with that id.
 func RuleByID(id string) (Rule, bool) {
-	for _, r := range Rules {
-		if r.ID == id {
-			return r, true
-		}
+	i, ok := ruleIndex[id]
+	if !ok {
+		return Rule{}, false
 	}
-	return Rule{}, false
+	return Rules[i], true
 }

@@ -180,6 +180,10 @@ func TestSARIF(t *testing.T) {
 						ShortDescription struct {
 							Text string `json:"text"`
 						} `json:"shortDescription"`
+						Properties struct {
+							Docs         string `json:"docs"`
+							SeverityRule string `json:"severityRule"`
+						} `json:"properties"`
 					} `json:"rules"`
 				} `json:"driver"`
 			} `json:"tool"`
@@ -211,6 +215,11 @@ func TestSARIF(t *testing.T) {
 		ruleIDs = append(ruleIDs, r.ID)
 		if r.Help.Text == "" || r.ShortDescription.Text == "" {
 			t.Errorf("rule %s lacks help", r.ID)
+		}
+		// Each rule says where it is documented and how its severity is decided, from the registry.
+		reg, _ := assess.RuleByID(r.ID)
+		if r.Properties.Docs != "docs/RULES.md#"+reg.DocsAnchor() || r.Properties.SeverityRule != reg.Severity || reg.Severity == "" {
+			t.Errorf("rule %s: docs %q, severity rule %q", r.ID, r.Properties.Docs, r.Properties.SeverityRule)
 		}
 	}
 	var want []string

@@ -352,7 +352,8 @@ func WriteSARIF(w io.Writer, d *Document) error {
 			Help:                 sarifText{Text: r.Help, Markdown: r.Help + "\n\n" + markdownLinks(r.References)},
 			HelpURI:              first(r.References),
 			DefaultConfiguration: map[string]any{"level": "warning"},
-			Properties:           map[string]any{"tags": []string{"security", "managed-identity"}},
+			Properties: map[string]any{"tags": []string{"security", "managed-identity"},
+				"docs": "docs/RULES.md#" + r.DocsAnchor(), "severityRule": r.Severity},
 		})
 	}
 	for _, f := range d.Findings {

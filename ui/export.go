@@ -2,6 +2,7 @@ package ui
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -39,6 +40,23 @@ func (f exportFormat) String() string {
 
 // ext is the file name extension of the format.
 func (f exportFormat) ext() string { return [...]string{".csv", ".json", ".md"}[f] }
+
+// checkExtension refuses a path whose extension names another format than the one chosen (a .csv file holding
+// Markdown would mislead whoever opens it by its name; renaming it silently would write where the user did not say).
+// An extension that names no format is the user's choice.
+func (f exportFormat) checkExtension(path string) error {
+	ext := strings.ToLower(filepath.Ext(path))
+	if ext == ".markdown" {
+		ext = ".md"
+	}
+	for _, other := range []exportFormat{formatCSV, formatJSON, formatMarkdown} {
+		if other != f && ext == other.ext() {
+			return fmt.Errorf("%s names a %s file but %s is chosen: name it %s, or press tab for %s",
+				filepath.Base(path), other, f, strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))+f.ext(), other)
+		}
+	}
+	return nil
+}
 
 // write encodes a table in the format with the writers `miscope report` uses, so both escape alike.
 func (f exportFormat) write(w io.Writer, t report.Table) error {
@@ -145,8 +163,11 @@ func (m *Model) startExport() tea.Cmd {
 // exportName is the prefilled path: miscope-<view>-<tenant>-<yyyymmdd-hhmmss>.<ext>, in ExportDir when one is set.
 // In a served session the input holds only the file name, since the folder is fixed.
 func (m *Model) exportName(f exportFormat) string {
-	name := "miscope-" + m.top().kind() + "-" + tenantSlug(m.src.Info()) + "-" +
-		m.opts.Now().Format("20060102-150405") + f.ext()
+	what := m.top().kind()
+	if d, ok := m.top().(*detailView); ok { // an identity's export names the identity
+		what += "-" + slug(cmp.Or(d.ident.DisplayName, d.id), "identity")
+	}
+	name := "miscope-" + what + "-" + tenantSlug(m.src.Info()) + "-" + m.opts.Now().Format("20060102-150405") + f.ext()
 	switch {
 	case m.opts.Served:
 		return name
@@ -158,29 +179,32 @@ func (m *Model) exportName(f exportFormat) string {
 
 // tenantSlug is a short, file-name-safe form of the tenant's name (or id): lower case letters, digits and dashes.
 func tenantSlug(info data.SourceInfo) string {
-	for _, s := range []string{info.TenantName, info.TenantID, string(info.Origin)} {
-		var b strings.Builder
-		dash := false
-		for _, r := range strings.ToLower(data.CleanInput(s)) {
-			switch {
-			case r >= 'a' && r <= 'z' || r >= '0' && r <= '9':
-				if dash && b.Len() > 0 {
-					b.WriteByte('-')
-				}
-				dash = false
-				b.WriteRune(r)
-			default:
-				dash = true
+	return slug(cmp.Or(slug(info.TenantName, ""), slug(info.TenantID, ""), string(info.Origin)), "tenant")
+}
+
+// slug is a short, file-name-safe form of s: lower case letters, digits and dashes, or otherwise when s has none.
+func slug(s, otherwise string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(data.CleanInput(s)) {
+		switch {
+		case r >= 'a' && r <= 'z' || r >= '0' && r <= '9':
+			if dash && b.Len() > 0 {
+				b.WriteByte('-')
 			}
-			if b.Len() >= 24 {
-				break
-			}
+			dash = false
+			b.WriteRune(r)
+		default:
+			dash = true
 		}
-		if b.Len() > 0 {
-			return b.String()
+		if b.Len() >= 24 {
+			break
 		}
 	}
-	return "tenant"
+	if b.Len() == 0 {
+		return otherwise
+	}
+	return b.String()
 }
 
 // closeExport closes the prompt and shows msg.
@@ -302,6 +326,9 @@ func (m *Model) submitExport() tea.Cmd {
 	job := &exportJob{id: e.jobID, format: e.format, tableLater: m.tableLater(), served: m.opts.Served}
 	if !e.clip {
 		p, err := m.exportPath(strings.TrimSpace(e.path.Value()))
+		if err == nil {
+			err = e.format.checkExtension(p)
+		}
 		if err != nil {
 			return m.setFlash(err.Error(), true)
 		}
@@ -410,10 +437,10 @@ func (m *Model) exportDone(msg exportDoneMsg) tea.Cmd {
 		e.path.Focus()
 		return m.setFlash(msg.err.Error(), true)
 	}
-	// The message may wrap onto a second line; a path longer than that is cut in the middle, keeping its folder and
-	// the end of its name.
+	// The message keeps to the status line: a path longer than the room left is cut in the middle, keeping its folder
+	// and the end of its name.
 	rows, format := plural(msg.rows, "row", "rows"), job.format.String()
-	room := 2*(max(20, m.width)-1) - len("exported  to  ()") - len(rows) - len(format)
+	room := max(20, m.width) - 2 - len("exported  to  ()") - len(rows) - len(format)
 	return m.closeExport(fmt.Sprintf("exported %s to %s (%s)", rows, midCut(job.path, room), format), false)
 }
 
@@ -577,9 +604,15 @@ func (m *Model) tableLater() func() report.Table {
 		t, c, r := m.top().Table()
 		later = func() (string, []string, [][]string) { return t, c, r }
 	}
+	var numeric []bool
+	var filter, sort string
+	if f := m.filterOf(m.top()); f != nil {
+		numeric, _, sort = f.t.exportScope()
+		filter = f.query
+	}
 	return func() report.Table {
 		title, cols, rows := later()
-		return report.Table{Title: title, Columns: cols, Rows: rows}
+		return report.Table{Title: title, Columns: cols, Rows: rows, Numeric: numeric, Filter: filter, Sort: sort}
 	}
 }
 

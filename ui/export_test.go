@@ -15,6 +15,7 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"github.com/miscope/miscope/data"
@@ -87,6 +88,12 @@ func (s *session) flash(want string) (string, bool) {
 	return msg, isErr
 }
 
+// exportTable is what an export of the view on top holds right now, with its filter and sort.
+func (s *session) exportTable() (t report.Table) {
+	s.inspect(func(m *Model) { t = m.tableLater()() })
+	return t
+}
+
 // table is what the view on top shows right now.
 func (s *session) table() (title string, cols []string, rows [][]string) {
 	s.inspect(func(m *Model) { title, cols, rows = m.top().Table() })
@@ -109,16 +116,18 @@ func readBack(t *testing.T, path string, f exportFormat) (cols []string, rows []
 		return recs[0], recs[1:]
 	case formatJSON:
 		var doc struct {
-			Columns []string            `json:"columns"`
-			Rows    []map[string]string `json:"rows"`
+			Columns []string         `json:"columns"`
+			Rows    []map[string]any `json:"rows"`
 		}
-		if err := json.Unmarshal(b, &doc); err != nil {
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.UseNumber()
+		if err := dec.Decode(&doc); err != nil {
 			t.Fatalf("%s does not parse as JSON: %v", path, err)
 		}
 		for _, r := range doc.Rows {
 			cells := make([]string, len(doc.Columns))
 			for i, c := range doc.Columns {
-				cells[i] = r[c]
+				cells[i] = fmt.Sprint(r[c]) // a string, or a number as written
 			}
 			rows = append(rows, cells)
 		}
@@ -209,7 +218,7 @@ func TestExportEachViewInEachFormat(t *testing.T) {
 				t.Errorf("the filtered, name-sorted list exported as %q", rows)
 			}
 		}},
-		{"detail", "identity", func() {
+		{"detail", "identity-vm-graph", func() {
 			s.tm.Send(s.openCmd(idGraph))
 			s.waitFor("the detail", func(m *Model) bool { d, ok := m.top().(*detailView); return ok && !d.busy() })
 		}, func(t *testing.T, rows [][]string) {
@@ -256,8 +265,9 @@ func TestExportEachViewInEachFormat(t *testing.T) {
 			s.keys("e", strings.ToLower(f.String()[:1]), "enter")
 			path := filepath.Join(dir, "miscope-"+v.kind+"-contoso-"+stamp+f.ext())
 			msg, isErr := s.flash("exported")
-			if isErr || !strings.Contains(msg, path) || !strings.Contains(msg, plural(len(wantRows), "row", "rows")) {
-				t.Errorf("%s: status %q, want the path %s and the row count %d", what, msg, path, len(wantRows))
+			if isErr || !strings.Contains(msg, filepath.Base(path)) || !strings.Contains(msg, plural(len(wantRows), "row", "rows")) ||
+				ansi.StringWidth(msg) > 120-2 {
+				t.Errorf("%s: status %q, want on one line the file %s and the row count %d", what, msg, path, len(wantRows))
 			}
 			cols, rows := readBack(t, path, f)
 			sameTable(t, what, f, wantCols, wantRows, cols, rows)
@@ -497,7 +507,7 @@ func TestExportAsksBeforeOverwriting(t *testing.T) {
 	s.keys("enter")
 	s.waitText("Overwrite the existing file? y/n")
 	s.keys("y")
-	s.flash("exported 5 rows to " + path)
+	s.flash("050607.csv (CSV)") // the path is cut in the middle to keep to one line at 80 columns
 	b, _ := os.ReadFile(path)
 	if !strings.HasPrefix(string(b), "NAME,KIND,ATTACHED") {
 		t.Errorf("y did not replace the file: %q", b)
@@ -525,7 +535,8 @@ func TestServedExportStaysInItsFolder(t *testing.T) {
 	s.press("ctrl+u")
 	s.typeText("triage.csv")
 	s.keys("enter")
-	s.flash("exported 5 rows to " + filepath.Join(dir, "triage.csv"))
+	s.flash("exported 5 rows to")
+	s.flash("triage.csv (CSV)")
 	assertPrivateFilesOnly(t, dir, 1)
 	if _, err := os.Stat(filepath.Join(filepath.Dir(dir), "escape.csv")); err == nil {
 		t.Error("a served export escaped its folder")
@@ -561,9 +572,8 @@ func TestServedExportWithoutFolderCopies(t *testing.T) {
 	s.waitText("Copy as", "to your clipboard")
 	checkFrame(t, s.content(), 80, 24)
 	s.keys("j")
-	title, cols, rows := s.table()
 	var want bytes.Buffer
-	if err := report.WriteTableJSON(&want, report.Table{Title: title, Columns: cols, Rows: rows}); err != nil {
+	if err := report.WriteTableJSON(&want, s.exportTable()); err != nil {
 		t.Fatal(err)
 	}
 	s.keys("enter")
@@ -616,9 +626,14 @@ func TestCopyViewRefusesLargeViews(t *testing.T) {
 	if len(rows) != 10 {
 		t.Fatalf("the filter kept %d rows", len(rows))
 	}
+	var md bytes.Buffer
+	if err := report.WriteTableMarkdown(&md, s.exportTable()); err != nil || !strings.Contains(md.String(), "_filter: id-bulk-0004") {
+		t.Fatalf("the Markdown copy does not record its filter (%v):\n%s", err, md.String())
+	}
+	_ = cols
 	s.keys("Y")
 	s.flash("copied " + title + " as Markdown")
-	want := "\x1b]52;c;" + base64.StdEncoding.EncodeToString([]byte(markdownTable(title, cols, rows))) + "\x07"
+	want := "\x1b]52;c;" + base64.StdEncoding.EncodeToString(md.Bytes()) + "\x07"
 	var out []byte
 	teatest.WaitFor(t, s.tm.Output(), func(b []byte) bool {
 		out = bytes.Clone(b)
@@ -628,4 +643,77 @@ func TestCopyViewRefusesLargeViews(t *testing.T) {
 	if n := bytes.Count(out, []byte("\x1b]52;")); n != 1 {
 		t.Errorf("%d clipboard writes, want only the filtered view's", n)
 	}
+}
+
+// TestExportsSayWhatTheyHold: an export records the filter and sort that produced it, carries each row's object id,
+// writes counts as JSON numbers, names an identity's export after the identity, refuses a file name of another
+// format, and says where it wrote on one status line, however long the path.
+func TestExportsSayWhatTheyHold(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "a-folder-with-a-rather-long-name", "and-another-one-below-it")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	s := start(t, newExportModel(testTenant(), Options{ExportDir: dir}), 80, 24)
+	s.ready()
+	s.keys("/")
+	s.typeText("vm")
+	s.keys("enter", "N")
+	s.waitText("2 of 5")
+	s.keys("e", "j", "enter")
+	msg, _ := s.flash("exported")
+	if ansi.StringWidth(msg) > 80-2 || !strings.Contains(msg, ".json (JSON)") {
+		t.Errorf("the status line %q does not fit 80 columns or lost the file's name", msg)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "miscope-identities-contoso-"+stamp+".json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Filter  *string          `json:"filter"`
+		Sort    *string          `json:"sort"`
+		Columns []string         `json:"columns"`
+		Rows    []map[string]any `json:"rows"`
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Filter == nil || *doc.Filter != "vm" || doc.Sort == nil || *doc.Sort != "NAME, ascending" {
+		t.Errorf("filter %v sort %v, want vm and NAME, ascending", doc.Filter, doc.Sort)
+	}
+	if len(doc.Rows) != 2 || doc.Rows[0][exportIDColumn] != idWeb || doc.Rows[1][exportIDColumn] != idGraph {
+		t.Errorf("rows do not carry their object ids: %v", doc.Rows)
+	}
+	numbers := 0
+	for _, r := range doc.Rows {
+		for _, v := range r {
+			if _, ok := v.(float64); ok {
+				numbers++
+			}
+		}
+	}
+	if numbers != len(doc.Rows) { // the count of findings, one per row
+		t.Errorf("%d numbers in %v, want the finding count of each row as a number", numbers, doc.Rows)
+	}
+	s.inspect(func(m *Model) { m.flash = "" })
+
+	// A name of another format is refused, not written.
+	s.keys("e", "m")
+	s.press("down", "ctrl+u")
+	s.typeText("list.csv")
+	s.keys("enter")
+	if msg, isErr := s.flash("list.csv names a CSV file but Markdown is chosen"); !isErr || !strings.Contains(msg, "list.md") {
+		t.Errorf("status %q", msg)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "list.csv")); err == nil {
+		t.Error("a Markdown export was written as list.csv")
+	}
+	s.keys("esc")
+
+	// An identity's export is named after it.
+	s.tm.Send(s.openCmd(idGraph))
+	s.waitFor("the detail", func(m *Model) bool { d, ok := m.top().(*detailView); return ok && !d.busy() })
+	s.keys("e")
+	s.waitFor("the prefilled name", func(m *Model) bool {
+		return strings.Contains(m.exp.path.Value(), "miscope-identity-vm-graph-contoso-"+stamp+".")
+	})
 }

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"cmp"
 	"slices"
 	"strconv"
 	"strings"
@@ -573,15 +574,42 @@ func (t *table) render(w, h int, st *styles) string {
 }
 
 // export returns exactly what the table shows, in view order, with cells in full.
+//
+// The last column is the object id each row is about (the identity a finding is about), which the screen leaves out
+// for room but an export must carry: names are not unique, ids are.
 func (t *table) export() (columns []string, rows [][]string) {
 	for _, c := range t.cols {
 		columns = append(columns, c.title)
 	}
+	columns = append(columns, exportIDColumn)
 	rows = make([][]string, 0, len(t.view))
 	for _, i := range t.view {
-		rows = append(rows, slices.Clone(t.rows[i].cells[:min(len(t.cols), len(t.rows[i].cells))]))
+		r := &t.rows[i]
+		cells := make([]string, len(t.cols), len(t.cols)+1)
+		copy(cells, r.cells)
+		rows = append(rows, append(cells, cmp.Or(r.ref, r.id)))
 	}
 	return columns, rows
+}
+
+// exportIDColumn names the column of object ids in exports.
+const exportIDColumn = "OBJECT ID"
+
+// exportScope says which of the columns export gives are numbers, and the filter and sort that chose and ordered
+// its rows, so that an export records what produced it.
+func (t *table) exportScope() (numeric []bool, filter, sort string) {
+	for _, c := range t.cols {
+		numeric = append(numeric, c.numeric)
+	}
+	numeric = append(numeric, false) // the object id
+	if t.sortCol >= 0 {
+		dir := "ascending"
+		if t.sortDesc {
+			dir = "descending"
+		}
+		sort = t.cols[t.sortCol].title + ", " + dir
+	}
+	return numeric, t.query, sort
 }
 
 // counts is "N of M" for the status bar.

@@ -3,6 +3,7 @@ package report
 import (
 	"bufio"
 	"encoding/csv"
+	"encoding/json"
 	"io"
 	"strconv"
 	"strings"
@@ -17,6 +18,11 @@ type Table struct {
 	Title   string
 	Columns []string
 	Rows    [][]string
+	// Numeric marks the columns that hold numbers (a count): JSON writes such a cell as a number when it is one.
+	Numeric []bool
+	// Filter and Sort say which rows the view showed and in what order ("" for none), so an export says what it
+	// holds: JSON and Markdown record them; CSV has no place for them.
+	Filter, Sort string
 }
 
 // WriteTableCSV writes the column names and then every row (RFC 4180). Cells are cleaned of control characters and
@@ -54,8 +60,9 @@ func CSVCell(s string) string {
 	return s
 }
 
-// WriteTableJSON writes {"title": ..., "columns": [...], "rows": [{column: cell, ...}, ...]}, with each row's keys
-// in column order so the file reads like the table. Cells are exact: what a terminal would act on is a JSON escape.
+// WriteTableJSON writes {"title": ..., "filter": ..., "sort": ..., "columns": [...], "rows": [{column: cell, ...}, ...]},
+// with each row's keys in column order so the file reads like the table; filter and sort are null when the view had
+// none. Cells are exact (what a terminal would act on is a JSON escape); a numeric column's numbers are numbers.
 func WriteTableJSON(w io.Writer, t Table) error {
 	bw := bufio.NewWriter(w)
 	var buf []byte
@@ -63,8 +70,19 @@ func WriteTableJSON(w io.Writer, t Table) error {
 		buf = appendJSONString(buf[:0], s)
 		bw.Write(buf)
 	}
+	orNull := func(s string) {
+		if s == "" {
+			bw.WriteString("null")
+		} else {
+			str(s)
+		}
+	}
 	bw.WriteString("{\n  \"title\": ")
 	str(t.Title)
+	bw.WriteString(",\n  \"filter\": ")
+	orNull(t.Filter)
+	bw.WriteString(",\n  \"sort\": ")
+	orNull(t.Sort)
 	bw.WriteString(",\n  \"columns\": [")
 	for i, c := range t.Columns {
 		if i > 0 {
@@ -85,7 +103,11 @@ func WriteTableJSON(w io.Writer, t Table) error {
 			}
 			str(k)
 			bw.WriteString(": ")
-			str(cell(r, i))
+			if c := cell(r, i); i < len(t.Numeric) && t.Numeric[i] && isNumber(c) {
+				bw.WriteString(c)
+			} else {
+				str(c)
+			}
 		}
 		bw.WriteByte('}')
 	}
@@ -127,6 +149,14 @@ func appendJSONString(dst []byte, s string) []byte {
 	return append(dst[:start], data.AppendJSONSafe(nil, dst[start:])...)
 }
 
+// isNumber reports whether a cell is a number as JSON spells one (digits, an optional sign, fraction and exponent).
+func isNumber(s string) bool {
+	if _, err := strconv.ParseFloat(s, 64); err != nil || s == "" {
+		return false
+	}
+	return json.Valid([]byte(s)) && strings.Trim(s, "-0123456789.eE+") == "" && s[0] != '+'
+}
+
 // uniqueKeys makes column names usable as object keys: a repeated name gets a number, so no cell is lost.
 func uniqueKeys(cols []string) []string {
 	used := map[string]bool{}
@@ -149,6 +179,9 @@ func WriteTableMarkdown(w io.Writer, t Table) error {
 	if t.Title != "" {
 		bw.WriteString("**" + MarkdownCell(t.Title) + "**\n\n")
 	}
+	if how := tableScope(t); how != "" {
+		bw.WriteString(how + "\n\n")
+	}
 	if len(t.Columns) == 0 {
 		return bw.Flush()
 	}
@@ -165,6 +198,21 @@ func WriteTableMarkdown(w io.Writer, t Table) error {
 		line(func(i int) string { return MarkdownCell(cell(r, i)) })
 	}
 	return bw.Flush()
+}
+
+// tableScope says in Markdown which rows a table holds and in what order, or "" when it holds all, as they came.
+func tableScope(t Table) string {
+	var parts []string
+	if t.Filter != "" {
+		parts = append(parts, "filter: "+MarkdownCell(t.Filter))
+	}
+	if t.Sort != "" {
+		parts = append(parts, "sorted by "+MarkdownCell(t.Sort))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "_" + strings.Join(parts, "; ") + "_"
 }
 
 var markdownEscaper = strings.NewReplacer(`\`, `\\`, `|`, `\|`, "`", "\\`", `*`, `\*`, `_`, `\_`, `~`, `\~`,

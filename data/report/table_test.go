@@ -169,3 +169,38 @@ func TestJSONStringsRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// A table export records the filter and sort that produced it, and a numeric column's numbers are JSON numbers
+// (text in a numeric column stays text).
+func TestTableRecordsItsFilterSortAndNumbers(t *testing.T) {
+	tb := Table{Title: "Managed identities", Columns: []string{"NAME", "#", "SEVERITY"}, Numeric: []bool{false, true, true},
+		Rows: [][]string{{"007", "3", "critical"}, {"vm", "12", "none"}}, Filter: "v_m", Sort: "#, descending"}
+	var b bytes.Buffer
+	if err := WriteTableJSON(&b, tb); err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Filter, Sort string
+		Rows         []map[string]any
+	}
+	if err := json.Unmarshal(b.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Filter != "v_m" || got.Sort != "#, descending" {
+		t.Errorf("filter %q sort %q", got.Filter, got.Sort)
+	}
+	if got.Rows[0]["#"] != float64(3) || got.Rows[1]["#"] != float64(12) || got.Rows[0]["NAME"] != "007" ||
+		got.Rows[0]["SEVERITY"] != "critical" {
+		t.Errorf("rows %v: want counts as numbers, names and words as strings", got.Rows)
+	}
+	b.Reset()
+	WriteTableJSON(&b, Table{Columns: []string{"A"}, Rows: [][]string{{"x"}}})
+	if !strings.Contains(b.String(), `"filter": null`) || !strings.Contains(b.String(), `"sort": null`) {
+		t.Errorf("no filter or sort should be null:\n%s", b.String())
+	}
+	b.Reset()
+	WriteTableMarkdown(&b, tb)
+	if !strings.Contains(b.String(), "_filter: v\\_m; sorted by #, descending_") {
+		t.Errorf("Markdown does not record the filter and sort:\n%s", b.String())
+	}
+}

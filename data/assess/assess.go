@@ -208,6 +208,7 @@ type engine struct {
 	lines          []*Evidence                   // scratch: exposure's evidence while it is gathered
 	counted        map[*data.RoleAssignment]bool // scratch: exposure's assignments counted for an identity on several resources
 	slab           []Evidence                    // where this worker keeps exposure evidence, a block at a time
+	targets        []exposureTarget              // scratch: where exposure looks for the identity being assessed
 	entryScratch   []scopeEntry                  // scratch: a scope's assignments while they are resolved
 	lineBuf        []byte                        // scratch: an evidence line while it is written
 	texts          *evidenceTexts                // shared by every worker

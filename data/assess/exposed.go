@@ -398,20 +398,13 @@ func (e *engine) exposed(i int, attached []*data.Resource) {
 	if level <= levelRead {
 		return // nothing to gain by using it
 	}
-	type target struct {
-		id, kind string
-		text     func() Evidence // the evidence that heads the target's principals, written only when shown
-	}
-	targets := make([]target, 0, len(attached)+1)
+	targets := e.targets[:0]
+	defer func() { e.targets = targets[:0] }()
 	for _, r := range attached {
-		targets = append(targets, target{r.ID, r.Type, func() Evidence {
-			return resourceEvidence(r.ID, fmt.Sprintf("on %s %s (%s):", r.Type, quote(r.Name), r.ID))
-		}})
+		targets = append(targets, exposureTarget{r.ID, r.Type, r})
 	}
 	if id.Kind == data.UserAssigned && id.ResourceID != "" {
-		targets = append(targets, target{id.ResourceID, kindUAI, func() Evidence {
-			return resourceEvidence(id.ResourceID, fmt.Sprintf("on the user-assigned identity resource %s:", id.ResourceID))
-		}})
+		targets = append(targets, exposureTarget{id.ResourceID, kindUAI, nil})
 	}
 	items := v.items
 	entra := e.principalReach[id.ID].entra
@@ -462,8 +455,7 @@ func (e *engine) exposed(i int, attached []*data.Resource) {
 				}
 				if shown < maxExposureEvidence {
 					if !headed {
-						head := t.text()
-						lines, headed = append(lines, &head), true
+						lines, headed = append(lines, e.newEvidence(t.head())), true
 					}
 					ev := e.exposerEvidence(x, s)
 					lines = append(lines, ev) // shared by every identity below the scope: no copy
@@ -500,6 +492,22 @@ func (e *engine) exposed(i int, attached []*data.Resource) {
 			"to its owners only. " + noteARM,
 		References: r.References,
 	})
+}
+
+// exposureTarget is where principals can use an identity: a resource it is attached to, or (res nil, kind kindUAI)
+// its own user-assigned identity resource.
+type exposureTarget struct {
+	id, kind string
+	res      *data.Resource
+}
+
+// head is the evidence that heads the target's principals, written only when shown.
+func (t exposureTarget) head() Evidence {
+	if t.res == nil {
+		return resourceEvidence(t.id, fmt.Sprintf("on the user-assigned identity resource %s:", t.id))
+	}
+	r := t.res
+	return resourceEvidence(r.ID, fmt.Sprintf("on %s %s (%s):", r.Type, quote(r.Name), r.ID))
 }
 
 // exposerEvidence is the evidence of an exposer shown at scope s ("user "Ann" (id) holds Contributor at ...: can run

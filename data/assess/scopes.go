@@ -160,8 +160,8 @@ type scopeEntry struct {
 // scopeEntries resolves the role assignments made at scope once for every resource type, in the tenant's order, and
 // says whether the result is shared by every worker.
 func (e *engine) scopeEntries(scope string) ([]scopeEntry, bool) {
-	if es, ok := e.scopes.entriesOf(scope); ok {
-		return es, true
+	if es, ok := e.scopes.entriesOf(scope); ok || e.scopes.complete {
+		return es, true // when the table is complete, a scope it lacks holds no assignment
 	}
 	es, shared := e.resolveEntries(scope)
 	if shared && es != nil { // most resources hold no assignment: finding none again costs less than keeping it
@@ -174,16 +174,20 @@ func (e *engine) scopeEntries(scope string) ([]scopeEntry, bool) {
 func (e *engine) resolveScopes() {
 	t := e.x.Tenant
 	seen := map[string]bool{}
+	complete := true
 	for i := range t.RoleAssignments {
 		s := t.RoleAssignments[i].Scope
 		if seen[s] {
 			continue
 		}
 		seen[s] = true
-		if es, shared := e.resolveEntries(s); shared && es != nil {
+		es, shared := e.resolveEntries(s)
+		if shared && es != nil {
 			e.scopes.putEntries(s, es)
 		}
+		complete = complete && shared
 	}
+	e.scopes.complete = complete // read by the workers, which start after this returns
 }
 
 // resolveEntries resolves the assignments at scope, and says whether every role they name has the same index in
@@ -227,6 +231,9 @@ type scopeTable struct {
 	// verbs are the distinct verbs of exposers (a handful), which exposers name by index; latent is verbLatent's.
 	verbs  []string
 	latent uint16
+	// complete is set when every scope that holds an assignment has its entries here: from then on entries is
+	// only read, and a scope it lacks holds none.
+	complete bool
 }
 
 func newScopeTable() *scopeTable {
@@ -265,8 +272,10 @@ func (e *engine) verbName(i uint16) string {
 func (t *scopeTable) entriesOf(scope string) ([]scopeEntry, bool) {
 	var buf [256]byte
 	k, ok := foldKey(scope, &buf)
-	t.mu.Lock()
-	defer t.mu.Unlock()
+	if !t.complete { // once complete, the entries are only read
+		t.mu.Lock()
+		defer t.mu.Unlock()
+	}
 	if ok {
 		es, found := t.entries[string(k)] // looked up without a copy of the key
 		return es, found

@@ -14,6 +14,7 @@ import (
 	"github.com/miscope/miscope/data"
 	"github.com/miscope/miscope/data/assess"
 	"github.com/miscope/miscope/data/demo"
+	"github.com/miscope/miscope/data/diff"
 	"github.com/miscope/miscope/data/report"
 	"github.com/miscope/miscope/data/snapshot"
 )
@@ -234,6 +235,53 @@ func TestHostileTenantTextAtEveryEdge(t *testing.T) {
 			if got := back.Rows[i]["displayName"]; got != row[1] {
 				t.Errorf("row %d: displayName %q, want %q", i, got, row[1])
 			}
+		}
+	})
+
+	t.Run("diff", func(t *testing.T) {
+		clean, err := demo.Tenant()
+		if err != nil {
+			t.Fatal(err)
+		}
+		cx := data.NewIndex(clean)
+		res := diff.Compare(diff.Side{Info: info, X: cx, R: assess.Assess(cx)}, diff.Side{Info: info, X: x, R: r})
+		if len(res.IdentitiesChanged) == 0 && len(res.FindingsChanged)+len(res.FindingsNew) == 0 {
+			t.Fatal("the hostile tenant differs in nothing from the demo tenant")
+		}
+		for _, format := range []string{"text", "markdown"} {
+			write, _ := diff.Writer(format, diff.Style{})
+			var b bytes.Buffer
+			if err := write(&b, res); err != nil {
+				t.Fatal(err)
+			}
+			if bad := rawInHumanText(b.String(), "\n"); bad != "" {
+				t.Errorf("diff as %s holds %s raw", format, bad)
+			}
+			if !strings.Contains(strings.ReplaceAll(b.String(), `\\`, `\`), `\u202e`) {
+				t.Errorf("diff as %s does not show a bidi override where it was", format)
+			}
+		}
+		var b bytes.Buffer
+		if err := diff.WriteJSON(&b, res); err != nil {
+			t.Fatal(err)
+		}
+		if bad := rawInJSONFile(b.Bytes()); bad != "" {
+			t.Errorf("diff as JSON holds %s raw", bad)
+		}
+		var back struct {
+			IdentitiesChanged []diff.IdentityChange `json:"identitiesChanged"`
+		}
+		if err := json.Unmarshal(b.Bytes(), &back); err != nil {
+			t.Fatal(err)
+		}
+		exact := false
+		for _, c := range back.IdentitiesChanged {
+			if i, ok := x.Identity(c.ID); ok && c.DisplayName == i.DisplayName && c.DisplayName != data.Clean(c.DisplayName) {
+				exact = true
+			}
+		}
+		if !exact {
+			t.Errorf("diff as JSON does not keep hostile names exactly")
 		}
 	})
 

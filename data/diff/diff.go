@@ -20,7 +20,8 @@ type Side struct {
 	R    *assess.Result
 }
 
-// Result is everything that changed from Old to New. Every string in it is cleaned for the terminal.
+// Result is everything that changed from Old to New. Tenant strings in it are exact; its writers clean them for their
+// output (WriteText, WriteMarkdown) or escape them (WriteJSON).
 type Result struct {
 	Old, New Origin `json:"-"`
 
@@ -151,8 +152,8 @@ func Compare(old, new Side) *Result {
 func originOf(s Side) Origin {
 	info := s.Info
 	t := s.X.Tenant
-	o := Origin{Source: string(cmp.Or(info.Origin, data.OriginLive)), Label: data.Clean(info.Label),
-		TenantID: data.Clean(cmp.Or(info.TenantID, t.ID))}
+	o := Origin{Source: string(cmp.Or(info.Origin, data.OriginLive)), Label: info.Label,
+		TenantID: cmp.Or(info.TenantID, t.ID)}
 	at := info.CollectedAt
 	if at.IsZero() {
 		at = t.CollectedAt
@@ -164,13 +165,13 @@ func originOf(s Side) Origin {
 }
 
 func ref(id *data.Identity) IdentityRef {
-	return IdentityRef{ID: data.Clean(id.ID), DisplayName: data.Clean(id.DisplayName), Kind: data.Clean(string(id.Kind))}
+	return IdentityRef{ID: id.ID, DisplayName: id.DisplayName, Kind: string(id.Kind)}
 }
 
 func findingRef(x *data.Index, f *assess.Finding) FindingRef {
-	return FindingRef{Fingerprint: f.Fingerprint(), RuleID: data.Clean(f.RuleID), Severity: f.Severity.String(),
-		IdentityID: data.Clean(f.IdentityID), IdentityName: data.Clean(x.PrincipalName(f.IdentityID)),
-		Title: data.Clean(f.Title)}
+	return FindingRef{Fingerprint: f.Fingerprint(), RuleID: f.RuleID, Severity: f.Severity.String(),
+		IdentityID: f.IdentityID, IdentityName: x.PrincipalName(f.IdentityID),
+		Title: f.Title}
 }
 
 // compareIdentity compares what one identity holds on both sides. Items are matched by their ids, whatever their
@@ -218,7 +219,7 @@ func Items(x *data.Index, identityID string, s data.Section) []Item {
 		for i := range ids {
 			ids[i] = data.Key(ids[i])
 		}
-		out = append(out, Item{Key: strings.Join(ids, "|"), Text: data.Clean(text)})
+		out = append(out, Item{Key: strings.Join(ids, "|"), Text: text})
 	}
 	via := func(v string) string {
 		if g, ok := strings.CutPrefix(v, "group:"); ok {
@@ -272,7 +273,7 @@ func Items(x *data.Index, identityID string, s data.Section) []Item {
 			// Issuer, subject and audience decide who can sign in as the identity, so a change to any of them is a
 			// new credential; they are matched as written, since issuers and subjects are case-sensitive.
 			out = append(out, Item{Key: strings.ToLower(f.Name) + "|" + f.Issuer + "|" + subject + "|" +
-				strings.Join(aud, ","), Text: data.Clean(f.Name + ": " + f.Issuer + " " + subject)})
+				strings.Join(aud, ","), Text: f.Name + ": " + f.Issuer + " " + subject})
 		}
 	}
 	slices.SortFunc(out, func(a, b Item) int { return strings.Compare(a.Key, b.Key) })

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/miscope/miscope/data"
 	"github.com/miscope/miscope/data/assess"
 	"github.com/miscope/miscope/data/report"
 )
@@ -49,19 +50,19 @@ func sideText(o Origin) string {
 	if o.CollectedAt != "" {
 		s += " (" + o.CollectedAt + ")"
 	}
-	return s
+	return data.Clean(s)
 }
 
 func identityText(r IdentityRef) string {
 	if r.DisplayName == "" {
-		return r.ID
+		return data.Clean(r.ID)
 	}
-	return r.DisplayName + " (" + r.ID + ")"
+	return data.Clean(r.DisplayName + " (" + r.ID + ")")
 }
 
 func findingText(f FindingRef) string {
 	return f.Severity + " " + f.RuleID + " " + identityText(IdentityRef{ID: f.IdentityID, DisplayName: f.IdentityName}) +
-		": " + f.Title
+		": " + data.Clean(f.Title)
 }
 
 func changeText(c FindingChange) string {
@@ -86,10 +87,10 @@ func WriteText(w io.Writer, r *Result, s Style) error {
 	if len(r.IdentitiesAdded)+len(r.IdentitiesRemoved) > 0 {
 		heading("Identities added and removed", len(r.IdentitiesAdded)+len(r.IdentitiesRemoved))
 		for _, i := range r.IdentitiesAdded {
-			fmt.Fprintf(b, "  %s\n", s.paint(s.Added, "+ "+identityText(i)+" "+i.Kind))
+			fmt.Fprintf(b, "  %s\n", s.paint(s.Added, "+ "+identityText(i)+" "+data.Clean(i.Kind)))
 		}
 		for _, i := range r.IdentitiesRemoved {
-			fmt.Fprintf(b, "  %s\n", s.paint(s.Removed, "- "+identityText(i)+" "+i.Kind))
+			fmt.Fprintf(b, "  %s\n", s.paint(s.Removed, "- "+identityText(i)+" "+data.Clean(i.Kind)))
 		}
 	}
 	if len(r.IdentitiesChanged) > 0 {
@@ -99,10 +100,10 @@ func WriteText(w io.Writer, r *Result, s Style) error {
 			for _, sc := range c.Sections {
 				fmt.Fprintf(b, "    %s\n", SectionTitles[sc.Section])
 				for _, a := range sc.Added {
-					fmt.Fprintf(b, "      %s\n", s.paint(s.Added, "+ "+a))
+					fmt.Fprintf(b, "      %s\n", s.paint(s.Added, "+ "+data.Clean(a)))
 				}
 				for _, a := range sc.Removed {
-					fmt.Fprintf(b, "      %s\n", s.paint(s.Removed, "- "+a))
+					fmt.Fprintf(b, "      %s\n", s.paint(s.Removed, "- "+data.Clean(a)))
 				}
 			}
 		}
@@ -202,9 +203,9 @@ type jsonDocument struct {
 	*Result
 }
 
-// WriteJSON writes the changes as JSON (schema version 1).
+// WriteJSON writes the changes as JSON (schema version 1), tenant strings exact (escaped, never raw).
 func WriteJSON(w io.Writer, r *Result) error {
-	enc := json.NewEncoder(w)
+	enc := json.NewEncoder(data.JSONWriter(w))
 	enc.SetIndent("", "  ")
 	return enc.Encode(jsonDocument{SchemaVersion: 1, Old: r.Old, New: r.New, Result: r})
 }

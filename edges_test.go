@@ -66,6 +66,9 @@ func hostileTenant(t *testing.T) *data.Tenant {
 	for i := range tn.Applications {
 		tn.Applications[i].DisplayName += h(i + 5)
 	}
+	// A gap's reason quotes what an API answered: tenant text too.
+	tn.Gaps = append(tn.Gaps, data.Gap{Section: data.SectionAzureRoles, IdentityID: tn.Identities[0].ID,
+		Scope: "/subscriptions/" + h(6), Reason: "answered " + h(3), Needs: "Reader"})
 	return tn
 }
 
@@ -136,8 +139,9 @@ func TestHostileTenantTextAtEveryEdge(t *testing.T) {
 			}
 		}
 		if !reflect.DeepEqual(back.FederatedCredentials, tn.FederatedCredentials) ||
-			!reflect.DeepEqual(back.Groups, tn.Groups) || !reflect.DeepEqual(back.Principals, tn.Principals) {
-			t.Error("federated credentials, groups or principals changed on their way through a snapshot")
+			!reflect.DeepEqual(back.Groups, tn.Groups) || !reflect.DeepEqual(back.Principals, tn.Principals) ||
+			!reflect.DeepEqual(back.Gaps, tn.Gaps) {
+			t.Error("federated credentials, groups, principals or gaps changed on their way through a snapshot")
 		}
 	})
 

@@ -64,7 +64,7 @@ func armErr(err error, sec data.Section, scope, what, needs string) error {
 	if errors.As(err, &re) {
 		switch re.StatusCode {
 		case http.StatusForbidden:
-			return &data.Gap{Section: sec, Scope: scope, Reason: data.Clean(what + " answered 403 " + re.ErrorCode), Needs: needs}
+			return &data.Gap{Section: sec, Scope: scope, Reason: what + " answered 403 " + re.ErrorCode, Needs: needs}
 		case http.StatusUnauthorized:
 			return fmt.Errorf("%w: Azure Resource Manager answered 401 %s", ErrTokenRejected, data.Clean(re.ErrorCode))
 		}
@@ -490,7 +490,7 @@ func (s *Source) readResources(ctx context.Context, sc scopes, scErr error) (res
 	if len(sc.subs) == 0 {
 		if scErr != nil {
 			// The subscription list failed: what it would have named is unknown, not empty.
-			reason := "the subscription list could not be read: " + data.Clean(scErr.Error())
+			reason := "the subscription list could not be read: " + scErr.Error()
 			return out, errors.Join(&failure{data.Gap{Section: data.SectionResources, Reason: reason}},
 				&failure{data.Gap{Section: data.SectionAttached, Reason: reason}})
 		}

@@ -76,9 +76,9 @@ func sectionErr(err error, sec data.Section, id, what, needs string) error {
 	}
 	var se *httpStatusError
 	if errors.As(err, &se) && se.status == http.StatusForbidden {
-		return &data.Gap{Section: sec, IdentityID: id, Reason: data.Clean(what + " answered 403 " + se.code), Needs: needs}
+		return &data.Gap{Section: sec, IdentityID: id, Reason: what + " answered 403 " + se.code, Needs: needs}
 	}
-	return &failure{data.Gap{Section: sec, IdentityID: id, Reason: data.Clean(what + ": " + err.Error())}}
+	return &failure{data.Gap{Section: sec, IdentityID: id, Reason: what + ": " + err.Error()}}
 }
 
 // notFound reports a Graph answer of 404, in a $batch item or a plain request.
@@ -669,7 +669,7 @@ func (s *Source) principalNames(ctx context.Context, as []data.RoleAssignment, s
 	if gap, ok := data.AsGap(sectionErr(why, data.SectionPrincipals, "", "principal names", needsPrincipals)); ok {
 		g.Reason = gap.Reason
 	} else {
-		g.Reason, g.Needs = data.Clean("principal names: "+firstLine(why.Error())), ""
+		g.Reason, g.Needs = "principal names: "+firstLine(why.Error()), ""
 	}
 	g.Reason = fmt.Sprintf("%s; %d of the principals holding Azure roles are shown by id only", g.Reason, max(unnamed, 1))
 	return ps, g

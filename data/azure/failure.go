@@ -35,7 +35,7 @@ func soft(err error, sec data.Section, scope, identityID string) error {
 	if errors.As(err, &f) {
 		return err
 	}
-	return &failure{gap: data.Gap{Section: sec, Scope: scope, IdentityID: identityID, Reason: data.Clean(err.Error())}}
+	return &failure{gap: data.Gap{Section: sec, Scope: scope, IdentityID: identityID, Reason: err.Error()}}
 }
 
 // leaves flattens joined errors.

@@ -96,7 +96,7 @@ func graphErr(err error, sec data.Section, what, needs string) error {
 	status, code := graphStatus(err)
 	switch status {
 	case http.StatusForbidden:
-		return &data.Gap{Section: sec, Reason: data.Clean(what + " answered 403 " + code), Needs: needs}
+		return &data.Gap{Section: sec, Reason: what + " answered 403 " + code, Needs: needs}
 	case http.StatusUnauthorized:
 		return fmt.Errorf("%w: Microsoft Graph answered 401 %s", ErrTokenRejected, data.Clean(code))
 	}

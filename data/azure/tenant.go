@@ -66,7 +66,7 @@ func (s *Source) Tenant(ctx context.Context, progress func(data.Progress)) (*dat
 			} else if g, ok := asFailure(e); ok {
 				gaps(*g)
 			} else {
-				gaps(data.Gap{Section: sec, Reason: data.Clean(e.Error())})
+				gaps(data.Gap{Section: sec, Reason: e.Error()})
 			}
 		}
 	}
@@ -248,7 +248,7 @@ func (s *Source) Tenant(ctx context.Context, progress func(data.Progress)) (*dat
 		// subscription, none were, and each says so rather than showing none.
 		g := noSubscription(data.SectionFederatedCredentials)
 		if scErr != nil {
-			g.Reason, g.Needs = "the subscription list could not be read: "+data.Clean(scErr.Error()), ""
+			g.Reason, g.Needs = "the subscription list could not be read: "+scErr.Error(), ""
 		}
 		for _, id := range t.Identities {
 			if id.Kind == data.UserAssigned {

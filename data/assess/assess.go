@@ -206,12 +206,14 @@ type engine struct {
 	scopeTexts     map[string]string   // raw scope -> how evidence names it
 	scratch        []evidence
 	lines          []*Evidence                   // scratch: exposure's evidence while it is gathered
-	counted        map[*data.RoleAssignment]bool // scratch: exposure's assignments counted for an identity on several resources
-	slab           []Evidence                    // where this worker keeps exposure evidence, a block at a time
-	targets        []exposureTarget              // scratch: where exposure looks for the identity being assessed
-	entryScratch   []scopeEntry                  // scratch: a scope's assignments while they are resolved
-	lineBuf        []byte                        // scratch: an evidence line while it is written
-	texts          *evidenceTexts                // shared by every worker
+	counted        map[*data.RoleAssignment]bool // scratch: exposure's unnumbered assignments counted for an identity on several resources
+	marks          []uint32                      // scratch: by entry number, the epoch of the identity that last counted it
+	epoch          uint32
+	slab           []Evidence       // where this worker keeps exposure evidence, a block at a time
+	targets        []exposureTarget // scratch: where exposure looks for the identity being assessed
+	entryScratch   []scopeEntry     // scratch: a scope's assignments while they are resolved
+	lineBuf        []byte           // scratch: an evidence line while it is written
+	texts          *evidenceTexts   // shared by every worker
 }
 
 func newMemos(x *data.Index) *engine {

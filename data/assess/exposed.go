@@ -413,13 +413,17 @@ func (e *engine) exposed(i int, attached []*data.Resource) {
 	// count is of distinct assignments, as the title says and the fix deletes them; one assignment above several of
 	// the identity's resources is shown under each (total lines), counted once.
 	count, total, shown, latent := 0, 0, 0, 0
-	var seen map[*data.RoleAssignment]bool // only where several targets can share an assignment; kept per worker
-	if len(targets) > 1 {
-		if e.counted == nil {
-			e.counted = make(map[*data.RoleAssignment]bool)
+	// Only where several targets can share an assignment is it looked for among those counted: by its entry's number
+	// in a per-worker array of marks, one epoch per identity (the map holds the rare entries that have no number).
+	multi := len(targets) > 1
+	if multi {
+		if e.epoch++; e.epoch == 0 { // wrapped: old marks could match again
+			clear(e.marks)
+			e.epoch = 1
 		}
-		seen = e.counted
-		defer clear(seen)
+		if len(e.counted) > 0 {
+			clear(e.counted)
+		}
 	}
 	for _, t := range targets {
 		headed := false
@@ -443,11 +447,8 @@ func (e *engine) exposed(i int, attached []*data.Resource) {
 						continue // the identity itself
 					}
 				}
-				if seen == nil || !seen[x.a] {
+				if !multi || e.firstCount(x) {
 					count++
-					if seen != nil {
-						seen[x.a] = true
-					}
 				}
 				total++
 				if x.verb == e.scopes.latent {
@@ -492,6 +493,24 @@ func (e *engine) exposed(i int, attached []*data.Resource) {
 			"to its owners only. " + noteARM,
 		References: r.References,
 	})
+}
+
+// firstCount reports whether the identity being assessed meets x's assignment for the first time, and marks it.
+func (e *engine) firstCount(x *exposer) bool {
+	if x.n < 0 {
+		if e.counted == nil {
+			e.counted = make(map[*data.RoleAssignment]bool)
+		}
+		seen := e.counted[x.a]
+		e.counted[x.a] = true
+		return !seen
+	}
+	if int(x.n) >= len(e.marks) {
+		e.marks = append(e.marks, make([]uint32, int(e.scopes.numbered.Load())-len(e.marks))...)
+	}
+	seen := e.marks[x.n] == e.epoch
+	e.marks[x.n] = e.epoch
+	return !seen
 }
 
 // exposureTarget is where principals can use an identity: a resource it is attached to, or (res nil, kind kindUAI)

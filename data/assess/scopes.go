@@ -150,6 +150,7 @@ type verbSlot struct {
 
 // scopeEntry is one resolved role assignment at a scope, with what the engine knows of its principal.
 type scopeEntry struct {
+	n            int32                        // its number among every shared entry of the assessment, or -1 for one that is not shared
 	lines        atomic.Pointer[evidenceLine] // the exposure evidence written of it so far
 	a            *data.RoleAssignment
 	role         int32 // index into engine.roleList
@@ -216,7 +217,18 @@ func (e *engine) resolveEntries(scope string) ([]scopeEntry, bool) {
 	if len(es) == 0 {
 		return []scopeEntry{}, shared // resolved, and none uses identities: kept as such, at no cost
 	}
-	return slices.Clone(es), shared
+	out := slices.Clone(es)
+	if !shared { // resolved again wherever it is met: its entries are not one per assignment
+		for i := range out {
+			out[i].n = -1
+		}
+		return out, false
+	}
+	first := e.scopes.numbered.Add(int32(len(out))) - int32(len(out))
+	for i := range out {
+		out[i].n = first + int32(i)
+	}
+	return out, true
 }
 
 // scopeTable is what the workers have resolved at each scope and, at each scope and resource type, who can use the
@@ -231,6 +243,8 @@ type scopeTable struct {
 	// verbs are the distinct verbs of exposers (a handful), which exposers name by index; latent is verbLatent's.
 	verbs  []string
 	latent uint16
+	// numbered counts the shared entries: each has its number (scopeEntry.n) below it.
+	numbered atomic.Int32
 	// complete is set when every scope that holds an assignment has its entries here: from then on entries is
 	// only read, and a scope it lacks holds none.
 	complete bool

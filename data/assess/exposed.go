@@ -529,43 +529,6 @@ func (t exposureTarget) head() Evidence {
 	return resourceEvidence(r.ID, fmt.Sprintf("on %s %s (%s):", r.Type, quote(r.Name), r.ID))
 }
 
-// exposerEvidence is the evidence of an exposer shown at scope s ("user "Ann" (id) holds Contributor at ...: can run
-// code as the identity there"), written by the first worker that shows it and shared by every identity below the
-// scope, whatever the type of its resource.
-func (e *engine) exposerEvidence(x *exposer, s string) *Evidence {
-	verb := e.verbName(x.verb)
-	for n := x.lines.Load(); n != nil; n = n.next {
-		if n.verb == verb && n.scope == s {
-			return n.ev
-		}
-	}
-	a := x.a
-	ev := e.newEvidence(Evidence{Text: e.principalText(a.PrincipalID, a.PrincipalType) + " holds " +
-		e.roleList[x.role].name + " at " + e.scopeText(s) + ": " + verb,
-		Kind: EvidenceAzureRoleAssignment, ID: a.ID, PrincipalID: a.PrincipalID,
-		RoleID: data.LastSegment(a.RoleDefinitionID), Scope: a.Scope})
-	node := &evidenceLine{scope: s, verb: verb, ev: ev}
-	for {
-		head := x.lines.Load()
-		for n := head; n != nil; n = n.next {
-			if n.verb == verb && n.scope == s {
-				return n.ev // another worker wrote the same line first
-			}
-		}
-		node.next = head
-		if x.lines.CompareAndSwap(head, node) {
-			return ev
-		}
-	}
-}
-
-// evidenceLine is one exposure evidence line of a scope entry: the entry shown at a scope (as spelt) with a verb.
-type evidenceLine struct {
-	scope, verb string
-	ev          *Evidence
-	next        *evidenceLine
-}
-
 // heldRole is an Azure role of an identity worth covering: data access and above.
 type heldRole struct {
 	scope string

@@ -35,6 +35,18 @@ func (t *evidenceTexts) line(s string) string {
 	return s
 }
 
+// lineOf is line for text still in a buffer: it is copied only when it is new.
+func (t *evidenceTexts) lineOf(b []byte) string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if c, ok := t.lines[string(b)]; ok { // looked up without a copy
+		return c
+	}
+	s := string(b)
+	t.lines[s] = s
+	return s
+}
+
 type codeKey struct{ role, kind string }
 
 // newEvidence keeps v in the worker's current block of evidence rather than in an allocation of its own.

@@ -185,20 +185,26 @@ func (e *engine) assessPrivilege(i int, attached []*data.Resource) {
 
 	// A verdict never claims "clean" over a part that could not be read.
 	gaps := e.reachGaps(id.ID)
+	var detail string
 	switch {
 	case top.level <= levelRead && gaps != "":
 		// The detail continues its label: "not readable: appRoles (needs Reader)."
 		top = reachItem{levelUnknown, LabelNotReadable, gaps + "."}
+		detail = e.texts.line(top.detail)
 	case top.level <= levelRead && unresolved:
 		top = reachItem{levelUnknown, LabelUnresolved, "a role definition could not be resolved; what it grants is unknown."}
+		detail = e.texts.line(top.detail)
 	default:
-		top.detail += "." // it starts with a name (a role, a permission), spelt as the tenant or Microsoft spells it
+		// It starts with a name (a role, a permission), spelt as the tenant or Microsoft spells it. Thousands of
+		// identities share a verdict's wording: it is written into the scratch buffer and copied only when new.
+		b := append(append(e.lineBuf[:0], top.detail...), '.')
 		if gaps != "" {
-			top.detail += " Not readable, so there may be more: " + gaps + "."
+			b = append(append(append(b, " Not readable, so there may be more: "...), gaps...), '.')
 		}
+		detail, e.lineBuf = e.texts.lineOf(b), b
 	}
 	// Thousands of identities share a verdict's wording: keep one copy of each.
-	e.verdicts[i] = verdict{reach: Reach{Label: top.label, Detail: e.texts.line(top.detail), Level: top.level}, privilege: highest,
+	e.verdicts[i] = verdict{reach: Reach{Label: top.label, Detail: detail, Level: top.level}, privilege: highest,
 		entra: int32(entra), items: items}
 	e.scratch = ev[:0]
 }

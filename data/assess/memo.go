@@ -14,7 +14,9 @@ import (
 
 // evidenceTexts keeps one copy of each evidence line for the whole assessment: the same principal's role on a
 // subscription is evidence for thousands of identities below it, and every worker meets it, so a line is written once
-// and every finding that shows it points at the same string.
+// and every finding that shows it points at the same string. (The standard library's unique was tried here: its
+// copies last only while a handle does, so each line's handle must be held, and BenchmarkAssess50k took about 8%
+// more CPU and 19 MB more.)
 type evidenceTexts struct {
 	mu    sync.Mutex
 	lines map[string]string

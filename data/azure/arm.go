@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -384,7 +385,7 @@ func (s *Source) readAzureRoles(ctx context.Context, sc scopes, scErr error) (az
 	// deleted roles) are asked for one by one; those that cannot be resolved stay unresolved, never skipped.
 	var missing []string
 	for _, a := range out.assignments {
-		if _, ok := defs[data.Key(a.RoleDefinitionID)]; !ok && !contains(missing, data.Key(a.RoleDefinitionID)) {
+		if _, ok := defs[data.Key(a.RoleDefinitionID)]; !ok && !slices.Contains(missing, data.Key(a.RoleDefinitionID)) {
 			missing = append(missing, data.Key(a.RoleDefinitionID))
 		}
 	}
@@ -707,13 +708,4 @@ func derefAll(in []*string) []string {
 		}
 	}
 	return out
-}
-
-func contains(list []string, v string) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }

@@ -29,6 +29,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"golang.org/x/sync/singleflight"
 	"net/http"
 	"os"
 	"strings"
@@ -96,7 +97,8 @@ type Source struct {
 	tenantName string
 	signedIn   string
 	known      map[string]data.Identity // identities seen so far, by Key(id)
-	parts      map[string]*part         // tenant-wide reads shared by the lazy section methods
+	parts      map[string]part          // finished tenant-wide reads shared by the lazy section methods
+	flight     singleflight.Group       // tenant-wide reads under way, joined rather than started twice
 }
 
 // New signs in and prepares the clients. It asks for one Graph token up front so that a missing or broken credential
@@ -137,7 +139,7 @@ func New(ctx context.Context, opts Options) (*Source, error) {
 		armSlots:   map[string]slots{},
 		tenantID:   strings.ToLower(opts.TenantID),
 		known:      map[string]data.Identity{},
-		parts:      map[string]*part{},
+		parts:      map[string]part{},
 		now:        time.Now,
 	}
 	if s.graph, err = newGraphClient(s); err != nil {
@@ -217,12 +219,12 @@ func (c slots) acquire(ctx context.Context) error {
 
 func (c slots) release() { <-c }
 
-// part is a tenant-wide read done once and shared; a failure that is not a gap is forgotten so the next ask retries.
+// part is a finished tenant-wide read, kept for partTTL; a failure that is not a gap is not kept, so the next ask
+// retries.
 type part struct {
-	done chan struct{}
-	at   time.Time // when the read finished; set before done is closed
-	val  any
-	err  error
+	at  time.Time // when the read finished
+	val any
+	err error
 }
 
 // partTTL is how long a tenant-wide read serves the section methods after it finished. The cache above keeps
@@ -230,41 +232,35 @@ type part struct {
 // and lets a refresh see changes soon after.
 const partTTL = 2 * time.Minute
 
-// shared runs read once for key and shares its answer. A read still running is always waited for, never started
-// again: on a large tenant one takes longer than partTTL.
+// shared runs read once for key and shares its answer. A read still running is always joined, never started
+// again (on a large tenant one takes longer than partTTL); a caller whose context ends stops waiting for it.
 func shared[T any](s *Source, ctx context.Context, key string, read func(context.Context) (T, error)) (T, error) {
 	s.mu.Lock()
 	p, ok := s.parts[key]
-	if ok {
-		select {
-		case <-p.done:
-			ok = s.now().Sub(p.at) <= partTTL
-		default:
-		}
+	s.mu.Unlock()
+	if ok && s.now().Sub(p.at) <= partTTL {
+		v, _ := p.val.(T)
+		return v, p.err
 	}
-	if !ok {
-		p = &part{done: make(chan struct{})}
-		s.parts[key] = p
-		s.mu.Unlock()
+	ch := s.flight.DoChan(key, func() (any, error) {
 		v, err := read(ctx)
 		s.mu.Lock()
-		p.val, p.err, p.at = v, err, s.now()
-		if _, gap := data.AsGap(err); err != nil && !gap && s.parts[key] == p {
+		if _, gap := data.AsGap(err); err == nil || gap {
+			s.parts[key] = part{at: s.now(), val: v, err: err}
+		} else {
 			delete(s.parts, key)
 		}
 		s.mu.Unlock()
-		close(p.done)
-	} else {
-		s.mu.Unlock()
-		select {
-		case <-p.done:
-		case <-ctx.Done():
-			var zero T
-			return zero, ctx.Err()
-		}
+		return v, err
+	})
+	select {
+	case r := <-ch:
+		v, _ := r.Val.(T)
+		return v, r.Err
+	case <-ctx.Done():
+		var zero T
+		return zero, ctx.Err()
 	}
-	v, _ := p.val.(T)
-	return v, p.err
 }
 
 // signInError is what a failed sign-in says: the credential's first line and, when the authority explained itself,

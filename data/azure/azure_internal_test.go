@@ -246,7 +246,7 @@ func TestSharedPartsAgeFromWhenTheyFinish(t *testing.T) {
 	var mu sync.Mutex
 	now := func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }
 	advance := func(d time.Duration) { mu.Lock(); clock = clock.Add(d); mu.Unlock() }
-	s := &Source{parts: map[string]*part{}, now: now}
+	s := &Source{parts: map[string]part{}, now: now}
 	var reads atomic.Int32
 	release := make(chan struct{})
 	read := func(context.Context) (int, error) {

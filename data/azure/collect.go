@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -130,16 +131,12 @@ func (s *Source) resourceSPs(ctx context.Context, ids []string) map[string]*reso
 	s.mu.Lock()
 	for _, id := range ids {
 		if p, ok := s.parts["sp|"+data.Key(id)]; ok {
-			select {
-			case <-p.done:
-				if r, ok := p.val.(*resourceSP); ok && r != nil {
-					out[data.Key(id)] = r
-					continue
-				}
-			default:
+			if r, ok := p.val.(*resourceSP); ok && r != nil {
+				out[data.Key(id)] = r
+				continue
 			}
 		}
-		if !contains(todo, id) {
+		if !slices.Contains(todo, id) {
 			todo = append(todo, id)
 		}
 	}
@@ -160,10 +157,8 @@ func (s *Source) resourceSPs(ctx context.Context, ids []string) map[string]*reso
 				mu.Lock()
 				out[data.Key(id)] = &r
 				mu.Unlock()
-				p := &part{done: make(chan struct{}), at: s.now(), val: &r}
-				close(p.done)
 				s.mu.Lock()
-				s.parts["sp|"+data.Key(id)] = p
+				s.parts["sp|"+data.Key(id)] = part{at: s.now(), val: &r}
 				s.mu.Unlock()
 			}})
 	}
@@ -218,7 +213,7 @@ func memberships(identity string, items []groupItem, parents map[string][]string
 			transitive = !direct[data.Key(it.ID)]
 		} else {
 			for other := range in {
-				if other != data.Key(it.ID) && contains(parents[other], data.Key(it.ID)) {
+				if other != data.Key(it.ID) && slices.Contains(parents[other], data.Key(it.ID)) {
 					transitive = true
 				}
 			}

@@ -27,13 +27,7 @@ func (s *Source) Tenant(ctx context.Context, progress func(data.Progress)) (*dat
 	// serve the section methods. A part still being read for a section was started moments ago: it is joined, not
 	// started again.
 	s.mu.Lock()
-	for k, p := range s.parts {
-		select {
-		case <-p.done:
-			delete(s.parts, k)
-		default:
-		}
-	}
+	clear(s.parts)
 	s.mu.Unlock()
 	t := &data.Tenant{Cloud: s.env.cloud}
 

@@ -126,7 +126,7 @@ func runDiff(ctx context.Context, args []string, stdout, stderr io.Writer) (int,
 	}
 	if minNew >= 0 {
 		if tripped := r.NewAtOrAbove(minNew); len(tripped) > 0 {
-			fmt.Fprintf(stderr, "miscope: %s at or above %s:\n", count(len(tripped), "new finding", "new findings"), minNew)
+			fmt.Fprintf(stderr, "miscope: %s at or above %s:\n", data.Plural(len(tripped), "new finding", "new findings"), minNew)
 			for i, f := range tripped {
 				if i == 5 {
 					fmt.Fprintf(stderr, "  … and %d more\n", len(tripped)-i)

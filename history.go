@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/miscope/miscope/data"
 )
 
 // historyLayout names the snapshots of `collect --history`: UTC time first, so that names sort as times do.
@@ -44,7 +46,7 @@ func newestSnapshots(dir string, n int) ([]string, error) {
 	}
 	if len(all) < n {
 		return nil, usageError{fmt.Sprintf("%s holds %s; diff needs two (run miscope collect --history %s again)",
-			dir, count(len(all), "snapshot", "snapshots"), dir)}
+			dir, data.Plural(len(all), "snapshot", "snapshots"), dir)}
 	}
 	return all[len(all)-n:], nil
 }

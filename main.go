@@ -528,8 +528,8 @@ func runCollect(ctx context.Context, args []string, stderr io.Writer) error {
 	if err := snapshot.Save(path, t, origin); err != nil {
 		return withForceHint(err)
 	}
-	progress.done("wrote %s: %s, %s not readable, in %s", *out, count(len(t.Identities), "identity", "identities"),
-		count(len(t.Gaps), "part", "parts"), time.Since(start).Round(time.Millisecond))
+	progress.done("wrote %s: %s, %s not readable, in %s", *out, data.Plural(len(t.Identities), "identity", "identities"),
+		data.Plural(len(t.Gaps), "part", "parts"), time.Since(start).Round(time.Millisecond))
 	if a.history != "" {
 		return pruneHistory(a.history, a.keep)
 	}
@@ -701,12 +701,4 @@ func oneOf(s string, choices ...string) bool {
 		}
 	}
 	return false
-}
-
-// count says "1 identity" or "3 identities".
-func count(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return strconv.Itoa(n) + " " + many
 }

@@ -200,7 +200,7 @@ func incomplete(x *data.Index, r *assess.Result, failOn assess.Severity) (int, e
 	}
 	return exitIncomplete, fmt.Errorf("no finding reached --fail-on %s, but %s could not be read and could hide "+
 		"one: %s. The report lists them; grant what they need, or fail on a higher severity", failOn,
-		count(n, "part", "parts"), strings.Join(hiding, "; "))
+		data.Plural(n, "part", "parts"), strings.Join(hiding, "; "))
 }
 
 // loadTriage reads the triage file the report applies: the one named, which must exist, or the default one in the

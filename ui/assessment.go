@@ -94,7 +94,7 @@ func (m *Model) startAssessment() tea.Cmd {
 		}
 		// The engine reports no progress of its own: the stage says what it works on and the status bar its elapsed
 		// time, rather than a count that would sit at zero until the end.
-		box.put(assessProgressMsg{data.Progress{Stage: "assessing " + plural(len(x.Tenant.Identities), "identity",
+		box.put(assessProgressMsg{data.Progress{Stage: "assessing " + data.Plural(len(x.Tenant.Identities), "identity",
 			"identities")}, time.Now()})
 		box.put(assessDoneMsg{a: newAssessment(x, assess.Assess(x))})
 		return nil
@@ -308,9 +308,9 @@ func (s *assessState) status(m *Model) string {
 	case s.err != nil:
 		return "assessment failed: " + errText(s.err)
 	case s.result != nil:
-		txt := plural(len(s.result.r.Findings), "finding", "findings")
+		txt := data.Plural(len(s.result.r.Findings), "finding", "findings")
 		if n := len(s.result.r.Gaps); n > 0 {
-			txt += " · " + plural(n, "part", "parts") + " not readable"
+			txt += " · " + data.Plural(n, "part", "parts") + " not readable"
 		}
 		return txt
 	}

@@ -331,7 +331,7 @@ func (d *detailView) entries(spin string) []entry {
 		fs := d.a.r.For(d.id)
 		if n := d.unreadable(); n > 0 {
 			// No finding in what was read is not no finding: say the list is incomplete, and how.
-			text := plural(n, "part", "parts") + " not readable, so this is incomplete"
+			text := data.Plural(n, "part", "parts") + " not readable, so this is incomplete"
 			if len(fs) == 0 {
 				text = "none found — " + text
 			}

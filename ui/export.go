@@ -439,7 +439,7 @@ func (m *Model) exportDone(msg exportDoneMsg) tea.Cmd {
 	}
 	// The message keeps to the status line: a path longer than the room left is cut in the middle, keeping its folder
 	// and the end of its name.
-	rows, format := plural(msg.rows, "row", "rows"), job.format.String()
+	rows, format := data.Plural(msg.rows, "row", "rows"), job.format.String()
 	room := max(20, m.width) - 2 - len("exported  to  ()") - len(rows) - len(format)
 	return m.closeExport(fmt.Sprintf("exported %s to %s (%s)", rows, midCut(job.path, room), format), false)
 }
@@ -456,10 +456,10 @@ func (m *Model) copied(msg copyMsg) tea.Cmd {
 		return done("copy failed: "+msg.err.Error(), true)
 	case len(msg.out) > maxCopy:
 		return done(fmt.Sprintf("too large to copy (%s, %d KB; the limit is %d KB): %s",
-			plural(msg.rows, "row", "rows"), (len(msg.out)+1023)/1024, maxCopy/1024, msg.why), true)
+			data.Plural(msg.rows, "row", "rows"), (len(msg.out)+1023)/1024, maxCopy/1024, msg.why), true)
 	}
 	return tea.Batch(setClipboard(string(msg.out)),
-		done(fmt.Sprintf("copied %s as %s (%s)", msg.title, msg.format, plural(msg.rows, "row", "rows")), false))
+		done(fmt.Sprintf("copied %s as %s (%s)", msg.title, msg.format, data.Plural(msg.rows, "row", "rows")), false))
 }
 
 // exportView is the prompt line shown in place of the view's title while the prompt is open, or "".

@@ -265,7 +265,7 @@ func TestExportEachViewInEachFormat(t *testing.T) {
 			s.keys("e", strings.ToLower(f.String()[:1]), "enter")
 			path := filepath.Join(dir, "miscope-"+v.kind+"-contoso-"+stamp+f.ext())
 			msg, isErr := s.flash("exported")
-			if isErr || !strings.Contains(msg, filepath.Base(path)) || !strings.Contains(msg, plural(len(wantRows), "row", "rows")) ||
+			if isErr || !strings.Contains(msg, filepath.Base(path)) || !strings.Contains(msg, data.Plural(len(wantRows), "row", "rows")) ||
 				ansi.StringWidth(msg) > 120-2 {
 				t.Errorf("%s: status %q, want on one line the file %s and the row count %d", what, msg, path, len(wantRows))
 			}

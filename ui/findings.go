@@ -246,11 +246,11 @@ func (v *findingsView) render(m *Model, w, h int) string {
 	case len(v.t.rows) == 0:
 		out := "No findings: no identity matched a rule."
 		if n := len(m.as.result.r.Gaps); n > 0 {
-			out += "\n" + m.st.Gap.Render(plural(n, "part was", "parts were")+" not readable, so this is not proof of safety.")
+			out += "\n" + m.st.Gap.Render(data.Plural(n, "part was", "parts were")+" not readable, so this is not proof of safety.")
 		}
 		return out
 	case len(v.t.view) == 0 && v.f.query == "":
-		return "No open findings: " + plural(m.tri.decidedCount(), "finding has", "findings have") +
+		return "No open findings: " + data.Plural(m.tri.decidedCount(), "finding has", "findings have") +
 			" a decision that holds (" + m.keys.ShowDecided.Help().Key + " shows them)."
 	case len(v.t.view) == 0:
 		return v.t.render(w, h, &m.st) + "\nNo finding matches " + strconv.Quote(v.f.query) + " (esc clears the filter)."
@@ -294,7 +294,7 @@ func (v *findingsView) preview(m *Model, f *assess.Finding, w, limit, most int) 
 	lines = append(lines, m.st.Section.Render("Evidence"))
 	for n, e := range ev {
 		if n == room-1 && len(ev) > room {
-			lines = append(lines, m.st.Dim.Render(fitLine("  … "+plural(len(ev)-n, "more line", "more lines")+
+			lines = append(lines, m.st.Dim.Render(fitLine("  … "+data.Plural(len(ev)-n, "more line", "more lines")+
 				" (e exports them all)", w)))
 			break
 		}
@@ -333,7 +333,7 @@ func (v *findingsView) fixPreview(m *Model, f *assess.Finding, w, limit int) []s
 			reserve = 1
 		}
 		if len(lines)+len(wrapped)+reserve > limit {
-			lines = append(lines, m.st.Dim.Render(fitLine("  … "+plural(len(cmds)-n, "more command", "more commands")+
+			lines = append(lines, m.st.Dim.Render(fitLine("  … "+data.Plural(len(cmds)-n, "more command", "more commands")+
 				" ("+m.keys.Copy.Help().Key+" copies them all, the detail view lists them)", w)))
 			break
 		}

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"fmt"
 	"sort"
 	"strconv"
 	"strings"
@@ -372,11 +371,4 @@ func severityCell(s assess.Severity, any, incomplete bool) (string, int64) {
 		return severityUnknown, 1
 	}
 	return "none", 0
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return fmt.Sprintf("%d %s", n, one)
-	}
-	return fmt.Sprintf("%d %s", n, many)
 }

@@ -463,7 +463,7 @@ func (m *Model) triageTitle() string {
 		return ""
 	}
 	open := s.counts[triage.Open] + s.counts[triage.Expired]
-	parts := []string{plural(open, "open", "open")}
+	parts := []string{data.Plural(open, "open", "open")}
 	for _, c := range []struct {
 		st   triage.Status
 		name string
@@ -474,7 +474,7 @@ func (m *Model) triageTitle() string {
 		}
 	}
 	if s.resolved > 0 {
-		parts = append(parts, plural(s.resolved, "decision resolved", "decisions resolved"))
+		parts = append(parts, data.Plural(s.resolved, "decision resolved", "decisions resolved"))
 	}
 	shown := "open only"
 	if s.showDecided {

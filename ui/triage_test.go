@@ -50,7 +50,7 @@ func TestAcceptLeavesTheOpenListAndReopenBringsItBack(t *testing.T) {
 		open = len(v.t.view)
 		before = openCount(m, identity)
 	})
-	s.waitText(plural(open, "open", "open"))
+	s.waitText(data.Plural(open, "open", "open"))
 
 	// No justification: refused, nothing written.
 	s.keys("a")
@@ -62,7 +62,7 @@ func TestAcceptLeavesTheOpenListAndReopenBringsItBack(t *testing.T) {
 	}
 	s.typeText("break-glass runbook, owned by platform")
 	s.keys("enter")
-	screen := s.waitText("1 accepted", plural(open-1, "open", "open"))
+	screen := s.waitText("1 accepted", data.Plural(open-1, "open", "open"))
 	checkFrame(t, s.content(), 80, 24)
 	s.inspect(func(m *Model) {
 		v := m.top().(*findingsView)
@@ -102,7 +102,7 @@ func TestAcceptLeavesTheOpenListAndReopenBringsItBack(t *testing.T) {
 	}
 	s.waitText("accepted by alice on 2026-12-04, until 2027-03-04: break-glass runbook")
 	s.keys("u")
-	s.waitText(plural(open, "open", "open")+" (all)", "reopened: "+rule)
+	s.waitText(data.Plural(open, "open", "open")+" (all)", "reopened: "+rule)
 	if f, _ := triage.Load(path); len(f.Decisions) != 0 {
 		t.Errorf("reopen left %v in the file", f.Decisions)
 	}

@@ -384,10 +384,3 @@ func verbS(n int) string {
 	}
 	return ""
 }
-
-func plural(n int) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
-}

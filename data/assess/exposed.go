@@ -473,12 +473,12 @@ func (e *engine) exposed(i int, attached []*data.Resource) {
 	}
 	// The right to assign an identity without compute to attach it to is latent: low, whatever the identity can do.
 	sev := max(v.privilege, Low)
-	title := fmt.Sprintf("%d role assignment%s let%s less privileged principals use %s (%s)", count, plural(count),
-		verbS(count), quote(e.identityName(id)), v.reach.Label)
+	title := fmt.Sprintf("%s let%s less privileged principals use %s (%s)",
+		data.Plural(count, "role assignment", "role assignments"), verbS(count), quote(e.identityName(id)), v.reach.Label)
 	if latent == total {
 		sev = Low
-		title = fmt.Sprintf("%d role assignment%s could let principals attach %s (%s) once they can write compute (latent)",
-			count, plural(count), quote(e.identityName(id)), v.reach.Label)
+		title = fmt.Sprintf("%s could let principals attach %s (%s) once they can write compute (latent)",
+			data.Plural(count, "role assignment", "role assignments"), quote(e.identityName(id)), v.reach.Label)
 	}
 	r, _ := RuleByID(RuleExposed)
 	e.findings = append(e.findings, Finding{

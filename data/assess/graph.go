@@ -508,7 +508,7 @@ func (g *pathGraph) report() {
 			RuleID:     RulePath,
 			Severity:   sev,
 			IdentityID: id.ID,
-			Title: fmt.Sprintf("%s reaches %s in %d step%s, %s%s", quote(e.identityName(id)), label, steps, plural(steps),
+			Title: fmt.Sprintf("%s reaches %s in %s, %s%s", quote(e.identityName(id)), label, data.Plural(steps, "step", "steps"),
 				firstWord(steps), g.firstStep(int32(i))),
 			Evidence: lines,
 			Remediation: "Break the path at the step you can best spare: remove the permission or role that lets the " +
@@ -657,10 +657,10 @@ func (g *pathGraph) holdsText(n int32) string {
 func (g *pathGraph) pathDetail(chain []int32) string {
 	steps := len(chain) - 1
 	end := chain[steps]
-	s := fmt.Sprintf("through a path of %d step%s (%s): %s%s", steps, plural(steps), RulePath, firstWord(steps),
+	s := fmt.Sprintf("through a path of %s (%s): %s%s", data.Plural(steps, "step", "steps"), RulePath, firstWord(steps),
 		g.firstStep(chain[0]))
 	if steps > 1 {
-		s += fmt.Sprintf(", ending %d step%s later at %s", steps-1, plural(steps-1), g.subject(end))
+		s += fmt.Sprintf(", ending %s later at %s", data.Plural(steps-1, "step", "steps"), g.subject(end))
 	}
 	return s + ", which " + g.outcome(end) + "."
 }

@@ -176,7 +176,7 @@ func (e *engine) dangling() {
 			p.ID + " is new, wait and collect again. " + staleNote
 		n := len(as)
 		e.add(RuleStale, p.ID, ev, func(evidence) string {
-			return fmt.Sprintf("%d role assignment%s of a deleted %s %s remain", n, map[bool]string{true: "s"}[n != 1],
+			return fmt.Sprintf("%s of a deleted %s %s remain", data.Plural(n, "role assignment", "role assignments"),
 				kind, p.ID)
 		}, fix)
 		e.fixLast(RuleStale, p.ID, func(f *Finding) []Command {

@@ -39,11 +39,8 @@ func FailOnSummary(log io.Writer, d *Document, min assess.Severity) int {
 		rules = append(rules, r+" "+strconv.Itoa(n))
 	}
 	slices.Sort(rules)
-	noun := "open findings"
-	if len(tripped) == 1 {
-		noun = "open finding"
-	}
-	fmt.Fprintf(log, "miscope: --fail-on %s: %d %s at or above it (%s)\n", min, len(tripped), noun,
+	fmt.Fprintf(log, "miscope: --fail-on %s: %s at or above it (%s)\n", min,
+		data.Plural(len(tripped), "open finding", "open findings"),
 		strings.Join(rules, ", "))
 	const first = 5
 	for i, f := range tripped {

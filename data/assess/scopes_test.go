@@ -1,12 +1,14 @@
 package assess
 
 import (
+	"fmt"
 	"maps"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/miscope/miscope/data"
+	"github.com/miscope/miscope/data/demo"
 )
 
 // TestUsesSomeCoversUseOf: exposure passes over the assignments of roles that usesSome says use no identity, so it
@@ -75,6 +77,81 @@ func TestFoldKey(t *testing.T) {
 		}
 		if !ok && len(strings.TrimRight(id, "/")) <= len(buf) && !strings.Contains(id, "Ü") {
 			t.Errorf("foldKey(%q) did not fold an ASCII id that fits", id)
+		}
+	}
+}
+
+// TestExposureMatchesOracle holds what MI-EXPOSED counts for every identity, through the shared scope table, the
+// resource groups' lists, the passing over of roles that use no identity and the per-worker marks, against the rule
+// worked out the plain way: every scope above every target, every assignment there judged afresh.
+func TestExposureMatchesOracle(t *testing.T) {
+	for _, seed := range []int64{3, 7} {
+		tn := demo.Synthetic(1500, seed)
+		x := data.NewIndex(tn)
+		got := map[string]int{}
+		for _, f := range Assess(x).Findings {
+			if f.RuleID == RuleExposed {
+				var n int
+				if _, err := fmt.Sscanf(f.Title, "%d role assignment", &n); err != nil {
+					t.Fatalf("title %q: %v", f.Title, err)
+				}
+				got[f.IdentityID] = n
+			}
+		}
+
+		// The phases before exposure, on one engine, then the rule by its definition.
+		e := newEngine(x)
+		ids := tn.Identities
+		e.verdicts = make([]verdict, len(ids))
+		for i := range ids {
+			e.assessPrivilege(i, x.AttachedTo(&ids[i]))
+		}
+		e.principalLevels()
+		e.paths()
+		checked := 0
+		for i := range ids {
+			id := &ids[i]
+			v := e.verdicts[i]
+			want := map[*data.RoleAssignment]bool{}
+			type target struct{ id, kind string }
+			var targets []target
+			for _, r := range x.AttachedTo(id) {
+				targets = append(targets, target{r.ID, r.Type})
+			}
+			if id.Kind == data.UserAssigned && id.ResourceID != "" {
+				targets = append(targets, target{id.ResourceID, kindUAI})
+			}
+			if v.reach.Level > levelRead {
+				entra := e.principalReach[id.ID].entra
+				for _, tg := range targets {
+					for _, s := range x.ScopesAbove(tg.id) {
+						for _, a := range x.AssignmentsAt(s) {
+							info := e.assigned(a.RoleDefinitionID, a.Condition)
+							if e.deleted[a.PrincipalID] || !info.resolved || e.exposes(info, tg.kind) == "" {
+								continue
+							}
+							p := e.principalReach[a.PrincipalID]
+							if int(p.level) >= v.reach.Level {
+								if p.entra >= levelGraphTier0 || entra <= p.entra && info.class >= e.need(s, v.items) ||
+									strings.EqualFold(a.PrincipalID, id.ID) {
+									continue
+								}
+							}
+							want[a] = true
+						}
+					}
+				}
+			}
+			if got[id.ID] != len(want) {
+				t.Errorf("seed %d: %s: MI-EXPOSED counts %d assignments, the plain way %d", seed, id.DisplayName,
+					got[id.ID], len(want))
+			}
+			if len(want) > 0 {
+				checked++
+			}
+		}
+		if checked < 100 {
+			t.Fatalf("seed %d: only %d identities are exposed: the check holds little", seed, checked)
 		}
 	}
 }

@@ -50,7 +50,7 @@ shot list sleep:1
 shot filtered sleep:1 / text:prod Enter
 shot detail sleep:1 Enter sleep:1
 # A privilege path, step by step: the identity whose group-writing permission reaches tenant admin.
-shot path sleep:1 / text:crm-group Enter sleep:0.5 Enter sleep:1 G sleep:0.5 k
+shot path sleep:1 / text:crm-group Enter sleep:0.5 Enter sleep:1 G sleep:0.5 k k k
 shot findings sleep:1 f
 shot help '?'
 # The prompt only: nothing is written.

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -226,10 +227,55 @@ func (d *detailView) title(m *Model) string {
 	if role {
 		what = append(what, m.keys.PivotRole.Help().Key+": others with the role")
 	}
-	if len(what) == 0 {
-		return m.st.Title.Render(d.name())
+	title := m.st.Title.Render(d.name()) + d.verdict(m)
+	hint := m.st.Dim.Render("  " + strings.Join(what, " · "))
+	// The verdict comes first; the pivot hint, which the footer also gives, only where it fits whole.
+	if len(what) == 0 || ansi.StringWidth(title+hint) > m.width {
+		return title
 	}
-	return m.st.Title.Render(d.name()) + m.st.Dim.Render("  "+strings.Join(what, " · "))
+	return title + hint
+}
+
+// verdict leads the view with what the assessment says of the identity, short enough to share the title line at 80
+// columns: its worst severity, the rules of its findings, and what it can reach ("critical · MI-PATH MI-EXPOSED×2 ·
+// tenant admin"); "" until the assessment is known.
+func (d *detailView) verdict(m *Model) string {
+	if d.a == nil {
+		return ""
+	}
+	f := d.a.fact(d.id)
+	if f == nil {
+		return ""
+	}
+	text, _ := f.severity()
+	sev := m.st.Dim.Render(text)
+	if f.count > 0 {
+		sev = m.st.Severity[f.sev].Render(text)
+	}
+	var parts []string
+	if f.count > 0 {
+		// Each rule once, with how many findings it gave when more than one: the count without the width.
+		var rules []string
+		n := map[string]int{}
+		for _, x := range d.a.r.For(d.id) {
+			if n[x.RuleID]++; n[x.RuleID] == 1 {
+				rules = append(rules, x.RuleID)
+			}
+		}
+		for i, r := range rules {
+			if n[r] > 1 {
+				rules[i] = r + "×" + strconv.Itoa(n[r])
+			}
+		}
+		parts = append(parts, strings.Join(rules, " "))
+	}
+	if f.reach != "" {
+		parts = append(parts, f.reach)
+	}
+	if len(parts) == 0 {
+		return "  " + sev
+	}
+	return "  " + sev + m.st.Dim.Render(" · "+strings.Join(parts, " · "))
 }
 
 // pivots reports whether enter (who shares it) and o (others with the Azure role) mean anything on the selected line.

@@ -361,14 +361,15 @@ func displayName(name, id string) string {
 // more than the read can back.
 const severityUnknown = "unknown"
 
-// severityCell is the severity column's text, a word so it reads without colour, and its sort key: none, then
-// unknown, then info to critical.
+// severityCell is the severity column's text, a word so it reads without colour, and its sort key. Unknown (no
+// finding, but a part could not be read) ranks above low and info and below medium: what could not be read may hide
+// anything and deserves a look before a known small finding, but not before a known medium one.
 func severityCell(s assess.Severity, any, incomplete bool) (string, int64) {
 	switch {
 	case any:
-		return s.String(), int64(s) + 2
+		return s.String(), 2*int64(s) + 2
 	case incomplete:
-		return severityUnknown, 1
+		return severityUnknown, 2*int64(assess.Low) + 3
 	}
 	return "none", 0
 }

@@ -69,3 +69,31 @@ func TestSectionRepliesReachAViewBelowTheTop(t *testing.T) {
 		t.Errorf("the detail view still shows a section loading:\n%s", screen)
 	}
 }
+
+// The detail view leads with the verdict at 80x24: on its title line, the worst severity, each rule of the
+// identity's findings and what it can reach; an identity with nothing found says none.
+func TestDetailLeadsWithTheVerdict(t *testing.T) {
+	s := start(t, newTestModel(testTenant()), 80, 24)
+	s.ready()
+	s.tm.Send(s.openCmd(idWeb))
+	s.waitFor("the detail", func(m *Model) bool { _, ok := m.top().(*detailView); return ok })
+	var want []string
+	s.inspect(func(m *Model) {
+		f := m.as.result.fact(idWeb)
+		sev, _ := f.severity()
+		want = append(want, "id-vm-web", sev, f.reach)
+		for _, x := range m.as.result.r.For(idWeb) {
+			want = append(want, x.RuleID)
+		}
+	})
+	if len(want) < 4 {
+		t.Fatalf("id-vm-web has no finding to lead with: %v", want)
+	}
+	title := strings.Split(s.screen(), "\n")[1]
+	for _, w := range want {
+		if !strings.Contains(title, w) {
+			t.Errorf("the title line %q lacks %q", title, w)
+		}
+	}
+	checkFrame(t, s.screen(), 80, 24)
+}

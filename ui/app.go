@@ -58,7 +58,7 @@ type view interface {
 	crumb() string
 	// title is the line above the view's body.
 	title(m *Model) string
-	// counts is "N of M" for the status bar, or "".
+	// counts is the selected position for the status bar ("12/45", "3/10 of 45"), or "".
 	counts() string
 	render(m *Model, w, h int) string
 	// key handles a key press the root did not take; it returns nil when the key means nothing here.

@@ -212,7 +212,7 @@ func TestExportEachViewInEachFormat(t *testing.T) {
 			s.keys("/")
 			s.typeText("vm")
 			s.keys("enter", "N")
-			s.waitText("2 of 5")
+			s.waitText("1/2 of 5")
 		}, func(t *testing.T, rows [][]string) {
 			if len(rows) != 2 || rows[0][0] != "id-vm-web" || rows[1][0] != "vm-graph" {
 				t.Errorf("the filtered, name-sorted list exported as %q", rows)
@@ -621,7 +621,7 @@ func TestCopyViewRefusesLargeViews(t *testing.T) {
 	s.keys("/")
 	s.typeText("id-bulk-0004")
 	s.keys("enter")
-	s.waitText("10 of 3005")
+	s.waitText("1/10 of 3005")
 	title, cols, rows := s.table()
 	if len(rows) != 10 {
 		t.Fatalf("the filter kept %d rows", len(rows))
@@ -658,7 +658,7 @@ func TestExportsSayWhatTheyHold(t *testing.T) {
 	s.keys("/")
 	s.typeText("vm")
 	s.keys("enter", "N")
-	s.waitText("2 of 5")
+	s.waitText("1/2 of 5")
 	s.keys("e", "j", "enter")
 	msg, _ := s.flash("exported")
 	if ansi.StringWidth(msg) > 80-2 || !strings.Contains(msg, ".json (JSON)") {

@@ -37,7 +37,7 @@ func TestUnreadablePartIsNotClean(t *testing.T) {
 	s.keys("/")
 	s.typeText("fn-clean")
 	s.keys("enter")
-	screen := s.waitText("1 of 5")
+	screen := s.waitText("1/1 of 5")
 	row := lineWith(screen, "› fn-clean")
 	if !strings.Contains(row, "unknown") || strings.Contains(row, "none") {
 		t.Errorf("fn-clean has an unreadable part and no finding; its row should say unknown: %q", row)
@@ -45,7 +45,7 @@ func TestUnreadablePartIsNotClean(t *testing.T) {
 	s.keys("esc", "/")
 	s.typeText("unknown")
 	s.keys("enter")
-	s.waitText("1 of 5", "fn-clean")
+	s.waitText("1/1 of 5", "fn-clean")
 
 	s.tm.Send(s.openCmd(idClean))
 	s.waitFor("the detail", func(m *Model) bool { d, ok := m.top().(*detailView); return ok && !d.busy() })

@@ -97,3 +97,19 @@ func TestDetailLeadsWithTheVerdict(t *testing.T) {
 	}
 	checkFrame(t, s.screen(), 80, 24)
 }
+
+// The status bar says where the selection is: its position among all rows, and among those a filter keeps.
+func TestPositionIndicator(t *testing.T) {
+	s := start(t, newTestModel(testTenant()), 80, 24)
+	s.ready()
+	s.waitText("1/5")
+	s.keys("j", "j")
+	s.waitText("3/5")
+	s.keys("G")
+	s.waitText("5/5")
+	s.keys("/")
+	s.typeText("fn-clean")
+	s.waitText("1/1 of 5")
+	s.typeText("zzz")
+	s.waitText("0 of 5")
+}

@@ -612,9 +612,17 @@ func (t *table) exportScope() (numeric []bool, filter, sort string) {
 	return numeric, t.query, sort
 }
 
-// counts is "N of M" for the status bar.
+// counts is the status bar's position: "12/45" (the selected row of all), "3/10 of 45" while a filter keeps 10 of
+// 45, "0 of 45" when it keeps none.
 func (t *table) counts() string {
-	return strconv.Itoa(len(t.view)) + " of " + strconv.Itoa(len(t.rows))
+	all := strconv.Itoa(len(t.rows))
+	switch {
+	case len(t.view) == 0:
+		return "0 of " + all
+	case len(t.view) == len(t.rows):
+		return strconv.Itoa(t.cursor+1) + "/" + all
+	}
+	return strconv.Itoa(t.cursor+1) + "/" + strconv.Itoa(len(t.view)) + " of " + all
 }
 
 // containsFold reports whether strings.ToLower(s) holds q, which is lowercase, without lowering s when it is ASCII.

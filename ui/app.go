@@ -7,6 +7,7 @@ package ui
 import (
 	"cmp"
 	"context"
+	"strconv"
 	"strings"
 	"time"
 
@@ -358,6 +359,12 @@ func (m *Model) mail(msg mailMsg) tea.Cmd {
 // cache, so it runs in a command.
 func (m *Model) refresh() tea.Cmd {
 	src := m.src
+	switch info := src.Info(); info.Origin {
+	case data.OriginDemo:
+		return m.setFlash("the demo tenant is built in: there is nothing to read again", false)
+	case data.OriginSnapshot:
+		return m.setFlash("a snapshot does not change: collect a new one to see the tenant now", false)
+	}
 	if d, ok := m.top().(*detailView); ok {
 		id := d.id
 		return func() tea.Msg { src.Refresh(id); return detailRefreshedMsg{id} }
@@ -489,6 +496,15 @@ func (m *Model) statusBar(w int, v view) string {
 	if left == " " {
 		left = " " + data.Clean(string(info.Origin))
 	}
+	if info.Origin == data.OriginSnapshot {
+		// A snapshot says whose tenant it holds and how old it is: last month's file reads like today's otherwise.
+		if t := cmp.Or(info.TenantName, info.TenantID); t != "" {
+			left += " · " + data.Clean(t)
+		}
+		if !info.CollectedAt.IsZero() {
+			left += " · " + age(m.opts.Now().Sub(info.CollectedAt)) + " old"
+		}
+	}
 	if c := v.counts(); c != "" {
 		left += " │ " + c
 	}
@@ -559,3 +575,14 @@ func padLines(s string, h int) string {
 
 // spinnerView is the frame shared by everything that is loading.
 func (m *Model) spinnerView() string { return m.spin.View() }
+
+// age says how long ago in the largest whole unit: "40 min", "5 h", "3 days".
+func age(d time.Duration) string {
+	switch {
+	case d < time.Hour:
+		return strconv.Itoa(max(0, int(d.Minutes()))) + " min"
+	case d < 48*time.Hour:
+		return strconv.Itoa(int(d.Hours())) + " h"
+	}
+	return strconv.Itoa(int(d.Hours()/24)) + " days"
+}

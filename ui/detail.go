@@ -716,6 +716,7 @@ func (d *detailView) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 			t := pivotTarget{kind: pivotRole, id: e.target.extra, label: strings.TrimSpace(e.text[strings.Index(e.text, "]")+1:])}
 			return m.openPivot(t)
 		}
+		return m.setFlash(m.keys.PivotRole.Help().Key+" lists others with an Azure role: move to a line under Azure roles", false)
 	}
 	return nil
 }

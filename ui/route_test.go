@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/miscope/miscope/data"
 	"github.com/miscope/miscope/data/cache"
@@ -112,4 +113,27 @@ func TestPositionIndicator(t *testing.T) {
 	s.waitText("1/1 of 5")
 	s.typeText("zzz")
 	s.waitText("0 of 5")
+}
+
+// Keys that cannot act here say why instead of doing nothing: r on the demo tenant or a snapshot, o off an Azure role.
+func TestKeysThatCannotActSayWhy(t *testing.T) {
+	s := start(t, newTestModel(testTenant()), 80, 24)
+	s.ready()
+	s.keys("r")
+	s.waitText("nothing to read again")
+	s.keys("enter", "o")
+	s.waitText("move to a line under Azure roles")
+}
+
+// A snapshot's status bar names its tenant and how old it is.
+func TestSnapshotStatusBarSaysTenantAndAge(t *testing.T) {
+	collected := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
+	src := data.NewTenantSource(testTenant(), data.SourceInfo{Origin: data.OriginSnapshot, Label: "week48.json.gz",
+		TenantName: "Contoso Pharma", CollectedAt: collected})
+	m := New(Options{Source: cache.New(src, cache.Options{}), Now: func() time.Time { return collected.Add(75 * time.Hour) }})
+	s := start(t, m, 80, 24)
+	s.ready()
+	s.waitText("week48.json.gz · Contoso Pharma · 3 days old")
+	s.keys("r")
+	s.waitText("collect a new one")
 }

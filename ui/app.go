@@ -320,6 +320,8 @@ func (m *Model) keyPress(msg tea.KeyPressMsg) tea.Cmd {
 		return m.toggleChanged()
 	case key.Matches(msg, k.Refresh):
 		return m.refresh()
+	case key.Matches(msg, k.Gaps):
+		return m.openGaps()
 	case key.Matches(msg, k.Export):
 		return m.startExport()
 	case key.Matches(msg, k.Copy):

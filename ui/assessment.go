@@ -310,7 +310,7 @@ func (s *assessState) status(m *Model) string {
 	case s.result != nil:
 		txt := data.Plural(len(s.result.r.Findings), "finding", "findings")
 		if n := len(s.result.r.Gaps); n > 0 {
-			txt += " · " + data.Plural(n, "part", "parts") + " not readable"
+			txt += " · " + data.Plural(n, "part", "parts") + " not readable (" + m.keys.Gaps.Help().Key + ")"
 		}
 		return txt
 	}

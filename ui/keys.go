@@ -8,7 +8,7 @@ type keyMap struct {
 	HalfDown, HalfUp, PageDown, PageUp key.Binding
 
 	Open, Back, Filter, Findings, Help key.Binding
-	PivotRole                          key.Binding
+	PivotRole, Gaps                    key.Binding
 	Export, Copy, CopyView             key.Binding
 	Refresh, Quit, ForceQuit           key.Binding
 
@@ -43,6 +43,7 @@ func defaultKeys() keyMap {
 		Findings:  b([]string{"f"}, "f", "findings pane"),
 		Help:      b([]string{"?"}, "?", "this help"),
 		PivotRole: b([]string{"o"}, "o", "others with this Azure role"),
+		Gaps:      b([]string{"!"}, "!", "parts not readable, and why"),
 		Export:    b([]string{"e"}, "e", "export the view"),
 		Copy:      b([]string{"y"}, "y", "copy the selected id or fix"),
 		CopyView:  b([]string{"Y"}, "Y", "copy the view as Markdown"),
@@ -138,7 +139,7 @@ func (k keyMap) FullHelp() [][]key.Binding {
 		{pair(k.Up, k.Down, "k/j ↑↓", "move up / down"), pair(k.Top, k.Bottom, "g/G", "go to top / bottom"),
 			pair(k.HalfUp, k.HalfDown, "ctrl+u/d", "half page up / down"),
 			pair(k.PageUp, k.PageDown, "pgup/dn", "page up / down")},
-		{k.Open, k.Back, k.Filter, k.Findings, k.PivotRole, k.Refresh, k.Help,
+		{k.Open, k.Back, k.Filter, k.Findings, k.PivotRole, pair(k.Refresh, k.Gaps, "r/!", "refresh / not readable"), k.Help,
 			pair(k.Quit, k.ForceQuit, "q ctrl+c", "quit (top level / anywhere)")},
 		{k.Export, pair(k.Copy, k.CopyView, "y/Y", "copy id or fix / Markdown view")},
 		{pair(k.Decide, k.Reopen, "a/u", "decide / reopen a finding"), k.ShowDecided, k.Changed,

@@ -137,3 +137,23 @@ func TestSnapshotStatusBarSaysTenantAndAge(t *testing.T) {
 	s.keys("r")
 	s.waitText("collect a new one")
 }
+
+// "1 part not readable" leads somewhere: ! lists the gaps with their reason and what they need, and enter opens the
+// identity a gap is about.
+func TestGapsKeyListsWhatCouldNotBeRead(t *testing.T) {
+	s := start(t, newTestModel(testTenant()), 80, 24)
+	s.ready()
+	s.waitText("1 part not readable (!)")
+	s.keys("!")
+	screen := s.waitText("Parts not readable", "azureRoles", "vm-graph")
+	s.keys("/")
+	s.typeText("prod-data")
+	s.keys("enter")
+	s.waitText("1/1")
+	checkFrame(t, screen, 80, 24)
+	s.keys("enter")
+	s.waitFor("the identity of the gap", func(m *Model) bool {
+		d, ok := m.top().(*detailView)
+		return ok && d.id == idGraph
+	})
+}

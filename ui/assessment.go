@@ -156,7 +156,13 @@ func newAssessment(x *data.Index, r *assess.Result) *assessment {
 		hay.WriteByte('\x00')
 		sevText, _ := f.severity()
 		hay.WriteString(sevText)
-		f.extra = strings.ToLower(data.Clean(hay.String()))
+		rules, _ := r.Rules(id.ID)
+		for _, rule := range rules {
+			hay.WriteByte('\x00')
+			hay.WriteString(rule)
+		}
+		// Clean marks the NUL separators visibly; they go back to NUL so that no query matches across two names.
+		f.extra = strings.ReplaceAll(strings.ToLower(data.Clean(hay.String())), `\x00`, "\x00")
 		f.countText = strconv.Itoa(f.count)
 		for c, cell := range [4]string{f.attached, sevText, f.countText, f.reach} {
 			if len(cell) > a.widest[c] {

@@ -255,16 +255,10 @@ func (d *detailView) verdict(m *Model) string {
 	var parts []string
 	if f.count > 0 {
 		// Each rule once, with how many findings it gave when more than one: the count without the width.
-		var rules []string
-		n := map[string]int{}
-		for _, x := range d.a.r.For(d.id) {
-			if n[x.RuleID]++; n[x.RuleID] == 1 {
-				rules = append(rules, x.RuleID)
-			}
-		}
+		rules, counts := d.a.r.Rules(d.id)
 		for i, r := range rules {
-			if n[r] > 1 {
-				rules[i] = r + "×" + strconv.Itoa(n[r])
+			if counts[i] > 1 {
+				rules[i] = r + "×" + strconv.Itoa(counts[i])
 			}
 		}
 		parts = append(parts, strings.Join(rules, " "))

@@ -2,11 +2,13 @@ package ui
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/miscope/miscope/data"
+	"github.com/miscope/miscope/data/assess"
 	"github.com/miscope/miscope/data/cache"
 )
 
@@ -156,4 +158,48 @@ func TestGapsKeyListsWhatCouldNotBeRead(t *testing.T) {
 		d, ok := m.top().(*detailView)
 		return ok && d.id == idGraph
 	})
+}
+
+// Filters can name a field, as gh-dash's do: sev:, rule: and kind: keep the rows whose field starts with the value
+// (in the identity list, whose rows have no rule column, the identities with a finding of that rule).
+func TestFieldFilters(t *testing.T) {
+	s := start(t, newTestModel(testTenant()), 120, 40)
+	s.ready()
+	want := map[string]func(*Model, *row) bool{
+		"kind:ua": func(m *Model, r *row) bool { return r.cells[1] == "UA" },
+		"sev:crit": func(m *Model, r *row) bool {
+			f := m.as.result.fact(r.id)
+			return f != nil && f.count > 0 && f.sev == assess.Critical
+		},
+		"rule:mi-priv-graph": func(m *Model, r *row) bool {
+			rules, _ := m.as.result.r.Rules(r.id)
+			return slices.Contains(rules, assess.RulePrivGraph)
+		},
+	}
+	for q, keep := range want {
+		s.keys("/")
+		s.typeText(q)
+		s.keys("enter")
+		s.inspect(func(m *Model) {
+			tb := m.list.t
+			kept := map[string]bool{}
+			for _, i := range tb.view {
+				kept[tb.rows[i].id] = true
+			}
+			n := 0
+			for i := range tb.rows {
+				r := &tb.rows[i]
+				if keep(m, r) {
+					n++
+				}
+				if keep(m, r) != kept[r.id] {
+					t.Errorf("%s: %s kept %v, want %v", q, r.label, kept[r.id], keep(m, r))
+				}
+			}
+			if n == 0 || n == len(tb.rows) {
+				t.Errorf("%s keeps %d of %d rows: the test tenant does not tell it apart", q, n, len(tb.rows))
+			}
+		})
+		s.keys("esc")
+	}
 }

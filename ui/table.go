@@ -392,7 +392,9 @@ func (t *table) setFilter(q string) {
 	}
 	keep := t.selectedID()
 	from := t.order
-	if t.query != "" && strings.Contains(q, t.query) {
+	// A longer query keeps a subset of what the shorter one kept, unless it names a field: "sev:high" keeps rows
+	// the text "sev:h" may not.
+	if t.query != "" && strings.Contains(q, t.query) && !strings.Contains(q, ":") {
 		from = t.view
 	}
 	t.query = q
@@ -404,18 +406,67 @@ func (t *table) filter(from []int32) []int32 {
 	if t.query == "" && t.keep == nil {
 		return slices.Clone(from)
 	}
+	text, fields := t.parseQuery()
 	out := make([]int32, 0, len(from)/4+1)
 	for _, i := range from {
 		r := &t.rows[i]
 		if t.keep != nil && !t.keep(r) {
 			continue
 		}
-		if t.query == "" || strings.Contains(r.hay, t.query) || r.extra != "" && strings.Contains(r.extra, t.query) ||
-			t.match != nil && t.match(r, t.query) {
+		if !t.fieldsMatch(r, fields) {
+			continue
+		}
+		if text == "" || strings.Contains(r.hay, text) || r.extra != "" && strings.Contains(r.extra, text) ||
+			t.match != nil && t.match(r, text) {
 			out = append(out, i)
 		}
 	}
 	return out
+}
+
+// queryFields are the fields a filter can name, as gh-dash's filters do: "sev:high", "rule:MI-PATH", "kind:ua".
+// Each names the column it is matched against; a table without that column looks for the value in the row's text.
+var queryFields = map[string]string{"sev": colSeverity, "rule": colRule, "kind": colKind}
+
+type fieldQuery struct {
+	col   int // the column, or -1 to look in the row's text
+	value string
+}
+
+// parseQuery splits the query into its field terms and the rest, which is searched as one piece of text.
+func (t *table) parseQuery() (string, []fieldQuery) {
+	if !strings.Contains(t.query, ":") {
+		return t.query, nil
+	}
+	var text []string
+	var fields []fieldQuery
+	for _, word := range strings.Fields(t.query) {
+		name, value, ok := strings.Cut(word, ":")
+		col, known := queryFields[name]
+		if !ok || !known {
+			text = append(text, word)
+			continue
+		}
+		fields = append(fields, fieldQuery{col: t.colIndex(col), value: value})
+	}
+	return strings.Join(text, " "), fields
+}
+
+// fieldsMatch reports whether every field term starts its column's cell (sev:h keeps high), or, in a table without
+// that column, is in the row's text.
+func (t *table) fieldsMatch(r *row, fields []fieldQuery) bool {
+	for _, f := range fields {
+		if f.col >= 0 {
+			if !strings.HasPrefix(strings.ToLower(r.cells[f.col]), f.value) {
+				return false
+			}
+			continue
+		}
+		if !strings.Contains(r.hay, f.value) && !strings.Contains(r.extra, f.value) {
+			return false
+		}
+	}
+	return true
 }
 
 func (t *table) refilter(keep string) {

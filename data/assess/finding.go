@@ -4,6 +4,7 @@ package assess
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"unicode"
 
@@ -226,6 +227,20 @@ func (r *Result) For(identityID string) []Finding {
 		out = append(out, r.Findings[i])
 	}
 	return out
+}
+
+// Rules returns the rule ids of an identity's findings, each once, in the order of its findings (highest severity
+// first), with how many findings each gave.
+func (r *Result) Rules(identityID string) (ids []string, counts []int) {
+	for _, i := range r.positionsOf(identityID) {
+		id := r.Findings[i].RuleID
+		if k := slices.Index(ids, id); k >= 0 {
+			counts[k]++
+			continue
+		}
+		ids, counts = append(ids, id), append(counts, 1)
+	}
+	return ids, counts
 }
 
 // Highest returns the highest severity among an identity's findings and whether it has any.

@@ -302,15 +302,30 @@ func (e *engine) add(rule string, id string, ev []evidence, title func(top evide
 // result sorts the findings and builds the per-identity index.
 func (e *engine) result() *Result {
 	// Sort an order of indices with the keys computed once: findings are large and ids need lowering.
+	// Within a severity, findings read by identity name, then rule: what a reader scans for.
+	appNames := map[string]string{}
+	for i := range e.x.Tenant.Applications {
+		if app := &e.x.Tenant.Applications[i]; len(app.Credentials) > 0 {
+			appNames[data.Key(app.ID)] = strings.ToLower(app.DisplayName)
+		}
+	}
 	keys := make([]string, len(e.findings))
+	names := make([]string, len(e.findings))
 	order := make([]int, len(e.findings))
 	for i := range e.findings {
 		keys[i], order[i] = data.Key(e.findings[i].IdentityID), i
+		names[i] = keys[i]
+		if id, ok := e.x.Identity(e.findings[i].IdentityID); ok && id.DisplayName != "" {
+			names[i] = strings.ToLower(id.DisplayName)
+		} else if name := appNames[keys[i]]; name != "" {
+			names[i] = name
+		}
 	}
 	slices.SortFunc(order, func(i, j int) int {
 		a, b := &e.findings[i], &e.findings[j]
 		return cmp.Or(
 			cmp.Compare(b.Severity, a.Severity),
+			strings.Compare(names[i], names[j]),
 			strings.Compare(a.RuleID, b.RuleID),
 			strings.Compare(keys[i], keys[j]),
 			strings.Compare(a.Title, b.Title),

@@ -1,6 +1,7 @@
 package assess_test
 
 import (
+	"cmp"
 	"reflect"
 	"slices"
 	"strings"
@@ -143,4 +144,40 @@ func BenchmarkAssess50k(b *testing.B) {
 		b.ReportMetric((after-before).Seconds()/float64(b.N), "cpu-s/op")
 	}
 	b.ReportMetric(float64(len(r.Findings)), "findings")
+}
+
+// Within a severity, findings read by identity (or application) name, then rule: the order a reader scans.
+func TestFindingsOrderWithinASeverity(t *testing.T) {
+	tn := demo.Synthetic(2000, 3)
+	x := data.NewIndex(tn)
+	r := assess.Assess(x)
+	names := map[string]string{}
+	for _, id := range tn.Identities {
+		names[data.Key(id.ID)] = strings.ToLower(cmp.Or(id.DisplayName, id.ID))
+	}
+	for _, app := range tn.Applications {
+		if _, ok := names[data.Key(app.ID)]; !ok {
+			names[data.Key(app.ID)] = strings.ToLower(cmp.Or(app.DisplayName, app.ID))
+		}
+	}
+	rules := 0
+	for i := 1; i < len(r.Findings); i++ {
+		a, b := r.Findings[i-1], r.Findings[i]
+		if a.Severity != b.Severity {
+			if a.Severity < b.Severity {
+				t.Fatalf("finding %d (%s) is less severe than the next", i-1, a.Severity)
+			}
+			continue
+		}
+		na, nb := names[data.Key(a.IdentityID)], names[data.Key(b.IdentityID)]
+		if na > nb || na == nb && a.RuleID > b.RuleID {
+			t.Fatalf("findings %d and %d are out of order: %q %s before %q %s", i-1, i, na, a.RuleID, nb, b.RuleID)
+		}
+		if na == nb && a.RuleID != b.RuleID {
+			rules++
+		}
+	}
+	if rules == 0 {
+		t.Fatal("no identity has two rules at one severity: the test tells nothing about the rule order")
+	}
 }

@@ -554,7 +554,7 @@ func (d *detailView) layout(m *Model, es []entry, w int) []line {
 			}
 			ls = append(ls, line{st.Section.Render(e.text), i})
 		case styleField:
-			for n, part := range strings.Split(ansi.Wrap(e.detail, max(10, w-16), " "), "\n") {
+			for n, part := range strings.Split(wrapText(e.detail, max(10, w-16)), "\n") {
 				p := strings.Repeat(" ", 16)
 				if n == 0 {
 					p = "  " + fit(e.text+":", 14, false)
@@ -569,7 +569,7 @@ func (d *detailView) layout(m *Model, es []entry, w int) []line {
 			ls = append(ls, line{"  " + st.Dim.Render(e.text), i})
 		case styleFinding:
 			sev, _ := assess.ParseSeverity(e.text)
-			wrapped := ansi.Wrap(e.detail, max(10, w-11), " ")
+			wrapped := wrapText(e.detail, max(10, w-11))
 			for n, part := range strings.Split(wrapped, "\n") {
 				p := strings.Repeat(" ", 11)
 				if n == 0 {
@@ -579,7 +579,7 @@ func (d *detailView) layout(m *Model, es []entry, w int) []line {
 			}
 		case styleWrap:
 			prefix := "      " + fit(e.text, 9, false)
-			wrapped := ansi.Wrap(e.detail, max(10, w-len(prefix)), " ")
+			wrapped := wrapText(e.detail, max(10, w-len(prefix)))
 			for n, part := range strings.Split(wrapped, "\n") {
 				p := strings.Repeat(" ", len(prefix))
 				if n == 0 {

@@ -7,7 +7,6 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
-	"github.com/charmbracelet/x/ansi"
 
 	"github.com/miscope/miscope/data"
 	"github.com/miscope/miscope/data/assess"
@@ -276,7 +275,7 @@ func (v *findingsView) render(m *Model, w, h int) string {
 // fix): one line per piece of evidence and a count of what did not fit, the remediation in two lines, and the fix's
 // commands wrapped whole, never cut.
 func (v *findingsView) preview(m *Model, f *assess.Finding, w, limit, most int) []string {
-	rem := strings.Split(ansi.Wrap(data.Clean(f.Remediation), w-2, " "), "\n")
+	rem := strings.Split(wrapText(data.Clean(f.Remediation), w-2), "\n")
 	fix := rem[:min(len(rem), 2)]
 	cmds := v.fixPreview(m, f, w, most-4-len(fix)) // the lines that stay: two headings, an evidence line, a decision
 	limit = min(max(limit, len(cmds)+4+len(fix)), most)
@@ -327,7 +326,7 @@ func (v *findingsView) fixPreview(m *Model, f *assess.Finding, w, limit int) []s
 		if shown == "" {
 			shown = c.shown // its note and why it is not shown
 		}
-		wrapped := strings.Split(ansi.Wrap(shown, w-4, " "), "\n")
+		wrapped := strings.Split(wrapText(shown, w-4), "\n")
 		reserve := 0 // a line to count the commands after this one, should they not fit
 		if n < len(cmds)-1 {
 			reserve = 1

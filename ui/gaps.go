@@ -6,7 +6,6 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
-	"github.com/charmbracelet/x/ansi"
 
 	"github.com/miscope/miscope/data"
 )
@@ -90,7 +89,7 @@ func (v *gapsView) render(m *Model, w, h int) string {
 	var more []string
 	for i, label := range []string{"where ", "reason", "needs "} {
 		if text := r.cells[i+1]; text != "" {
-			for n, part := range strings.Split(ansi.Wrap(text, max(10, w-9), " /-"), "\n") {
+			for n, part := range strings.Split(wrapText(text, max(10, w-9)), "\n") {
 				if n == 0 {
 					part = m.st.Dim.Render(label) + " " + part
 				} else {

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/charmbracelet/x/ansi"
+
 	"github.com/miscope/miscope/data"
 	"github.com/miscope/miscope/data/assess"
 	"github.com/miscope/miscope/data/cache"
@@ -201,5 +203,25 @@ func TestFieldFilters(t *testing.T) {
 			}
 		})
 		s.keys("esc")
+	}
+}
+
+// Long ids wrap at path separators and spaces, never inside a GUID or a hyphenated name.
+func TestWrapKeepsIDsWhole(t *testing.T) {
+	id := "/subscriptions/b3dc6823-5eef-4876-a66e-c786390f4d22/resourcegroups/rg-crm-integration/providers/Microsoft.Web/sites/func-crm-group-sync"
+	text := "managed identity \"aa-platform-ops\" (28bb28fc-feaf-467a-b98f-fe1a6ab39df3) on " + id
+	for _, w := range []int{30, 50, 64} {
+		got := wrapText(text, w)
+		if strings.Join(strings.Fields(got), "") != strings.Join(strings.Fields(text), "") {
+			t.Errorf("width %d changed the text:\n%s", w, got)
+		}
+		for _, line := range strings.Split(got, "\n") {
+			if ansi.StringWidth(line) > w {
+				t.Errorf("width %d: line %q is wider", w, line)
+			}
+			if strings.HasSuffix(line, "-") {
+				t.Errorf("width %d: line %q breaks inside a hyphenated word", w, line)
+			}
+		}
 	}
 }

@@ -721,3 +721,13 @@ func fit(s string, w int, right bool) string {
 	}
 	return s + pad
 }
+
+// wrapText wraps s to width w at spaces and path separators, never inside a hyphenated word such as a GUID or a
+// resource name (the wrapping library breaks after any hyphen, so hyphens are held by a stand-in while it works).
+func wrapText(s string, w int) string {
+	const hold = "\u2011" // non-breaking hyphen
+	if strings.Contains(s, hold) || !strings.Contains(s, "-") {
+		return ansi.Wrap(s, w, " /")
+	}
+	return strings.ReplaceAll(ansi.Wrap(strings.ReplaceAll(s, "-", hold), w, " /"), hold, "-")
+}

@@ -47,7 +47,8 @@ type detailView struct {
 	offset int         // first line shown
 	width  int
 	height int
-	moved  bool // the user has moved; until then the view stays at the top as sections arrive
+	moved  bool   // the user has moved; until then the view stays at the top (or at focus) as sections arrive
+	focus  string // the fingerprint of the finding the view was opened at, "" for none
 	tri    *triageState
 	base   *baselineState
 }
@@ -89,14 +90,21 @@ type sectionMsg struct {
 // openIdentity opens the detail view of an identity and starts fetching its sections. When that identity is already
 // open further down the stack (reached again through one of its own pivots), it goes back there rather than repeat
 // it in the breadcrumb.
-func (m *Model) openIdentity(id string) tea.Cmd {
+func (m *Model) openIdentity(id string) tea.Cmd { return m.openIdentityAt(id, "") }
+
+// openIdentityAt opens an identity's detail view landed on the finding with fingerprint fp, its header at the top,
+// until the user moves; fp "" lands at the top.
+func (m *Model) openIdentityAt(id, fp string) tea.Cmd {
 	for i, v := range m.stack {
 		if d, ok := v.(*detailView); ok && data.SameID(d.id, id) {
 			m.stack = m.stack[:i+1]
+			if fp != "" {
+				d.focus, d.moved = fp, false
+			}
 			return nil
 		}
 	}
-	d := &detailView{id: id, secs: map[data.Section]*sectionState{}, a: m.as.result, asErr: m.as.err, tri: &m.tri, base: &m.base}
+	d := &detailView{id: id, focus: fp, secs: map[data.Section]*sectionState{}, a: m.as.result, asErr: m.as.err, tri: &m.tri, base: &m.base}
 	if ident, ok := m.list.identity(id); ok {
 		d.ident, d.known = ident, true
 	} else if d.a != nil {
@@ -614,6 +622,16 @@ func (d *detailView) render(m *Model, w, h int) string {
 	es := d.entries(m.spinnerView() + " ")
 	ls := d.layout(m, es, w)
 	sel := selectable(es)
+	// Opened at a finding: the cursor on its header and the header at the top, until the user moves.
+	atFocus := false
+	if d.focus != "" && !d.moved {
+		for k, i := range sel {
+			if es[i].finding != nil && es[i].fp == d.focus && es[i].style == styleFinding {
+				d.cursor, atFocus = k, true
+				break
+			}
+		}
+	}
 	cur := -1
 	if len(sel) > 0 {
 		d.cursor = max(0, min(d.cursor, len(sel)-1))
@@ -630,7 +648,7 @@ func (d *detailView) render(m *Model, w, h int) string {
 				last = n
 			}
 		}
-		if first < d.offset {
+		if first < d.offset || atFocus {
 			d.offset = first
 		}
 		if last >= d.offset+h {

@@ -375,7 +375,7 @@ func (v *findingsView) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 				return m.setFlash(data.Clean(r.ref)+" no longer exists in the directory: the role assignments it left behind are "+
 					"below; "+m.keys.Copy.Help().Key+" copies its object id", false)
 			}
-			return m.openIdentity(r.ref)
+			return m.openIdentityAt(r.ref, v.from.fps[r.src])
 		}
 	}
 	return nil

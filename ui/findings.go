@@ -275,6 +275,26 @@ func (v *findingsView) render(m *Model, w, h int) string {
 // fix): one line per piece of evidence and a count of what did not fit, the remediation in two lines, and the fix's
 // commands wrapped whole, never cut.
 func (v *findingsView) preview(m *Model, f *assess.Finding, w, limit, most int) []string {
+	// The selected finding's title, which the table's column cuts, heads its evidence in place of the word
+	// "Evidence": whole in two lines, which holds most titles at 80 columns.
+	title := strings.Split(wrapText(data.Clean(f.Title), w), "\n")
+	if len(title) > 2 {
+		title = append(title[:1], fitLine(strings.Join(title[1:], " "), w))
+	}
+	for i := range title {
+		title[i] = m.st.Section.Render(title[i])
+	}
+	lines := v.details(m, f, w, limit-len(title)+1, most-len(title)+1)
+	for i, l := range lines {
+		if l == m.st.Section.Render("Evidence") {
+			return slices.Concat(lines[:i], title, lines[i+1:])
+		}
+	}
+	return append(title, lines...)
+}
+
+// details are the preview's evidence, remediation and fix in limit lines, up to most when the fix needs them.
+func (v *findingsView) details(m *Model, f *assess.Finding, w, limit, most int) []string {
 	rem := strings.Split(wrapText(data.Clean(f.Remediation), w-2), "\n")
 	fix := rem[:min(len(rem), 2)]
 	cmds := v.fixPreview(m, f, w, most-4-len(fix)) // the lines that stay: two headings, an evidence line, a decision

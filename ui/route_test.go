@@ -274,3 +274,29 @@ func TestEnterOnAFindingLandsOnIt(t *testing.T) {
 		t.Errorf("the finding %q is not on screen:\n%s", title, screen)
 	}
 }
+
+// The findings pane shows the selected finding's title whole under the table (up to two lines), however narrow its
+// column.
+func TestFindingsPaneShowsTheWholeTitle(t *testing.T) {
+	s := start(t, newTestModel(testTenant()), 80, 24)
+	s.ready()
+	s.keys("f")
+	s.waitFor("the findings pane", func(m *Model) bool { v, ok := m.top().(*findingsView); return ok && v.filled })
+	longest := ""
+	s.inspect(func(m *Model) {
+		v := m.top().(*findingsView)
+		for pos, i := range v.t.view {
+			title := v.t.rows[i].cells[3]
+			if len(title) > len(longest) && strings.Count(wrapText(title, 80), "\n") < 2 {
+				longest, v.t.cursor = title, pos
+			}
+		}
+	})
+	if len(longest) < 40 {
+		t.Fatalf("no long title to show: %q", longest)
+	}
+	flat := strings.Join(strings.Fields(s.screen()), " ")
+	if !strings.Contains(flat, strings.Join(strings.Fields(longest), " ")) {
+		t.Errorf("the pane does not show %q whole:\n%s", longest, s.screen())
+	}
+}

@@ -19,8 +19,6 @@ import (
 	"github.com/miscope/miscope/data/diff"
 )
 
-// runDiff is `miscope diff OLD NEW`: what changed in the tenant between two reads. It returns the exit code: 1 when
-// --fail-on-new finds a new finding at or above its severity, 2 for a usage or input error.
 // diffArgs are the flags of `miscope diff`.
 type diffArgs struct {
 	sf        sourceFlags
@@ -41,6 +39,8 @@ func diffFlags() (*flag.FlagSet, *diffArgs) {
 	return fs, a
 }
 
+// runDiff is `miscope diff OLD NEW`: what changed in the tenant between two reads. It returns the exit code: 1 when
+// --fail-on-new finds a new finding at or above its severity, 2 for a usage or input error.
 func runDiff(ctx context.Context, args []string, stdout, stderr io.Writer) (int, error) {
 	fs, a := diffFlags()
 	sf, format, output, failOnNew, history := &a.sf, &a.format, &a.output, &a.failOnNew, &a.history

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -608,10 +609,10 @@ func (s *Source) readResourceGraph(ctx context.Context, subs []data.Subscription
 			return err
 		}
 		resp, err := c.Resources(ctx, armresourcegraph.QueryRequest{
-			Query:         ptr(resourceQuery),
+			Query:         to.Ptr(resourceQuery),
 			Subscriptions: ids,
 			Options: &armresourcegraph.QueryRequestOptions{
-				Top: ptr(int32(1000)), SkipToken: skip, ResultFormat: ptr(armresourcegraph.ResultFormatObjectArray),
+				Top: to.Ptr(int32(1000)), SkipToken: skip, ResultFormat: to.Ptr(armresourcegraph.ResultFormatObjectArray),
 			},
 		}, nil)
 		slots.release()

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
 	"net/http"
 	"net/url"
 	"slices"
@@ -526,7 +527,7 @@ func (s *Source) applications(ctx context.Context) ([]data.Application, []data.G
 			return s.graph.client.Applications().Get(ctx, &applications.ApplicationsRequestBuilderGetRequestConfiguration{
 				QueryParameters: &applications.ApplicationsRequestBuilderGetQueryParameters{
 					Select: []string{"appId", "displayName", "passwordCredentials", "keyCredentials"},
-					Top:    ptr(int32(data.PageSize)),
+					Top:    to.Ptr(int32(data.PageSize)),
 				}})
 		}, models.CreateApplicationCollectionResponseFromDiscriminatorValue, func(a models.Applicationable) {
 			if cs := signInCredentials(credentialsOf(a.GetPasswordCredentials(), a.GetKeyCredentials())); len(cs) > 0 {
@@ -538,9 +539,9 @@ func (s *Source) applications(ctx context.Context) ([]data.Application, []data.G
 	spErr = graphList(ctx, s, func(ctx context.Context) (serialization.Parsable, error) {
 		return s.graph.client.ServicePrincipals().Get(ctx, &serviceprincipals.ServicePrincipalsRequestBuilderGetRequestConfiguration{
 			QueryParameters: &serviceprincipals.ServicePrincipalsRequestBuilderGetQueryParameters{
-				Filter: ptr("servicePrincipalType eq 'Application'"),
+				Filter: to.Ptr("servicePrincipalType eq 'Application'"),
 				Select: []string{"id", "appId", "displayName", "passwordCredentials", "keyCredentials"},
-				Top:    ptr(int32(data.PageSize)),
+				Top:    to.Ptr(int32(data.PageSize)),
 			}})
 	}, models.CreateServicePrincipalCollectionResponseFromDiscriminatorValue, func(sp models.ServicePrincipalable) {
 		sps = append(sps, &data.Application{ID: strings.ToLower(deref(sp.GetId())), AppID: strings.ToLower(deref(sp.GetAppId())),

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
 	"net/http"
 	"net/url"
 	"strings"
@@ -119,9 +120,9 @@ func credentialErr(err error) error {
 func (s *Source) Identities(ctx context.Context, pageFn func([]data.Identity) error) error {
 	cfg := &serviceprincipals.ServicePrincipalsRequestBuilderGetRequestConfiguration{
 		QueryParameters: &serviceprincipals.ServicePrincipalsRequestBuilderGetQueryParameters{
-			Filter: ptr("servicePrincipalType eq 'ManagedIdentity'"),
+			Filter: to.Ptr("servicePrincipalType eq 'ManagedIdentity'"),
 			Select: identitySelect,
-			Top:    ptr(int32(data.PageSize)),
+			Top:    to.Ptr(int32(data.PageSize)),
 		},
 	}
 	if err := s.graphSlots.acquire(ctx); err != nil {
@@ -490,8 +491,6 @@ func (s *Source) collectionStep(ctx context.Context, u string, each func(json.Ra
 		}
 	}}
 }
-
-func ptr[T any](v T) *T { return &v }
 
 func deref[T any](p *T) T {
 	var zero T

@@ -42,7 +42,9 @@ type Index struct {
 	appByPrinc   keyedLists[*AppRoleAssignment]
 	azureByPrinc keyedLists[*RoleAssignment]
 	ficByIdent   keyedLists[*FederatedCredential]
-	gaps         map[string][]Gap // identity id ("" for tenant-wide) -> gaps
+	owned        keyedLists[*Ownership] // owner id -> what it owns
+	owners       keyedLists[*Ownership] // owned group or service principal id -> its owners
+	gaps         map[string][]Gap       // identity id ("" for tenant-wide) -> gaps
 }
 
 // NewIndex builds the joins of t. t must not change afterwards.
@@ -138,6 +140,7 @@ func NewIndex(t *Tenant) *Index {
 	fics := t.FederatedCredentials
 	x.ficByIdent = groupBy(len(fics), func(i int) (string, bool) { return all(fics[i].IdentityID) },
 		func(i int) *FederatedCredential { return &fics[i] })
+	x.joinOwners(t)
 	for _, g := range t.Gaps {
 		x.gaps[Key(g.IdentityID)] = append(x.gaps[Key(g.IdentityID)], g)
 	}
@@ -382,6 +385,11 @@ func (x *Index) PrincipalName(id string) string {
 	if p, ok := x.principals[Key(id)]; ok {
 		return p.DisplayName
 	}
+	for _, o := range x.owners.get(id) { // an owned service principal or application, named by its owner's list
+		if o.ObjectType != OwnedGroup && o.DisplayName != "" {
+			return o.DisplayName
+		}
+	}
 	return ""
 }
 
@@ -571,6 +579,45 @@ func (x *Index) RoleAssignmentsOf(principalID string) []*RoleAssignment {
 func (x *Index) FederatedCredentials(identityID string) []FederatedCredential {
 	return values(x.ficByIdent.get(identityID))
 }
+
+// joinOwners indexes ownerships by owner and by what the owner becomes: the group, the service principal, or for an
+// application the service principal of its appId in this tenant (as far as the tenant names it: an identity or an
+// application service principal read with its credentials). An application whose service principal is not known is
+// indexed by its own id, which no principal has.
+func (x *Index) joinOwners(t *Tenant) {
+	own := t.Ownerships
+	if len(own) == 0 {
+		return
+	}
+	spOf := map[string]string{}
+	for _, a := range t.Applications {
+		if a.AppID != "" {
+			spOf[Key(a.AppID)] = a.ID
+		}
+	}
+	for _, i := range t.Identities {
+		if i.AppID != "" {
+			spOf[Key(i.AppID)] = i.ID
+		}
+	}
+	x.owned = groupBy(len(own), func(i int) (string, bool) { return own[i].OwnerID, true },
+		func(i int) *Ownership { return &own[i] })
+	x.owners = groupBy(len(own), func(i int) (string, bool) {
+		if o := &own[i]; o.ObjectType == OwnedApplication && o.AppID != "" {
+			if sp, ok := spOf[Key(o.AppID)]; ok {
+				return sp, true
+			}
+		}
+		return own[i].ObjectID, true
+	}, func(i int) *Ownership { return &own[i] })
+}
+
+// Owned returns the objects a principal owns, as the tenant lists them.
+func (x *Index) Owned(ownerID string) []Ownership { return values(x.owned.get(ownerID)) }
+
+// OwnersOf returns the ownerships that let their owners become principal id: owners of the group or service
+// principal with that id, and owners of the application whose service principal it is.
+func (x *Index) OwnersOf(id string) []*Ownership { return x.owners.get(id) }
 
 // values copies what ps point at; nil for none.
 func values[T any](ps []*T) []T {

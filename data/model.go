@@ -76,6 +76,12 @@ type Tenant struct {
 	// candidates to move to a managed identity.
 	Applications []Application `json:"applications,omitempty"`
 
+	// Ownerships are the groups, applications and service principals the identities own. An owner changes a
+	// group's members and adds credentials to an application or service principal, so it can become what it owns.
+	// Written even when empty: a snapshot without the field was made before owners were read (a SectionOwnerships
+	// gap when opened), never "owns nothing".
+	Ownerships []Ownership `json:"ownerships"`
+
 	// Gaps are the parts that could not be read. A gap is never an empty result.
 	Gaps []Gap `json:"gaps,omitempty"`
 }
@@ -241,6 +247,26 @@ type Application struct {
 	Hosts []string `json:"hosts,omitempty"`
 }
 
+// OwnedType is the kind of directory object an identity owns.
+type OwnedType string
+
+const (
+	OwnedGroup            OwnedType = "group"
+	OwnedApplication      OwnedType = "application"
+	OwnedServicePrincipal OwnedType = "servicePrincipal"
+)
+
+// Ownership says that a principal (a managed identity) owns a directory object.
+type Ownership struct {
+	OwnerID    string    `json:"ownerId"`
+	ObjectID   string    `json:"objectId"` // the owned object's id: an application's is its registration, not its service principal
+	ObjectType OwnedType `json:"objectType"`
+	// AppID is the application (client) id of an owned application or service principal: it links an application
+	// to its service principal in the tenant.
+	AppID       string `json:"appId,omitempty"`
+	DisplayName string `json:"displayName,omitempty"`
+}
+
 // Credential is a password or certificate credential of an application.
 type Credential struct {
 	KeyID       string    `json:"keyId"`
@@ -268,6 +294,9 @@ const (
 	// SectionPrincipals is the names of the other principals that hold Azure roles: without them evidence names a
 	// principal by its id.
 	SectionPrincipals Section = "principals"
+	// SectionOwnerships is what the identities own (groups, applications, service principals): without it a path
+	// through an owned object is not seen.
+	SectionOwnerships Section = "ownerships"
 )
 
 // Sections lists the per-identity sections in the order they are shown.

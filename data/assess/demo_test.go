@@ -83,7 +83,7 @@ func TestDemoTenant(t *testing.T) {
 
 func isClean(x *data.Index, id string) bool {
 	if len(x.Attached(id)) == 0 || len(x.DirectoryRoles(id)) > 0 || len(x.AppRoles(id)) > 0 ||
-		len(x.FederatedCredentials(id)) > 0 || len(x.Groups(id)) > 0 || hasGap(x, id) {
+		len(x.FederatedCredentials(id)) > 0 || len(x.Groups(id)) > 0 || len(x.Owned(id)) > 0 || hasGap(x, id) {
 		return false
 	}
 	for _, r := range x.AzureRoles(id) {

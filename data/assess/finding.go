@@ -102,6 +102,11 @@ const (
 	// EvidencePathStep is one step of a privilege path: PrincipalID is who takes the step, ID the edge's object
 	// (an assignment, a membership) where it has one, and Via the kind of that object.
 	EvidencePathStep EvidenceKind = "pathStep"
+	// EvidenceGroupOwner, EvidenceApplicationOwner and EvidenceServicePrincipalOwner are an ownership: ID is the
+	// owned group, application (its registration's object id) or service principal, PrincipalID the owner.
+	EvidenceGroupOwner            EvidenceKind = "groupOwner"
+	EvidenceApplicationOwner      EvidenceKind = "applicationOwner"
+	EvidenceServicePrincipalOwner EvidenceKind = "servicePrincipalOwner"
 )
 
 // Evidence is one fact a finding stands on: the sentence a reader sees and the exact ids of the object it names.

@@ -105,6 +105,10 @@ func upperIDs(tn *data.Tenant) {
 	for i := range tn.Applications {
 		tn.Applications[i].ID = u(tn.Applications[i].ID)
 	}
+	for i := range tn.Ownerships {
+		x := &tn.Ownerships[i]
+		x.OwnerID, x.ObjectID, x.AppID = u(x.OwnerID), u(x.ObjectID), u(x.AppID)
+	}
 }
 
 // TestFingerprintsSurviveOrderAndCasing: the same tenant read in another order, with its ids in other casings, gives

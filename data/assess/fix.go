@@ -103,6 +103,16 @@ func (e *Evidence) commands(rule, subject string) []Command {
 		return []Command{scheduleRemove("roleEligibilityScheduleRequests", e, "remove the eligibility through Privileged Identity Management")}
 	case EvidenceGroupMembership:
 		return []Command{removeMember(e.ID, e.PrincipalID, "remove the identity from the group (a nested membership is removed from the group in between)")}
+	case EvidenceGroupOwner:
+		return []Command{{Note: "remove the identity from the group's owners",
+			Args: []string{"az", "ad", "group", "owner", "remove", "--group", e.ID, "--owner-object-id", e.PrincipalID}}}
+	case EvidenceApplicationOwner:
+		return []Command{{Note: "remove the identity from the application's owners",
+			Args: []string{"az", "ad", "app", "owner", "remove", "--id", e.ID, "--owner-object-id", e.PrincipalID}}}
+	case EvidenceServicePrincipalOwner:
+		return []Command{{Note: "remove the identity from the service principal's owners",
+			Args: []string{"az", "rest", "--method", "DELETE", "--url",
+				graphURL + "/servicePrincipals/" + e.ID + "/owners/" + e.PrincipalID + "/$ref"}}}
 	case EvidenceFederatedCredential:
 		rg, name, sub := data.ResourceGroupOf(e.ResourceID), data.ResourceName(e.ResourceID), data.SubscriptionOf(e.ResourceID)
 		if rg == "" || name == "" || sub == "" {

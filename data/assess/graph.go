@@ -29,6 +29,7 @@ const (
 	stepMember stepKind = iota + 1 // a member of the group
 	stepJoin                       // can add itself to the group
 	stepUse                        // can run code as, attach or federate to the identity
+	stepOwn                        // owns the group (adds itself) or the application or service principal (adds a credential)
 )
 
 // step is one edge of a path: how its node becomes the next.
@@ -40,6 +41,7 @@ type step struct {
 	kindOf string               // stepUse: the resource type
 	what   string               // stepJoin: the permission or role that writes the group's members
 	who    *groupWriter         // stepJoin: the grant that allows it
+	owns   *data.Ownership      // stepOwn: what it owns
 }
 
 // pathNode is one principal in the graph.
@@ -216,6 +218,9 @@ func (g *pathGraph) before(t int32, s step, u int32, r step) bool {
 		if s.who != nil {
 			return s.who.principal + "/" + s.who.roleID, ""
 		}
+		if s.owns != nil {
+			return s.owns.ObjectID, ""
+		}
 		return "", ""
 	}
 	sa, so := idOf(s)
@@ -245,6 +250,16 @@ func (g *pathGraph) sortByID(ns []int32) {
 func (g *pathGraph) expand(t int32) {
 	x := g.e.x
 	nd := &g.nodes[t]
+	// Owners first: an owner of a group adds itself to it, an owner of an application or service principal adds a
+	// credential to it and signs in as it (BloodHound's AZOwns, then AZAddMembers or AZAddSecret).
+	for _, o := range x.OwnersOf(nd.id) {
+		owner := o.OwnerID
+		if id, ok := x.Identity(owner); ok {
+			owner = id.ID // the node of an identity is named as the identity list spells it
+		}
+		g.reach(g.node(owner, data.PrincipalServicePrincipal), t, step{kind: stepOwn, owns: o})
+		nd = &g.nodes[t] // node may have grown the slice
+	}
 	if nd.ident >= 0 {
 		id := &x.Tenant.Identities[nd.ident]
 		attached := x.AttachedTo(id)
@@ -594,8 +609,21 @@ func (g *pathGraph) stepEvidence(n int32, text string) *Evidence {
 			ev.Via = EvidenceAzureRoleAssignment
 		}
 		ev.ResourceID = s.on
+	case stepOwn:
+		ev.ID, ev.Via, ev.ResourceID = s.owns.ObjectID, ownerKind(s.owns.ObjectType), g.nodes[nd.next].id
 	}
 	return ev
+}
+
+// ownerKind is the evidence kind of an ownership of an object of type t.
+func ownerKind(t data.OwnedType) EvidenceKind {
+	switch t {
+	case data.OwnedGroup:
+		return EvidenceGroupOwner
+	case data.OwnedApplication:
+		return EvidenceApplicationOwner
+	}
+	return EvidenceServicePrincipalOwner
 }
 
 func (g *pathGraph) stepText(n int32) string {
@@ -613,6 +641,15 @@ func (g *pathGraph) stepText(n int32) string {
 			kind = "a role-assignable group"
 		}
 		return fmt.Sprintf("%s holds %s, so it can add itself to %s, %s", who, s.what, next, kind)
+	case stepOwn:
+		switch o := s.owns; o.ObjectType {
+		case data.OwnedGroup:
+			return who + " owns " + next + ", so it can add itself to it"
+		case data.OwnedApplication:
+			return fmt.Sprintf("%s owns application %s (%s), so it can add a credential to it and sign in as %s", who,
+				quote(cmp.Or(o.DisplayName, "unnamed")), o.ObjectID, next)
+		}
+		return who + " owns " + next + ", so it can add a credential to it and sign in as it"
 	case stepUse:
 		e := g.e
 		held := who + " holds " + s.role.name + " at " + e.scopeText(s.a.Scope)
@@ -705,6 +742,14 @@ func (g *pathGraph) firstStep(n int32) string {
 		return "as a member of group " + name()
 	case stepJoin:
 		return "by adding itself to group " + name() + " with " + nd.step.what
+	case stepOwn:
+		switch o := nd.step.owns; o.ObjectType {
+		case data.OwnedGroup:
+			return "by adding itself to group " + name() + ", which it owns"
+		case data.OwnedApplication:
+			return "by signing in as application " + quote(cmp.Or(o.DisplayName, next.id)) + ", which it owns"
+		}
+		return "by signing in as service principal " + name() + ", which it owns"
 	}
 	switch verb, _ := nd.step.role.useOf(nd.step.kindOf); verb {
 	case verbFederate:

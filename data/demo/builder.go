@@ -254,12 +254,27 @@ func (b *builder) flexibleFIC(i ident, name, issuer, expression string) {
 		Audiences: []string{tokenExchange}})
 }
 
-// application adds an application service principal that signs in with the given credentials.
-func (b *builder) application(displayName string, hosts []string, creds ...data.Credential) {
+// application adds an application service principal that signs in with the given credentials and returns the
+// service principal's object id.
+func (b *builder) application(displayName string, hosts []string, creds ...data.Credential) string {
 	for n := range creds {
 		creds[n].KeyID = guid("key", displayName, creds[n].DisplayName, creds[n].Type)
 	}
 	b.t.Applications = append(b.t.Applications, data.Application{
 		ID: guid("appsp", displayName), AppID: guid("appid", displayName), DisplayName: displayName,
 		Credentials: creds, Hosts: hosts})
+	return guid("appsp", displayName)
+}
+
+// ownsApplication makes an identity an owner of an application added with application: its registration's object
+// id, its appId and its name, as Graph's ownedObjects lists them.
+func (b *builder) ownsApplication(i ident, displayName string) {
+	b.t.Ownerships = append(b.t.Ownerships, data.Ownership{OwnerID: i.ID, ObjectID: guid("appreg", displayName),
+		ObjectType: data.OwnedApplication, AppID: guid("appid", displayName), DisplayName: displayName})
+}
+
+// ownsGroup makes an identity an owner of a group.
+func (b *builder) ownsGroup(i ident, group, displayName string) {
+	b.t.Ownerships = append(b.t.Ownerships, data.Ownership{OwnerID: i.ID, ObjectID: group,
+		ObjectType: data.OwnedGroup, DisplayName: displayName})
 }

@@ -31,7 +31,8 @@ func SyntheticContext(ctx context.Context, n int, seed int64) (*data.Tenant, err
 	}
 	g := newSynth(n, seed)
 	g.ctx = ctx
-	for _, step := range []func(){g.hierarchy, g.identities, g.groupsAndPrincipals, g.roleAssignments, g.applications} {
+	for _, step := range []func(){g.hierarchy, g.identities, g.groupsAndPrincipals, g.roleAssignments, g.applications,
+		g.ownerships} {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
@@ -41,6 +42,26 @@ func SyntheticContext(ctx context.Context, n int, seed int64) (*data.Tenant, err
 		return nil, err
 	}
 	return g.t, nil
+}
+
+// ownerships makes a few identities owners of a group or an application, as automation that created them through
+// Graph is. Chosen by position, not by the random source, so the rest of the tenant is the same with or without them.
+func (g *synth) ownerships() {
+	t := g.t
+	for i := synthOwnerEvery / 2; i < len(t.Identities); i += synthOwnerEvery {
+		k := i / synthOwnerEvery
+		o := data.Ownership{OwnerID: t.Identities[i].ID}
+		if len(t.Applications) > 0 && k%3 == 2 {
+			a := &t.Applications[k%len(t.Applications)]
+			o.ObjectID, o.ObjectType, o.AppID, o.DisplayName = g.guid(), data.OwnedApplication, a.AppID, a.DisplayName
+		} else if len(g.groupIDs) > 0 {
+			grp := &t.Groups[k%len(t.Groups)]
+			o.ObjectID, o.ObjectType, o.DisplayName = grp.ID, data.OwnedGroup, grp.DisplayName
+		} else {
+			continue
+		}
+		t.Ownerships = append(t.Ownerships, o)
+	}
 }
 
 // Mix of the synthetic tenant, per identity unless said otherwise.
@@ -54,6 +75,7 @@ const (
 	synthDirectoryRole    = 0.003
 	synthEligibleRole     = 0.001
 	synthGroupMember      = 0.30
+	synthOwnerEvery       = 250 // one identity in so many owns a group or an application
 	synthRolesPerIdentity = 10 // Azure role assignments in the tenant per identity, all principals together
 	synthDirectPerIdent   = 4  // of those, held by the identity itself (on average)
 )

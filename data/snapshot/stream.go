@@ -236,7 +236,7 @@ func (l *loader) envelopeOK() bool {
 var tenantFields = []string{"id", "displayName", "cloud", "collectedAt", "managementGroups", "subscriptions",
 	"identities", "resources", "groups", "memberships", "directoryRoleDefinitions", "directoryRoleAssignments",
 	"appRoleAssignments", "roleDefinitions", "roleAssignments", "federatedCredentials", "principals", "applications",
-	"gaps"}
+	"ownerships", "gaps"}
 
 func (l *loader) readTenant(t *data.Tenant) error {
 	seen := map[string]bool{}
@@ -332,6 +332,17 @@ func (l *loader) readTenant(t *data.Tenant) error {
 				}
 				return nil
 			})
+		case "ownerships":
+			t.Ownerships, err = list(l, p, func(o *data.Ownership) error {
+				switch o.ObjectType {
+				case data.OwnedGroup, data.OwnedApplication, data.OwnedServicePrincipal:
+				default:
+					return faultf("corrupt: ownership of %q has unknown object type %q", o.ObjectID, o.ObjectType)
+				}
+				o.ObjectType = data.OwnedType(l.intern(string(o.ObjectType)))
+				l.in2(&o.OwnerID, &o.ObjectID)
+				return nil
+			})
 		case "gaps":
 			t.Gaps, err = list(l, p, func(g *data.Gap) error {
 				l.in3(&g.Scope, &g.Reason, &g.Needs)
@@ -344,6 +355,12 @@ func (l *loader) readTenant(t *data.Tenant) error {
 		if err != nil {
 			return err
 		}
+	}
+	if !seen["ownerships"] {
+		// Made before miscope read owners: what the identities own is unknown, not nothing.
+		t.Gaps = append(t.Gaps, data.Gap{Section: data.SectionOwnerships,
+			Reason: "this snapshot was made before miscope read what identities own",
+			Needs:  "a new snapshot (miscope collect)"})
 	}
 	_, err := l.dec.Token() // the closing brace
 	return err

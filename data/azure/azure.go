@@ -3,8 +3,8 @@
 // Graph calls go in $batch requests, tenant-wide lists replace per-identity calls wherever the APIs allow, and every
 // part that answers 403 becomes a data.Gap instead of an empty result.
 //
-// A full read of N identities, U of them user-assigned, costs about ceil(N/999) identity pages, ceil(N/10) $batch
-// requests (appRoleAssignments and transitiveMemberOf of ten identities each), U federated credential lists, the
+// A full read of N identities, U of them user-assigned, costs about ceil(N/999) identity pages, ceil(3N/20) $batch
+// requests (appRoleAssignments, transitiveMemberOf and ownedObjects of each identity, 20 requests a batch), U federated credential lists, the
 // pages of the per-subscription and per-management-group ARM lists, and a handful of tenant-wide reads: tokens,
 // the organization (when the source opens), directory roles and their eligibility and definitions, application
 // service principals and application objects (whose secrets they hold), the app roles of the APIs granted, the

@@ -31,6 +31,7 @@ const (
 	needsAppRead    = "Application.Read.All"
 	needsGroupRead  = "GroupMember.Read.All"
 	needsPrincipals = "Directory.Read.All"
+	needsOwned      = "Application.Read.All or Directory.Read.All"
 )
 
 // ---- per-identity Graph reads ----
@@ -40,9 +41,46 @@ const (
 type identityGraph struct {
 	appRoles []appRoleItem
 	groups   []groupItem
+	owned    []ownedItem
 	appErr   error
 	groupErr error
+	ownedErr error
 	gone     bool
+}
+
+// ownedItem is one object an identity owns, as ownedObjects lists it: its type says whether it is a group, an
+// application or a service principal; appId links an application to its service principal.
+type ownedItem struct {
+	Type        string `json:"@odata.type"`
+	ID          string `json:"id"`
+	AppID       string `json:"appId"`
+	DisplayName string `json:"displayName"`
+}
+
+func ownedURL(id string) string {
+	return "/servicePrincipals/" + url.PathEscape(id) + "/ownedObjects?$select=id,appId,displayName&$top=999"
+}
+
+// ownerships turns an identity's ownedObjects answer into ownerships of the kinds that make a path (groups,
+// applications, service principals); other objects it may own are not steps to anything.
+func ownerships(owner string, items []ownedItem) []data.Ownership {
+	var out []data.Ownership
+	for _, it := range items {
+		var typ data.OwnedType
+		switch strings.ToLower(it.Type) {
+		case "#microsoft.graph.group":
+			typ = data.OwnedGroup
+		case "#microsoft.graph.application":
+			typ = data.OwnedApplication
+		case "#microsoft.graph.serviceprincipal":
+			typ = data.OwnedServicePrincipal
+		default:
+			continue
+		}
+		out = append(out, data.Ownership{OwnerID: owner, ObjectID: it.ID, ObjectType: typ, AppID: it.AppID,
+			DisplayName: it.DisplayName})
+	}
+	return out
 }
 
 type appRoleItem struct {
@@ -93,9 +131,9 @@ func notFound(err error) bool {
 	return st == http.StatusNotFound
 }
 
-// readIdentityGraph reads the application permissions and/or groups of identities, 10 identities (20 requests) per
+// readIdentityGraph reads the application permissions, groups and/or owned objects of identities, 20 requests per
 // $batch.
-func (s *Source) readIdentityGraph(ctx context.Context, ids []string, appRoles, groups bool) (map[string]*identityGraph, error) {
+func (s *Source) readIdentityGraph(ctx context.Context, ids []string, appRoles, groups, owned bool) (map[string]*identityGraph, error) {
 	out := make(map[string]*identityGraph, len(ids))
 	var mu sync.Mutex
 	var steps []step
@@ -109,6 +147,10 @@ func (s *Source) readIdentityGraph(ctx context.Context, ids []string, appRoles, 
 		if groups {
 			steps = append(steps, listStep(s, ctx, &mu, g, groupsURL(id), &g.groups, &g.groupErr,
 				data.SectionGroups, id, "group memberships", needsGroupRead))
+		}
+		if owned {
+			steps = append(steps, listStep(s, ctx, &mu, g, ownedURL(id), &g.owned, &g.ownedErr,
+				data.SectionOwnerships, id, "owned objects", needsOwned))
 		}
 	}
 	return out, s.runBatches(ctx, steps)

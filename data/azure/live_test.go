@@ -467,7 +467,7 @@ func countingClient(fake *fakeazure.Server) (*http.Client, *armLists) {
 	return &http.Client{Transport: a}, a
 }
 
-// budget is the documented request budget of a full collection: ceil(N/999) + ceil(N/10) + U + A + ceil(P/20) + 20.
+// budget is the documented request budget of a full collection: ceil(N/999) + ceil(3N/20) + U + A + ceil(P/20) + 20.
 func budget(t *data.Tenant, a int) (limit, u int) {
 	n := len(t.Identities)
 	for _, i := range t.Identities {
@@ -476,7 +476,7 @@ func budget(t *data.Tenant, a int) (limit, u int) {
 		}
 	}
 	p := int(math.Ceil(float64(len(t.Principals)) / 20))
-	return int(math.Ceil(float64(n)/999)) + int(math.Ceil(float64(n)/10)) + u + a + p + 20, u
+	return int(math.Ceil(float64(n)/999)) + int(math.Ceil(float64(3*n)/20)) + u + a + p + 20, u
 }
 
 func TestRequestBudgetFor2000Identities(t *testing.T) {

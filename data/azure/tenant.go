@@ -135,10 +135,10 @@ func (s *Source) Tenant(ctx context.Context, progress func(data.Progress)) (*dat
 	graphs := map[string]*identityGraph{}
 	var gwg sync.WaitGroup
 	var done int
-	// Identities go to Graph in whole batches (10 per $batch): a page's remainder waits for the next page, so
-	// no batch is sent half empty except the last.
+	// Identities go to Graph in whole batches (three requests each: 20 identities fill three $batch requests): a
+	// page's remainder waits for the next page, so no batch is sent part empty except the last.
 	var carry []string
-	perBatch := batchSize / 2
+	perBatch := batchSize
 	start := func(ids []string) {
 		if len(ids) == 0 {
 			return
@@ -146,7 +146,7 @@ func (s *Source) Tenant(ctx context.Context, progress func(data.Progress)) (*dat
 		gwg.Add(1)
 		go func() {
 			defer gwg.Done()
-			m, err := s.readIdentityGraph(ctx, ids, true, true)
+			m, err := s.readIdentityGraph(ctx, ids, true, true, true)
 			mu.Lock()
 			for k, v := range m {
 				graphs[k] = v
@@ -209,6 +209,11 @@ func (s *Source) Tenant(ctx context.Context, progress func(data.Progress)) (*dat
 		present = append(present, id)
 		if g == nil {
 			continue
+		}
+		if g.ownedErr != nil {
+			record(data.SectionOwnerships, g.ownedErr)
+		} else {
+			t.Ownerships = append(t.Ownerships, ownerships(id.ID, g.owned)...)
 		}
 		if g.appErr != nil {
 			record(data.SectionAppRoles, g.appErr)
@@ -414,7 +419,7 @@ func (s *Source) identityGroups(ctx context.Context, ident data.Identity) (gs []
 		nested error
 	}
 	a, err := shared(s, ctx, "groups|"+data.Key(ident.ID), func(ctx context.Context) (answer, error) {
-		m, err := s.readIdentityGraph(ctx, []string{ident.ID}, false, true)
+		m, err := s.readIdentityGraph(ctx, []string{ident.ID}, false, true, false)
 		if err != nil {
 			return answer{}, err
 		}
@@ -515,7 +520,7 @@ func (s *Source) AppRoles(ctx context.Context, id string) ([]data.AppRoleAssignm
 	if err != nil {
 		return nil, err
 	}
-	m, err := s.readIdentityGraph(ctx, []string{ident.ID}, true, false)
+	m, err := s.readIdentityGraph(ctx, []string{ident.ID}, true, false, false)
 	if err != nil {
 		return nil, err
 	}

@@ -334,16 +334,14 @@ func Build() *data.Tenant {
 	b.application("Legacy HR Sync", nil,
 		data.Credential{Type: "password", DisplayName: "hr-sync",
 			Start: date(2024, 5, 1), End: date(2026, 5, 1)})
-	// The onboarding workflow registered its own connector application through Graph, which made the workflow's
-	// identity the application's owner. The connector was later granted Application.ReadWrite.All: as its owner the
-	// identity can add a secret to it and sign in as it, a path to tier 0 that none of its own roles shows.
+	// The onboarding workflow created its team's group through Graph, which made the workflow's identity the group's
+	// owner. The group was later given Contributor on the manufacturing subscription: as its owner the identity can
+	// add itself to the group, a path to that subscription that none of its own roles shows.
 	onboarding := b.systemAssignedOn(mesIntRG, "Microsoft.Logic/workflows", "logic-hr-onboarding", neu)
 	b.identityRole(onboarding, roleReader, mesIntRG)
-	connector := b.application("HR Onboarding Connector", nil,
-		data.Credential{Type: "password", DisplayName: "onboarding",
-			Start: date(2026, 1, 10), End: date(2027, 1, 10)})
-	b.appRole(connector, graph, permApplicationRW)
-	b.ownsApplication(onboarding, "HR Onboarding Connector")
+	hrContributors := b.principal(data.PrincipalGroup, "HR Platform Contributors")
+	b.azureRole(hrContributors, data.PrincipalGroup, roleContributor, "/subscriptions/"+manufacturing)
+	b.ownsGroup(onboarding, hrContributors, "HR Platform Contributors")
 	b.application("Veeva Vault Integration", []string{partnerAPI.ResourceID},
 		data.Credential{Type: "password", DisplayName: "veeva-prod",
 			Start: date(2025, 1, 15), End: date(2028, 1, 15)})

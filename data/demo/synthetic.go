@@ -76,8 +76,8 @@ const (
 	synthEligibleRole     = 0.001
 	synthGroupMember      = 0.30
 	synthOwnerEvery       = 250 // one identity in so many owns a group or an application
-	synthRolesPerIdentity = 10 // Azure role assignments in the tenant per identity, all principals together
-	synthDirectPerIdent   = 4  // of those, held by the identity itself (on average)
+	synthRolesPerIdentity = 10  // Azure role assignments in the tenant per identity, all principals together
+	synthDirectPerIdent   = 4   // of those, held by the identity itself (on average)
 )
 
 // Where system-assigned identities live, weighted as seen in tenants: compute first.

@@ -170,6 +170,12 @@ func (s *Server) servicePrincipal(wd *world, gq *graphQuery, e *entity, rest []s
 			items = wd.transitive[k]
 		}
 		return gq.memberList(items, rest)
+	case "ownedobjects":
+		if len(rest) > 1 {
+			break
+		}
+		// A mixed collection of directory objects: every item carries its @odata.type.
+		return gq.list(wd.owned[k], "directoryObjects", true, nil, "id")
 	}
 	return graphError(http.StatusBadRequest, "BadRequest", fmt.Sprintf("Resource not found for the segment '%s'.", rest[0]))
 }

@@ -116,6 +116,7 @@ type world struct {
 	groupMemberOf   map[string][]*entity
 	groupTransitive map[string][]*entity
 	transitive      map[string][]*entity // Key(sp id) -> all groups and directory roles
+	owned           map[string][]*entity // Key(owner id) -> the groups, applications and service principals it owns
 	appRoleAssign   map[string][]*entity // Key(principal id) -> app role assignments
 	roleAssign      []*entity            // active Entra role assignments
 	eligSchedules   []*entity            // PIM eligibility schedules
@@ -167,7 +168,7 @@ func newWorld(t *data.Tenant) *world {
 		sps: map[string]*entity{}, spByAppID: map[string]*entity{}, directory: map[string]*entity{},
 		groups: map[string]*entity{}, users: map[string]*entity{}, dirRoles: map[string]*entity{},
 		memberOf: map[string][]*entity{}, groupMemberOf: map[string][]*entity{}, groupTransitive: map[string][]*entity{},
-		transitive: map[string][]*entity{}, appRoleAssign: map[string][]*entity{},
+		transitive: map[string][]*entity{}, appRoleAssign: map[string][]*entity{}, owned: map[string][]*entity{},
 		roleDefByID: map[string]*entity{},
 		subByID:     map[string]*data.Subscription{}, mgByName: map[string]*data.ManagementGroup{},
 		uamiBySub: map[string][]*data.Identity{}, uamiByKey: map[string]*data.Identity{},
@@ -500,6 +501,37 @@ func (w *world) buildGraph() {
 		}
 	}
 	w.buildGroupParents(groupsOf, holds, templates)
+	w.buildOwned()
+}
+
+// buildOwned lists what each owner owns as ownedObjects answers it: the directory's own object where the tenant has
+// it (a group, a service principal, an application found by its appId), otherwise a plain one of the owned type.
+func (w *world) buildOwned() {
+	for _, o := range w.t.Ownerships {
+		k := data.Key(o.ObjectID)
+		var e *entity
+		switch o.ObjectType {
+		case data.OwnedGroup:
+			e = w.groups[k]
+		case data.OwnedServicePrincipal:
+			e = w.sps[k]
+		case data.OwnedApplication:
+			for _, a := range w.appList {
+				if data.SameID(a.props["id"], o.ObjectID) {
+					e = a
+				}
+			}
+		}
+		if e == nil {
+			b := newEntity(o.ObjectID, "#microsoft.graph."+string(o.ObjectType)).prop("displayName", o.DisplayName).
+				set("id", o.ObjectID).set("deletedDateTime", nil)
+			if o.ObjectType != data.OwnedGroup {
+				b = b.prop("appId", o.AppID).set("appId", o.AppID)
+			}
+			e = b.set("displayName", o.DisplayName).e
+		}
+		w.owned[data.Key(o.OwnerID)] = append(w.owned[data.Key(o.OwnerID)], e)
+	}
 }
 
 // buildGroupParents derives group nesting from the identities' memberships: group T contains group G when every

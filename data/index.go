@@ -581,8 +581,8 @@ func (x *Index) FederatedCredentials(identityID string) []FederatedCredential {
 }
 
 // joinOwners indexes ownerships by owner and by what the owner becomes: the group, the service principal, or for an
-// application the service principal of its appId in this tenant (as far as the tenant names it: an identity or an
-// application service principal read with its credentials). An application whose service principal is not known is
+// application its service principal in this tenant (ServicePrincipalID, or else the principal of its appId as far as
+// the tenant names it: an identity or an application service principal read with its credentials). An application whose service principal is not known is
 // indexed by its own id, which no principal has.
 func (x *Index) joinOwners(t *Tenant) {
 	own := t.Ownerships
@@ -603,7 +603,9 @@ func (x *Index) joinOwners(t *Tenant) {
 	x.owned = groupBy(len(own), func(i int) (string, bool) { return own[i].OwnerID, true },
 		func(i int) *Ownership { return &own[i] })
 	x.owners = groupBy(len(own), func(i int) (string, bool) {
-		if o := &own[i]; o.ObjectType == OwnedApplication && o.AppID != "" {
+		if o := &own[i]; o.ObjectType == OwnedApplication && o.ServicePrincipalID != "" {
+			return o.ServicePrincipalID, true
+		} else if o.ObjectType == OwnedApplication && o.AppID != "" {
 			if sp, ok := spOf[Key(o.AppID)]; ok {
 				return sp, true
 			}

@@ -265,6 +265,9 @@ type Ownership struct {
 	// to its service principal in the tenant.
 	AppID       string `json:"appId,omitempty"`
 	DisplayName string `json:"displayName,omitempty"`
+	// ServicePrincipalID is, for an owned application, its service principal in this tenant when it was read: the
+	// principal its owner signs in as.
+	ServicePrincipalID string `json:"servicePrincipalId,omitempty"`
 }
 
 // Credential is a password or certificate credential of an application.

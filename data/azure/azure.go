@@ -9,7 +9,9 @@
 // the organization (when the source opens), directory roles and their eligibility and definitions, application
 // service principals and application objects (whose secrets they hold), the app roles of the APIs granted, the
 // parents of groups that share an identity with another group, and ceil(P/20) $batch requests that look up the P other
-// principals holding Azure roles (their names, and whether they still exist: a 404 makes their assignments dangling).
+// principals holding Azure roles (their names, and whether they still exist: a 404 makes their assignments dangling),
+// and ceil(2K/20) $batch requests for the K applications and service principals the identities own (each one's
+// service principal and its application permissions).
 //
 // Choices worth knowing:
 //   - A membership is transitive when another of the identity's groups belongs to the group (read from the groups'

@@ -736,3 +736,140 @@ func listStep[T any](s *Source, ctx context.Context, mu *sync.Mutex, g *identity
 		mu.Unlock()
 	})
 }
+
+// ownedPrincipal is what the tenant read learns of a service principal an identity owns (directly, or through its
+// application): its id and the application permissions it holds, which the identity can use by adding a credential.
+type ownedPrincipal struct {
+	id       string
+	appRoles []appRoleItem
+	err      error // the permissions could not be read
+}
+
+// ownedPrincipals reads, for each application and service principal the identities own, the service principal's id
+// (for an application, by its appId) and its application permissions, 20 requests per $batch. Directory and Azure
+// roles are read tenant-wide already; these permissions are read per principal only. An application without a
+// service principal in this tenant (404) leads nowhere and is left out. The answer is keyed by the ownership's
+// target: Key(object id) for a service principal, Key(appId) for an application.
+func (s *Source) ownedPrincipals(ctx context.Context, owns []data.Ownership) map[string]*ownedPrincipal {
+	out := map[string]*ownedPrincipal{}
+	var mu sync.Mutex
+	var steps []step
+	for _, o := range owns {
+		var key, sel string
+		switch {
+		case o.ObjectType == data.OwnedServicePrincipal:
+			key, sel = data.Key(o.ObjectID), "/servicePrincipals/"+url.PathEscape(o.ObjectID)
+		case o.ObjectType == data.OwnedApplication && o.AppID != "":
+			key, sel = data.Key(o.AppID), "/servicePrincipals(appId='"+url.PathEscape(strings.ReplaceAll(o.AppID, "'", "''"))+"')"
+		default:
+			continue
+		}
+		if _, seen := out[key]; seen {
+			continue
+		}
+		p := &ownedPrincipal{}
+		if o.ObjectType == data.OwnedServicePrincipal {
+			p.id = o.ObjectID
+		}
+		out[key] = p
+		gone := func(status int, err error) bool { return status == http.StatusNotFound || err != nil && notFound(err) }
+		if p.id == "" {
+			steps = append(steps, step{url: sel + "?$select=id", done: func(status int, body []byte, err error) {
+				var v struct {
+					ID string `json:"id"`
+				}
+				if gone(status, err) {
+					return
+				}
+				if err == nil {
+					err = json.Unmarshal(body, &v)
+				}
+				mu.Lock()
+				defer mu.Unlock()
+				if err != nil {
+					p.err = err
+					return
+				}
+				p.id = strings.ToLower(v.ID)
+			}})
+		}
+		list := s.collectionStep(ctx, sel+"/appRoleAssignments?$select=id,appRoleId,principalId,resourceId,resourceDisplayName&$top=999",
+			func(v json.RawMessage) error {
+				var items []appRoleItem
+				if err := json.Unmarshal(v, &items); err != nil {
+					return err
+				}
+				mu.Lock()
+				p.appRoles = append(p.appRoles, items...)
+				mu.Unlock()
+				return nil
+			}, func(err error) {
+				if notFound(err) {
+					return
+				}
+				mu.Lock()
+				p.err = err
+				mu.Unlock()
+			})
+		done := list.done
+		list.done = func(status int, body []byte, err error) {
+			if status == http.StatusNotFound && err == nil {
+				return
+			}
+			done(status, body, err)
+		}
+		steps = append(steps, list)
+	}
+	if len(steps) > 0 {
+		if err := s.runBatches(ctx, steps); err != nil {
+			for _, p := range out { // stopped before every answer came: what was not answered is not known
+				if p.err == nil {
+					p.err = err
+				}
+			}
+		}
+	}
+	return out
+}
+
+// ownedAppRoles turns the permissions of owned service principals into app role assignments, once per principal and
+// in a fixed order; a principal that is a managed identity already has its own read. Permissions that could not be
+// read are a gap of every identity that owns the principal: its path through them is not known.
+func ownedAppRoles(t *data.Tenant, owned map[string]*ownedPrincipal, sps map[string]*resourceSP, gaps func(...data.Gap)) []data.AppRoleAssignment {
+	keys := make([]string, 0, len(owned))
+	for k := range owned {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	idents := make(map[string]bool, len(t.Identities))
+	for _, id := range t.Identities {
+		idents[data.Key(id.ID)] = true
+	}
+	var out []data.AppRoleAssignment
+	done := map[string]bool{}
+	for _, k := range keys {
+		p := owned[k]
+		if p.err != nil {
+			for _, o := range t.Ownerships {
+				if data.Key(o.ObjectID) == k || o.ObjectType == data.OwnedApplication && data.Key(o.AppID) == k {
+					g := data.Gap{Section: data.SectionOwnerships, IdentityID: o.OwnerID, Needs: needsAppRead}
+					if gap, ok := data.AsGap(sectionErr(p.err, data.SectionOwnerships, o.OwnerID,
+						"application permissions of owned "+string(o.ObjectType)+" "+o.ObjectID, needsAppRead)); ok {
+						g = *gap
+					} else {
+						g.Reason = "application permissions of owned " + string(o.ObjectType) + " " + o.ObjectID + ": " +
+							firstLine(p.err.Error())
+					}
+					gaps(g)
+				}
+			}
+			continue
+		}
+		if p.id == "" || idents[data.Key(p.id)] || done[data.Key(p.id)] {
+			continue
+		}
+		done[data.Key(p.id)] = true
+		out = append(out, appRoleAssignments(p.id, p.appRoles, sps)...)
+	}
+	return out
+}

@@ -467,7 +467,8 @@ func countingClient(fake *fakeazure.Server) (*http.Client, *armLists) {
 	return &http.Client{Transport: a}, a
 }
 
-// budget is the documented request budget of a full collection: ceil(N/999) + ceil(3N/20) + U + A + ceil(P/20) + 20.
+// budget is the documented request budget of a full collection: ceil(N/999) + ceil(3N/20) + U + A + ceil(P/20) +
+// ceil(2K/20) + 20, K the applications and service principals the identities own.
 func budget(t *data.Tenant, a int) (limit, u int) {
 	n := len(t.Identities)
 	for _, i := range t.Identities {
@@ -476,7 +477,14 @@ func budget(t *data.Tenant, a int) (limit, u int) {
 		}
 	}
 	p := int(math.Ceil(float64(len(t.Principals)) / 20))
-	return int(math.Ceil(float64(n)/999)) + int(math.Ceil(float64(3*n)/20)) + u + a + p + 20, u
+	k := 0
+	for _, o := range t.Ownerships {
+		if o.ObjectType != data.OwnedGroup {
+			k++
+		}
+	}
+	owned := int(math.Ceil(float64(2*k) / 20))
+	return int(math.Ceil(float64(n)/999)) + int(math.Ceil(float64(3*n)/20)) + u + a + p + owned + 20, u
 }
 
 func TestRequestBudgetFor2000Identities(t *testing.T) {

@@ -52,3 +52,44 @@ func TestOwnedObjectsMakeAPathOrAGap(t *testing.T) {
 		t.Error("MI-PATH without the ownership it stands on")
 	}
 }
+
+// TestOwnedApplicationIsReadAsItsServicePrincipal: an owned application is followed to its service principal (by
+// appId) and that principal's application permissions are read, so the owner's path to tier 0 is seen live; when
+// those permissions are refused, the owner has a gap that says so instead of a path that is silently missing.
+func TestOwnedApplicationIsReadAsItsServicePrincipal(t *testing.T) {
+	want := demoTenant(t)
+	owner := identityNamed(t, want, "func-app-registration-provisioner")
+	var sp string
+	for _, o := range want.Ownerships {
+		if o.OwnerID == owner.ID {
+			sp = o.ServicePrincipalID
+		}
+	}
+	if sp == "" {
+		t.Fatal("the demo identity owns no application with a service principal")
+	}
+	pathOf := func(tn *data.Tenant) *assess.Finding {
+		for _, f := range assess.Assess(data.NewIndex(tn)).For(owner.ID) {
+			if f.RuleID == assess.RulePath {
+				return &f
+			}
+		}
+		return nil
+	}
+	got := collect(t, open(t, serve(t, want, fakeazure.Options{Deny: denialsOf(t, want)})))
+	f := pathOf(got)
+	if f == nil || f.Severity != assess.Critical || !strings.Contains(f.Title, "Graph tier 0") ||
+		f.Evidence[0].Via != assess.EvidenceApplicationOwner {
+		t.Fatalf("MI-PATH of %s read live: %+v", owner.DisplayName, f)
+	}
+
+	deny := append(denialsOf(t, want), fakeazure.Denial{PathPrefix: "/v1.0/servicePrincipals(appId="})
+	got = collect(t, open(t, serve(t, want, fakeazure.Options{Deny: deny})))
+	gaps := data.NewIndex(got).Gaps(owner.ID, data.SectionOwnerships)
+	if len(gaps) == 0 || !strings.Contains(gaps[0].Needs, "Application.Read.All") {
+		t.Fatalf("gaps of %s with its application's permissions refused: %+v", owner.DisplayName, gaps)
+	}
+	if pathOf(got) != nil {
+		t.Error("MI-PATH through permissions that were not read")
+	}
+}

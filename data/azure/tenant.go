@@ -184,10 +184,26 @@ func (s *Source) Tenant(ctx context.Context, progress func(data.Progress)) (*dat
 	}
 	progress(data.Progress{Stage: "joining", Done: len(t.Identities), Total: len(t.Identities)})
 
+	// What the identities own, and the service principals they can sign in as through it.
+	ownsOf := map[string][]data.Ownership{}
+	var owns []data.Ownership
+	for _, id := range t.Identities {
+		if g := graphs[data.Key(id.ID)]; g != nil && g.ownedErr == nil && len(g.owned) > 0 {
+			ownsOf[data.Key(id.ID)] = ownerships(id.ID, g.owned)
+			owns = append(owns, ownsOf[data.Key(id.ID)]...)
+		}
+	}
+	owned := s.ownedPrincipals(ctx, owns)
+
 	// Names of the APIs whose permissions are granted, and the nesting of groups.
 	var resIDs []string
 	for _, g := range graphs {
 		for _, a := range g.appRoles {
+			resIDs = append(resIDs, a.ResourceID)
+		}
+	}
+	for _, p := range owned {
+		for _, a := range p.appRoles {
 			resIDs = append(resIDs, a.ResourceID)
 		}
 	}
@@ -213,7 +229,12 @@ func (s *Source) Tenant(ctx context.Context, progress func(data.Progress)) (*dat
 		if g.ownedErr != nil {
 			record(data.SectionOwnerships, g.ownedErr)
 		} else {
-			t.Ownerships = append(t.Ownerships, ownerships(id.ID, g.owned)...)
+			for _, o := range ownsOf[data.Key(id.ID)] {
+				if p := owned[data.Key(o.AppID)]; o.ObjectType == data.OwnedApplication && p != nil {
+					o.ServicePrincipalID = p.id
+				}
+				t.Ownerships = append(t.Ownerships, o)
+			}
 		}
 		if g.appErr != nil {
 			record(data.SectionAppRoles, g.appErr)
@@ -241,6 +262,7 @@ func (s *Source) Tenant(ctx context.Context, progress func(data.Progress)) (*dat
 	}
 
 	t.Identities = present
+	t.AppRoleAssignments = append(t.AppRoleAssignments, ownedAppRoles(t, owned, sps, gaps)...)
 	t.ManagementGroups, t.Subscriptions = sc.mgs, sc.subs
 	if len(sc.subs) == 0 {
 		// User-assigned identities are found in ARM before their federated credentials are read: with no

@@ -270,7 +270,8 @@ func (b *builder) application(displayName string, hosts []string, creds ...data.
 // id, its appId and its name, as Graph's ownedObjects lists them.
 func (b *builder) ownsApplication(i ident, displayName string) {
 	b.t.Ownerships = append(b.t.Ownerships, data.Ownership{OwnerID: i.ID, ObjectID: guid("appreg", displayName),
-		ObjectType: data.OwnedApplication, AppID: guid("appid", displayName), DisplayName: displayName})
+		ObjectType: data.OwnedApplication, AppID: guid("appid", displayName), DisplayName: displayName,
+		ServicePrincipalID: guid("appsp", displayName)})
 }
 
 // ownsGroup makes an identity an owner of a group.

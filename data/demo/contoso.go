@@ -342,6 +342,16 @@ func Build() *data.Tenant {
 	hrContributors := b.principal(data.PrincipalGroup, "HR Platform Contributors")
 	b.azureRole(hrContributors, data.PrincipalGroup, roleContributor, "/subscriptions/"+manufacturing)
 	b.ownsGroup(onboarding, hrContributors, "HR Platform Contributors")
+	// Creates app registrations for product teams through Graph, which made its identity the owner of each. One of
+	// them was later granted Application.ReadWrite.All: as its owner the identity can add a secret to it and sign in
+	// as it, a path to tier 0 that none of its own roles shows.
+	appProvisioner := b.systemAssignedOn(mesIntRG, "Microsoft.Web/sites", "func-app-registration-provisioner", neu)
+	b.identityRole(appProvisioner, roleReader, mesIntRG)
+	connector := b.application("MES Partner Connector", nil,
+		data.Credential{Type: "password", DisplayName: "partner-connector",
+			Start: date(2026, 1, 10), End: date(2027, 1, 10)})
+	b.appRole(connector, graph, permApplicationRW)
+	b.ownsApplication(appProvisioner, "MES Partner Connector")
 	b.application("Veeva Vault Integration", []string{partnerAPI.ResourceID},
 		data.Credential{Type: "password", DisplayName: "veeva-prod",
 			Start: date(2025, 1, 15), End: date(2028, 1, 15)})

@@ -54,6 +54,7 @@ func (g *synth) ownerships() {
 		if len(t.Applications) > 0 && k%3 == 2 {
 			a := &t.Applications[k%len(t.Applications)]
 			o.ObjectID, o.ObjectType, o.AppID, o.DisplayName = g.guid(), data.OwnedApplication, a.AppID, a.DisplayName
+			o.ServicePrincipalID = a.ID
 		} else if len(g.groupIDs) > 0 {
 			grp := &t.Groups[k%len(t.Groups)]
 			o.ObjectID, o.ObjectType, o.DisplayName = grp.ID, data.OwnedGroup, grp.DisplayName

@@ -12,6 +12,7 @@ import (
 
 	"github.com/miscope/miscope/data"
 	"github.com/miscope/miscope/data/assess"
+	"github.com/miscope/miscope/data/cache"
 	"github.com/miscope/miscope/data/report"
 	"github.com/miscope/miscope/data/triage"
 )
@@ -154,19 +155,18 @@ func writeReport(ctx context.Context, src data.Source, opts reportOptions, stdou
 	if opts.Now != nil {
 		now = opts.Now
 	}
-	x, err := index(ctx, src, opts.Progress)
+	x, r, err := assessed(ctx, src, opts.Progress)
 	if err != nil {
 		return exitUsage, fmt.Errorf("cannot read the tenant: %w", err)
 	}
-	r := assess.Assess(x)
 	d := report.Build(x, r, src.Info())
 	d.ApplyTriage(decisions, now())
 	if opts.Baseline != nil {
-		bx, err := index(ctx, opts.Baseline, nil)
+		bx, br, err := assessed(ctx, opts.Baseline, nil)
 		if err != nil {
 			return exitUsage, fmt.Errorf("cannot read the baseline: %w", err)
 		}
-		d.ApplyBaseline(report.Build(bx, assess.Assess(bx), opts.Baseline.Info()))
+		d.ApplyBaseline(report.Build(bx, br, opts.Baseline.Info()))
 	}
 	if opts.Output == "" || opts.Output == "-" {
 		err = write(stdout, d)
@@ -255,6 +255,23 @@ func reportWriter(opts reportOptions) (func(io.Writer, *report.Document) error, 
 		return report.WriteSARIF, nil
 	}
 	return nil, usageError{fmt.Sprintf("unknown --format %q: use one of %s", opts.Format, strings.Join(reportFormats, ", "))}
+}
+
+// assessed reads the tenant and assesses it, through the cache's shared assessment when src is a cache (which a
+// server's explorers share too).
+func assessed(ctx context.Context, src data.Source, progress func(data.Progress)) (*data.Index, *assess.Result, error) {
+	if c, ok := src.(*cache.Cache); ok {
+		a, err := c.Assess(ctx, progress)
+		if err != nil {
+			return nil, nil, err
+		}
+		return a.Index, a.Result, nil
+	}
+	x, err := index(ctx, src, progress)
+	if err != nil {
+		return nil, nil, err
+	}
+	return x, assess.Assess(x), nil
 }
 
 // index reads and joins the tenant, reusing the source's own join when it keeps one (the cache, a snapshot).

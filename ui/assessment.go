@@ -85,18 +85,16 @@ func (m *Model) startAssessment() tea.Cmd {
 	src := m.src
 	run := func() tea.Msg {
 		defer box.close()
-		x, err := src.Index(ctx, func(p data.Progress) { box.put(assessProgressMsg{p, time.Now()}) })
+		// The cache reads and assesses the tenant once for every explorer on it (each session of a server): this one
+		// is told the progress of that shared work, whenever it joins.
+		as, err := src.Assess(ctx, func(p data.Progress) { box.put(assessProgressMsg{p, time.Now()}) })
 		if err != nil {
 			if ctx.Err() == nil {
 				box.put(assessDoneMsg{err: err})
 			}
 			return nil
 		}
-		// The engine reports no progress of its own: the stage says what it works on and the status bar its elapsed
-		// time, rather than a count that would sit at zero until the end.
-		box.put(assessProgressMsg{data.Progress{Stage: "assessing " + data.Plural(len(x.Tenant.Identities), "identity",
-			"identities")}, time.Now()})
-		box.put(assessDoneMsg{a: newAssessment(x, assess.Assess(x))})
+		box.put(assessDoneMsg{a: newAssessment(as.Index, as.Result)})
 		return nil
 	}
 	return tea.Batch(run, box.next(m.ctx))

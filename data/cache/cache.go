@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/miscope/miscope/data"
@@ -51,6 +52,8 @@ type Cache struct {
 	list    *listing
 	// stale are identities refreshed since the full read: their sections are fetched again, not taken from it.
 	stale map[string]bool
+
+	assessments atomic.Int64 // runs of the findings engine, see Assessments
 }
 
 type entry struct {
@@ -58,6 +61,45 @@ type entry struct {
 	at   time.Time
 	val  any
 	err  error
+
+	// Progress of the fetch reaches every reader waiting for it: a reader that joins late is told the latest
+	// progress at once, so nobody sees "starting" while another reader's fetch is under way.
+	mu   sync.Mutex
+	last *data.Progress
+	subs map[*func(data.Progress)]struct{}
+}
+
+// subscribe adds a reader's progress function and tells it the latest progress; the returned func removes it.
+func (e *entry) subscribe(progress func(data.Progress)) func() {
+	if progress == nil {
+		return func() {}
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.subs == nil {
+		e.subs = map[*func(data.Progress)]struct{}{}
+	}
+	k := &progress
+	e.subs[k] = struct{}{}
+	if e.last != nil {
+		progress(*e.last)
+	}
+	return func() {
+		e.mu.Lock()
+		delete(e.subs, k)
+		e.mu.Unlock()
+	}
+}
+
+// broadcast tells every reader of the fetch its progress. Readers' functions must not block (the explorer queues
+// progress in a mailbox).
+func (e *entry) broadcast(p data.Progress) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.last = &p
+	for f := range e.subs {
+		(*f)(p)
+	}
 }
 
 // New wraps src.
@@ -111,6 +153,12 @@ func (c *Cache) Refresh(identityID string) {
 
 // do returns the cached answer for key, or runs fetch once for all who ask at the same time.
 func (c *Cache) do(ctx context.Context, key string, fetch func(context.Context) (any, error)) (any, error) {
+	return c.doProgress(ctx, key, nil, func(ctx context.Context, _ func(data.Progress)) (any, error) { return fetch(ctx) })
+}
+
+// doProgress is do for a fetch that reports progress: every reader waiting for it is told, not only the first.
+func (c *Cache) doProgress(ctx context.Context, key string, progress func(data.Progress),
+	fetch func(context.Context, func(data.Progress)) (any, error)) (any, error) {
 	c.mu.Lock()
 	e, ok := c.entries[key]
 	if ok {
@@ -126,7 +174,7 @@ func (c *Cache) do(ctx context.Context, key string, fetch func(context.Context) 
 		e = &entry{done: make(chan struct{})}
 		c.entries[key] = e
 		go func() {
-			v, err := fetch(c.base)
+			v, err := fetch(c.base, e.broadcast)
 			c.mu.Lock()
 			e.val, e.err, e.at = v, err, c.opts.Now()
 			if err != nil && !cacheable(err) && c.entries[key] == e {
@@ -137,6 +185,7 @@ func (c *Cache) do(ctx context.Context, key string, fetch func(context.Context) 
 		}()
 	}
 	c.mu.Unlock()
+	defer e.subscribe(progress)()
 	select {
 	case <-e.done:
 		return e.val, e.err
@@ -305,11 +354,9 @@ func (c *Cache) isStale(id string) bool {
 
 // Index returns the joined tenant, reading it fully first if needed.
 func (c *Cache) Index(ctx context.Context, progress func(data.Progress)) (*data.Index, error) {
-	v, err := c.do(ctx, "tenant", func(ctx context.Context) (any, error) {
+	v, err := c.doProgress(ctx, "tenant", progress, func(ctx context.Context, progress func(data.Progress)) (any, error) {
 		if t := c.loadDisk(); t != nil {
-			if progress != nil {
-				progress(data.Progress{Stage: "loaded from cache", Done: len(t.Identities), Total: len(t.Identities)})
-			}
+			progress(data.Progress{Stage: "loaded from cache", Done: len(t.Identities), Total: len(t.Identities)})
 			return tenantRead{t, data.NewIndex(t)}, nil
 		}
 		if j, ok := c.src.(joiner); ok { // the source joins its tenant already: do not build a second index

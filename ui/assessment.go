@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/miscope/miscope/data"
 	"github.com/miscope/miscope/data/assess"
+	"github.com/miscope/miscope/data/cache"
 )
 
 // assessState is the background assessment: the full read of the tenant, the findings engine over it, and what the
@@ -26,34 +28,54 @@ type assessState struct {
 	result   *assessment
 }
 
-// assessment is a finished assessment with everything the views need precomputed, so applying it in Update is a
-// look-up per row.
+// assessment is one explorer's view of a finished assessment: what every explorer on the same cache makes of it is
+// shared (built once, never modified); what this explorer's triage file and baseline change is its own.
 type assessment struct {
-	x     *data.Index
-	r     *assess.Result
-	facts map[string]*identityFacts    // by object id as the source spells it, which is how the rows carry it
-	apps  map[string]*data.Application // application service principals by data.Key(object id), for SP-MIGRATE
-	// findingRows are the findings pane's rows, in the engine's order (severity first); fps are the findings'
-	// fingerprints, by the same index.
+	*sharedAssessment
+	facts []identityFacts // by the shared index (byID)
+	// findingRows are the findings pane's rows, made from the shared ones when the pane first needs them, with this
+	// explorer's statuses and baseline marks; a row's cells are cloned before one of them changes.
 	findingRows []row
-	fps         []string
+}
+
+// sharedAssessment is what the views need precomputed from a result, so that applying it in Update is a look-up per
+// row. Every explorer on one cache shares it (cache.Assessed.Derived): nothing in it may be modified.
+type sharedAssessment struct {
+	x    *data.Index
+	r    *assess.Result
+	byID map[string]int32             // identity's place in base, by object id as the source spells it
+	base []identityBase               // what the assessment says of each identity
+	apps map[string]*data.Application // application service principals by data.Key(object id), for SP-MIGRATE
+	// findingTemplate are the findings pane's rows, in the engine's order (severity first), every finding open and
+	// unmarked; fps are the findings' fingerprints, by the same index.
+	findingTemplate []row
+	fps             []string
 	// widest is the widest text the assessment puts in the list's attached, severity, count and reach columns,
 	// measured here so that applying it does not measure 50,000 rows again in Update.
 	widest [4]int
-	// findingWidest is the widest cell of each column of findingRows.
+	// findingWidest is the widest cell of each column of findingTemplate.
 	findingWidest []int
 }
 
-// identityFacts is what the assessment adds to an identity's list row.
+// identityBase is what the assessment adds to an identity's list row, counting every finding.
+type identityBase struct {
+	attached     string // short form of the attached resources of a user-assigned identity
+	extra        string // lowercase role names, permissions, groups, resources, severity and reach, for the filter
+	allSev       assess.Severity
+	allCount     int
+	allCountText string
+	reach        string
+	reachLevel   int
+	incomplete   bool // a part of the identity could not be read, so no finding is not proof of none
+}
+
+// identityFacts is an identity's facts in one explorer: its severity and count are of its open findings, which
+// depend on the explorer's triage file.
 type identityFacts struct {
-	attached   string // short form of the attached resources of a user-assigned identity
-	extra      string // lowercase role names, permissions, groups, resources, severity and reach, for the filter
-	sev        assess.Severity
-	count      int
-	countText  string
-	reach      string
-	reachLevel int
-	incomplete bool // a part of the identity could not be read, so no finding is not proof of none
+	*identityBase
+	sev       assess.Severity
+	count     int
+	countText string
 }
 
 // severity is the identity's severity cell and its sort key.
@@ -94,15 +116,41 @@ func (m *Model) startAssessment() tea.Cmd {
 			}
 			return nil
 		}
-		box.put(assessDoneMsg{a: newAssessment(as.Index, as.Result)})
+		box.put(assessDoneMsg{a: sessionAssessment(as)})
 		return nil
 	}
 	return tea.Batch(run, box.next(m.ctx))
 }
 
-// newAssessment precomputes, off the Update path, what every view needs from a result.
+// sharedKey keys the explorer's shared view of an assessment in cache.Assessed.Derived.
+type sharedKey struct{}
+
+// sessionAssessment is this explorer's view of the cache's shared assessment: the precomputed part is built by the
+// first explorer that asks and shared by the others.
+func sessionAssessment(as *cache.Assessed) *assessment {
+	sh := as.Derived(sharedKey{}, func(as *cache.Assessed) any { return newSharedAssessment(as.Index, as.Result) })
+	return sh.(*sharedAssessment).session()
+}
+
+// newAssessment precomputes what the views need from a result for a single explorer.
 func newAssessment(x *data.Index, r *assess.Result) *assessment {
-	a := &assessment{x: x, r: r, facts: make(map[string]*identityFacts, len(x.Tenant.Identities))}
+	return newSharedAssessment(x, r).session()
+}
+
+// session makes one explorer's facts, every finding open until its triage file says otherwise.
+func (sh *sharedAssessment) session() *assessment {
+	a := &assessment{sharedAssessment: sh, facts: make([]identityFacts, len(sh.base))}
+	for i := range sh.base {
+		b := &sh.base[i]
+		a.facts[i] = identityFacts{identityBase: b, sev: b.allSev, count: b.allCount, countText: b.allCountText}
+	}
+	return a
+}
+
+// newSharedAssessment precomputes, off the Update path, what every view needs from a result.
+func newSharedAssessment(x *data.Index, r *assess.Result) *sharedAssessment {
+	a := &sharedAssessment{x: x, r: r, byID: make(map[string]int32, len(x.Tenant.Identities)),
+		base: make([]identityBase, len(x.Tenant.Identities))}
 	a.apps = make(map[string]*data.Application, len(x.Tenant.Applications))
 	for i := range x.Tenant.Applications {
 		a.apps[data.Key(x.Tenant.Applications[i].ID)] = &x.Tenant.Applications[i]
@@ -110,8 +158,9 @@ func newAssessment(x *data.Index, r *assess.Result) *assessment {
 	gaps := len(x.Tenant.Gaps) > 0
 	for i := range x.Tenant.Identities {
 		id := &x.Tenant.Identities[i]
-		f := &identityFacts{count: r.Count(id.ID)}
-		f.sev, _ = r.Highest(id.ID)
+		f := &a.base[i]
+		f.allCount = r.Count(id.ID)
+		f.allSev, _ = r.Highest(id.ID)
 		if reach, ok := r.Reach[id.ID]; ok {
 			f.reach, f.reachLevel = data.Clean(reach.Label), reach.Level
 		} else if reach, ok := r.Reach[data.Key(id.ID)]; ok {
@@ -152,7 +201,7 @@ func newAssessment(x *data.Index, r *assess.Result) *assessment {
 		}
 		hay.WriteString(f.reach)
 		hay.WriteByte('\x00')
-		sevText, _ := f.severity()
+		sevText, _ := severityCell(f.allSev, f.allCount > 0, f.incomplete)
 		hay.WriteString(sevText)
 		rules, _ := r.Rules(id.ID)
 		for _, rule := range rules {
@@ -161,24 +210,61 @@ func newAssessment(x *data.Index, r *assess.Result) *assessment {
 		}
 		// Clean marks the NUL separators visibly; they go back to NUL so that no query matches across two names.
 		f.extra = strings.ReplaceAll(strings.ToLower(data.Clean(hay.String())), `\x00`, "\x00")
-		f.countText = strconv.Itoa(f.count)
-		for c, cell := range [4]string{f.attached, sevText, f.countText, f.reach} {
+		f.allCountText = countText(f.allCount)
+		for c, cell := range [4]string{f.attached, sevText, f.allCountText, f.reach} {
 			if len(cell) > a.widest[c] {
 				a.widest[c] = max(a.widest[c], ansi.StringWidth(cell))
 			}
 		}
-		a.facts[id.ID] = f
+		a.byID[id.ID] = int32(i)
 	}
-	a.findingRows = make([]row, 0, len(r.Findings))
+	a.findingTemplate = make([]row, 0, len(r.Findings))
 	clean := memoClean()
 	a.findingWidest = make([]int, len(findingColumns()))
 	a.fps = make([]string, len(r.Findings))
 	for i := range r.Findings {
 		a.fps[i] = r.Findings[i].Fingerprint()
-		a.findingRows = append(a.findingRows, findingRow(a, &r.Findings[i], i, clean))
-		widen(a.findingWidest, a.findingRows[i].cells)
+		a.findingTemplate = append(a.findingTemplate, findingRow(a, &r.Findings[i], i, clean))
+		widen(a.findingWidest, a.findingTemplate[i].cells)
 	}
 	return a
+}
+
+// smallCounts are the count cells of most identities, so that an explorer's counts cost no strings.
+var smallCounts = func() (c [100]string) {
+	for i := range c {
+		c[i] = strconv.Itoa(i)
+	}
+	return c
+}()
+
+func countText(n int) string {
+	if n >= 0 && n < len(smallCounts) {
+		return smallCounts[n]
+	}
+	return strconv.Itoa(n)
+}
+
+// rows returns the findings pane's rows, making this explorer's copy of the shared ones the first time; decorate
+// writes the explorer's statuses and marks into a new copy.
+func (a *assessment) rows(decorate func(a *assessment)) []row {
+	if a.findingRows == nil && len(a.findingTemplate) > 0 {
+		a.findingRows = slices.Clone(a.findingTemplate)
+		if decorate != nil {
+			decorate(a)
+		}
+	}
+	return a.findingRows
+}
+
+// setFindingCell sets one cell of a finding's row, cloning the row's cells first since they start shared.
+func (a *assessment) setFindingCell(i, col int, v string) {
+	if a.findingRows == nil || a.findingRows[i].cells[col] == v {
+		return
+	}
+	r := &a.findingRows[i]
+	r.cells = slices.Clone(r.cells)
+	r.cells[col] = v
 }
 
 // unreadableSections counts the sections of an identity that could not be read, its own and the tenant-wide ones.
@@ -194,7 +280,7 @@ func unreadableSections(x *data.Index, id string) int {
 
 // application returns the application service principal a finding names when it is not a managed identity
 // (SP-MIGRATE findings are about applications).
-func (a *assessment) application(id string) (*data.Application, bool) {
+func (a *sharedAssessment) application(id string) (*data.Application, bool) {
 	if _, ok := a.x.Identity(id); ok {
 		return nil, false
 	}
@@ -204,7 +290,7 @@ func (a *assessment) application(id string) (*data.Application, bool) {
 
 // deletedPrincipal returns the principal a finding names when the directory no longer has it (MI-STALE's dangling
 // role assignments).
-func (a *assessment) deletedPrincipal(id string) (*data.Principal, bool) {
+func (a *sharedAssessment) deletedPrincipal(id string) (*data.Principal, bool) {
 	if p, ok := a.x.Principal(id); ok && p.NotFound {
 		return p, true
 	}
@@ -213,13 +299,17 @@ func (a *assessment) deletedPrincipal(id string) (*data.Principal, bool) {
 
 // fact looks an identity up by its id, then case-insensitively for a source that spells ids differently.
 func (a *assessment) fact(id string) *identityFacts {
-	if f, ok := a.facts[id]; ok {
-		return f
+	i, ok := a.byID[id]
+	if !ok {
+		x, found := a.x.Identity(id)
+		if !found {
+			return nil
+		}
+		if i, ok = a.byID[x.ID]; !ok {
+			return nil
+		}
 	}
-	if x, ok := a.x.Identity(id); ok {
-		return a.facts[x.ID]
-	}
-	return nil
+	return &a.facts[i]
 }
 
 // applyTo fills the assessment's columns of an identity row.
@@ -286,7 +376,7 @@ func (m *Model) applyAssessment() tea.Cmd {
 		case *detailView:
 			v.assessed(a)
 		case *findingsView:
-			v.fill(a)
+			v.fill(m, a)
 		}
 	}
 	return cmd
@@ -319,4 +409,19 @@ func (s *assessState) status(m *Model) string {
 		return txt
 	}
 	return ""
+}
+
+// decorateFindings writes this explorer's triage statuses and baseline marks into its new copy of the findings
+// pane's rows.
+func (m *Model) decorateFindings(a *assessment) {
+	if m.tri.from == a {
+		for i, st := range m.tri.status {
+			a.setFindingCell(i, colStatusIndex, statusCell(st))
+		}
+	}
+	if m.base.from == a {
+		for i := range a.findingRows {
+			a.setFindingCell(i, colChangeFinding, m.base.findingMark(int32(i)))
+		}
+	}
 }

@@ -166,8 +166,8 @@ func (b *baselineState) findingMark(i int32) string {
 func (m *Model) applyBaseline() tea.Cmd {
 	b := &m.base
 	a := b.from
-	for i := range a.findingRows {
-		a.findingRows[i].cells[colChangeFinding] = b.findingMark(int32(i))
+	for i := range a.findingRows { // none until the findings pane first opens: it takes the marks then
+		a.setFindingCell(i, colChangeFinding, b.findingMark(int32(i)))
 	}
 	t := m.list.t
 	for i := range t.rows {

@@ -38,7 +38,7 @@ const colStatusIndex = 4
 // reads them from the finding for the selected row and for export, which keeps 50,000 findings' evidence in memory
 // once. The filter searches what the table shows (severity, rule, identity, title) and the identity's id.
 // clean is data.Clean remembered per distinct text, because rule ids, titles and names repeat across findings.
-func findingRow(a *assessment, f *assess.Finding, i int, clean func(string) string) row {
+func findingRow(a *sharedAssessment, f *assess.Finding, i int, clean func(string) string) row {
 	who := subjectName(a, f.IdentityID, clean)
 	title := clean(f.Title)
 	rule := clean(f.RuleID)
@@ -55,7 +55,7 @@ func findingRow(a *assessment, f *assess.Finding, i int, clean func(string) stri
 
 // subjectName names what a finding is about: an identity, or an application (SP-MIGRATE) marked as one, since it has
 // no identity view; its id when it has no name.
-func subjectName(a *assessment, id string, clean func(string) string) string {
+func subjectName(a *sharedAssessment, id string, clean func(string) string) string {
 	if app, ok := a.application(id); ok {
 		return "app " + displayName(clean(app.DisplayName), id)
 	}
@@ -140,9 +140,9 @@ func newFindingsView() *findingsView {
 }
 
 // fill takes the assessment's rows once it is known, and again after a refresh.
-func (v *findingsView) fill(a *assessment) {
+func (v *findingsView) fill(m *Model, a *assessment) {
 	if a != nil && a != v.from {
-		v.t.setMeasuredRows(a.findingRows, a.findingWidest)
+		v.t.setMeasuredRows(a.rows(m.decorateFindings), a.findingWidest)
 		v.filled, v.from = true, a
 	}
 }
@@ -161,7 +161,7 @@ func (m *Model) openFindings() tea.Cmd {
 		v.t.cols = append(v.t.cols, changeColumn)
 		v.t.content = append(v.t.content, 0)
 	}
-	v.fill(m.as.result)
+	v.fill(m, m.as.result)
 	m.push(v)
 	return nil
 }

@@ -102,8 +102,8 @@ func (m *Model) triageStatuses(now time.Time) {
 	s.from = a
 	s.status = make([]triage.Status, len(a.r.Findings))
 	s.counts = map[triage.Status]int{}
-	for _, f := range a.facts {
-		f.count, f.sev = 0, assess.Info
+	for i := range a.facts {
+		a.facts[i].count, a.facts[i].sev = 0, assess.Info
 	}
 	for i := range a.r.Findings {
 		st := triage.Open
@@ -112,7 +112,7 @@ func (m *Model) triageStatuses(now time.Time) {
 		}
 		s.status[i] = st
 		s.counts[st]++
-		a.findingRows[i].cells[colStatusIndex] = statusCell(st)
+		a.setFindingCell(i, colStatusIndex, statusCell(st))
 		if !st.IsOpen() {
 			continue
 		}
@@ -124,8 +124,8 @@ func (m *Model) triageStatuses(now time.Time) {
 			fact.count++
 		}
 	}
-	for _, f := range a.facts {
-		f.countText = strconv.Itoa(f.count)
+	for i := range a.facts {
+		a.facts[i].countText = countText(a.facts[i].count)
 	}
 	s.resolved = 0
 	if s.file != nil {
@@ -309,7 +309,7 @@ func subjectLabel(a *assessment, id string) string {
 	if a == nil {
 		return data.Clean(id)
 	}
-	return subjectName(a, id, data.Clean)
+	return subjectName(a.sharedAssessment, id, data.Clean)
 }
 
 // formKey handles a key while the decision form is open.

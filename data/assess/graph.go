@@ -180,6 +180,8 @@ func (g *pathGraph) node(id string, t data.PrincipalType) int32 {
 	if t == "" { // not named by an assignment here: what the tenant says it is, so that a group is expanded as one
 		if p, ok := g.e.x.Principal(id); ok {
 			t = p.Type
+		} else if own := g.e.x.OwnersOf(id); len(own) > 0 && own[0].ObjectType != data.OwnedGroup {
+			t = data.PrincipalServicePrincipal // an owned application's or service principal's
 		}
 	}
 	n := int32(len(g.nodes))

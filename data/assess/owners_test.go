@@ -56,7 +56,7 @@ func TestOwnershipPaths(t *testing.T) {
 			b.graph("sp-deploy", permRoleMgmt, "RoleManagement.ReadWrite.Directory")
 		}, want: map[string]Severity{RulePath: Critical}, reach: LabelGraphTier0,
 			evidence: `managed identity "mi" (mi) owns application "Deployer" (app-obj), so it can add a credential ` +
-				`to it and sign in as principal "Deployer" (sp-deploy)`},
+				`to it and sign in as service principal "Deployer" (sp-deploy)`},
 		{name: "an owner of an application that holds nothing reaches nothing", build: ownedApp,
 			want: map[string]Severity{RulePath: none}, reach: LabelNone},
 		{name: "an owner of a service principal holding Global Administrator signs in as it", build: func(b *builder) {

@@ -360,7 +360,7 @@ func (l *loader) readTenant(t *data.Tenant) error {
 		// Made before miscope read owners: what the identities own is unknown, not nothing.
 		t.Gaps = append(t.Gaps, data.Gap{Section: data.SectionOwnerships,
 			Reason: "this snapshot was made before miscope read what identities own",
-			Needs:  "a new snapshot (miscope collect)"})
+			Needs:  "a new snapshot: miscope collect"})
 	}
 	_, err := l.dec.Token() // the closing brace
 	return err

@@ -11,6 +11,7 @@ import (
 
 	"github.com/miscope/miscope/data"
 	"github.com/miscope/miscope/data/assess"
+	"github.com/miscope/miscope/data/cache"
 )
 
 // filterLine is the "/" filter of a table view: typed into directly, applied on every keystroke.
@@ -223,9 +224,13 @@ func (m *Model) loadList() tea.Cmd {
 	fetch := func() tea.Msg {
 		defer box.close()
 		err := src.Identities(ctx, func(p []data.Identity) error {
+			if len(p) == 0 {
+				return nil
+			}
 			rows := make([]row, len(p))
+			texts := pageTexts(src, p)
 			for i := range p {
-				rows[i] = identityRow(p[i], nil)
+				rows[i] = identityRowOf(&p[i], texts[i], nil)
 			}
 			box.put(pageMsg{ids: p, rows: rows})
 			return nil
@@ -270,20 +275,47 @@ func (v *identitiesView) receive(m *Model, msgs []tea.Msg, done bool) tea.Cmd {
 	return cmd
 }
 
-// identityRow builds the list row of an identity; a is the assessment when it is known.
-func identityRow(id data.Identity, a *assessment) row {
+// identityText is what an identity's list row shows and searches before the assessment: the same in every explorer
+// on one cache, so it is made once per page for all of them (cache.Cache.Derived).
+type identityText struct{ name, attached, hay string }
+
+func newIdentityText(id *data.Identity) identityText {
 	name := displayName(id.DisplayName, id.ID)
 	attached := ""
 	if id.Kind == data.SystemAssigned && id.ResourceID != "" {
 		attached = shortResource(id.ResourceID)
 	}
+	return identityText{name: name, attached: attached,
+		hay: strings.ToLower(name + "\x00" + data.Clean(id.ID) + "\x00" + data.Clean(id.AppID) + "\x00" + data.Clean(id.ResourceID))}
+}
+
+// pageKey keys a page of the identity list in the cache's Derived by its first identity.
+type pageKey struct{ first *data.Identity }
+
+// pageTexts returns the texts of a page's identities, shared by every explorer on the cache.
+func pageTexts(c *cache.Cache, p []data.Identity) []identityText {
+	return c.Derived(pageKey{&p[0]}, func() any {
+		ts := make([]identityText, len(p))
+		for i := range p {
+			ts[i] = newIdentityText(&p[i])
+		}
+		return ts
+	}).([]identityText)
+}
+
+// identityRow builds the list row of an identity; a is the assessment when it is known.
+func identityRow(id data.Identity, a *assessment) row {
+	return identityRowOf(&id, newIdentityText(&id), a)
+}
+
+func identityRowOf(id *data.Identity, t identityText, a *assessment) row {
 	r := row{
-		cells: []string{name, kindShort(id.Kind), attached, "", "", "", ""},
+		cells: []string{t.name, kindShort(id.Kind), t.attached, "", "", "", ""},
 		nums:  make([]int64, 7),
 		id:    id.ID,
-		label: name,
+		label: t.name,
 		sev:   -1,
-		hay:   strings.ToLower(name + "\x00" + data.Clean(id.ID) + "\x00" + data.Clean(id.AppID) + "\x00" + data.Clean(id.ResourceID)),
+		hay:   t.hay,
 	}
 	if a != nil {
 		a.applyTo(&r)

@@ -27,16 +27,33 @@ type derivation struct {
 // of a type the reader owns, so two readers' keys never collide). What build returns is shared: never modify it.
 func (a *Assessed) Derived(key any, build func(*Assessed) any) any {
 	a.mu.Lock()
-	if a.derived == nil {
-		a.derived = map[any]*derivation{}
-	}
-	d := a.derived[key]
-	if d == nil {
-		d = &derivation{}
-		a.derived[key] = d
-	}
+	d := derive(&a.derived, key)
 	a.mu.Unlock()
 	d.once.Do(func() { d.val = build(a) })
+	return d.val
+}
+
+// derive finds or adds key's derivation; the caller holds the lock over memo.
+func derive(memo *map[any]*derivation, key any) *derivation {
+	if *memo == nil {
+		*memo = map[any]*derivation{}
+	}
+	d := (*memo)[key]
+	if d == nil {
+		d = &derivation{}
+		(*memo)[key] = d
+	}
+	return d
+}
+
+// Derived returns what build makes of something the cache hands out (a page of the identity list, keyed by its first
+// element), built once for every reader of the cache. It is forgotten when the list is read again or everything is
+// refreshed. What build returns is shared: never modify it.
+func (c *Cache) Derived(key any, build func() any) any {
+	c.mu.Lock()
+	d := derive(&c.derived, key)
+	c.mu.Unlock()
+	d.once.Do(func() { d.val = build() })
 	return d.val
 }
 

@@ -54,6 +54,7 @@ type Cache struct {
 	stale map[string]bool
 
 	assessments atomic.Int64 // runs of the findings engine, see Assessments
+	derived     map[any]*derivation
 }
 
 type entry struct {
@@ -136,6 +137,7 @@ func (c *Cache) Refresh(identityID string) {
 	if identityID == "" {
 		c.entries = map[string]*entry{}
 		c.list = nil
+		c.derived = nil
 		c.stale = map[string]bool{}
 		if p := c.diskPath(); p != "" {
 			os.Remove(p)
@@ -226,6 +228,7 @@ func (c *Cache) Identities(ctx context.Context, page func([]data.Identity) error
 	if l == nil {
 		l = &listing{changed: make(chan struct{})}
 		c.list = l
+		c.derived = nil // what readers derived from the last list's pages
 		go c.readList(l)
 	}
 	c.mu.Unlock()

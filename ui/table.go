@@ -68,8 +68,11 @@ type table struct {
 	gen      int    // changes with every change of rows or order, so a sort that finishes late is dropped
 	pending  bool   // a sort is running in a command; order is the previous one until it lands
 	query    string // lowercase filter
-	height   int    // rows last rendered, for paging
-	content  []int  // widest cell of each column, up to maxContent, so columns get widths by what they hold
+	// narrowed are the views of the queries typed since the rows, their order or keep last changed, each query
+	// holding the one before it: a key that erases goes back to one of them instead of searching every row again.
+	narrowed []narrowing
+	height   int   // rows last rendered, for paging
+	content  []int // widest cell of each column, up to maxContent, so columns get widths by what they hold
 
 	// match, when set, is what the filter asks of rows that carry no hay: a table of many rows with long unique
 	// text (findings) searches its cells where they are rather than keep a lowercase copy of each.
@@ -383,22 +386,40 @@ func (t *table) sortBy(name string) (tea.Cmd, bool) {
 	return t.resort(), true
 }
 
-// setFilter keeps the rows whose text holds q (case-insensitive substring). A query that extends the previous one
-// only searches what the previous one kept.
+// narrowing is a query and the view it kept.
+type narrowing struct {
+	query string
+	view  []int32
+}
+
+// setFilter keeps the rows whose text holds q (case-insensitive substring). A query that holds an earlier one only
+// searches what that one kept, so typing and erasing cost what the shorter query kept, not every row.
 func (t *table) setFilter(q string) {
 	q = strings.ToLower(q)
 	if q == t.query {
 		return
 	}
 	keep := t.selectedID()
-	from := t.order
-	// A longer query keeps a subset of what the shorter one kept, unless it names a field: "sev:high" keeps rows
-	// the text "sev:h" may not.
-	if t.query != "" && strings.Contains(q, t.query) && !strings.Contains(q, ":") {
-		from = t.view
-	}
 	t.query = q
-	t.view = t.filter(from)
+	// A query that names a field is searched in full: "sev:high" keeps rows the text "sev:h" may not.
+	if strings.Contains(q, ":") {
+		t.view = t.filter(t.order)
+		t.place(keep)
+		return
+	}
+	for n := len(t.narrowed); n > 0 && !strings.Contains(q, t.narrowed[n-1].query); n-- {
+		t.narrowed = t.narrowed[:n-1]
+	}
+	switch n := len(t.narrowed); {
+	case n > 0 && t.narrowed[n-1].query == q:
+		t.view = t.narrowed[n-1].view
+	case n > 0:
+		t.view = t.filter(t.narrowed[n-1].view)
+		t.narrowed = append(t.narrowed, narrowing{q, t.view})
+	default:
+		t.view = t.filter(t.order)
+		t.narrowed = append(t.narrowed, narrowing{q, t.view})
+	}
 	t.place(keep)
 }
 
@@ -470,6 +491,7 @@ func (t *table) fieldsMatch(r *row, fields []fieldQuery) bool {
 }
 
 func (t *table) refilter(keep string) {
+	t.narrowed = nil // the rows, their order or keep changed: views of earlier queries are stale
 	t.view = t.filter(t.order)
 	t.place(keep)
 }

@@ -45,6 +45,10 @@ type Index struct {
 	owned        keyedLists[*Ownership] // owner id -> what it owns
 	owners       keyedLists[*Ownership] // owned group or service principal id -> its owners
 	gaps         map[string][]Gap       // identity id ("" for tenant-wide) -> gaps
+
+	signIns  keyedLists[SignIn]           // principal id -> its sign-ins, latest first
+	activity keyedLists[ResourceActivity] // principal id -> what it did to Azure resources, latest first
+	users    keyedLists[*UserUsage]       // user id -> how it signs in
 }
 
 // NewIndex builds the joins of t. t must not change afterwards.
@@ -141,6 +145,7 @@ func NewIndex(t *Tenant) *Index {
 	x.ficByIdent = groupBy(len(fics), func(i int) (string, bool) { return all(fics[i].IdentityID) },
 		func(i int) *FederatedCredential { return &fics[i] })
 	x.joinOwners(t)
+	x.joinUsage(t)
 	for _, g := range t.Gaps {
 		x.gaps[Key(g.IdentityID)] = append(x.gaps[Key(g.IdentityID)], g)
 	}

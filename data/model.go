@@ -82,6 +82,9 @@ type Tenant struct {
 	// gap when opened), never "owns nothing".
 	Ownerships []Ownership `json:"ownerships"`
 
+	// Usage is what the principals were seen to do over a window (data/usage.go); nil when it was not read.
+	Usage *Usage `json:"usage,omitempty"`
+
 	// Gaps are the parts that could not be read. A gap is never an empty result.
 	Gaps []Gap `json:"gaps,omitempty"`
 }

@@ -364,6 +364,92 @@ func Build() *data.Tenant {
 			Start: date(2026, 9, 1), End: date(2027, 9, 1)},
 		data.Credential{Type: "password", DisplayName: "payroll-old",
 			Start: date(2025, 9, 1), End: date(2026, 9, 1)})
+
+	// People who use an account as a service: a scheduler's account that holds Contributor and signs in only
+	// from scripts, and a migration account with a directory role.
+	backupScheduler := b.principal(data.PrincipalUser, "svc-backup-scheduler")
+	b.azureRole(backupScheduler, data.PrincipalUser, roleContributor, backupRG)
+	spMigration := b.principal(data.PrincipalUser, "svc-sharepoint-migration")
+	b.directoryRole(spMigration, dirSharePointAdministrator, data.Active)
+	b.azureRole(spMigration, data.PrincipalUser, roleStorageBlobDataContributor, portalStorage)
+
+	// What each identity was seen to do in the 30 days before the read (days ago, sign-ins in the window).
+	arm, kv, storage, sb := data.AzureResourceManagerAppID, data.AzureKeyVaultAppID, data.AzureStorageAppID,
+		data.AzureServiceBusAppID
+	b.signedIn(platformOps.ID, graph.appID, 0.2, 720)
+	b.signedIn(platformOps.ID, arm, 1.5, 30)
+	b.signedIn(entraHousekeeping.ID, graph.appID, 0.5, 60)
+	b.signedIn(patching.ID, arm, 0.1, 2880)
+	b.signedIn(platformDeploy.ID, arm, 0.4, 410)
+	b.signedIn(lzVending.ID, arm, 2, 14)
+	// Writes only role assignments in one resource group, yet holds User Access Administrator on the subscription.
+	b.touched(lzVending.ID, rg(commercial, "rg-crm-integration"), 2, 9)
+	b.signedIn(entraLifecycle.ID, graph.appID, 0.1, 4320)
+	// id-appreg-automation was made for a migration that never ran: tier 0 Graph permissions, no sign-in at all.
+	b.signedIn(governance.ID, graph.appID, 0.3, 1440)
+	b.signedIn(graphReporting.ID, graph.appID, 0.9, 30)
+	b.signedIn(costExport.ID, arm, 1, 30)
+	b.signedIn(inventory.ID, arm, 75, 0) // idle, but holds only Reader
+	b.signedIn(backup.ID, arm, 0.5, 120)
+	b.signedIn(backup.ID, storage, 0.5, 900)
+	b.signedIn(financeReporting.ID, storage, 3, 12)
+	// The jump box's Owner on the research subscription has been used on one machine only.
+	b.signedIn(jumpbox.ID, arm, 6, 3)
+	b.touched(jumpbox.ID, jumpbox.ResourceID, 6, 3)
+	b.signedIn(aks.ID, arm, 0.01, 9000)
+	b.touched(aks.ID, vnet, 0.5, 40)
+	b.signedIn(kubelet.ID, arm, 0.01, 20000)
+	b.signedIn(omsagent.ID, arm, 0.01, 8000)
+	b.signedIn(limsAPI.ID, kv, 0.02, 5000)
+	// id-lims-workload was meant to replace ca-lims-api's own identity; the switch never happened.
+	b.signedIn(sql.ID, kv, 0.1, 700)
+	// The factory reads and writes the raw data but has never called Azure Resource Manager: its Contributor on
+	// the resource group is unused.
+	b.signedIn(ingest.ID, storage, 0.2, 3100)
+	b.signedIn(mailIntake.ID, graph.appID, 0.01, 8600)
+	b.signedIn(archiver.ID, graph.appID, 52, 0) // idle since the archive project paused
+	b.signedIn(analyzer.ID, storage, 0.7, 240)
+	// The release pipeline's Contributor on the manufacturing subscription deploys three resources of one group.
+	b.signedIn(release.ID, arm, 1, 64)
+	for _, r := range []string{dashboard.ResourceID, telemetry.ResourceID,
+		mesRG + "/providers/Microsoft.Storage/storageAccounts/stmestelemetry"} {
+		b.touched(release.ID, r, 1, 20)
+	}
+	b.signedIn(historian.ID, arm, 0.2, 1400)
+	b.signedIn(dashboard.ID, kv, 0.05, 2900)
+	b.signedIn(orderSync.ID, sb, 0.01, 30000)
+	b.signedIn(telemetry.ID, storage, 0.01, 50000)
+	b.signedIn(legacySync.ID, arm, 200, 0)
+	b.signedIn(partner.ID, storage, 4, 20)
+	b.signedIn(patientPortal.ID, kv, 0.1, 1800)
+	b.signedIn(hcpPortal.ID, kv, 0.1, 1700)
+	b.signedIn(notify.ID, graph.appID, 0.02, 7000)
+	b.signedIn(partnerAPI.ID, storage, 0.3, 600)
+	b.signedIn(crmSync.ID, exchangeOnlineResource, 0.05, 2600)
+	b.signedIn(groupSync.ID, graph.appID, 0.1, 1400)
+	b.signedIn(webDeploy.ID, arm, 3, 11)
+	b.signedIn(ciShared.ID, arm, 0.5, 300)
+	b.signedIn(commercialShared.ID, storage, 0.01, 40000)
+	b.signedIn(commercialShared.ID, kv, 0.01, 12000)
+	b.signedIn(sandboxDemo.ID, arm, 12, 2)
+	b.signedIn(sandboxDeployer.ID, arm, 8, 5)
+	// id-legacy-batch's job was retired last year; its identity and role stayed.
+	b.signedIn(ml.ID, storage, 1, 90)
+	b.signedIn(ml.ID, arm, 1, 90)
+	b.signedIn(onboarding.ID, arm, 2, 40)
+	b.signedIn(appProvisioner.ID, graph.appID, 5, 6)
+
+	b.signedIn(guid("appsp", "Contoso SAP Connector"), graph.appID, 0.01, 8000)
+	b.signedIn(guid("appsp", "MES Partner Connector"), graph.appID, 1, 30)
+	b.signedIn(guid("appsp", "Contoso Intranet"), graph.appID, 0.2, 700)
+	b.signedIn(guid("appsp", "Payroll Export \x1b[31m(urgent)\x1b[0m"), graph.appID, 9, 4)
+	// Veeva Vault Integration and Legacy HR Sync have not signed in for the window.
+
+	b.user(dana, "dana.whitfield@contosopharma.example", 0.5, 0.2, boolPtr(false), boolPtr(true))
+	b.user(marcus, "marcus.ortega@contosopharma.example", 2, 1, boolPtr(false), boolPtr(true))
+	b.user(priya, "priya.raman@contosopharma.example", 1, 0.3, boolPtr(false), boolPtr(true))
+	b.user(backupScheduler, "svc-backup-scheduler@contosopharma.example", -1, 0.04, boolPtr(true), boolPtr(false))
+	b.user(spMigration, "svc-sharepoint-migration@contosopharma.example", 400, 0.3, boolPtr(true), nil)
 	return t
 }
 

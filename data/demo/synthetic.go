@@ -32,7 +32,7 @@ func SyntheticContext(ctx context.Context, n int, seed int64) (*data.Tenant, err
 	g := newSynth(n, seed)
 	g.ctx = ctx
 	for _, step := range []func(){g.hierarchy, g.identities, g.groupsAndPrincipals, g.roleAssignments, g.applications,
-		g.ownerships} {
+		g.ownerships, g.usage} {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}

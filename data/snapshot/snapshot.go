@@ -20,8 +20,9 @@ import (
 // Format marks a file as a miscope snapshot.
 const Format = "miscope-snapshot"
 
-// Version is the snapshot format this miscope writes and the newest it reads.
-const Version = 1
+// Version is the snapshot format this miscope writes and the newest it reads. Version 2 added usage (Tenant.Usage);
+// version 1 files still open, with usage not read.
+const Version = 2
 
 // MaxSize bounds what is read from one file (after decompression), so a hostile file cannot exhaust memory.
 const MaxSize = 4 << 30

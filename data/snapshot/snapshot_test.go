@@ -142,7 +142,7 @@ func refusals(t testing.TB) []refusal {
 		{name: "corrupt gzip header", body: badHeader, reason: "corrupt gzip"},
 		{name: "data after the snapshot", body: append(bytes.Clone(valid), []byte(`{"format": "other"}`)...), reason: "after the snapshot"},
 		{name: "newer version", file: "newer-version.json", reason: "newer miscope"},
-		{name: "newer version after the tenant", body: []byte(`{"tenant": {"id": "t", "identities": [{"id": "a", "kind": "user-assigned"}]}, "format": "miscope-snapshot", "version": 2}`), reason: "newer miscope"},
+		{name: "newer version after the tenant", body: []byte(`{"tenant": {"id": "t", "identities": [{"id": "a", "kind": "user-assigned"}]}, "format": "miscope-snapshot", "version": 99}`), reason: "newer miscope"},
 		{name: "marker after the tenant missing", body: []byte(`{"tenant": {"id": "t", "identities": [{"id": "a", "kind": "user-assigned"}]}, "version": 1}`), reason: "not a snapshot"},
 		{name: "unknown kind", file: "unknown-kind.json", reason: `unknown kind "workload"`},
 		{name: "missing tenant id", file: "no-tenant-id.json", reason: "tenant has no id"},

@@ -236,7 +236,7 @@ func (l *loader) envelopeOK() bool {
 var tenantFields = []string{"id", "displayName", "cloud", "collectedAt", "managementGroups", "subscriptions",
 	"identities", "resources", "groups", "memberships", "directoryRoleDefinitions", "directoryRoleAssignments",
 	"appRoleAssignments", "roleDefinitions", "roleAssignments", "federatedCredentials", "principals", "applications",
-	"ownerships", "gaps"}
+	"ownerships", "usage", "gaps"}
 
 func (l *loader) readTenant(t *data.Tenant) error {
 	seen := map[string]bool{}
@@ -343,6 +343,9 @@ func (l *loader) readTenant(t *data.Tenant) error {
 				l.in2(&o.OwnerID, &o.ObjectID)
 				return nil
 			})
+		case "usage":
+			// Version 1 files have none: the index then says usage was not read.
+			err = l.decode(&t.Usage, p)
 		case "gaps":
 			t.Gaps, err = list(l, p, func(g *data.Gap) error {
 				l.in3(&g.Scope, &g.Reason, &g.Needs)

@@ -63,6 +63,8 @@ func Assess(x *data.Index) *Result {
 	e.scopes = nil // what exposure kept is not needed for the rest, which builds the result beside it
 	e.applications()
 	e.dangling()
+	e.usage()
+	e.serviceUsers()
 	return e.result()
 }
 
@@ -205,6 +207,7 @@ type engine struct {
 	mgCovers       map[codeKey]bool    // management group scope and subscription -> whether it is above
 	scopeTexts     map[string]string   // raw scope -> how evidence names it
 	scratch        []evidence
+	usageGaps      []data.Gap // usage rules that could not be applied, and why
 	lines          []*Evidence                   // scratch: exposure's evidence while it is gathered
 	counted        map[*data.RoleAssignment]bool // scratch: exposure's unnumbered assignments counted for an identity on several resources
 	marks          []uint32                      // scratch: by entry number, the epoch of the identity that last counted it
@@ -309,6 +312,11 @@ func (e *engine) result() *Result {
 			appNames[data.Key(app.ID)] = strings.ToLower(app.DisplayName)
 		}
 	}
+	if u := e.x.Tenant.Usage; u != nil {
+		for i := range u.Users {
+			appNames[data.Key(u.Users[i].ID)] = strings.ToLower(cmp.Or(u.Users[i].DisplayName, u.Users[i].UserPrincipalName))
+		}
+	}
 	keys := make([]string, len(e.findings))
 	names := make([]string, len(e.findings))
 	order := make([]int, len(e.findings))
@@ -374,7 +382,7 @@ func (e *engine) result() *Result {
 		}
 	}
 	r.Findings, e.findings = fs, nil
-	r.Gaps = append([]data.Gap(nil), e.x.Tenant.Gaps...)
+	r.Gaps = append(append([]data.Gap(nil), e.x.Tenant.Gaps...), e.usageGaps...)
 	slices.SortStableFunc(r.Gaps, func(a, b data.Gap) int {
 		return cmp.Or(
 			strings.Compare(string(a.Section), string(b.Section)),

@@ -545,7 +545,9 @@ func TestResultOrderAndLookups(t *testing.T) {
 	if got := r.Reach["mi-c"]; got.Label != LabelNotReadable || !strings.Contains(got.Detail, "appRoles (needs Reader)") {
 		t.Errorf("reach of mi-c = %+v", got)
 	}
-	if len(r.Gaps) != 1 || r.Gaps[0].IdentityID != "mi-c" {
+	// The tenant carries no usage: the usage rules say they were not assessed, after the tenant's own gap.
+	if len(r.Gaps) != 3 || r.Gaps[0].IdentityID != "mi-c" || r.Gaps[1].Section != data.SectionSignIns ||
+		r.Gaps[2].Section != data.SectionUserSignIns || !strings.Contains(r.Gaps[1].Reason, "MI-UNUSED") {
 		t.Errorf("gaps = %+v", r.Gaps)
 	}
 	if r.Reach["mi-a"].Level <= r.Reach["mi-c"].Level || r.Reach["mi-c"].Level <= r.Reach["mi-b"].Level {
@@ -554,8 +556,8 @@ func TestResultOrderAndLookups(t *testing.T) {
 }
 
 func TestRulesCatalogue(t *testing.T) {
-	want := []string{RuleExposed, RuleFICRisk, RuleOrphaned, RulePath, RulePrivAzure, RulePrivDirRole, RulePrivGraph,
-		RulePrivGroup, RuleShared, RuleStale, RuleSPMigrate}
+	want := []string{RuleExposed, RuleFICRisk, RuleOrphaned, RuleOverscoped, RulePath, RulePrivAzure, RulePrivDirRole,
+		RulePrivGraph, RulePrivGroup, RuleShared, RuleStale, RuleUnused, RuleUnusedGrant, RuleSPMigrate, RuleUserAsService}
 	var got []string
 	for _, r := range Rules {
 		got = append(got, r.ID)

@@ -160,6 +160,9 @@ func TestFindingsOrderWithinASeverity(t *testing.T) {
 			names[data.Key(app.ID)] = strings.ToLower(cmp.Or(app.DisplayName, app.ID))
 		}
 	}
+	for _, u := range tn.Usage.Users {
+		names[data.Key(u.ID)] = strings.ToLower(cmp.Or(u.DisplayName, u.UserPrincipalName, u.ID))
+	}
 	rules := 0
 	for i := 1; i < len(r.Findings); i++ {
 		a, b := r.Findings[i-1], r.Findings[i]

@@ -132,8 +132,10 @@ func TestFixOnDemo(t *testing.T) {
 		fix := f.Commands()
 		switch f.RuleID {
 		case RuleShared, RuleSPMigrate:
-			if len(fix) > 0 {
-				t.Errorf("%s carries commands: %q", f.RuleID, fix)
+			// An application nobody signs in as is disabled rather than moved: that is a command.
+			idle := f.RuleID == RuleSPMigrate && strings.Contains(f.Title, "has not signed in")
+			if len(fix) > 0 != idle {
+				t.Errorf("%s %q carries commands: %q", f.RuleID, f.Title, fix)
 			}
 			continue
 		}

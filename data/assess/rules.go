@@ -13,6 +13,11 @@ const (
 	RuleExposed     = "MI-EXPOSED"
 	RulePath        = "MI-PATH"
 	RuleSPMigrate   = "SP-MIGRATE"
+
+	RuleUnused        = "MI-UNUSED"
+	RuleUnusedGrant   = "MI-UNUSED-GRANT"
+	RuleOverscoped    = "MI-OVERSCOPED"
+	RuleUserAsService = "USER-AS-SERVICE"
 )
 
 // Public sources behind the classifications and the remediation advice.
@@ -41,6 +46,11 @@ const (
 	refMIServices     = "https://learn.microsoft.com/en-us/entra/identity/managed-identities-azure-resources/managed-identities-status"
 	refMITokenCache   = "https://learn.microsoft.com/en-us/entra/identity/managed-identities-azure-resources/managed-identity-best-practice-recommendations#limitation-of-using-managed-identities-for-authorization"
 	refRBACCache      = "https://learn.microsoft.com/en-us/azure/role-based-access-control/troubleshooting#symptom---role-assignment-changes-are-not-being-detected"
+	refMISignIns      = "https://learn.microsoft.com/en-us/entra/identity/monitoring-health/concept-sign-ins#managed-identity-sign-ins"
+	refSPSignInReport = "https://learn.microsoft.com/en-us/graph/api/resources/serviceprincipalsigninactivity?view=graph-rest-beta"
+	refLeastPrivilege = "https://learn.microsoft.com/en-us/azure/role-based-access-control/best-practices#only-grant-the-access-users-need"
+	refSignInLogsLA   = "https://learn.microsoft.com/en-us/entra/identity/monitoring-health/howto-integrate-activity-logs-with-azure-monitor-logs"
+	refServiceAccount = "https://learn.microsoft.com/en-us/entra/architecture/service-accounts-user-on-premises"
 )
 
 // How soon a removal bites depends on where the access is checked (refMITokenCache, refRBACCache), so each note
@@ -107,6 +117,18 @@ var Rules = []Rule{
 		Severity:    "Low, raised to the identity's privilege, at most medium.",
 		Help:        "Delete the identity if nothing uses it, or remove its role assignments and permissions until it is needed.",
 		References:  []string{refMIBestPractice, refMIManageUA},
+	},
+	{
+		ID:    RuleOverscoped,
+		Title: "Azure role wider than its use",
+		Description: "An Azure role at subscription or management group scope held by an identity whose recorded " +
+			"actions (the Azure activity log in a Log Analytics workspace) touch five resources or fewer, all in a " +
+			"narrower scope. Not assessed without a workspace.",
+		Severity: "Medium for a role that writes or grants; low otherwise.",
+		Help: "Assign the narrower scope (and the built-in role for the one kind of resource used, when there is " +
+			"one) first, then delete the broad assignment. The activity log records writes only: grant Reader " +
+			"where the identity also reads.",
+		References: []string{refLeastPrivilege, refAzureScope, refSignInLogsLA, refRBACCache},
 	},
 	{
 		ID:    RulePath,
@@ -197,6 +219,28 @@ var Rules = []Rule{
 		References: []string{refMIBestPractice, refRBACNotFound, refMIOverview},
 	},
 	{
+		ID:    RuleUnused,
+		Title: "Privileged identity not used",
+		Description: "An identity that holds privilege (a finding of medium or above, or an Azure role above Reader) " +
+			"has not signed in during the usage window: nothing needs what it holds, yet anyone who can use it gets " +
+			"it. Not assessed when sign-ins cannot be read.",
+		Severity: "The privilege it holds: the worst of its other findings and of its grants; at least low.",
+		Help: "Delete a user-assigned identity nobody uses, or turn off a system-assigned one; until then remove its " +
+			"grants (the finding's commands).",
+		References: []string{refMIBestPractice, refMISignIns, refLeastPrivilege},
+	},
+	{
+		ID:    RuleUnusedGrant,
+		Title: "Grant never exercised",
+		Description: "An identity that signs in never used some of what it holds in the window: application " +
+			"permissions of an API it never signed in to, Azure control-plane roles with no sign-in to Azure " +
+			"Resource Manager, data roles on a service it never signed in to, directory roles with no sign-in to " +
+			"Microsoft Graph. Grants whose use sign-ins cannot show are kept. Not assessed when sign-ins cannot be read.",
+		Severity: "The unused grant's own grade, as the privilege rules grade it.",
+		Help: "Remove the unused grants (the finding's commands); keep the ones the finding lists as used.",
+		References: []string{refMIBestPractice, refMISignIns, refLeastPrivilege, refMITokenCache},
+	},
+	{
 		ID:    RuleSPMigrate,
 		Title: "Application could use a managed identity",
 		Description: "An application service principal signs in with a secret or certificate that someone must store, " +
@@ -206,7 +250,19 @@ var Rules = []Rule{
 			"long-lived; info when every credential has expired.",
 		Help: "Move the workload to a managed identity (or workload identity federation), then remove the " +
 			"application's secrets and certificates. Until then, keep secrets short-lived and delete expired ones.",
-		References: []string{refMIServices, refAppCredentials, refMIBestPractice},
+		References: []string{refMIServices, refAppCredentials, refMIBestPractice, refSPSignInReport},
+	},
+	{
+		ID:    RuleUserAsService,
+		Title: "User account used as a service account",
+		Description: "A user account that holds Azure or directory roles and signed in only non-interactively in " +
+			"the window: a script or service signs in as a person. Its password never expiring, or no multifactor " +
+			"method, is noted. Not assessed when users' sign-in activity cannot be read.",
+		Severity: "Low; medium when it holds a role that writes, grants, or a privileged directory role; one step " +
+			"higher (at most high) when a password alone guards it.",
+		Help: "Give the workload a managed identity with the roles it needs, then remove the user's roles and " +
+			"disable the account.",
+		References: []string{refMIBestPractice, refServiceAccount, refMIServices},
 	},
 }
 

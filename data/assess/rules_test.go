@@ -27,7 +27,8 @@ func TestRulesRegistry(t *testing.T) {
 		t.Error("RuleByID finds a rule that does not exist")
 	}
 	for _, id := range []string{RulePrivDirRole, RulePrivGraph, RulePrivGroup, RulePrivAzure, RuleOrphaned,
-		RuleShared, RuleFICRisk, RuleStale, RuleExposed, RulePath, RuleSPMigrate} {
+		RuleShared, RuleFICRisk, RuleStale, RuleExposed, RulePath, RuleSPMigrate, RuleUnused, RuleUnusedGrant, RuleOverscoped,
+		RuleUserAsService} {
 		if _, ok := RuleByID(id); !ok {
 			t.Errorf("rule %s is not in the registry", id)
 		}

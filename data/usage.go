@@ -172,18 +172,27 @@ func (u UsageOf) SignedInTo(appID string) (SignIn, bool) {
 	return u.SignIns[i], true
 }
 
-// UsageGap says why sign-in evidence for principals cannot be trusted, or nil when it can: usage not read at all, or
-// a gap on the section.
+// UsageGap says why a part of the usage evidence cannot be trusted, or nil when it can: the source's gap on the
+// section, or usage not read at all (then "no sign-in" is unknown, never "unused").
 func (x *Index) UsageGap(s Section) *Gap {
-	if x.Tenant.Usage == nil {
-		return &Gap{Section: s, Reason: "usage was not read", Needs: NeedsUsageInFile}
-	}
 	for _, g := range x.gaps[""] {
 		if g.Section == s {
 			return &g
 		}
 	}
+	if x.Tenant.Usage == nil {
+		return &Gap{Section: s, Reason: "usage was not read", Needs: NeedsUsageInFile}
+	}
 	return nil
+}
+
+// UsageNotRead are the gaps of a tenant read before miscope read usage (a version 1 snapshot): every usage part.
+func UsageNotRead() []Gap {
+	var out []Gap
+	for _, s := range []Section{SectionSignIns, SectionActivity, SectionUserSignIns} {
+		out = append(out, Gap{Section: s, Reason: "this snapshot was made before miscope read usage", Needs: NeedsUsageInFile})
+	}
+	return out
 }
 
 // Usage returns a principal's sign-ins and activity in the window.

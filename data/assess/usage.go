@@ -206,8 +206,12 @@ func (e *engine) usage() {
 	}
 }
 
-// notAssessed records in the result's gaps that rules could not be applied, and why.
+// notAssessed records in the result's gaps that rules could not be applied, and why. A tenant that carries no usage
+// and says nothing of it (one built in memory) is simply not judged by them; every source says why it has none.
 func (e *engine) notAssessed(g *data.Gap, rules ...string) {
+	if e.x.Tenant.Usage == nil && !slices.ContainsFunc(e.x.Tenant.Gaps, func(t data.Gap) bool { return t.Section == g.Section }) {
+		return
+	}
 	e.usageGaps = append(e.usageGaps, data.Gap{Section: g.Section, Scope: g.Scope, Needs: g.Needs,
 		Reason: strings.Join(rules, ", ") + " not assessed: " + cmp.Or(g.Reason, "not readable")})
 }

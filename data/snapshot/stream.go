@@ -359,6 +359,10 @@ func (l *loader) readTenant(t *data.Tenant) error {
 			return err
 		}
 	}
+	if !seen["usage"] {
+		// Made before miscope read usage (version 1), or without it: what the identities use is unknown, not nothing.
+		t.Gaps = append(t.Gaps, data.UsageNotRead()...)
+	}
 	if !seen["ownerships"] {
 		// Made before miscope read owners: what the identities own is unknown, not nothing.
 		t.Gaps = append(t.Gaps, data.Gap{Section: data.SectionOwnerships,

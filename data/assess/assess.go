@@ -207,7 +207,8 @@ type engine struct {
 	mgCovers       map[codeKey]bool    // management group scope and subscription -> whether it is above
 	scopeTexts     map[string]string   // raw scope -> how evidence names it
 	scratch        []evidence
-	usageGaps      []data.Gap // usage rules that could not be applied, and why
+	usageGaps      []data.Gap                    // usage rules that could not be applied, and why
+	planes         map[*roleInfo][]string        // role -> resource applications whose sign-ins use it (usage.go)
 	lines          []*Evidence                   // scratch: exposure's evidence while it is gathered
 	counted        map[*data.RoleAssignment]bool // scratch: exposure's unnumbered assignments counted for an identity on several resources
 	marks          []uint32                      // scratch: by entry number, the epoch of the identity that last counted it

@@ -236,8 +236,8 @@ var Rules = []Rule{
 			"permissions of an API it never signed in to, Azure control-plane roles with no sign-in to Azure " +
 			"Resource Manager, data roles on a service it never signed in to, directory roles with no sign-in to " +
 			"Microsoft Graph. Grants whose use sign-ins cannot show are kept. Not assessed when sign-ins cannot be read.",
-		Severity: "The unused grant's own grade, as the privilege rules grade it.",
-		Help: "Remove the unused grants (the finding's commands); keep the ones the finding lists as used.",
+		Severity:   "The unused grant's own grade, as the privilege rules grade it.",
+		Help:       "Remove the unused grants (the finding's commands); keep the ones the finding lists as used.",
 		References: []string{refMIBestPractice, refMISignIns, refLeastPrivilege, refMITokenCache},
 	},
 	{

@@ -36,18 +36,28 @@ func day(t time.Time) string { return t.UTC().Format("2006-01-02") }
 // within says whether a sign-in or action at t falls in the window.
 func (w usageWindow) within(t time.Time) bool { return !t.IsZero() && !t.Before(w.from) }
 
-// grant is one thing an identity holds and the resource applications whose sign-ins exercise it.
+// grant is one thing an identity holds and the resource applications whose sign-ins exercise it. Its words are
+// written only when a rule shows it (describe): most grants are used, and a tenant holds hundreds of thousands.
 type grant struct {
-	ev  Evidence
 	sev Severity
 	// planes are the resource application ids a sign-in to which uses the grant; empty when miscope cannot tell
 	// (a data action of a service it does not map), and then the grant is never called unused.
 	planes []string
-	what   string // the grant in a few words, for the remediation
+
+	azure *data.RoleAssignment
+	info  *roleInfo
+	app   *data.AppRoleAssignment
+	perm  string
+	dir   *data.DirectoryRole
 }
 
 // aadGraphAppID is Azure AD Graph, which older tools still use to exercise directory roles.
 const aadGraphAppID = "00000002-0000-0000-c000-000000000000"
+
+var (
+	armPlane   = []string{data.AzureResourceManagerAppID}
+	graphPlane = []string{data.MicrosoftGraphAppID, aadGraphAppID}
+)
 
 // grants lists what an identity holds directly that usage can judge: Azure roles above Reader, application
 // permissions and directory roles, each graded as the privilege rules grade it. Roles held through a group are the
@@ -55,34 +65,11 @@ const aadGraphAppID = "00000002-0000-0000-c000-000000000000"
 func (e *engine) grants(id *data.Identity) []grant {
 	var out []grant
 	for _, a := range e.x.RoleAssignmentsOf(id.ID) {
-		r := heldAssignment{RoleAssignment: a}
-		info := e.assigned(r.defID(), a.Condition)
+		info := e.assigned(data.LastSegment(a.RoleDefinitionID), a.Condition)
 		if !info.resolved || info.class <= classRead {
 			continue
 		}
-		sev, fire := azureGrade(a.RoleDefinitionID, info.custom || a.Condition != "", info.class, e.level(a.Scope),
-			e.isOwnRG(a.Scope))
-		if !fire {
-			sev = Low
-		}
-		var planes []string
-		if len(info.perms.actions) > 0 {
-			planes = append(planes, data.AzureResourceManagerAppID)
-		}
-		known := true
-		for _, da := range info.perms.dataActions {
-			if p := data.DataPlaneAppID(da); p != "" {
-				planes = append(planes, p)
-			} else {
-				known = false
-			}
-		}
-		if !known {
-			planes = nil
-		}
-		what := info.name + " at " + e.scopeText(a.Scope)
-		out = append(out, grant{azureRoleEvidence(r, fmt.Sprintf("%s (%s) at %s", info.name, r.defID(), e.scopeText(a.Scope))),
-			sev, slices.Compact(planes), what})
+		out = append(out, grant{sev: -1, planes: e.planesOf(info), azure: a, info: info}) // graded when shown
 	}
 	for _, a := range e.x.AppRoles(id.ID) {
 		if !data.SameID(a.PrincipalID, id.ID) {
@@ -92,10 +79,7 @@ func (e *engine) grants(id *data.Identity) []grant {
 		if !ok || p.Severity < Low {
 			continue
 		}
-		api := cmp.Or(a.ResourceDisplayName, a.ResourceAppID)
-		what := p.Value + " on " + quote(api)
-		out = append(out, grant{appRoleEvidence(a, fmt.Sprintf("%s (app role %s)", what, a.AppRoleID)), p.Severity,
-			[]string{a.ResourceAppID}, what})
+		out = append(out, grant{sev: p.Severity, planes: []string{a.ResourceAppID}, app: &a, perm: p.Value})
 	}
 	for _, r := range e.x.DirectoryRoles(id.ID) {
 		if r.Via != data.ViaDirect {
@@ -105,46 +89,102 @@ func (e *engine) grants(id *data.Identity) []grant {
 		if !ok {
 			sev = Low
 		}
-		what := "directory role " + directoryRoleName(r)
-		out = append(out, grant{dirRoleEvidence(r, e.dirRoleLine(r)), max(sev, Low),
-			[]string{data.MicrosoftGraphAppID, aadGraphAppID}, what})
+		out = append(out, grant{sev: max(sev, Low), planes: graphPlane, dir: &r})
 	}
 	return out
 }
 
-// accessNotes are the token-cache notes (rules.go) of what a fix removes, to end its remediation with.
-func accessNotes(ev []evidence) string {
-	var token, arm, member bool
+// planesOf are the resource applications whose sign-ins exercise an Azure role, worked out once per role and
+// worker (roles are shared between workers, so the memo is the worker's own).
+func (e *engine) planesOf(info *roleInfo) []string {
+	if p, ok := e.planes[info]; ok {
+		return p
+	}
+	if e.planes == nil {
+		e.planes = map[*roleInfo][]string{}
+	}
+	var planes []string
+	if len(info.perms.actions) > 0 {
+		planes = append(planes, armPlane...)
+	}
+	for _, da := range info.perms.dataActions {
+		p := data.DataPlaneAppID(da)
+		if p == "" {
+			planes = nil // a service miscope does not map: whether the role is used cannot be told
+			break
+		}
+		if !slices.Contains(planes, p) {
+			planes = append(planes, p)
+		}
+	}
+	e.planes[info] = planes
+	return planes
+}
+
+// grade is the grant's severity as the privilege rules grade it; an Azure role is graded only when a rule shows it.
+func (e *engine) grade(g *grant) Severity {
+	if g.sev < 0 {
+		a := g.azure
+		sev, fire := azureGrade(a.RoleDefinitionID, g.info.custom || a.Condition != "", g.info.class, e.level(a.Scope),
+			e.isOwnRG(a.Scope))
+		if !fire {
+			sev = Low
+		}
+		g.sev = sev
+	}
+	return g.sev
+}
+
+// describe is the grant's evidence and, in a few words, what it is.
+func (e *engine) describe(g grant) (Evidence, string) {
+	switch {
+	case g.azure != nil:
+		r := heldAssignment{RoleAssignment: g.azure}
+		scope := e.scopeText(g.azure.Scope)
+		return azureRoleEvidence(r, g.info.name+" ("+r.defID()+") at "+scope), g.info.name + " at " + scope
+	case g.app != nil:
+		what := g.perm + " on " + quote(cmp.Or(g.app.ResourceDisplayName, g.app.ResourceAppID))
+		return appRoleEvidence(*g.app, what+" (app role "+g.app.AppRoleID+")"), what
+	default:
+		return dirRoleEvidence(*g.dir, e.dirRoleLine(*g.dir)), "directory role " + directoryRoleName(*g.dir)
+	}
+}
+
+// withNotes ends a remediation with the token-cache notes (rules.go) of what it removes: an application permission
+// or directory role rides in the token, an Azure role assignment is checked at each request, a membership that
+// carries an Azure role rides in the token's group claims.
+func withNotes(remediation string, ev []evidence) string {
+	var kinds int
 	for _, v := range ev {
 		switch v.Kind {
 		case EvidenceAppRoleAssignment, EvidenceDirectoryRoleAssignment, EvidenceDirectoryRoleEligibility:
-			token = true
+			kinds |= 1
 		case EvidenceAzureRoleAssignment:
-			arm = true
+			kinds |= 2
 		case EvidenceGroupMembership:
-			member = true
+			kinds |= 4
 		}
 	}
-	var notes []string
-	if token {
-		notes = append(notes, noteToken)
+	if kinds == 0 {
+		return remediation
 	}
-	if arm {
-		notes = append(notes, noteARM)
-	}
-	if member {
-		notes = append(notes, noteARMMembership)
-	}
-	return strings.Join(notes, " ")
+	return remediation + " " + noteSets[kinds]
 }
 
-// withNotes ends a remediation with the access notes of what it removes.
-func withNotes(remediation string, ev []evidence) string {
-	if n := accessNotes(ev); n != "" {
-		return remediation + " " + n
+// noteSets are the notes for each set of kinds withNotes meets, joined once.
+var noteSets = func() [8]string {
+	var out [8]string
+	for k := 1; k < 8; k++ {
+		var notes []string
+		for bit, n := range []string{noteToken, noteARM, noteARMMembership} {
+			if k&(1<<bit) != 0 {
+				notes = append(notes, n)
+			}
+		}
+		out[k] = strings.Join(notes, " ")
 	}
-	return remediation
-}
+	return out
+}()
 
 // used says whether any sign-in in the window exercises the grant; a grant whose planes are unknown counts as used.
 func (g grant) used(u data.UsageOf, w usageWindow) (data.SignIn, bool) {
@@ -164,9 +204,9 @@ func (g grant) used(u data.UsageOf, w usageWindow) (data.SignIn, bool) {
 func signInText(s data.SignIn) string {
 	name := cmp.Or(data.ResourceAppName(s.ResourceAppID), s.ResourceName, s.ResourceAppID, "a resource")
 	if s.Count > 0 {
-		return fmt.Sprintf("signed in to %s %s, last on %s", name, data.Plural(s.Count, "time", "times"), day(s.Last))
+		return "signed in to " + name + " " + data.Plural(s.Count, "time", "times") + ", last on " + day(s.Last)
 	}
-	return fmt.Sprintf("last signed in to %s on %s", name, day(s.Last))
+	return "last signed in to " + name + " on " + day(s.Last)
 }
 
 // usage applies the usage rules to every identity. It runs after the other rules: MI-UNUSED grades an identity by
@@ -178,9 +218,10 @@ func (e *engine) usage() {
 		return
 	}
 	w := newUsageWindow(u)
-	worst := make(map[string]Severity, len(e.findings))
+	// Findings name identities by their id as the tenant spells it: no need to fold case.
+	worst := make(map[string]Severity, len(e.x.Tenant.Identities))
 	for i := range e.findings {
-		k := data.Key(e.findings[i].IdentityID)
+		k := e.findings[i].IdentityID
 		worst[k] = max(worst[k], e.findings[i].Severity)
 	}
 	activity := e.x.UsageGap(data.SectionActivity)
@@ -188,21 +229,28 @@ func (e *engine) usage() {
 		e.notAssessed(activity, RuleOverscoped)
 	}
 	ids := e.x.Tenant.Identities
-	for i := range ids {
-		id := &ids[i]
-		use := e.x.Usage(id.ID)
-		e.ownRGs = e.ownRGs[:0]
-		e.noteOwnRG(id.ResourceID)
-		gs := e.grants(id)
-		last := use.Last()
-		if !w.within(last) {
-			e.unused(id, gs, worst[data.Key(id.ID)], last, w)
-			continue
+	_, found := parallel(len(ids), func(f *engine, lo, hi int) {
+		for i := lo; i < hi; i++ {
+			f.usageOf(&ids[i], worst[ids[i].ID], w, activity == nil)
 		}
-		e.unusedGrants(id, gs, use, w)
-		if activity == nil {
-			e.overscoped(id, use, w)
-		}
+	}, e.fork)
+	e.take(found)
+}
+
+// usageOf applies the usage rules to one identity.
+func (e *engine) usageOf(id *data.Identity, worst Severity, w usageWindow, activity bool) {
+	use := e.x.Usage(id.ID)
+	e.ownRGs = e.ownRGs[:0]
+	e.noteOwnRG(id.ResourceID)
+	gs := e.grants(id)
+	last := use.Last()
+	if !w.within(last) {
+		e.unused(id, gs, worst, last, w)
+		return
+	}
+	e.unusedGrants(id, gs, use, w)
+	if activity {
+		e.overscoped(id, use, w)
 	}
 }
 
@@ -220,9 +268,11 @@ func (e *engine) notAssessed(g *data.Gap, rules ...string) {
 func (e *engine) unused(id *data.Identity, gs []grant, worst Severity, last time.Time, w usageWindow) {
 	sev := worst
 	var ev []evidence
-	for _, g := range gs {
-		sev = max(sev, g.sev)
-		ev = append(ev, evidence{g.sev, g.ev})
+	for i := range gs {
+		g := &gs[i]
+		sev = max(sev, e.grade(g))
+		item, _ := e.describe(*g)
+		ev = append(ev, evidence{g.sev, item})
 	}
 	// Roles held through groups count as privilege; the fix is to leave the group.
 	for _, gid := range e.x.MemberOf(id.ID) {
@@ -244,7 +294,7 @@ func (e *engine) unused(id *data.Identity, gs []grant, worst Severity, last time
 	if !last.IsZero() {
 		seen = "last signed in on " + day(last)
 	}
-	ev = append(ev, evidence{sev, identityEvidence(id, fmt.Sprintf("no sign-in %s; %s", w.text, seen))})
+	ev = append(ev, evidence{sev, identityEvidence(id, "no sign-in "+w.text+"; "+seen)})
 	name := e.identityName(id)
 	remediation := "Remove the identity if nothing needs it: delete a user-assigned identity, turn off a system-assigned " +
 		"one on its resource. Until then remove its grants (the commands below), so that an unused identity holds " +
@@ -265,32 +315,50 @@ func (e *engine) unused(id *data.Identity, gs []grant, worst Severity, last time
 
 // unusedGrants is MI-UNUSED-GRANT: grants an identity that does sign in never exercised in the window.
 func (e *engine) unusedGrants(id *data.Identity, gs []grant, use data.UsageOf, w usageWindow) {
-	var ev []evidence
+	ev := make([]evidence, 0, len(gs)+1)
 	var remove, keep []string
+	unused := 0
+	for _, g := range gs {
+		if _, ok := g.used(use, w); !ok {
+			unused++
+		}
+	}
+	if unused == 0 {
+		return
+	}
+	// What it uses is named, up to a few: the evidence and remediation say what to keep, not all of it.
+	const keepShown = 3
+	used := 0
 	for _, g := range gs {
 		s, ok := g.used(use, w)
 		if ok {
+			used++
+			if used > keepShown {
+				continue
+			}
+			_, what := e.describe(g)
 			if len(g.planes) > 0 {
-				keep = append(keep, g.what+" ("+signInText(s)+")")
+				keep = append(keep, what+" ("+signInText(s)+")")
 			} else {
-				keep = append(keep, g.what+" (whether it is used cannot be told from sign-ins)")
+				keep = append(keep, what+" (whether it is used cannot be told from sign-ins)")
 			}
 			continue
 		}
+		item, what := e.describe(g)
+		sev := e.grade(&g)
 		names := make([]string, 0, len(g.planes))
 		for _, p := range g.planes {
 			names = append(names, cmp.Or(data.ResourceAppName(p), p))
 		}
-		if len(names) > 2 { // Graph and Azure AD Graph for a directory role: name the one users know
+		if g.dir != nil { // Graph and Azure AD Graph: name the one users know
 			names = names[:1]
 		}
-		item := g.ev
-		item.Text += ": no sign-in to " + strings.Join(slices.Compact(names), " or ") + " " + w.text
-		ev = append(ev, evidence{g.sev, item})
-		remove = append(remove, g.what)
+		item.Text += ": no sign-in to " + strings.Join(names, " or ") + " " + w.text
+		ev = append(ev, evidence{sev, item})
+		remove = append(remove, what)
 	}
-	if len(ev) == 0 {
-		return
+	if used > keepShown {
+		keep = append(keep, data.Plural(used-keepShown, "more grant it uses", "more grants it uses"))
 	}
 	for _, k := range keep {
 		ev = append(ev, evidence{Info, note("keep " + k)})
@@ -392,14 +460,14 @@ func commonScope(touched []data.ResourceActivity) string {
 
 // fittingRoles are the built-in roles that write one kind of resource only, for a role that writes everything.
 var fittingRoles = map[string]string{
-	"microsoft.web/sites":                     "de139f84-1756-47ae-9be6-808fbbe84772", // Website Contributor
-	"microsoft.compute/virtualmachines":       "9980e02c-c2be-4d73-94e8-173b1dc7cf3c", // Virtual Machine Contributor
-	"microsoft.storage/storageaccounts":       "17d1049b-9a84-46fb-8f53-869881c3d3ab", // Storage Account Contributor
-	"microsoft.keyvault/vaults":               "f25e0fa2-a7c8-4377-a976-54943a77a395", // Key Vault Contributor
-	"microsoft.network/virtualnetworks":       "4d97b98b-1d4f-4787-a291-c67834d212e7", // Network Contributor
-	"microsoft.sql/servers":                   "6d8ee4ec-f05a-4a1d-8b00-a9b17e38b437", // SQL Server Contributor
-	"microsoft.logic/workflows":               "87a39d53-fc1b-424a-814c-f7e04687dc9e", // Logic App Contributor
-	"microsoft.documentdb/databaseaccounts":   "5bd9cd88-fe45-4216-938b-f97437e15450", // DocumentDB Account Contributor
+	"microsoft.web/sites":                        "de139f84-1756-47ae-9be6-808fbbe84772", // Website Contributor
+	"microsoft.compute/virtualmachines":          "9980e02c-c2be-4d73-94e8-173b1dc7cf3c", // Virtual Machine Contributor
+	"microsoft.storage/storageaccounts":          "17d1049b-9a84-46fb-8f53-869881c3d3ab", // Storage Account Contributor
+	"microsoft.keyvault/vaults":                  "f25e0fa2-a7c8-4377-a976-54943a77a395", // Key Vault Contributor
+	"microsoft.network/virtualnetworks":          "4d97b98b-1d4f-4787-a291-c67834d212e7", // Network Contributor
+	"microsoft.sql/servers":                      "6d8ee4ec-f05a-4a1d-8b00-a9b17e38b437", // SQL Server Contributor
+	"microsoft.logic/workflows":                  "87a39d53-fc1b-424a-814c-f7e04687dc9e", // Logic App Contributor
+	"microsoft.documentdb/databaseaccounts":      "5bd9cd88-fe45-4216-938b-f97437e15450", // DocumentDB Account Contributor
 	"microsoft.containerservice/managedclusters": "ed7f3fbd-7b88-4dd4-9017-9adb7ce333f8", // Azure Kubernetes Service Contributor Role
 }
 

@@ -2,6 +2,7 @@ package demo
 
 import (
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/miscope/miscope/data"
@@ -67,37 +68,60 @@ func (g *synth) usage() {
 		u.SignIns = append(u.SignIns, data.SignIn{PrincipalID: p, ResourceAppID: app,
 			ResourceName: data.ResourceAppName(app), Last: daysAgo(last), Count: count})
 	}
-	// What each identity holds decides where it signs in when it is active.
-	hasAzure := map[string]bool{}
-	for i := range t.RoleAssignments {
-		hasAzure[t.RoleAssignments[i].PrincipalID] = true
+	// What each identity holds decides where it signs in when it is active: the resource of each of its grants,
+	// most of the time (a grant nobody uses is the exception a tenant has, not the rule).
+	rolePlanes := map[string][]string{}
+	for _, d := range t.RoleDefinitions {
+		var planes []string
+		if len(d.Actions) > 0 {
+			planes = append(planes, data.AzureResourceManagerAppID)
+		}
+		for _, da := range d.DataActions {
+			if p := data.DataPlaneAppID(da); p != "" && !slices.Contains(planes, p) {
+				planes = append(planes, p)
+			}
+		}
+		rolePlanes[data.Key(d.ID)] = planes
 	}
-	hasGraph := map[string]bool{}
+	planes := map[string][]string{}
+	add := func(p string, ps ...string) {
+		for _, x := range ps {
+			if !slices.Contains(planes[p], x) {
+				planes[p] = append(planes[p], x)
+			}
+		}
+	}
+	for i := range t.RoleAssignments {
+		a := &t.RoleAssignments[i]
+		add(a.PrincipalID, rolePlanes[data.Key(data.LastSegment(a.RoleDefinitionID))]...)
+	}
 	for i := range t.AppRoleAssignments {
-		hasGraph[t.AppRoleAssignments[i].PrincipalID] = true
+		add(t.AppRoleAssignments[i].PrincipalID, t.AppRoleAssignments[i].ResourceAppID)
+	}
+	for i := range t.DirectoryRoleAssignments {
+		add(t.DirectoryRoleAssignments[i].PrincipalID, data.MicrosoftGraphAppID)
 	}
 	for i := range t.Identities {
 		id := &t.Identities[i]
+		ps := planes[id.ID]
+		if len(ps) == 0 {
+			ps = []string{data.AzureResourceManagerAppID}
+		}
 		switch r := rng.Float64(); {
 		case r < 0.10: // never seen
 		case r < 0.25: // idle: last seen before the window
-			signIn(id.ID, data.AzureResourceManagerAppID, float64(usageWindow+1+rng.IntN(150)), 0)
+			signIn(id.ID, ps[0], float64(usageWindow+1+rng.IntN(150)), 0)
 		default:
-			only := r < 0.30 // uses one resource only
-			last := rng.Float64() * 7
-			if hasAzure[id.ID] || !hasGraph[id.ID] {
-				signIn(id.ID, data.AzureResourceManagerAppID, last, 1+rng.IntN(2000))
-				if id.ResourceID != "" && rng.IntN(2) == 0 {
-					u.Activity = append(u.Activity, data.ResourceActivity{PrincipalID: id.ID, ResourceID: id.ResourceID,
-						Last: daysAgo(last), Count: 1 + rng.IntN(200)})
+			only := r < 0.30 // uses one of its grants only
+			for n, p := range ps {
+				if n > 0 && (only || rng.IntN(10) == 0) {
+					continue
 				}
+				signIn(id.ID, p, rng.Float64()*7, 1+rng.IntN(5000))
 			}
-			if hasGraph[id.ID] && !only {
-				signIn(id.ID, data.MicrosoftGraphAppID, rng.Float64()*7, 1+rng.IntN(5000))
-			}
-			if !only && rng.IntN(3) == 0 {
-				signIn(id.ID, []string{data.AzureKeyVaultAppID, data.AzureStorageAppID, data.AzureSQLAppID}[rng.IntN(3)],
-					rng.Float64()*7, 1+rng.IntN(5000))
+			if slices.Contains(ps, data.AzureResourceManagerAppID) && id.ResourceID != "" && rng.IntN(2) == 0 {
+				u.Activity = append(u.Activity, data.ResourceActivity{PrincipalID: id.ID, ResourceID: id.ResourceID,
+					Last: daysAgo(rng.Float64() * 7), Count: 1 + rng.IntN(200)})
 			}
 		}
 	}

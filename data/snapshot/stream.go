@@ -344,8 +344,7 @@ func (l *loader) readTenant(t *data.Tenant) error {
 				return nil
 			})
 		case "usage":
-			// Version 1 files have none: the index then says usage was not read.
-			err = l.decode(&t.Usage, p)
+			err = l.readUsage(t, p)
 		case "gaps":
 			t.Gaps, err = list(l, p, func(g *data.Gap) error {
 				l.in3(&g.Scope, &g.Reason, &g.Needs)
@@ -371,6 +370,66 @@ func (l *loader) readTenant(t *data.Tenant) error {
 	}
 	_, err := l.dec.Token() // the closing brace
 	return err
+}
+
+// usageFields are the JSON names of data.Usage's fields.
+var usageFields = []string{"source", "workspace", "windowDays", "from", "to", "signIns", "activity", "users"}
+
+// readUsage decodes the usage evidence a list at a time: at 50,000 identities it is far larger than one value may be.
+func (l *loader) readUsage(t *data.Tenant, path string) error {
+	tok, err := l.dec.Token()
+	if err != nil {
+		return err
+	}
+	if tok == nil {
+		return nil
+	}
+	if tok != json.Delim('{') {
+		return wrongType(path, tok)
+	}
+	u := &data.Usage{}
+	seen := map[string]bool{}
+	for l.dec.More() {
+		key, err := l.key(usageFields, seen, path+".")
+		if err != nil {
+			return err
+		}
+		p := path + "." + key
+		switch key {
+		case "source":
+			err = l.decode(&u.Source, p)
+		case "workspace":
+			err = l.decode(&u.Workspace, p)
+		case "windowDays":
+			err = l.decode(&u.WindowDays, p)
+		case "from":
+			err = l.decode(&u.From, p)
+		case "to":
+			err = l.decode(&u.To, p)
+		case "signIns":
+			u.SignIns, err = list(l, p, func(s *data.SignIn) error {
+				l.in3(&s.PrincipalID, &s.ResourceAppID, &s.ResourceName)
+				return nil
+			})
+		case "activity":
+			u.Activity, err = list(l, p, func(a *data.ResourceActivity) error { l.in1(&a.PrincipalID); return nil })
+		case "users":
+			u.Users, err = list(l, p, func(*data.UserUsage) error { return nil })
+		default:
+			err = l.skip()
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if _, err := l.dec.Token(); err != nil { // the closing brace
+		return err
+	}
+	if u.SignIns == nil {
+		u.SignIns = []data.SignIn{}
+	}
+	t.Usage = u
+	return nil
 }
 
 // readIdentities decodes the identity list a page at a time, checking each identity as it comes, and hands each

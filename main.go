@@ -227,6 +227,27 @@ func (f *sourceFlags) register(fs *flag.FlagSet) {
 		f.live.Subscriptions = append(f.live.Subscriptions, s)
 		return nil
 	})
+	fs.StringVar(&f.live.Workspace, "workspace", "", "read usage from the Log Analytics workspace `ID` that receives the sign-in and activity logs")
+	fs.Func("usage-window", "how far back usage is read (`DAYS`, e.g. 30d; 1d to 730d; default 30d)", func(v string) error {
+		d, err := parseDays(v)
+		if err != nil {
+			return err
+		}
+		f.live.UsageWindow = d
+		return nil
+	})
+}
+
+// maxUsageDays bounds --usage-window: Log Analytics keeps sign-ins for at most two years.
+const maxUsageDays = 730
+
+// parseDays reads a usage window as people write it: "30d" or "30".
+func parseDays(v string) (time.Duration, error) {
+	n, err := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(v), "d"))
+	if err != nil || n < 1 || n > maxUsageDays {
+		return 0, fmt.Errorf("takes a number of days from 1d to %dd, e.g. --usage-window 30d", maxUsageDays)
+	}
+	return time.Duration(n) * 24 * time.Hour, nil
 }
 
 // maxConcurrency bounds --concurrency: Graph and ARM throttle a client long before this many requests in flight.

@@ -176,6 +176,11 @@ func writeReport(ctx context.Context, src data.Source, opts reportOptions, stdou
 	if err != nil {
 		return exitUsage, fmt.Errorf("cannot write the report: %w", err)
 	}
+	// Without the identity list there is nothing to judge, whatever else was found (users and applications are
+	// read apart from it): that is what the run must say.
+	if list, _ := report.Unread(x, r, failOn); list != nil {
+		return incomplete(x, r, failOn)
+	}
 	if failOn >= 0 && report.FailOnSummary(opts.Log, d, failOn) > 0 {
 		return exitFindings, nil
 	}

@@ -67,6 +67,11 @@ type Options struct {
 	Transport *http.Client
 	// DeviceCode shows the device code sign-in prompt; nil prints it to standard error.
 	DeviceCode func(message string)
+	// Workspace is the Log Analytics workspace (its id) that receives the tenant's sign-in logs and the Azure activity
+	// log: the preferred source of usage. Empty reads usage from Graph, without activity.
+	Workspace string
+	// UsageWindow is how far back usage is read; 0 means DefaultUsageWindow.
+	UsageWindow time.Duration
 	// Log receives diagnostics; nil discards them. Tokens and secrets are never logged.
 	Log func(format string, args ...any)
 }

@@ -70,8 +70,6 @@ func demoTenant(tb testing.TB) *data.Tenant {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	// Usage is read by its own sources (sign-in logs, a workspace), which the fake does not serve yet.
-	t.Usage = nil
 	return t
 }
 
@@ -81,7 +79,9 @@ func demoTenant(tb testing.TB) *data.Tenant {
 //   - Azure role definitions: those the role assignments use (a subscription lists hundreds of built-in roles; miscope
 //     keeps the used ones);
 //   - not compared, because the APIs do not carry them: the opaque ids of app role, directory role and Azure role
-//     assignments; Application.Hosts (not readable from Graph).
+//     assignments; Application.Hosts (not readable from Graph);
+//   - usage by its times before the latest sign-in, to the second, and its window by its length: the fake serves the
+//     tenant's usage moved to the present, as a live tenant read today has it; Source and Workspace are the reader's.
 func normalise(in *data.Tenant) *data.Tenant {
 	b, _ := json.Marshal(in)
 	t := &data.Tenant{}
@@ -201,6 +201,37 @@ func normalise(in *data.Tenant) *data.Tenant {
 		sort.Slice(a.Credentials, func(x, y int) bool { return a.Credentials[x].KeyID < a.Credentials[y].KeyID })
 	}
 	sort.Slice(t.Applications, func(a, b int) bool { return t.Applications[a].ID < t.Applications[b].ID })
+	if u := t.Usage; u != nil {
+		ref := u.To
+		for i, si := range u.SignIns {
+			if i == 0 || si.Last.After(ref) {
+				ref = si.Last
+			}
+		}
+		ago := func(x time.Time) time.Time {
+			if x.IsZero() {
+				return x
+			}
+			return time.Time{}.Add(ref.Sub(x).Round(time.Second))
+		}
+		u.Source, u.Workspace = "", ""
+		for i := range u.SignIns {
+			si := &u.SignIns[i]
+			si.PrincipalID, si.ResourceAppID, si.Last = low(si.PrincipalID), low(si.ResourceAppID), ago(si.Last)
+		}
+		sort.Slice(u.SignIns, func(a, b int) bool { return fmt.Sprint(u.SignIns[a]) < fmt.Sprint(u.SignIns[b]) })
+		for i := range u.Activity {
+			a := &u.Activity[i]
+			a.PrincipalID, a.ResourceID, a.Last = low(a.PrincipalID), low(a.ResourceID), ago(a.Last)
+		}
+		sort.Slice(u.Activity, func(a, b int) bool { return fmt.Sprint(u.Activity[a]) < fmt.Sprint(u.Activity[b]) })
+		for i := range u.Users {
+			us := &u.Users[i]
+			us.ID, us.LastInteractive, us.LastNonInteractive = low(us.ID), ago(us.LastInteractive), ago(us.LastNonInteractive)
+		}
+		sort.Slice(u.Users, func(a, b int) bool { return u.Users[a].ID < u.Users[b].ID })
+		u.From, u.To = time.Time{}.Add(u.To.Sub(u.From).Round(time.Second)), time.Time{}
+	}
 	// A gap is compared by what it is about; its wording is the reader's.
 	for i := range t.Gaps {
 		g := &t.Gaps[i]
@@ -260,7 +291,7 @@ func TestRoundTripDemoTenant(t *testing.T) {
 		t.Fatal("the demo tenant has no flexible federated credential; the round trip must carry one")
 	}
 	fake := serve(t, want, fakeazure.Options{Deny: denialsOf(t, want)})
-	src := open(t, fake)
+	src := open(t, fake, func(o *azure.Options) { o.Workspace = "c0ffee00-1111-2222-3333-444455556666" })
 	got := collect(t, src)
 	if info := src.Info(); info.Origin != data.OriginLive || info.TenantID != strings.ToLower(want.ID) ||
 		info.TenantName != want.DisplayName {
@@ -486,7 +517,54 @@ func budget(t *data.Tenant, a int) (limit, u int) {
 		}
 	}
 	owned := int(math.Ceil(float64(2*k) / 20))
-	return int(math.Ceil(float64(n)/999)) + int(math.Ceil(float64(3*n)/20)) + u + a + p + owned + 20, u
+	return int(math.Ceil(float64(n)/999)) + int(math.Ceil(float64(3*n)/20)) + u + a + p + owned + usageBudget(t) + 20, u
+}
+
+// usageBudget is what reading usage from Graph may cost: the sign-in log in pages of 1,000 events (the fake serves at
+// most three events a record), the sign-in activity report in pages of 100 principals, and one $batch for each ten
+// users with roles (two reads each).
+func usageBudget(t *data.Tenant) int {
+	events, principals := 0, map[string]bool{}
+	for _, si := range t.Usage.SignIns {
+		events += min(si.Count, 3)
+		principals[data.Key(si.PrincipalID)] = true
+	}
+	return int(math.Ceil(float64(events)/1000)) + int(math.Ceil(float64(len(principals))/100)) +
+		int(math.Ceil(float64(2*len(t.Usage.Users))/20)) + 2
+}
+
+// TestUsageRequestBudget: at 2,000 identities usage costs a bounded number of requests from either source: from a
+// workspace, two queries (aggregated in KQL) whatever the number of sign-ins, the report and the users; from Graph,
+// pages of the sign-in log within usageBudget.
+func TestUsageRequestBudget(t *testing.T) {
+	tenant := demo.Synthetic(2000, 7)
+	for _, ws := range []string{"", "c0ffee00-1111-2222-3333-444455556666"} {
+		t.Run("workspace="+ws, func(t *testing.T) {
+			fake := serve(t, tenant, fakeazure.Options{})
+			src := open(t, fake, func(o *azure.Options) { o.Workspace = ws })
+			got := collect(t, src)
+			if len(got.Usage.SignIns) == 0 || len(got.Usage.Users) == 0 {
+				t.Fatalf("no usage read: %d sign-ins, %d users", len(got.Usage.SignIns), len(got.Usage.Users))
+			}
+			c := fake.Requests()
+			logs := c.By["POST logs query"]
+			switch {
+			case ws != "" && logs != 2:
+				t.Errorf("%d workspace queries, want 2 (sign-ins and activity, aggregated)", logs)
+			case ws == "" && logs != 0:
+				t.Errorf("%d workspace queries without a workspace", logs)
+			}
+			if ws != "" && len(got.Usage.Activity) == 0 {
+				t.Error("no activity read from the workspace")
+			}
+			// Everything but usage is the same read either way; usage adds at most its budget.
+			limit, _ := budget(tenant, 0)
+			if c.Total > limit+40 { // A (ARM list pages) is not counted here: 40 covers it at this size
+				t.Errorf("%d requests, over %d", c.Total, limit+40)
+			}
+			t.Logf("%d requests in all; usage budget %d; by kind %v", c.Total, usageBudget(tenant), c.By)
+		})
+	}
 }
 
 func TestRequestBudgetFor2000Identities(t *testing.T) {
@@ -648,7 +726,7 @@ func TestIdentitiesDeletedDuringTheReadAreSkipped(t *testing.T) {
 		// Graph listed the service principal, then it was deleted: its permissions and groups answer 404.
 		{PathPrefix: "/v1.0/servicePrincipals/" + deletedSP.ID + "/", Status: http.StatusNotFound},
 	}})
-	got := collect(t, open(t, fake))
+	got := collect(t, open(t, fake, func(o *azure.Options) { o.Workspace = "c0ffee00-1111-2222-3333-444455556666" }))
 	if len(got.Gaps) != 0 {
 		t.Errorf("deleted identities became gaps: %+v", got.Gaps)
 	}
@@ -1040,5 +1118,80 @@ func TestDeletedPrincipalsAreToldFromUnreadableOnes(t *testing.T) {
 		if seen != len(deleted) {
 			t.Errorf("users denied %v: %d of the %d deleted principals were listed", denyUsers, seen, len(deleted))
 		}
+	}
+}
+
+// TestUsageGaps: a part of usage that cannot be read (no licence, no permission, no workspace) is a gap that says
+// what it needs, no usage is made up for it, and the usage rules say they were not assessed rather than finding
+// identities unused.
+func TestUsageGaps(t *testing.T) {
+	tenant := demoTenant(t)
+	gapOf := func(got *data.Tenant, s data.Section) *data.Gap {
+		for i := range got.Gaps {
+			if got.Gaps[i].Section == s && got.Gaps[i].IdentityID == "" {
+				return &got.Gaps[i]
+			}
+		}
+		return nil
+	}
+	for _, c := range []struct {
+		name      string
+		opts      fakeazure.Options
+		workspace string
+		signIns   string // a substring of the sign-in gap's reason; "" when sign-ins must be read
+		users     string // likewise for users' sign-in activity
+		activity  string // likewise for activity
+	}{
+		{name: "no licence, no workspace", opts: fakeazure.Options{NoPremium: true},
+			signIns: "no Entra ID P1 licence", users: "no Entra ID P1 licence", activity: data.ReasonNoWorkspace},
+		{name: "sign-in log denied", opts: fakeazure.Options{Deny: []fakeazure.Denial{{PathPrefix: "/beta/auditLogs"}}},
+			signIns: "403 Authorization_RequestDenied", activity: data.ReasonNoWorkspace},
+		{name: "workspace denied: Graph instead", workspace: "c0ffee00-1111-2222-3333-444455556666",
+			opts:     fakeazure.Options{Deny: []fakeazure.Denial{{PathPrefix: "/v1/workspaces"}}},
+			activity: "403 InsufficientAccessError"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			fake := serve(t, tenant, c.opts)
+			got := collect(t, open(t, fake, func(o *azure.Options) { o.Workspace = c.workspace }))
+			if got.Usage == nil {
+				t.Fatal("usage not set: a live read always says what it read of usage")
+			}
+			for _, part := range []struct {
+				sec  data.Section
+				want string
+				n    int
+			}{{data.SectionSignIns, c.signIns, len(got.Usage.SignIns)}, {data.SectionUserSignIns, c.users, len(got.Usage.Users)},
+				{data.SectionActivity, c.activity, len(got.Usage.Activity)}} {
+				g := gapOf(got, part.sec)
+				switch {
+				case part.want == "" && g != nil:
+					t.Errorf("%s: unexpected gap %+v", part.sec, g)
+				case part.want == "" && part.n == 0:
+					t.Errorf("%s: nothing read", part.sec)
+				case part.want != "" && (g == nil || !strings.Contains(g.Reason, part.want) || g.Needs == ""):
+					t.Errorf("%s: gap %+v, want one saying %q and what it needs", part.sec, g, part.want)
+				case part.want != "" && part.n != 0:
+					t.Errorf("%s: %d records made up over a gap", part.sec, part.n)
+				}
+			}
+			r := assess.Assess(data.NewIndex(got))
+			for _, f := range r.Findings {
+				if c.signIns != "" && (f.RuleID == assess.RuleUnused || f.RuleID == assess.RuleUnusedGrant) {
+					t.Errorf("%s fired over a sign-in gap: %s", f.RuleID, f.Title)
+				}
+				if c.users != "" && f.RuleID == assess.RuleUserAsService {
+					t.Errorf("%s fired over a gap: %s", f.RuleID, f.Title)
+				}
+			}
+			if c.signIns != "" {
+				found := false
+				for _, g := range r.Gaps {
+					found = found || strings.Contains(g.Reason, assess.RuleUnused+", ") && strings.Contains(g.Reason, "not assessed")
+				}
+				if !found {
+					t.Errorf("the result does not say MI-UNUSED was not assessed: %+v", r.Gaps)
+				}
+			}
+		})
 	}
 }

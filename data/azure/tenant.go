@@ -303,6 +303,13 @@ func (s *Source) Tenant(ctx context.Context, progress func(data.Progress)) (*dat
 	}
 	sort.Slice(t.Groups, func(a, b int) bool { return t.Groups[a].ID < t.Groups[b].ID })
 
+	// Usage last: it is judged against what was granted, and names the users among the principals.
+	usageGaps, err := s.readUsage(ctx, t, progress)
+	if err != nil {
+		return nil, err
+	}
+	t.Gaps = append(t.Gaps, usageGaps...)
+
 	s.mu.Lock()
 	t.ID, t.DisplayName = s.tenantID, s.tenantName
 	s.mu.Unlock()

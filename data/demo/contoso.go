@@ -373,7 +373,8 @@ func Build() *data.Tenant {
 	b.directoryRole(spMigration, dirSharePointAdministrator, data.Active)
 	b.azureRole(spMigration, data.PrincipalUser, roleStorageBlobDataContributor, portalStorage)
 
-	// What each identity was seen to do in the 30 days before the read (days ago, sign-ins in the window).
+	// What each identity was seen to do in the 30 days before the read (days ago, sign-ins in the window). A sign-in
+	// older than the window names no resource: only the last one is known (Graph's sign-in activity report).
 	arm, kv, storage, sb := data.AzureResourceManagerAppID, data.AzureKeyVaultAppID, data.AzureStorageAppID,
 		data.AzureServiceBusAppID
 	b.signedIn(platformOps.ID, graph.appID, 0.2, 720)
@@ -389,7 +390,7 @@ func Build() *data.Tenant {
 	b.signedIn(governance.ID, graph.appID, 0.3, 1440)
 	b.signedIn(graphReporting.ID, graph.appID, 0.9, 30)
 	b.signedIn(costExport.ID, arm, 1, 30)
-	b.signedIn(inventory.ID, arm, 75, 0) // idle, but holds only Reader
+	b.signedIn(inventory.ID, "", 75, 0) // idle, but holds only Reader
 	b.signedIn(backup.ID, arm, 0.5, 120)
 	b.signedIn(backup.ID, storage, 0.5, 900)
 	b.signedIn(financeReporting.ID, storage, 3, 12)
@@ -407,7 +408,7 @@ func Build() *data.Tenant {
 	// the resource group is unused.
 	b.signedIn(ingest.ID, storage, 0.2, 3100)
 	b.signedIn(mailIntake.ID, graph.appID, 0.01, 8600)
-	b.signedIn(archiver.ID, graph.appID, 52, 0) // idle since the archive project paused
+	b.signedIn(archiver.ID, "", 52, 0) // idle since the archive project paused
 	b.signedIn(analyzer.ID, storage, 0.7, 240)
 	// The release pipeline's Contributor on the manufacturing subscription deploys three resources of one group.
 	b.signedIn(release.ID, arm, 1, 64)
@@ -419,7 +420,7 @@ func Build() *data.Tenant {
 	b.signedIn(dashboard.ID, kv, 0.05, 2900)
 	b.signedIn(orderSync.ID, sb, 0.01, 30000)
 	b.signedIn(telemetry.ID, storage, 0.01, 50000)
-	b.signedIn(legacySync.ID, arm, 200, 0)
+	b.signedIn(legacySync.ID, "", 200, 0)
 	b.signedIn(partner.ID, storage, 4, 20)
 	b.signedIn(patientPortal.ID, kv, 0.1, 1800)
 	b.signedIn(hcpPortal.ID, kv, 0.1, 1700)

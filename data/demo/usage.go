@@ -22,7 +22,7 @@ func newUsage() *data.Usage {
 func daysAgo(d float64) time.Time { return collectedAt.Add(-time.Duration(d*24*3600) * time.Second) }
 
 // signedIn records that a principal signed in to a resource application, last daysAgo days before the read, count
-// times in the window (0 when the last sign-in is older than the window: then only the last one is known).
+// times in the window. A sign-in older than the window has count 0 and no resource: then only the last one is known.
 func (b *builder) signedIn(principalID, resourceAppID string, last float64, count int) {
 	if b.t.Usage == nil {
 		b.t.Usage = newUsage()
@@ -110,7 +110,7 @@ func (g *synth) usage() {
 		switch r := rng.Float64(); {
 		case r < 0.10: // never seen
 		case r < 0.25: // idle: last seen before the window
-			signIn(id.ID, ps[0], float64(usageWindow+1+rng.IntN(150)), 0)
+			signIn(id.ID, "", float64(usageWindow+1+rng.IntN(150)), 0) // only the last one is known
 		default:
 			only := r < 0.30 // uses one of its grants only
 			for n, p := range ps {

@@ -16,6 +16,7 @@ import (
 const (
 	audGraph = "https://graph.microsoft.com"
 	audARM   = "https://management.core.windows.net/"
+	audLogs  = "https://api.loganalytics.io"
 )
 
 type issuedToken struct {
@@ -136,6 +137,8 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request, tenantSeg string,
 		switch strings.ToLower(sc) {
 		case "https://graph.microsoft.com/.default":
 			aud = audGraph
+		case "https://api.loganalytics.io/.default":
+			aud = audLogs
 		case "https://management.core.windows.net//.default", "https://management.core.windows.net/.default",
 			"https://management.azure.com//.default", "https://management.azure.com/.default":
 			aud = audARM
@@ -185,8 +188,11 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, svc service) 
 	it, known := s.tokens[tok]
 	s.mu.Unlock()
 	want := audGraph
-	if svc == svcARM {
+	switch svc {
+	case svcARM:
 		want = audARM
+	case svcLogs:
+		want = audLogs
 	}
 	var code, msg string
 	switch {

@@ -68,6 +68,10 @@ type Options struct {
 	ClientID, ClientSecret string
 	// ARMPageSize is how many items an ARM list page holds (default 1000); small values exercise paging.
 	ARMPageSize int
+	// NoPremium answers sign-in data as a tenant without an Entra ID P1 licence does: 403
+	// Authentication_RequestFromNonPremiumTenantOrB2CTenant for the sign-in log and report, users' signInActivity and
+	// registration details.
+	NoPremium bool
 }
 
 // Denial makes every request whose path starts with PathPrefix (compared case-insensitively) answer 403.
@@ -230,6 +234,7 @@ func (s *Server) Env() []string {
 		"AZURE_AUTHORITY_HOST=" + s.URL() + "/",
 		"MISCOPE_GRAPH_ENDPOINT=" + s.URL(),
 		"MISCOPE_ARM_ENDPOINT=" + s.URL(),
+		"MISCOPE_LOGS_ENDPOINT=" + s.URL() + "/v1",
 	}
 	if p, err := s.WriteCertFile(); err == nil {
 		env = append(env, "SSL_CERT_FILE="+p)

@@ -64,6 +64,9 @@ func (s *Server) graphGET(wd *world, path string, q url.Values) reply {
 			gq.sel[strings.ToLower(strings.TrimSpace(p))] = true
 		}
 	}
+	if rep, ok := s.usageGET(wd, version, rest, gq); ok {
+		return rep
+	}
 	if f := q.Get("$filter"); f != "" {
 		cs, err := parseFilter(f)
 		if err != nil {

@@ -17,6 +17,7 @@ const (
 	svcGraph   service = "graph"
 	svcARM     service = "arm"
 	svcEntra   service = "entra"
+	svcLogs    service = "logs" // the Log Analytics query API
 	svcUnknown service = "unknown"
 )
 
@@ -26,6 +27,8 @@ func classify(path string) service {
 	switch {
 	case strings.HasPrefix(lower, "/v1.0/") || lower == "/v1.0" || strings.HasPrefix(lower, "/beta/"):
 		return svcGraph
+	case workspacePath(lower):
+		return svcLogs
 	case strings.HasPrefix(lower, "/subscriptions") || strings.HasPrefix(lower, "/providers/") || strings.HasPrefix(lower, "/tenants"):
 		return svcARM
 	case len(segs) >= 2 && (segs[1] == "oauth2" || segs[1] == "v2.0" || segs[1] == "discovery"):
@@ -132,6 +135,9 @@ func allowed(r *http.Request, svc service) (kind string, ok bool) {
 			return "POST arg", true
 		case svc == svcEntra && strings.HasSuffix(lower, "/oauth2/v2.0/token"):
 			return "POST token", true
+		case svc == svcLogs && strings.HasSuffix(lower, "/query"):
+			// A Log Analytics query reads: the API takes it as a POST body.
+			return "POST logs query", true
 		}
 	}
 	return r.Method + " " + string(svc), false
@@ -178,6 +184,8 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveGraph(w, r, wd)
 	case svcARM:
 		s.serveARM(w, r, wd)
+	case svcLogs:
+		s.serveLogs(w, r, wd)
 	default:
 		if strings.HasPrefix(strings.ToLower(r.URL.Path), "/common/discovery/instance") {
 			s.serveEntra(w, r, wd)

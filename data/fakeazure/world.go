@@ -98,6 +98,11 @@ type world struct {
 	t        *data.Tenant
 	x        *data.Index
 	tenantID string
+	started  time.Time // when the data began to be served: usage is moved to it (usage.go)
+
+	// Usage
+	usage        usageEvents
+	registration map[string]*entity // Key(user id) -> its userRegistrationDetails
 
 	// Graph
 	sps         map[string]*entity // every service principal by Key(id)
@@ -174,12 +179,14 @@ func newWorld(t *data.Tenant) *world {
 		uamiBySub: map[string][]*data.Identity{}, uamiByKey: map[string]*data.Identity{},
 		ficByIdent: map[string][]data.FederatedCredential{}, roleDefARM: map[string]*data.RoleDefinition{},
 		groupsOf: map[string][]string{}, resByKey: map[string]*armResource{}, raBySub: map[string][]data.RoleAssignment{},
+		started: time.Now().UTC().Truncate(time.Second), registration: map[string]*entity{},
 	}
 	if w.tenantID == "" {
 		w.tenantID = DefaultTenantID
 	}
 	w.buildGraph()
 	w.buildARM()
+	w.buildUsage()
 	return w
 }
 

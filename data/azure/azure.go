@@ -22,7 +22,8 @@
 //     and decoded here: armmsi v1.3.0's model drops a flexible credential's claimsMatchingExpression.
 //   - Where an application's code runs (Application.Hosts) is not visible through Graph or ARM, so live reads leave
 //     it empty and SP-MIGRATE is graded from the credentials alone.
-//   - Only GET, POST $batch of GETs, POST Resource Graph queries and POST token are sent.
+//   - Only GET, POST $batch of GETs, POST Resource Graph queries, POST Log Analytics queries (usage.go) and POST
+//     token are sent.
 package azure
 
 import (

@@ -67,6 +67,8 @@ type identityBase struct {
 	reach        string
 	reachLevel   int
 	incomplete   bool // a part of the identity could not be read, so no finding is not proof of none
+	used         string // when it last signed in, as the USED column says it
+	usedKey      int64  // the USED column's sort key: longer unused sorts higher
 }
 
 // identityFacts is an identity's facts in one explorer: its severity and count are of its open findings, which
@@ -211,6 +213,7 @@ func newSharedAssessment(x *data.Index, r *assess.Result) *sharedAssessment {
 		// Clean marks the NUL separators visibly; they go back to NUL so that no query matches across two names.
 		f.extra = strings.ReplaceAll(strings.ToLower(data.Clean(hay.String())), `\x00`, "\x00")
 		f.allCountText = countText(f.allCount)
+		f.used, f.usedKey = usedCell(x, id.ID)
 		for c, cell := range [4]string{f.attached, sevText, f.allCountText, f.reach} {
 			if len(cell) > a.widest[c] {
 				a.widest[c] = max(a.widest[c], ansi.StringWidth(cell))
@@ -228,6 +231,24 @@ func newSharedAssessment(x *data.Index, r *assess.Result) *sharedAssessment {
 		widen(a.findingWidest, a.findingTemplate[i].cells)
 	}
 	return a
+}
+
+// usedCell is the USED column of an identity: days since its last sign-in before the read ("<1d", "12d", "52d"),
+// "never" when usage was read and shows none, "?" when it could not be read (the detail view says why). Longest
+// unused sorts highest; unknown sorts lowest.
+func usedCell(x *data.Index, id string) (string, int64) {
+	last, _, known := assess.LastUsed(x, id)
+	switch {
+	case !known:
+		return "?", -1
+	case last.IsZero():
+		return "never", 1 << 40
+	}
+	days := int64(x.Tenant.Usage.To.Sub(last).Hours() / 24)
+	if days < 1 {
+		return "<1d", 0
+	}
+	return strconv.FormatInt(days, 10) + "d", days
 }
 
 // smallCounts are the count cells of most identities, so that an explorer's counts cost no strings.
@@ -328,6 +349,7 @@ func (a *assessment) applyTo(r *row) {
 		r.sev = int8(f.sev)
 	}
 	r.cells[4], r.nums[4] = f.countText, int64(f.count)
+	r.cells[6], r.nums[6] = f.used, f.usedKey
 	r.cells[5], r.nums[5] = f.reach, int64(f.reachLevel)
 	r.extra = f.extra
 }

@@ -29,7 +29,7 @@ var changeColumn = column{name: colChange, title: "CHG", width: 3}
 // Cell positions of the CHG column in identity and finding rows; rows always carry the cell, tables show it only
 // with a baseline.
 const (
-	colChangeIdentity = 6
+	colChangeIdentity = 7
 	colChangeFinding  = 5
 )
 

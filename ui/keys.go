@@ -17,7 +17,10 @@ type keyMap struct {
 	Changed                        key.Binding
 	FormNext, FormPrev, FormChoice key.Binding
 
-	SortName, SortKind, SortAttached, SortSeverity, SortFindings, SortReach key.Binding
+	SortName, SortKind, SortAttached, SortSeverity, SortFindings, SortReach, SortUsed key.Binding
+
+	// Candidates switches between the managed identities and the user accounts that should become one.
+	Candidates key.Binding
 
 	// While the filter is being typed, letters are text: only these keys act.
 	FilterKeep, FilterClear, FilterErase, FilterEraseAll, FilterMove key.Binding
@@ -65,6 +68,8 @@ func defaultKeys() keyMap {
 		SortSeverity: b([]string{"S", "shift+s"}, "S", "sort by severity"),
 		SortFindings: b([]string{"F", "shift+f"}, "F", "sort by finding count"),
 		SortReach:    b([]string{"R", "shift+r"}, "R", "sort by reach"),
+		SortUsed:     b([]string{"U", "shift+u"}, "U", "sort by last use"),
+		Candidates:   b([]string{"tab"}, "tab", "identities ⇄ user accounts to move"),
 
 		FilterKeep:     b([]string{"enter"}, "enter", "keep the filter"),
 		FilterClear:    b([]string{"esc"}, "esc", "clear the filter"),
@@ -139,14 +144,14 @@ func (k keyMap) FullHelp() [][]key.Binding {
 		{pair(k.Up, k.Down, "k/j ↑↓", "move up / down"), pair(k.Top, k.Bottom, "g/G", "go to top / bottom"),
 			pair(k.HalfUp, k.HalfDown, "ctrl+u/d", "half page up / down"),
 			pair(k.PageUp, k.PageDown, "pgup/dn", "page up / down")},
-		{k.Open, k.Back, k.Filter, k.Findings, k.PivotRole, pair(k.Refresh, k.Gaps, "r/!", "refresh / not readable"), k.Help,
+		{k.Open, k.Back, k.Filter, pair(k.Findings, k.Candidates, "f/tab", "findings / users to move"), k.PivotRole, pair(k.Refresh, k.Gaps, "r/!", "refresh / not readable"), k.Help,
 			pair(k.Quit, k.ForceQuit, "q ctrl+c", "quit (top level / anywhere)")},
 		{k.Export, pair(k.Copy, k.CopyView, "y/Y", "copy id or fix / Markdown view")},
 		{pair(k.Decide, k.Reopen, "a/u", "decide / reopen a finding"), k.ShowDecided, k.Changed,
 			pair(pair(k.FormNext, k.FormPrev, "", ""), k.FormChoice, "tab ←→", "form: next field / decision")},
 		{pair(k.SortName, k.SortKind, "N/K", "sort by name / kind"),
 			pair(k.SortAttached, k.SortSeverity, "A/S", "sort by attached / severity"),
-			pair(k.SortFindings, k.SortReach, "F/R", "sort by findings / reach")},
+			pair(pair(k.SortFindings, k.SortReach, "", ""), k.SortUsed, "F/R/U", "sort by findings / reach / use")},
 		{k.FilterKeep, k.FilterClear, pair(k.FilterErase, k.FilterEraseAll, "⌫ ctrl+u", "erase a letter / all"),
 			k.FilterMove},
 	}
@@ -157,6 +162,7 @@ func (k keyMap) sortBindings() []sortBinding {
 	return []sortBinding{
 		{k.SortName, colName}, {k.SortKind, colKind}, {k.SortAttached, colAttached},
 		{k.SortSeverity, colSeverity}, {k.SortFindings, colFindings}, {k.SortReach, colReach},
+		{k.SortUsed, colUsed},
 	}
 }
 

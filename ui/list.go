@@ -124,6 +124,7 @@ func identityColumns() []column {
 		{name: colSeverity, title: "SEVERITY", width: 9, numeric: true, sev: true},
 		{name: colFindings, title: "#", width: 3, numeric: true, right: true},
 		{name: colReach, title: "REACH", width: 13, flex: 1, numeric: true},
+		{name: colUsed, title: "USED", width: 5, numeric: true, right: true},
 	}
 }
 
@@ -143,7 +144,7 @@ func (v *identitiesView) hints(m *Model) []key.Binding {
 }
 
 func (v *identitiesView) title(m *Model) string {
-	return v.f.render(m, "Managed identities") + m.st.Dim.Render("  sort: N K A S F R") + m.baselineTitle()
+	return v.f.render(m, "Managed identities") + m.st.Dim.Render("  sort: N K A S F R U") + m.baselineTitle()
 }
 
 func (v *identitiesView) Table() (string, []string, [][]string) {
@@ -310,8 +311,8 @@ func identityRow(id data.Identity, a *assessment) row {
 
 func identityRowOf(id *data.Identity, t identityText, a *assessment) row {
 	r := row{
-		cells: []string{t.name, kindShort(id.Kind), t.attached, "", "", "", ""},
-		nums:  make([]int64, 7),
+		cells: []string{t.name, kindShort(id.Kind), t.attached, "", "", "", "", ""},
+		nums:  make([]int64, 8),
 		id:    id.ID,
 		label: t.name,
 		sev:   -1,

@@ -301,7 +301,7 @@ func TestHelpKeepsSectionsWhole(t *testing.T) {
 	screen := plain(m)
 	sortLine := lineWith(screen, "Sort (again to reverse)")
 	reachLine := lineWith(screen, "sort by findings / reach")
-	if strings.Index(sortLine, "Sort") != strings.Index(reachLine, "F/R ")-1 {
+	if strings.Index(sortLine, "Sort") != strings.Index(reachLine, "F/R/U ")-1 {
 		t.Errorf("at 120x36 the sort keys are not in the column of their heading:\n%s", screen)
 	}
 }
@@ -311,7 +311,7 @@ func TestHelpKeepsSectionsWhole(t *testing.T) {
 func TestColumnWidthsByContent(t *testing.T) {
 	tb := newTable(identityColumns(), colKind, false)
 	tb.setRows([]row{{cells: []string{strings.Repeat("n", 40), "UA", strings.Repeat("a", 60), "critical", "3",
-		"subscription contributor"}, nums: make([]int64, 6)}})
+		"subscription contributor", "12d"}, nums: make([]int64, 7)}})
 	ws := tb.widths(80)
 	if ws[5] < len("subscription contributor") {
 		t.Errorf("REACH is %d wide at 80 columns, its cell needs %d: %v", ws[5], len("subscription contributor"), ws)

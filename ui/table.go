@@ -20,6 +20,7 @@ const (
 	colSeverity = "severity"
 	colFindings = "findings"
 	colReach    = "reach"
+	colUsed     = "used"
 	colDetail   = "detail"
 	colRule     = "rule"
 	colIdentity = "identity"
@@ -543,8 +544,8 @@ func (t *table) selectedID() string {
 }
 
 // widths lays the columns out in w cells. Every column is at least its minimum and as wide as its title and a sort
-// arrow; flex columns then grow to their widest cell, the column that needs least first, so a short column (REACH,
-// RULE) is shown whole before a long one takes the rest; what is left after that goes by flex share.
+// arrow; flex columns then grow to their widest cell: a column a few cells short first (REACH, RULE), then the first
+// column (the name, never cut before the others), then the rest; what is left after that goes by flex share.
 // Columns that do not fit at all are dropped from the right.
 func (t *table) widths(w int) []int {
 	ws := make([]int, len(t.cols))
@@ -563,15 +564,27 @@ func (t *table) widths(w int) []int {
 		}
 	}
 	spare := w - used
-	slices.SortStableFunc(needs, func(a, b need) int { return a.n - b.n })
-	for k, nd := range needs {
+	// Who grows first: columns that need only a little (a reach label a few cells over its minimum), then the name
+	// (never cut before the others), then the rest, smallest need first. Each takes what it needs while there is room.
+	const little = 15
+	order := func(n need) [2]int {
+		switch {
+		case n.n <= little:
+			return [2]int{0, n.n}
+		case n.col == 0:
+			return [2]int{1, 0}
+		}
+		return [2]int{2, n.n}
+	}
+	slices.SortStableFunc(needs, func(a, b need) int {
+		oa, ob := order(a), order(b)
+		return cmp.Or(cmp.Compare(oa[0], ob[0]), cmp.Compare(oa[1], ob[1]))
+	})
+	for _, nd := range needs {
 		if spare <= 0 {
 			break
 		}
-		give := nd.n // whole when it can be
-		if give > spare {
-			give = spare / (len(needs) - k)
-		}
+		give := min(nd.n, spare)
 		ws[nd.col] += give
 		spare -= give
 	}

@@ -492,3 +492,53 @@ func fittingRole(touched []data.ResourceActivity, class azureClass) (string, boo
 	_, _, published := BuiltinRoleDefinition(id)
 	return id, published
 }
+
+// GrantUse is one grant an identity holds directly and what its sign-ins say of it, for the views and reports that
+// set grants beside their use.
+type GrantUse struct {
+	Kind  EvidenceKind // the kind of assignment: an Azure role, an application permission, a directory role
+	ID    string       // the assignment's id
+	Grant string       // the grant in a few words: "Contributor at subscription "Production" (/subscriptions/…)"
+	// Resources name the resource applications a sign-in to which uses the grant; empty when sign-ins cannot tell.
+	Resources []string
+	Used      bool
+	// SignIn is the sign-in that shows the grant used, when there is one.
+	SignIn data.SignIn
+}
+
+// GrantUses sets each grant an identity holds directly beside its sign-ins in the usage window, in the order the
+// engine judges them; nil when the identity's sign-ins cannot be read (then nothing is "unused").
+func GrantUses(x *data.Index, identityID string) []GrantUse {
+	id, ok := x.Identity(identityID)
+	if !ok || x.UsageGap(data.SectionSignIns) != nil {
+		return nil
+	}
+	e := newEngine(x)
+	e.noteOwnRG(id.ResourceID)
+	w := newUsageWindow(x.Tenant.Usage)
+	use := x.Usage(id.ID)
+	var out []GrantUse
+	for _, g := range e.grants(id) {
+		ev, what := e.describe(g)
+		gu := GrantUse{Kind: ev.Kind, ID: ev.ID, Grant: what}
+		for _, p := range g.planes {
+			if g.dir != nil && p == aadGraphAppID {
+				continue
+			}
+			gu.Resources = append(gu.Resources, cmp.Or(data.ResourceAppName(p), p))
+		}
+		gu.SignIn, gu.Used = g.used(use, w)
+		out = append(out, gu)
+	}
+	return out
+}
+
+// LastUsed is an identity's last sign-in and whether it falls in the usage window; known is false when sign-ins
+// cannot be read.
+func LastUsed(x *data.Index, identityID string) (last time.Time, inWindow, known bool) {
+	if x.UsageGap(data.SectionSignIns) != nil {
+		return time.Time{}, false, false
+	}
+	last = x.Usage(identityID).Last()
+	return last, newUsageWindow(x.Tenant.Usage).within(last), true
+}

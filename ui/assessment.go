@@ -66,7 +66,7 @@ type identityBase struct {
 	allCountText string
 	reach        string
 	reachLevel   int
-	incomplete   bool // a part of the identity could not be read, so no finding is not proof of none
+	incomplete   bool   // a part of the identity could not be read, so no finding is not proof of none
 	used         string // when it last signed in, as the USED column says it
 	usedKey      int64  // the USED column's sort key: longer unused sorts higher
 }

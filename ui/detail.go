@@ -373,6 +373,7 @@ func (d *detailView) entries(spin string) []entry {
 			es = append(es, entry{section: title, text: "none", style: styleNone})
 		}
 	}
+	es = append(es, d.usageEntries(spin)...)
 	es = append(es, entry{section: findingsSection, text: findingsSection, style: styleHeading})
 	switch {
 	case d.a != nil:

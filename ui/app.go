@@ -316,6 +316,8 @@ func (m *Model) keyPress(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	case key.Matches(msg, k.Findings):
 		return m.openFindings()
+	case key.Matches(msg, k.Candidates):
+		return m.openCandidates()
 	case key.Matches(msg, k.Changed):
 		return m.toggleChanged()
 	case key.Matches(msg, k.Refresh):

@@ -399,6 +399,8 @@ func (m *Model) applyAssessment() tea.Cmd {
 			v.assessed(a)
 		case *findingsView:
 			v.fill(m, a)
+		case *candidatesView:
+			v.fill(a)
 		}
 	}
 	return cmd

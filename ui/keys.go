@@ -89,6 +89,7 @@ func hint(b key.Binding, desc string) key.Binding {
 
 func (k keyMap) listHints() []key.Binding {
 	return []key.Binding{hint(k.Open, "open"), hint(k.Filter, "filter"), hint(k.Findings, "findings"),
+		hint(k.Candidates, "users"),
 		hint(k.Export, "export"), hint(k.Copy, "copy id"), hint(k.Help, "help"), hint(k.Quit, "quit")}
 }
 
@@ -119,6 +120,11 @@ func (k keyMap) findingsHints(showDecided bool) []key.Binding {
 func (k keyMap) formHints() []key.Binding {
 	return []key.Binding{hint(k.Open, "save"), hint(k.FormNext, "next field"), hint(k.FormChoice, "decision"),
 		hint(k.Back, "cancel")}
+}
+
+func (k keyMap) candidateHints() []key.Binding {
+	return []key.Binding{hint(k.Open, "its finding"), hint(k.Candidates, "identities"), hint(k.Filter, "filter"),
+		hint(k.Export, "export"), hint(k.Copy, "copy id"), hint(k.Help, "help")}
 }
 
 func (k keyMap) pivotHints() []key.Binding {

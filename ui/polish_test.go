@@ -188,7 +188,7 @@ func (s *session) footer() string {
 func TestFooterPerView(t *testing.T) {
 	s := start(t, newExportModel(testTenant(), Options{ExportDir: "/nonexistent/miscope-test"}), 80, 24)
 	s.ready()
-	if got, want := s.footer(), "enter open · / filter · f findings · e export · y copy id · ? help · q quit"; got != want {
+	if got, want := s.footer(), "enter open · / filter · f findings · tab users · e export · y copy id · ? help"; got != want {
 		t.Errorf("list footer %q, want %q", got, want)
 	}
 	s.keys("/")

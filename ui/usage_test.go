@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -92,5 +93,48 @@ func TestUsageInTheExplorer(t *testing.T) {
 		if !strings.Contains(text, "not readable (needs "+data.NeedsUsageInFile+")") || strings.Contains(text, "no sign-in") {
 			t.Errorf("the usage section over a gap:\n%s", text)
 		}
+	})
+}
+
+// tab switches to the user accounts used as service accounts and back; enter shows an account's finding; without
+// users' sign-in activity the list says so rather than "none".
+func TestCandidatesList(t *testing.T) {
+	tn := withUsage(testTenant())
+	tn.Principals = append(tn.Principals, data.Principal{ID: "u-svc", Type: data.PrincipalUser, DisplayName: "svc-nightly-export"})
+	tn.RoleAssignments = append(tn.RoleAssignments, data.RoleAssignment{PrincipalID: "u-svc",
+		PrincipalType: data.PrincipalUser, RoleDefinitionID: tn.RoleDefinitions[1].ID, Scope: rg(sub1, "rg-web")})
+	no := false
+	tn.Usage.Users = []data.UserUsage{{ID: "u-svc", DisplayName: "svc-nightly-export", UserPrincipalName: "svc@contoso.example",
+		LastNonInteractive: tn.CollectedAt.Add(-time.Hour), PasswordNeverExpires: &no, MFARegistered: &no}}
+	s := start(t, newTestModel(tn), 80, 24)
+	s.ready()
+	s.waitText("findings")
+	s.keys("tab")
+	screen := s.waitText("User accounts used as service accounts", "svc-nightly-export", "never", "1/1")
+	if l := lineWith(screen, "svc-nightly-export"); !strings.Contains(l, "no") || !strings.Contains(l, "expires") {
+		t.Errorf("the row does not say MFA and password:\n%s", l)
+	}
+	s.keys("enter")
+	s.waitFor("the account's finding", func(m *Model) bool {
+		fv, ok := m.top().(*findingsView)
+		return ok && fv.t.counts() == "1/1 of "+strconv.Itoa(len(fv.t.rows))
+	})
+	s.keys("esc", "esc") // the filter, then the pane: back on the accounts
+	s.waitFor("the accounts", func(m *Model) bool { _, ok := m.top().(*candidatesView); return ok })
+	s.keys("esc")
+	s.waitFor("the identities", func(m *Model) bool { return m.top() == m.list })
+	s.keys("tab")
+	s.waitText("svc-nightly-export")
+	s.keys("tab")
+	s.waitFor("tab back to the identities", func(m *Model) bool { return m.top() == m.list })
+
+	t.Run("not readable", func(t *testing.T) {
+		tn := withUsage(testTenant())
+		tn.Gaps = append(tn.Gaps, data.Gap{Section: data.SectionUserSignIns, Reason: "403", Needs: data.NeedsUserSignIns})
+		s := start(t, newTestModel(tn), 80, 24)
+		s.ready()
+		s.waitText("findings")
+		s.keys("tab")
+		s.waitText("Users' sign-in activity is not readable (needs " + data.NeedsUserSignIns + ")")
 	})
 }

@@ -37,6 +37,43 @@ type Document struct {
 	// baseline's findings that are gone (with --baseline).
 	ResolvedDecisions []ResolvedDecision `json:"resolvedDecisions,omitempty"`
 	AbsentFindings    []Finding          `json:"absentFindings,omitempty"`
+	// Usage is the window the identities' usage covers; absent when usage could not be read (the gaps say why).
+	Usage *UsageWindow `json:"usage,omitempty"`
+}
+
+// UsageWindow is where usage evidence came from and the span it covers.
+type UsageWindow struct {
+	Source     string `json:"source"`
+	Workspace  string `json:"workspace,omitempty"`
+	WindowDays int    `json:"windowDays"`
+	From       string `json:"from"` // RFC 3339, UTC
+	To         string `json:"to"`
+}
+
+// IdentityUsage is what an identity was seen to use: its last sign-in and its sign-ins per resource.
+type IdentityUsage struct {
+	// LastSignIn is RFC 3339; empty when no sign-in was seen at all.
+	LastSignIn string `json:"lastSignIn,omitempty"`
+	// SignedInInWindow says whether the last sign-in falls in the window.
+	SignedInInWindow bool            `json:"signedInInWindow"`
+	SignIns          []UsageSignIn   `json:"signIns"`
+	Activity         []UsageActivity `json:"activity,omitempty"`
+}
+
+// UsageSignIn is the identity's sign-ins to one resource; an empty resource is the last sign-in before the window,
+// whose resource is not known.
+type UsageSignIn struct {
+	ResourceAppID string `json:"resourceAppId,omitempty"`
+	ResourceName  string `json:"resourceName,omitempty"`
+	Last          string `json:"last"`
+	Count         int    `json:"count"`
+}
+
+// UsageActivity is what the identity did to one Azure resource.
+type UsageActivity struct {
+	ResourceID string `json:"resourceId"`
+	Last       string `json:"last"`
+	Count      int    `json:"count"`
 }
 
 // Summary counts findings by severity.
@@ -71,6 +108,8 @@ type Identity struct {
 	// HighestSeverity is empty when the identity has no finding.
 	HighestSeverity string `json:"highestSeverity,omitempty"`
 	FindingCount    int    `json:"findingCount"`
+	// Usage is absent when sign-ins could not be read (then the report's gaps say why), never an empty "unused".
+	Usage *IdentityUsage `json:"usage,omitempty"`
 	// NotReadable lists the sections that could not be read for this identity; what they hold is unknown, not none.
 	// Such a section is null in JSON when nothing of it could be read, and lists what was read otherwise; [] always
 	// means read, and none.
@@ -233,6 +272,10 @@ func Build(x *data.Index, r *assess.Result, info data.SourceInfo) *Document {
 		d.Gaps = append(d.Gaps, Gap{Section: string(g.Section), IdentityID: g.IdentityID, Reason: g.Reason,
 			Scope: g.Scope, Needs: g.Needs})
 	}
+	if u := t.Usage; u != nil && x.UsageGap(data.SectionSignIns) == nil {
+		d.Usage = &UsageWindow{Source: u.Source, Workspace: u.Workspace, WindowDays: u.WindowDays,
+			From: u.From.UTC().Format(time.RFC3339), To: u.To.UTC().Format(time.RFC3339)}
+	}
 	return d
 }
 
@@ -293,7 +336,33 @@ func buildIdentity(x *data.Index, r *assess.Result, i *data.Identity) Identity {
 			out.unread(s)
 		}
 	}
+	out.Usage = identityUsage(x, i.ID)
 	return out
+}
+
+// identityUsage is an identity's usage as the report carries it, or nil when sign-ins could not be read.
+func identityUsage(x *data.Index, id string) *IdentityUsage {
+	last, in, known := assess.LastUsed(x, id)
+	if !known {
+		return nil
+	}
+	use := x.Usage(id)
+	u := &IdentityUsage{SignedInInWindow: in, SignIns: make([]UsageSignIn, 0, len(use.SignIns))}
+	if !last.IsZero() {
+		u.LastSignIn = last.UTC().Format(time.RFC3339)
+	}
+	for _, s := range use.SignIns {
+		u.SignIns = append(u.SignIns, UsageSignIn{ResourceAppID: s.ResourceAppID,
+			ResourceName: cmp.Or(data.ResourceAppName(s.ResourceAppID), s.ResourceName),
+			Last: s.Last.UTC().Format(time.RFC3339), Count: s.Count})
+	}
+	if x.UsageGap(data.SectionActivity) == nil {
+		for _, a := range use.Activity {
+			u.Activity = append(u.Activity, UsageActivity{ResourceID: a.ResourceID, Last: a.Last.UTC().Format(time.RFC3339),
+				Count: a.Count})
+		}
+	}
+	return u
 }
 
 // unread marks a section that could not be read: when nothing of it was read either, it is null rather than the

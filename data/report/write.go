@@ -71,6 +71,9 @@ func WriteJSON(w io.Writer, d *Document) error {
 	field("source", d.Source, false)
 	field("collectedAt", d.CollectedAt, false)
 	field("summary", d.Summary, false)
+	if d.Usage != nil {
+		field("usage", d.Usage, false)
+	}
 	list("identities", len(d.Identities), func(i int) any { return &d.Identities[i] }, false)
 	if len(d.Applications) > 0 {
 		list("applications", len(d.Applications), func(i int) any { return &d.Applications[i] }, false)
@@ -132,8 +135,8 @@ func fixCell(fix []Command) string {
 // InventoryTable is one row per identity: what it is, where it runs, what it holds and its verdict.
 func InventoryTable(d *Document) Table {
 	t := Table{Columns: []string{"id", "displayName", "kind", "appId", "resourceId", "attachedResources", "reach",
-		"highestSeverity", "findings", "groups", "directoryRoles", "appRoles", "azureRoles", "federatedCredentials",
-		"notReadable"}}
+		"highestSeverity", "findings", "lastSignIn", "groups", "directoryRoles", "appRoles", "azureRoles",
+		"federatedCredentials", "notReadable"}}
 	for _, i := range d.Identities {
 		var groups, dirRoles, appRoles, azureRoles, fics []string
 		for _, g := range i.Groups {
@@ -153,10 +156,21 @@ func InventoryTable(d *Document) Table {
 		}
 		t.Rows = append(t.Rows, []string{i.ID, i.DisplayName, i.Kind, i.AppID, i.ResourceID,
 			strings.Join(i.AttachedResources, "; "), i.Reach, i.HighestSeverity, strconv.Itoa(i.FindingCount),
-			strings.Join(groups, "; "), strings.Join(dirRoles, "; "), strings.Join(appRoles, "; "),
+			lastSignIn(i.Usage), strings.Join(groups, "; "), strings.Join(dirRoles, "; "), strings.Join(appRoles, "; "),
 			strings.Join(azureRoles, "; "), strings.Join(fics, "; "), strings.Join(i.NotReadable, "; ")})
 	}
 	return t
+}
+
+// lastSignIn is the inventory's last-use cell: a time, "never", or "not readable" when sign-ins could not be read.
+func lastSignIn(u *IdentityUsage) string {
+	switch {
+	case u == nil:
+		return "not readable"
+	case u.LastSignIn == "":
+		return "never"
+	}
+	return u.LastSignIn
 }
 
 // WriteInventoryCSV writes one row per identity.
@@ -172,6 +186,11 @@ func WriteMarkdown(w io.Writer, d *Document) error {
 	fmt.Fprintf(b, "# miscope report: %s\n\n", mdText(title))
 	fmt.Fprintf(b, "Source: %s, collected %s. %d managed identities, %d findings.\n\n", mdText(d.Source),
 		mdText(d.CollectedAt), d.Summary.Identities, d.Summary.Findings)
+	if u := d.Usage; u != nil {
+		fmt.Fprintf(b, "Usage: sign-ins from %s to %s (%s).\n\n", mdText(u.From), mdText(u.To), mdText(u.Source))
+	} else {
+		b.WriteString("Usage: not readable (the gaps below say why), so no identity is called unused.\n\n")
+	}
 
 	b.WriteString("## Summary by severity\n\n")
 	sev := Table{Columns: []string{"Severity", "Findings"}, Rows: [][]string{

@@ -354,7 +354,7 @@ func identityUsage(x *data.Index, id string) *IdentityUsage {
 	for _, s := range use.SignIns {
 		u.SignIns = append(u.SignIns, UsageSignIn{ResourceAppID: s.ResourceAppID,
 			ResourceName: cmp.Or(data.ResourceAppName(s.ResourceAppID), s.ResourceName),
-			Last: s.Last.UTC().Format(time.RFC3339), Count: s.Count})
+			Last:         s.Last.UTC().Format(time.RFC3339), Count: s.Count})
 	}
 	if x.UsageGap(data.SectionActivity) == nil {
 		for _, a := range use.Activity {

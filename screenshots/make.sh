@@ -52,6 +52,10 @@ shot detail sleep:1 Enter sleep:1
 # A privilege path, step by step: the identity whose group-writing permission reaches tenant admin.
 shot path sleep:1 / text:crm-group Enter sleep:0.5 Enter sleep:1 G sleep:0.5 k k k
 shot findings sleep:1 f
+# Usage: an identity that uses its storage role but never its Contributor role, at its Usage section.
+shot usage sleep:1 / text:adf-research Enter sleep:0.5 Enter sleep:1 j j j j j j
+# The user accounts used as service accounts (tab).
+shot candidates sleep:1 Tab
 shot help '?'
 # The prompt only: nothing is written.
 shot export sleep:1 e

@@ -383,7 +383,16 @@ func (e *engine) result() *Result {
 		}
 	}
 	r.Findings, e.findings = fs, nil
-	r.Gaps = append(append([]data.Gap(nil), e.x.Tenant.Gaps...), e.usageGaps...)
+	// A usage gap says which rules it kept from being assessed, in place of the tenant's own words for it.
+	r.Gaps = append([]data.Gap(nil), e.x.Tenant.Gaps...)
+	for _, u := range e.usageGaps {
+		i := slices.IndexFunc(r.Gaps, func(g data.Gap) bool { return g.Section == u.Section && g.IdentityID == "" })
+		if i < 0 {
+			r.Gaps = append(r.Gaps, u)
+		} else {
+			r.Gaps[i].Reason = u.Reason
+		}
+	}
 	slices.SortStableFunc(r.Gaps, func(a, b data.Gap) int {
 		return cmp.Or(
 			strings.Compare(string(a.Section), string(b.Section)),

@@ -69,6 +69,10 @@ type identityBase struct {
 	incomplete   bool   // a part of the identity could not be read, so no finding is not proof of none
 	used         string // when it last signed in, as the USED column says it
 	usedKey      int64  // the USED column's sort key: longer unused sorts higher
+	// cells and nums are the identity's list row with every finding open and no baseline mark: most explorers'
+	// rows show exactly this, so they share it (applyTo).
+	cells []string
+	nums  []int64
 }
 
 // identityFacts is an identity's facts in one explorer: its severity and count are of its open findings, which
@@ -158,6 +162,9 @@ func newSharedAssessment(x *data.Index, r *assess.Result) *sharedAssessment {
 		a.apps[data.Key(x.Tenant.Applications[i].ID)] = &x.Tenant.Applications[i]
 	}
 	gaps := len(x.Tenant.Gaps) > 0
+	// One block holds every identity's shared row cells and sort keys.
+	cells := make([]string, identityCells*len(x.Tenant.Identities))
+	nums := make([]int64, identityCells*len(x.Tenant.Identities))
 	for i := range x.Tenant.Identities {
 		id := &x.Tenant.Identities[i]
 		f := &a.base[i]
@@ -214,6 +221,16 @@ func newSharedAssessment(x *data.Index, r *assess.Result) *sharedAssessment {
 		f.extra = strings.ReplaceAll(strings.ToLower(data.Clean(hay.String())), `\x00`, "\x00")
 		f.allCountText = countText(f.allCount)
 		f.used, f.usedKey = usedCell(x, id.ID)
+		attachedCell := f.attached
+		if attachedCell == "" && id.Kind == data.SystemAssigned && id.ResourceID != "" {
+			attachedCell = shortResource(id.ResourceID) // as the list shows it before the assessment
+		}
+		f.cells = cells[identityCells*i : identityCells*(i+1) : identityCells*(i+1)]
+		f.nums = nums[identityCells*i : identityCells*(i+1) : identityCells*(i+1)]
+		copy(f.cells, []string{displayName(id.DisplayName, id.ID), kindShort(id.Kind), attachedCell, sevText,
+			f.allCountText, f.reach, f.used, ""})
+		_, f.nums[3] = severityCell(f.allSev, f.allCount > 0, f.incomplete)
+		f.nums[4], f.nums[5], f.nums[6] = int64(f.allCount), int64(f.reachLevel), f.usedKey
 		for c, cell := range [4]string{f.attached, sevText, f.allCountText, f.reach} {
 			if len(cell) > a.widest[c] {
 				a.widest[c] = max(a.widest[c], ansi.StringWidth(cell))
@@ -333,25 +350,48 @@ func (a *assessment) fact(id string) *identityFacts {
 	return &a.facts[i]
 }
 
-// applyTo fills the assessment's columns of an identity row.
+// applyTo fills the assessment's columns of an identity row. A row that shows what every explorer shows (its open
+// findings are all its findings, no baseline mark) takes the cells and sort keys the explorers share; any other gets
+// cells of its own.
 func (a *assessment) applyTo(r *row) {
 	f := a.fact(r.id)
 	if f == nil {
+		ownCells(r)
 		r.cells[3], r.cells[4], r.cells[5] = "unknown", "", ""
 		return
 	}
-	if f.attached != "" {
-		r.cells[2] = f.attached
-	}
-	r.cells[3], r.nums[3] = f.severity()
 	r.sev = -1
 	if f.count > 0 {
 		r.sev = int8(f.sev)
 	}
-	r.cells[4], r.nums[4] = f.countText, int64(f.count)
-	r.cells[6], r.nums[6] = f.used, f.usedKey
-	r.cells[5], r.nums[5] = f.reach, int64(f.reachLevel)
 	r.extra = f.extra
+	b := f.identityBase
+	if f.count == b.allCount && f.sev == b.allSev && len(r.cells) == len(b.cells) && r.cells[colChangeIdentity] == "" &&
+		r.cells[0] == b.cells[0] && r.cells[1] == b.cells[1] && (f.attached != "" || r.cells[2] == b.cells[2]) {
+		r.cells, r.nums = b.cells, b.nums
+		return
+	}
+	ownCells(r)
+	if f.attached != "" {
+		r.cells[2] = f.attached
+	}
+	r.cells[3], r.nums[3] = f.severity()
+	r.cells[4], r.nums[4] = f.countText, int64(f.count)
+	r.cells[5], r.nums[5] = f.reach, int64(f.reachLevel)
+	r.cells[6], r.nums[6] = f.used, f.usedKey
+}
+
+// ownCells gives a row cells and sort keys of its own before one of them changes: they may be the shared ones.
+func ownCells(r *row) {
+	r.cells, r.nums = slices.Clone(r.cells), slices.Clone(r.nums)
+}
+
+// setIdentityCell sets one cell of an identity row, on cells of the row's own when it changes.
+func setIdentityCell(r *row, col int, v string) {
+	if r.cells[col] != v {
+		ownCells(r)
+		r.cells[col] = v
+	}
 }
 
 // receive takes the assessment's progress and its result.

@@ -171,7 +171,7 @@ func (m *Model) applyBaseline() tea.Cmd {
 	}
 	t := m.list.t
 	for i := range t.rows {
-		t.rows[i].cells[colChangeIdentity] = b.identityMark(t.rows[i].id)
+		setIdentityCell(&t.rows[i], colChangeIdentity, b.identityMark(t.rows[i].id))
 	}
 	t.refilter(t.selectedID())
 	for _, v := range m.stack {

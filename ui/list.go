@@ -116,6 +116,9 @@ type identitiesView struct {
 	err     error
 }
 
+// identityCells is the number of cells of an identity row: the columns below and the CHG mark.
+const identityCells = 8
+
 func identityColumns() []column {
 	return []column{
 		{name: colName, title: "NAME", width: 14, flex: 3},
@@ -265,7 +268,7 @@ func (v *identitiesView) receive(m *Model, msgs []tea.Msg, done bool) tea.Cmd {
 		if a := m.as.result; a != nil {
 			for i := range rows {
 				a.applyTo(&rows[i])
-				rows[i].cells[colChangeIdentity] = m.base.identityMark(rows[i].id)
+				setIdentityCell(&rows[i], colChangeIdentity, m.base.identityMark(rows[i].id))
 			}
 		}
 		cmd = v.t.appendRows(rows)
@@ -312,7 +315,7 @@ func identityRow(id data.Identity, a *assessment) row {
 func identityRowOf(id *data.Identity, t identityText, a *assessment) row {
 	r := row{
 		cells: []string{t.name, kindShort(id.Kind), t.attached, "", "", "", "", ""},
-		nums:  make([]int64, 8),
+		nums:  make([]int64, identityCells),
 		id:    id.ID,
 		label: t.name,
 		sev:   -1,

@@ -13,6 +13,7 @@ import (
 	"os/signal"
 	"os/user"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"slices"
 	"sort"
@@ -194,6 +195,9 @@ type sourceFlags struct {
 	live     azure.Options
 	// wholeFile makes a snapshot load completely before the command starts.
 	wholeFile bool
+	// interactive is set by the commands people type into (the explorer, serve): the assessment then leaves them a
+	// core.
+	interactive bool
 }
 
 func (f *sourceFlags) register(fs *flag.FlagSet) {
@@ -301,6 +305,9 @@ func (f *sourceFlags) open(ctx context.Context, stderr io.Writer) (*cache.Cache,
 	}
 	var src data.Source
 	opts := cache.Options{}
+	if f.interactive {
+		opts.AssessWorkers = max(1, runtime.GOMAXPROCS(0)-1)
+	}
 	switch {
 	case f.demo:
 		t, err := demo.Tenant()
@@ -415,6 +422,7 @@ func runExplorer(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	terminal := term.IsTerminal(os.Stdin.Fd()) && term.IsTerminal(os.Stdout.Fd())
+	a.sf.interactive = true
 	var src *cache.Cache
 	if a.sf.snapshot != "" {
 		// A snapshot that cannot be read is said to be so before anything else: a terminal would not help it.
@@ -673,6 +681,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	if err := os.MkdirAll(filepath.Dir(opts.HostKey), 0o700); err != nil {
 		return fmt.Errorf("cannot create the folder for the host key: %w", err)
 	}
+	sf.interactive = true
 	src, err := sf.open(ctx, stderr)
 	if err != nil {
 		return err

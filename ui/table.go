@@ -243,8 +243,42 @@ func (t *table) appendRows(rows []row) tea.Cmd {
 	}
 	merged = append(append(merged, t.order[i:]...), page[j:]...)
 	t.order = merged
-	t.refilter(keep)
+	// Only the new rows are searched: a page arriving while a filter is typed costs its own rows, not 50,000. The
+	// views kept for shorter queries take the page's matches too, so erasing stays a look-up.
+	t.view = t.mergeOrdered(t.view, t.filter(page))
+	for k := range t.narrowed {
+		n := &t.narrowed[k]
+		n.view = t.mergeOrdered(n.view, t.filterWith(n.query, page))
+	}
+	t.place(keep)
 	return nil
+}
+
+// mergeOrdered merges two lists of rows, each in the table's order, into one.
+func (t *table) mergeOrdered(a, b []int32) []int32 {
+	if len(b) == 0 {
+		return a
+	}
+	out := make([]int32, 0, len(a)+len(b))
+	i, j := 0, 0
+	for i < len(a) && j < len(b) {
+		if t.less(b[j], a[i]) < 0 {
+			out = append(out, b[j])
+			j++
+		} else {
+			out = append(out, a[i])
+			i++
+		}
+	}
+	return append(append(out, a[i:]...), b[j:]...)
+}
+
+// filterWith filters rows by another query than the current one.
+func (t *table) filterWith(q string, from []int32) []int32 {
+	saved := t.query
+	t.query = q
+	defer func() { t.query = saved }()
+	return t.filter(from)
 }
 
 // sort orders every row by the sort column, here and now.

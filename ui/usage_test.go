@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -137,4 +138,43 @@ func TestCandidatesList(t *testing.T) {
 		s.keys("tab")
 		s.waitText("Users' sign-in activity is not readable (needs " + data.NeedsUserSignIns + ")")
 	})
+}
+
+// Rows that arrive while a filter is typed are searched alone and merged in: the view, and the views kept for
+// shorter queries, are what filtering every row again gives.
+func TestAppendWhileFilteredMatchesRefilter(t *testing.T) {
+	mk := func(from, to int) []row {
+		var rows []row
+		for i := from; i < to; i++ {
+			name := "id-" + strconv.Itoa(i)
+			if i%3 == 0 {
+				name = "storage-" + strconv.Itoa(i)
+			}
+			rows = append(rows, row{cells: []string{name, "SA", "", "", "", "", "", ""}, nums: make([]int64, 8),
+				id: name, hay: name})
+		}
+		return rows
+	}
+	tb := newTable(identityColumns(), colName, false)
+	tb.appendRows(mk(0, 50))
+	tb.setFilter("s")
+	tb.setFilter("st")
+	tb.setFilter("sto")
+	tb.appendRows(mk(50, 120))
+	tb.appendRows(mk(120, 121))
+	got := slices.Clone(tb.view)
+	tb.setFilter("st") // from the kept view of "st"
+	gotShorter := slices.Clone(tb.view)
+	tb.setFilter("sto")
+	tb.refilter("")
+	if !slices.Equal(got, tb.view) {
+		t.Errorf("view after appending %v, filtering everything again %v", got, tb.view)
+	}
+	tb.setFilter("st")
+	if !slices.Equal(gotShorter, tb.view) {
+		t.Errorf("kept view of a shorter query %v, filtering again %v", gotShorter, tb.view)
+	}
+	if len(got) != 41 {
+		t.Errorf("%d rows match, want 41", len(got))
+	}
 }

@@ -18,21 +18,32 @@ import (
 // one subscription still gives a finding that can be read.
 const maxEvidence = 25
 
-// Assess applies every rule to the joined tenant. It reads x only and is deterministic: the same tenant gives the same
-// result, sorted.
-func Assess(x *data.Index) *Result {
+// Options tune an assessment's run, never its result.
+type Options struct {
+	// Workers bounds the cores the engine works on; 0 means every core. An explorer leaves one core to the keyboard,
+	// so typing stays quick while the assessment runs.
+	Workers int
+}
+
+// Assess applies every rule to the joined tenant on every core. It reads x only and is deterministic: the same
+// tenant gives the same result, sorted.
+func Assess(x *data.Index) *Result { return AssessWith(x, Options{}) }
+
+// AssessWith is Assess run as o says.
+func AssessWith(x *data.Index, o Options) *Result {
 	e := newEngine(x)
+	e.workers = o.Workers
 	ids := x.Tenant.Identities
 	e.verdicts = make([]verdict, len(ids))
 
 	// Privilege first, for every identity: the other rules grade by it, and exposure compares principals by it.
 	// Each phase runs on every core over chunks of the identities, each worker with its own memos; each identity's
 	// verdict has its own slot, so workers write them where they belong and nothing is merged.
-	_, found := parallel(len(ids), func(f *engine, lo, hi int) {
+	_, found := e.parallel(len(ids), func(f *engine, lo, hi int) {
 		for i := lo; i < hi; i++ {
 			f.assessPrivilege(i, x.AttachedTo(&ids[i]))
 		}
-	}, e.fork)
+	})
 	e.take(found)
 	e.principalLevels()
 	// The paths are walked on one core. Meanwhile another resolves the role assignments of every scope for exposure
@@ -47,7 +58,7 @@ func Assess(x *data.Index) *Result {
 	// What each identity can become, before exposure and the placement rules grade by its privilege.
 	e.paths()
 	resolving.Wait()
-	_, found = parallel(len(ids), func(f *engine, lo, hi int) {
+	_, found = e.parallel(len(ids), func(f *engine, lo, hi int) {
 		for _, n := range order[lo:hi] {
 			i := int(n)
 			attached := x.AttachedTo(&ids[i])
@@ -58,7 +69,7 @@ func Assess(x *data.Index) *Result {
 			f.federated(i)
 			f.exposed(i, attached)
 		}
-	}, e.fork)
+	})
 	e.take(found)
 	e.scopes = nil // what exposure kept is not needed for the rest, which builds the result beside it
 	e.applications()
@@ -110,12 +121,18 @@ func lowerASCII(c byte) byte {
 	return c
 }
 
-// parallel runs work over [0, n) in chunks that workers, one per core, take in turn, and returns the workers'
-// engines and their findings by chunk, so that joined in order the result does not depend on scheduling.
-func parallel(n int, work func(f *engine, lo, hi int), fork func() *engine) ([]*engine, [][]Finding) {
+// parallel runs work over [0, n) in chunks that workers, one per core (or e.workers), each a fork of e, take in turn,
+// and returns the workers' engines and their findings by chunk, so that joined in order the result does not depend
+// on scheduling.
+func (e *engine) parallel(n int, work func(f *engine, lo, hi int)) ([]*engine, [][]Finding) {
 	const chunk = 512
 	chunks := (n + chunk - 1) / chunk
-	workers := max(1, min(runtime.GOMAXPROCS(0), chunks))
+	cores := runtime.GOMAXPROCS(0)
+	if e.workers > 0 {
+		cores = min(cores, e.workers)
+	}
+	workers := max(1, min(cores, chunks))
+	fork := e.fork
 	forks := make([]*engine, workers)
 	out := make([][]Finding, chunks)
 	var next atomic.Int64
@@ -208,6 +225,7 @@ type engine struct {
 	scopeTexts     map[string]string   // raw scope -> how evidence names it
 	scratch        []evidence
 	usageGaps      []data.Gap                    // usage rules that could not be applied, and why
+	workers        int                           // the most cores to work on; 0 for every core
 	planes         map[*roleInfo][]string        // role -> resource applications whose sign-ins use it (usage.go)
 	lines          []*Evidence                   // scratch: exposure's evidence while it is gathered
 	counted        map[*data.RoleAssignment]bool // scratch: exposure's unnumbered assignments counted for an identity on several resources

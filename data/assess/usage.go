@@ -229,11 +229,11 @@ func (e *engine) usage() {
 		e.notAssessed(activity, RuleOverscoped)
 	}
 	ids := e.x.Tenant.Identities
-	_, found := parallel(len(ids), func(f *engine, lo, hi int) {
+	_, found := e.parallel(len(ids), func(f *engine, lo, hi int) {
 		for i := lo; i < hi; i++ {
 			f.usageOf(&ids[i], worst[ids[i].ID], w, activity == nil)
 		}
-	}, e.fork)
+	})
 	e.take(found)
 }
 

@@ -58,7 +58,7 @@ func (c *Cache) Derived(key any, build func() any) any {
 }
 
 // assessFunc is the engine; tests count its runs.
-var assessFunc = assess.Assess
+var assessFunc = assess.AssessWith
 
 // Assess reads the tenant fully (once, as Index does) and assesses it, once for every reader asking while the
 // answer is fresh. Every reader waiting is told the progress of the read and then of the assessment.
@@ -71,7 +71,7 @@ func (c *Cache) Assess(ctx context.Context, progress func(data.Progress)) (*Asse
 		// The engine reports no progress of its own: the stage says what it works on, and a reader its elapsed time.
 		progress(data.Progress{Stage: "assessing " + data.Plural(len(x.Tenant.Identities), "identity", "identities")})
 		c.assessments.Add(1)
-		return &Assessed{Index: x, Result: assessFunc(x)}, nil
+		return &Assessed{Index: x, Result: assessFunc(x, assess.Options{Workers: c.opts.AssessWorkers})}, nil
 	})
 	if err != nil {
 		return nil, err

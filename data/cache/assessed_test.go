@@ -58,7 +58,7 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 func TestAssessmentIsSharedWithProgressForEveryReader(t *testing.T) {
 	var runs atomic.Int32
 	engine := assessFunc
-	assessFunc = func(x *data.Index) *assess.Result { runs.Add(1); return engine(x) }
+	assessFunc = func(x *data.Index, o assess.Options) *assess.Result { runs.Add(1); return engine(x, o) }
 	t.Cleanup(func() { assessFunc = engine })
 
 	src := &slowTenant{countingSource: newSource(), release: make(chan struct{})}

@@ -26,6 +26,9 @@ type Options struct {
 	Scope string
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// AssessWorkers bounds the cores the assessment works on; 0 means every core. The explorer and serve leave one
+	// core to the people typing.
+	AssessWorkers int
 }
 
 // DefaultTTL is how long answers are reused when Options.TTL is 0.

@@ -36,14 +36,13 @@ func candidateColumns() []column {
 
 // candidatesView lists the user accounts the assessment found used as service accounts.
 type candidatesView struct {
-	t    *table
-	f    *filterLine
+	tablePage
 	from *assessment
 }
 
 func newCandidatesView() *candidatesView {
 	t := newTable(candidateColumns(), colSeverity, true)
-	return &candidatesView{t: t, f: &filterLine{t: t}}
+	return &candidatesView{tablePage: newTablePage(t)}
 }
 
 // openCandidates switches to the candidates list, or back to the identities from it.
@@ -106,10 +105,8 @@ func candidateRow(x *data.Index, f *assess.Finding) row {
 	}
 }
 
-func (v *candidatesView) filterLine() *filterLine { return v.f }
-func (v *candidatesView) kind() string            { return "candidates" }
-func (v *candidatesView) crumb() string           { return "user accounts to move" }
-func (v *candidatesView) counts() string          { return v.t.counts() }
+func (v *candidatesView) kind() string  { return "candidates" }
+func (v *candidatesView) crumb() string { return "user accounts to move" }
 
 func (v *candidatesView) title(m *Model) string {
 	return v.f.render(m, "User accounts used as service accounts") + m.st.Dim.Render("  (tab: identities)")
@@ -120,13 +117,6 @@ func (v *candidatesView) hints(m *Model) []key.Binding { return m.keys.candidate
 func (v *candidatesView) Table() (string, []string, [][]string) {
 	cols, rows := v.t.export()
 	return "User accounts used as service accounts", cols, rows
-}
-
-func (v *candidatesView) Selected() (string, string) {
-	if r := v.t.selected(); r != nil {
-		return r.label, r.id
-	}
-	return "", ""
 }
 
 func (v *candidatesView) render(m *Model, w, h int) string {
@@ -140,28 +130,19 @@ func (v *candidatesView) render(m *Model, w, h int) string {
 		return m.st.Gap.Render("Users' sign-in activity is "+errText(g)) +
 			"\n\nWithout it no user account can be told to be a service account."
 	}
-	switch {
-	case len(v.t.rows) == 0:
+	if len(v.t.rows) == 0 {
 		return "No user account with a role signs in only non-interactively: none to move to a managed identity."
-	case len(v.t.view) == 0:
-		return v.t.render(w, h, &m.st) + "\nNo account matches " + strconv.Quote(v.f.query) + " (esc clears the filter)."
 	}
-	return v.t.render(w, h, &m.st)
+	return v.body(m, w, h, "account")
 }
 
 // key: enter shows the account's finding (its evidence and fix) in the findings pane.
 func (v *candidatesView) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
-	if cmd, ok := tableKey(m, v.t, msg); ok {
-		return cmd
-	}
-	if key.Matches(msg, m.keys.Open) {
-		if r := v.t.selected(); r != nil {
-			cmd := m.openFindings()
-			if fv, ok := m.top().(*findingsView); ok {
-				fv.f.setQuery(r.id)
-			}
-			return cmd
+	return v.tablePage.key(m, msg, func(r *row) tea.Cmd {
+		cmd := m.openFindings()
+		if fv, ok := m.top().(*findingsView); ok {
+			fv.f.setQuery(r.id)
 		}
-	}
-	return nil
+		return cmd
+	})
 }

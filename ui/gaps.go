@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"strconv"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -12,10 +11,7 @@ import (
 
 // gapsView lists the parts of the tenant that could not be read, with why and what would make them readable: the
 // status bar's "N parts not readable" leads here.
-type gapsView struct {
-	t *table
-	f *filterLine
-}
+type gapsView struct{ tablePage }
 
 func gapColumns() []column {
 	return []column{
@@ -51,27 +47,18 @@ func (m *Model) openGaps() tea.Cmd {
 			hay: strings.ToLower(strings.Join(cells, "\x00"))})
 	}
 	tb.setRows(rows)
-	m.push(&gapsView{t: tb, f: &filterLine{t: tb}})
+	m.push(&gapsView{tablePage: newTablePage(tb)})
 	return nil
 }
 
 func (v *gapsView) hints(m *Model) []key.Binding { return m.keys.pivotHints() }
-func (v *gapsView) filterLine() *filterLine      { return v.f }
 func (v *gapsView) kind() string                 { return "gaps" }
 func (v *gapsView) crumb() string                { return "not readable" }
 func (v *gapsView) heading() string              { return "Parts not readable" }
 func (v *gapsView) title(m *Model) string        { return v.f.render(m, v.heading()) }
-func (v *gapsView) counts() string               { return v.t.counts() }
 func (v *gapsView) Table() (string, []string, [][]string) {
 	cols, rows := v.t.export()
 	return v.heading(), cols, rows
-}
-
-func (v *gapsView) Selected() (string, string) {
-	if r := v.t.selected(); r != nil {
-		return r.label, r.id
-	}
-	return "", ""
 }
 
 func (v *gapsView) render(m *Model, w, h int) string {
@@ -79,7 +66,7 @@ func (v *gapsView) render(m *Model, w, h int) string {
 	case len(v.t.rows) == 0:
 		return "Every part of the tenant was read."
 	case len(v.t.view) == 0:
-		return v.t.render(w, h, &m.st) + "\nNo part matches " + strconv.Quote(v.f.query) + " (esc clears the filter)."
+		return v.body(m, w, h, "part")
 	}
 	// The selected gap whole under the table: reasons and scopes are too long for a column.
 	r := v.t.selected()

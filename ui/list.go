@@ -3,7 +3,6 @@ package ui
 import (
 	"context"
 	"sort"
-	"strconv"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -104,8 +103,7 @@ func tableKey(m *Model, t *table, msg tea.KeyPressMsg) (tea.Cmd, bool) {
 
 // identitiesView is the identity list: every managed identity of the tenant, streamed page by page.
 type identitiesView struct {
-	t       *table
-	f       *filterLine
+	tablePage
 	pages   [][]data.Identity // the pages as the source gave them (not copied), together parallel to t.rows
 	starts  []int             // position of each page's first identity
 	n       int               // identities in pages
@@ -133,13 +131,11 @@ func identityColumns() []column {
 
 func newIdentitiesView() *identitiesView {
 	t := newTable(identityColumns(), colSeverity, true)
-	return &identitiesView{t: t, f: &filterLine{t: t}, byKey: map[string]int{}}
+	return &identitiesView{tablePage: newTablePage(t), byKey: map[string]int{}}
 }
 
-func (v *identitiesView) filterLine() *filterLine { return v.f }
-func (v *identitiesView) kind() string            { return "identities" }
-func (v *identitiesView) crumb() string           { return "identities" }
-func (v *identitiesView) counts() string          { return v.t.counts() }
+func (v *identitiesView) kind() string  { return "identities" }
+func (v *identitiesView) crumb() string { return "identities" }
 
 func (v *identitiesView) hints(m *Model) []key.Binding {
 	hs := m.keys.listHints()
@@ -155,13 +151,6 @@ func (v *identitiesView) Table() (string, []string, [][]string) {
 	return "Managed identities", cols, rows
 }
 
-func (v *identitiesView) Selected() (string, string) {
-	if r := v.t.selected(); r != nil {
-		return r.label, r.id
-	}
-	return "", ""
-}
-
 func (v *identitiesView) render(m *Model, w, h int) string {
 	switch {
 	case v.err != nil && len(v.t.rows) == 0:
@@ -173,10 +162,8 @@ func (v *identitiesView) render(m *Model, w, h int) string {
 		return m.spinnerView() + " loading managed identities…"
 	case !v.loading && len(v.t.rows) == 0:
 		return "No managed identities in this tenant."
-	case len(v.t.view) == 0:
-		return v.t.render(w, h, &m.st) + "\nNo identity matches " + strconv.Quote(v.f.query) + " (esc clears the filter)."
 	}
-	out := v.t.render(w, h, &m.st)
+	out := v.body(m, w, h, "identity")
 	if v.err != nil { // some pages came before the error
 		out += "\n" + m.st.Error.Render("error: ") + errText(v.err)
 	}
@@ -184,15 +171,7 @@ func (v *identitiesView) render(m *Model, w, h int) string {
 }
 
 func (v *identitiesView) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
-	if cmd, ok := tableKey(m, v.t, msg); ok {
-		return cmd
-	}
-	if key.Matches(msg, m.keys.Open) {
-		if r := v.t.selected(); r != nil {
-			return m.openIdentity(r.id)
-		}
-	}
-	return nil
+	return v.tablePage.key(m, msg, func(r *row) tea.Cmd { return m.openIdentity(r.id) })
 }
 
 // identity returns what the list knows of an identity.

@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"strconv"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -36,10 +35,9 @@ type pivotTarget struct {
 
 // pivotView lists every identity that shares a pivot target.
 type pivotView struct {
-	target  pivotTarget
-	req     int
-	t       *table
-	f       *filterLine
+	target pivotTarget
+	req    int
+	tablePage
 	loading bool
 	err     error
 }
@@ -63,7 +61,7 @@ func pivotColumns() []column {
 // openPivot lists, in a command, every identity that shares t.
 func (m *Model) openPivot(t pivotTarget) tea.Cmd {
 	tb := newTable(pivotColumns(), colSeverity, true)
-	v := &pivotView{target: t, req: m.nextReq(), t: tb, f: &filterLine{t: tb}, loading: true}
+	v := &pivotView{target: t, req: m.nextReq(), tablePage: newTablePage(tb), loading: true}
 	m.push(v)
 	src, ctx, a, req := m.src, m.ctx, m.as.result, v.req
 	return func() tea.Msg {
@@ -173,7 +171,6 @@ func (v *pivotView) apply(msg pivotMsg) {
 
 func (v *pivotView) busy() bool                   { return v.loading }
 func (v *pivotView) hints(m *Model) []key.Binding { return m.keys.pivotHints() }
-func (v *pivotView) filterLine() *filterLine      { return v.f }
 func (v *pivotView) kind() string                 { return "pivot" }
 func (v *pivotView) crumb() string                { return v.target.kind.noun() + ": " + v.target.label }
 func (v *pivotView) heading() string              { return "Identities sharing " + v.crumb() }
@@ -190,13 +187,6 @@ func (v *pivotView) counts() string {
 	return v.t.counts()
 }
 
-func (v *pivotView) Selected() (string, string) {
-	if r := v.t.selected(); r != nil {
-		return r.label, r.id
-	}
-	return "", ""
-}
-
 func (v *pivotView) render(m *Model, w, h int) string {
 	switch {
 	case v.loading:
@@ -205,20 +195,10 @@ func (v *pivotView) render(m *Model, w, h int) string {
 		return m.st.Error.Render("error: ") + errText(v.err)
 	case len(v.t.rows) == 0:
 		return "No managed identity shares this " + v.target.kind.noun() + "."
-	case len(v.t.view) == 0:
-		return v.t.render(w, h, &m.st) + "\nNo identity matches " + strconv.Quote(v.f.query) + " (esc clears the filter)."
 	}
-	return v.t.render(w, h, &m.st)
+	return v.body(m, w, h, "identity")
 }
 
 func (v *pivotView) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
-	if cmd, ok := tableKey(m, v.t, msg); ok {
-		return cmd
-	}
-	if key.Matches(msg, m.keys.Open) {
-		if r := v.t.selected(); r != nil {
-			return m.openIdentity(r.id)
-		}
-	}
-	return nil
+	return v.tablePage.key(m, msg, func(r *row) tea.Cmd { return m.openIdentity(r.id) })
 }

@@ -462,17 +462,8 @@ func levelSeverity(l int32) Severity {
 		return Info
 	}
 	class := azureClass(l % 10)
-	var scope data.ScopeLevel
-	switch l / 10 {
-	case 5:
-		scope = data.ScopeRootManagementGroup
-	case 4:
-		scope = data.ScopeManagementGroup
-	case 3:
-		scope = data.ScopeSubscription
-	case 2:
-		scope = data.ScopeResourceGroup
-	default:
+	scope := levelScope(l)
+	if scope == data.ScopeResource {
 		return Low
 	}
 	if s, ok := azureSeverity(class, scope, false); ok {
@@ -567,18 +558,7 @@ func (g *pathGraph) label(n int32) string {
 	case l == levelDirReader:
 		return LabelDirectoryReader
 	}
-	scope := data.ScopeResource
-	switch nd.own / 10 {
-	case 5:
-		scope = data.ScopeRootManagementGroup
-	case 4:
-		scope = data.ScopeManagementGroup
-	case 3:
-		scope = data.ScopeSubscription
-	case 2:
-		scope = data.ScopeResourceGroup
-	}
-	_, label := azureReach(azureClass(nd.own%10), scope)
+	_, label := azureReach(azureClass(nd.own%10), levelScope(nd.own))
 	return label
 }
 
@@ -762,4 +742,20 @@ func (g *pathGraph) firstStep(n int32) string {
 		return "by granting itself the use of managed identity " + name()
 	}
 	return "by running code as managed identity " + name()
+}
+
+// levelScope is the breadth of scope a reach level of an Azure role carries in its tens (5 for the root management
+// group down to 2 for a resource group); a resource otherwise.
+func levelScope(l int32) data.ScopeLevel {
+	switch l / 10 {
+	case 5:
+		return data.ScopeRootManagementGroup
+	case 4:
+		return data.ScopeManagementGroup
+	case 3:
+		return data.ScopeSubscription
+	case 2:
+		return data.ScopeResourceGroup
+	}
+	return data.ScopeResource
 }

@@ -81,6 +81,7 @@ type Model struct {
 	width, height int
 	stack         []view
 	showHelp      bool
+	hidePreview   bool // p turned the preview pane off
 
 	list *identitiesView
 	as   assessState
@@ -318,6 +319,9 @@ func (m *Model) keyPress(msg tea.KeyPressMsg) tea.Cmd {
 		return m.openFindings()
 	case key.Matches(msg, k.Candidates):
 		return m.openCandidates()
+	case key.Matches(msg, k.Preview):
+		m.hidePreview = !m.hidePreview
+		return nil
 	case key.Matches(msg, k.Changed):
 		return m.toggleChanged()
 	case key.Matches(msg, k.Refresh):
@@ -415,6 +419,8 @@ func (m *Model) render() string {
 			b.WriteString(padLines(top.render(m, w, viewH), viewH))
 			b.WriteByte('\n')
 			b.WriteString(strings.Join(form, "\n"))
+		} else if listW, ok := m.previewing(w); ok {
+			b.WriteString(m.withPreview(top.render(m, listW, bodyH), listW, w, bodyH))
 		} else {
 			b.WriteString(padLines(top.render(m, w, bodyH), bodyH))
 		}

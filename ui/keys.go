@@ -21,6 +21,8 @@ type keyMap struct {
 
 	// Candidates switches between the managed identities and the user accounts that should become one.
 	Candidates key.Binding
+	// Preview turns the preview pane beside the list off and on (wide terminals).
+	Preview key.Binding
 
 	// While the filter is being typed, letters are text: only these keys act.
 	FilterKeep, FilterClear, FilterErase, FilterEraseAll, FilterMove key.Binding
@@ -70,6 +72,7 @@ func defaultKeys() keyMap {
 		SortReach:    b([]string{"R", "shift+r"}, "R", "sort by reach"),
 		SortUsed:     b([]string{"U", "shift+u"}, "U", "sort by last use"),
 		Candidates:   b([]string{"tab"}, "tab", "identities ⇄ user accounts to move"),
+		Preview:      b([]string{"p"}, "p", "preview pane on/off (wide terminals)"),
 
 		FilterKeep:     b([]string{"enter"}, "enter", "keep the filter"),
 		FilterClear:    b([]string{"esc"}, "esc", "clear the filter"),
@@ -152,7 +155,8 @@ func (k keyMap) FullHelp() [][]key.Binding {
 			pair(k.PageUp, k.PageDown, "pgup/dn", "page up / down")},
 		{k.Open, k.Back, k.Filter, pair(k.Findings, k.Candidates, "f/tab", "findings / users to move"), k.PivotRole, pair(k.Refresh, k.Gaps, "r/!", "refresh / not readable"), k.Help,
 			pair(k.Quit, k.ForceQuit, "q ctrl+c", "quit (top level / anywhere)")},
-		{k.Export, pair(k.Copy, k.CopyView, "y/Y", "copy id or fix / Markdown view")},
+		{pair(k.Export, k.Preview, "e/p", "export the view / preview pane"),
+			pair(k.Copy, k.CopyView, "y/Y", "copy id or fix / Markdown view")},
 		{pair(k.Decide, k.Reopen, "a/u", "decide / reopen a finding"), k.ShowDecided, k.Changed,
 			pair(pair(k.FormNext, k.FormPrev, "", ""), k.FormChoice, "tab ←→", "form: next field / decision")},
 		{pair(k.SortName, k.SortKind, "N/K", "sort by name / kind"),

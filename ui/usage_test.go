@@ -178,3 +178,31 @@ func TestAppendWhileFilteredMatchesRefilter(t *testing.T) {
 		t.Errorf("%d rows match, want 41", len(got))
 	}
 }
+
+// On a wide terminal the list has a preview of the selected identity beside it, which follows the cursor; p hides
+// it; at 80 columns there is none.
+func TestPreviewPane(t *testing.T) {
+	s := start(t, newTestModel(withUsage(testTenant())), 160, 40)
+	s.ready()
+	var first, second string
+	s.inspect(func(m *Model) { _, first = m.list.Selected() })
+	screen := s.waitText("verdict", "holds", "Findings")
+	if !strings.Contains(screen, "object   "+first) {
+		t.Errorf("the preview does not show the selected identity %s:\n%s", first, screen)
+	}
+	checkFrame(t, s.content(), 160, 40)
+	s.keys("j")
+	s.inspect(func(m *Model) { _, second = m.list.Selected() })
+	s.waitText("object   " + second)
+	s.keys("p")
+	s.waitFor("the preview hidden", func(m *Model) bool { return !strings.Contains(plain(m), "verdict") })
+	s.keys("p")
+	s.waitText("verdict")
+
+	narrow := start(t, newTestModel(withUsage(testTenant())), 80, 24)
+	narrow.ready()
+	narrow.waitText("USED")
+	if strings.Contains(narrow.screen(), "verdict") {
+		t.Errorf("a preview at 80 columns:\n%s", narrow.screen())
+	}
+}

@@ -16,6 +16,7 @@ type keyMap struct {
 	Decide, Reopen, ShowDecided    key.Binding
 	Changed                        key.Binding
 	FormNext, FormPrev, FormChoice key.Binding
+	FormChoicePrev                 key.Binding // the left half of FormChoice: the previous decision
 
 	SortName, SortKind, SortAttached, SortSeverity, SortFindings, SortReach, SortUsed key.Binding
 
@@ -56,13 +57,14 @@ func defaultKeys() keyMap {
 		Quit:      b([]string{"q"}, "q", "quit (top level)"),
 		ForceQuit: b([]string{"ctrl+c"}, "ctrl+c", "quit"),
 
-		Decide:      b([]string{"a"}, "a", "decide on the finding (accept…)"),
-		Reopen:      b([]string{"u"}, "u", "reopen a decided finding"),
-		ShowDecided: b([]string{"d"}, "d", "show decided findings too"),
-		Changed:     b([]string{"c"}, "c", "only what changed (--baseline)"),
-		FormNext:    b([]string{"tab", "down"}, "tab/↓", "next field"),
-		FormPrev:    b([]string{"shift+tab", "up"}, "↑", "previous field"),
-		FormChoice:  b([]string{"left", "right"}, "←→", "choose the decision"),
+		Decide:         b([]string{"a"}, "a", "decide on the finding (accept…)"),
+		Reopen:         b([]string{"u"}, "u", "reopen a decided finding"),
+		ShowDecided:    b([]string{"d"}, "d", "show decided findings too"),
+		Changed:        b([]string{"c"}, "c", "only what changed (--baseline)"),
+		FormNext:       b([]string{"tab", "down"}, "tab/↓", "next field"),
+		FormPrev:       b([]string{"shift+tab", "up"}, "↑", "previous field"),
+		FormChoice:     b([]string{"left", "right"}, "←→", "choose the decision"),
+		FormChoicePrev: b([]string{"left"}, "←", "previous decision"),
 
 		SortName:     b([]string{"N", "shift+n"}, "N", "sort by name"),
 		SortKind:     b([]string{"K", "shift+k"}, "K", "sort by kind"),

@@ -341,7 +341,7 @@ func (m *Model) formKey(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	case f.focus == focusDecision && key.Matches(msg, k.FormChoice):
 		step := 1
-		if msg.String() == "left" || msg.String() == "h" {
+		if key.Matches(msg, k.FormChoicePrev) {
 			step = len(triage.Decisions) - 1
 		}
 		f.choice = (f.choice + step) % len(triage.Decisions)

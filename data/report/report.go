@@ -245,7 +245,7 @@ func Build(x *data.Index, r *assess.Result, info data.SourceInfo) *Document {
 			RuleID:       f.RuleID,
 			Severity:     f.Severity.String(),
 			IdentityID:   f.IdentityID,
-			IdentityName: names[data.Key(f.IdentityID)],
+			IdentityName: cmp.Or(names[data.Key(f.IdentityID)], x.PrincipalName(f.IdentityID)),
 			Title:        f.Title,
 			Evidence:     assess.Texts(f.Evidence),
 			Remediation:  f.Remediation,

@@ -39,6 +39,15 @@ func TestUsageInReports(t *testing.T) {
 		u.SignIns[0].ResourceName != "Azure Storage" || u.SignIns[0].Count != 3100 {
 		t.Errorf("adf-research-ingest usage: %+v", u)
 	}
+	named := false
+	for _, f := range d.Findings {
+		if f.RuleID == assess.RuleUserAsService && f.IdentityName == "svc-backup-scheduler" {
+			named = true
+		}
+	}
+	if !named {
+		t.Error("the USER-AS-SERVICE finding does not name its user account")
+	}
 	var js bytes.Buffer
 	if err := WriteJSON(&js, d); err != nil {
 		t.Fatal(err)

@@ -193,6 +193,9 @@ func (m *Model) setFlash(s string, isErr bool) tea.Cmd {
 // Update routes every message. It never does I/O: fetches run in the commands it returns.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	cmd := m.update(msg)
+	if d, ok := m.top().(*detailView); ok {
+		d.refresh() // once per change, here rather than in every part of the frame that reads them
+	}
 	return m, tea.Batch(cmd, m.startSpinner())
 }
 

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -47,8 +48,9 @@ type detailView struct {
 	offset int         // first line shown
 	width  int
 	height int
-	moved  bool   // the user has moved; until then the view stays at the top (or at focus) as sections arrive
-	focus  string // the fingerprint of the finding the view was opened at, "" for none
+	moved  bool    // the user has moved; until then the view stays at the top (or at focus) as sections arrive
+	es     []entry // the entries as of the last change (refresh)
+	focus  string  // the fingerprint of the finding the view was opened at, "" for none
 	tri    *triageState
 	base   *baselineState
 }
@@ -282,7 +284,7 @@ func (d *detailView) verdict(m *Model) string {
 
 // pivots reports whether enter (who shares it) and o (others with the Azure role) mean anything on the selected line.
 func (d *detailView) pivots() (pivot, role bool) {
-	es := d.entries("")
+	es := d.lines()
 	if e := d.current(es, selectable(es)); e != nil && e.target != nil {
 		return true, e.target.kind == pivotScope
 	}
@@ -291,10 +293,22 @@ func (d *detailView) pivots() (pivot, role bool) {
 
 func (d *detailView) hints(m *Model) []key.Binding {
 	hs := m.keys.detailHints(d.pivots())
-	if e := d.current(d.entries(""), selectable(d.entries(""))); e != nil && e.finding != nil {
+	if es := d.lines(); d.current(es, selectable(es)) != nil && d.current(es, selectable(es)).finding != nil {
 		hs = append([]key.Binding{hint(m.keys.Decide, "decide"), hint(m.keys.Reopen, "reopen")}, hs...)
 	}
 	return hs
+}
+
+// refresh builds the entries again after a change: the root calls it once per message for the view on top, so a
+// frame (render, footer, hints) reads them and never builds them.
+func (d *detailView) refresh() { d.es = d.entries("") }
+
+// lines are the entries as of the last change.
+func (d *detailView) lines() []entry {
+	if d.es == nil {
+		d.refresh()
+	}
+	return d.es
 }
 
 // entries lists everything the view shows, in order.
@@ -620,7 +634,13 @@ func selectable(es []entry) []int {
 
 func (d *detailView) render(m *Model, w, h int) string {
 	d.width, d.height = w, h
-	es := d.entries(m.spinnerView() + " ")
+	// What is still loading turns the spinner; the entries themselves are built once per change (refresh).
+	es := slices.Clone(d.lines())
+	for i := range es {
+		if es[i].style == styleLoading {
+			es[i].text = m.spinnerView() + " " + es[i].text
+		}
+	}
 	ls := d.layout(m, es, w)
 	sel := selectable(es)
 	// Opened at a finding: the cursor on its header and the header at the top, until the user moves.
@@ -682,7 +702,7 @@ func (d *detailView) render(m *Model, w, h int) string {
 func (d *detailView) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 	k := m.keys
 	d.moved = true
-	es := d.entries("")
+	es := d.lines()
 	sel := selectable(es)
 	page := max(1, d.height)
 	moveBy := func(n int) {

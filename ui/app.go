@@ -196,6 +196,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	if d, ok := m.top().(*detailView); ok {
 		d.refresh() // once per change, here rather than in every part of the frame that reads them
 	}
+	m.layout()
 	return m, tea.Batch(cmd, m.startSpinner())
 }
 
@@ -397,6 +398,33 @@ func (m *Model) View() tea.View {
 	return v
 }
 
+// layout fits the top view to the body after a change: sizes, cursors and scrolling are settled here, in Update, and
+// the frame only draws them.
+func (m *Model) layout() {
+	if m.showHelp {
+		return
+	}
+	top := m.top()
+	l, ok := top.(interface{ layout(m *Model, w, h int) })
+	if !ok {
+		return
+	}
+	w, h := max(20, m.width), max(8, m.height)
+	bodyH := m.bodyHeight(w, h, m.statusBar(w, top))
+	if m.tri.form.open {
+		bodyH = max(1, bodyH-len(m.formLines(w)))
+	}
+	if listW, ok := m.previewing(w); ok {
+		w = listW
+	}
+	l.layout(m, w, bodyH)
+}
+
+// bodyHeight is what the breadcrumb, the title, the footer and the status bar leave of h lines.
+func (m *Model) bodyHeight(w, h int, status string) int {
+	return h - 3 - strings.Count(status, "\n") - 1
+}
+
 func (m *Model) render() string {
 	w, h := max(20, m.width), max(8, m.height)
 	var b strings.Builder
@@ -404,7 +432,7 @@ func (m *Model) render() string {
 	b.WriteByte('\n')
 	top := m.top()
 	status := m.statusBar(w, top)
-	bodyH := h - 3 - strings.Count(status, "\n") - 1
+	bodyH := m.bodyHeight(w, h, status)
 	if m.showHelp {
 		b.WriteString(fitLine(m.st.Title.Render("Keys"), w))
 		b.WriteByte('\n')

@@ -264,11 +264,27 @@ func (v *findingsView) render(m *Model, w, h int) string {
 		return v.t.render(w, h, &m.st)
 	}
 	// The preview takes half the body, or what the table's rows leave when they are fewer; the fix is shown whole,
-	// however long: the preview grows for it, leaving the table a few rows.
+	// however long: the preview grows for it, leaving the table a few rows (tableHeight, as layout fitted it).
 	free := h - 1 - len(v.t.view) // what the table's heading and rows leave
 	lines := v.preview(m, v.finding(r), w, max(h/2, free), max(h-6, free))
 	tableH := h - len(lines)
 	return padLines(v.t.render(w, tableH, &m.st), tableH) + "\n" + strings.Join(lines, "\n")
+}
+
+// layout fits the table to what the selected finding's evidence below it leaves, from Update, as render lays them
+// out.
+func (v *findingsView) layout(m *Model, w, h int) {
+	v.t.fit(v.tableHeight(m, w, h))
+}
+
+// tableHeight is the table's part of h lines of body: all of it, or what the selected finding's evidence leaves.
+func (v *findingsView) tableHeight(m *Model, w, h int) int {
+	r := v.t.selected()
+	if !v.filled || len(v.t.view) == 0 || h < 12 || r == nil {
+		return h
+	}
+	free := h - 1 - len(v.t.view)
+	return h - len(v.preview(m, v.finding(r), w, max(h/2, free), max(h-6, free)))
 }
 
 // preview is the evidence, remediation and fix of a finding in about limit lines of w cells (at most most, for a long

@@ -559,6 +559,13 @@ func (t *table) clamp() {
 	t.offset = max(0, min(t.offset, len(t.view)-h))
 }
 
+// fit sets the rows the table shows to what h lines of body leave under its heading, keeping the cursor in view;
+// Update calls it (through the view's layout) so that render only draws.
+func (t *table) fit(h int) {
+	t.height = max(1, h-1)
+	t.clamp()
+}
+
 func (t *table) move(n int) { t.cursor += n; t.clamp() }
 func (t *table) top()       { t.cursor = 0; t.clamp() }
 func (t *table) bottom()    { t.cursor = len(t.view) - 1; t.clamp() }
@@ -640,8 +647,18 @@ func (t *table) widths(w int) []int {
 
 // render draws the header and the visible rows in w x h cells.
 func (t *table) render(w, h int, st *styles) string {
-	t.height = max(1, h-1)
-	t.clamp()
+	// The frame draws the window Update last fitted (fit), only correcting it locally should the body be another
+	// size: render never moves the cursor.
+	height := max(1, h-1)
+	cursor := max(0, min(t.cursor, len(t.view)-1))
+	offset := t.offset
+	if cursor < offset {
+		offset = cursor
+	}
+	if cursor >= offset+height {
+		offset = cursor - height + 1
+	}
+	offset = max(0, min(offset, len(t.view)-height))
 	ws := t.widths(w)
 	var b strings.Builder
 	var hdr strings.Builder
@@ -662,11 +679,11 @@ func (t *table) render(w, h int, st *styles) string {
 		hdr.WriteByte(' ')
 	}
 	b.WriteString(st.Header.Render(fit(hdr.String(), w, false)))
-	end := min(len(t.view), t.offset+t.height)
-	for pos := t.offset; pos < end; pos++ {
+	end := min(len(t.view), offset+height)
+	for pos := offset; pos < end; pos++ {
 		b.WriteByte('\n')
 		r := &t.rows[t.view[pos]]
-		sel := pos == t.cursor
+		sel := pos == cursor
 		var line strings.Builder
 		if sel {
 			line.WriteString("› ")

@@ -47,3 +47,6 @@ func (p *tablePage) key(m *Model, msg tea.KeyPressMsg, open func(r *row) tea.Cmd
 	}
 	return nil
 }
+
+// layout fits the table to the body, from Update.
+func (p *tablePage) layout(m *Model, w, h int) { p.t.fit(h) }

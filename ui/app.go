@@ -200,7 +200,36 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	return m, tea.Batch(cmd, m.startSpinner())
 }
 
+// Pages ask the root for what only the root does, the stack and the status line, with these messages rather than by
+// calling it: a page knows what it wants, the root where it goes.
+type (
+	openIdentityMsg struct{ id, fingerprint string } // open an identity, at a finding when fingerprint is set
+	openPivotMsg    struct{ target pivotTarget }     // list the identities that share a group, role, scope...
+	openFindingsMsg struct{ query string }           // the findings pane, filtered by query
+	flashMsg        struct {                         // a line in the status bar
+		text  string
+		isErr bool
+	}
+)
+
+// ask sends a page's request to the root.
+func ask(msg tea.Msg) tea.Cmd { return func() tea.Msg { return msg } }
+
 func (m *Model) update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case openIdentityMsg:
+		return m.openIdentityAt(msg.id, msg.fingerprint)
+	case openPivotMsg:
+		return m.openPivot(msg.target)
+	case openFindingsMsg:
+		cmd := m.openFindings()
+		if fv, ok := m.top().(*findingsView); ok && msg.query != "" {
+			fv.f.setQuery(msg.query)
+		}
+		return cmd
+	case flashMsg:
+		return m.setFlash(msg.text, msg.isErr)
+	}
 	if cmd, ok := m.exportUpdate(msg); ok {
 		return cmd
 	}

@@ -138,11 +138,5 @@ func (v *candidatesView) render(m *Model, w, h int) string {
 
 // key: enter shows the account's finding (its evidence and fix) in the findings pane.
 func (v *candidatesView) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
-	return v.tablePage.key(m, msg, func(r *row) tea.Cmd {
-		cmd := m.openFindings()
-		if fv, ok := m.top().(*findingsView); ok {
-			fv.f.setQuery(r.id)
-		}
-		return cmd
-	})
+	return v.tablePage.key(m, msg, func(r *row) tea.Cmd { return ask(openFindingsMsg{query: r.id}) })
 }

@@ -510,7 +510,7 @@ func (d *detailView) sectionEntries(sec data.Section, items any) []entry {
 				detail += " · with condition"
 			}
 			add(text, detail, &pivotTarget{kind: pivotScope, id: r.Scope, extra: r.RoleDefinitionID,
-				label: data.Clean(r.Scope)}, data.Clean(r.Scope))
+				label: data.Clean(r.Scope), role: data.Clean(r.RoleName)}, data.Clean(r.Scope))
 		}
 	case []data.FederatedCredential:
 		for _, f := range items {
@@ -735,21 +735,20 @@ func (d *detailView) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 		moveBy(-page)
 	case key.Matches(msg, k.Open):
 		if e := d.current(es, sel); e != nil && e.target != nil {
-			return m.openPivot(*e.target)
+			return ask(openPivotMsg{target: *e.target})
 		}
 	case key.Matches(msg, k.Decide), key.Matches(msg, k.Reopen):
 		e := d.current(es, sel)
 		if e == nil || e.finding == nil {
-			return m.setFlash("move to a finding (under Findings) to decide on it", false)
+			return ask(flashMsg{text: "move to a finding (under Findings) to decide on it"})
 		}
 		cmd, _ := m.triageKey(msg, e.finding, e.fp)
 		return cmd
 	case key.Matches(msg, k.PivotRole):
 		if e := d.current(es, sel); e != nil && e.target != nil && e.target.kind == pivotScope {
-			t := pivotTarget{kind: pivotRole, id: e.target.extra, label: strings.TrimSpace(e.text[strings.Index(e.text, "]")+1:])}
-			return m.openPivot(t)
+			return ask(openPivotMsg{target: pivotTarget{kind: pivotRole, id: e.target.extra, label: e.target.role}})
 		}
-		return m.setFlash(m.keys.PivotRole.Help().Key+" lists others with an Azure role: move to a line under Azure roles", false)
+		return ask(flashMsg{text: m.keys.PivotRole.Help().Key + " lists others with an Azure role: move to a line under Azure roles"})
 	}
 	return nil
 }

@@ -31,6 +31,7 @@ type pivotTarget struct {
 	id    string // group id, role template id, scope, role definition id, resource id, "resourceAppId|appRoleId"
 	extra string // the role definition of a scope line; the permission value of a permission
 	label string // cleaned, for the breadcrumb
+	role  string // a scope line's role name, cleaned: what o lists the others with
 }
 
 // pivotView lists every identity that shares a pivot target.
@@ -200,5 +201,5 @@ func (v *pivotView) render(m *Model, w, h int) string {
 }
 
 func (v *pivotView) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
-	return v.tablePage.key(m, msg, func(r *row) tea.Cmd { return m.openIdentity(r.id) })
+	return v.tablePage.key(m, msg, func(r *row) tea.Cmd { return ask(openIdentityMsg{id: r.id}) })
 }

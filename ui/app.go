@@ -81,7 +81,8 @@ type Model struct {
 	width, height int
 	stack         []view
 	showHelp      bool
-	hidePreview   bool // p turned the preview pane off
+	hidePreview   bool      // p turned the preview pane off
+	asks          []tea.Msg // what pages asked the root for while handling a message (ask)
 
 	list *identitiesView
 	as   assessState
@@ -193,6 +194,11 @@ func (m *Model) setFlash(s string, isErr bool) tea.Cmd {
 // Update routes every message. It never does I/O: fetches run in the commands it returns.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	cmd := m.update(msg)
+	for len(m.asks) > 0 {
+		a := m.asks[0]
+		m.asks = m.asks[1:]
+		cmd = tea.Batch(cmd, m.update(a))
+	}
 	if d, ok := m.top().(*detailView); ok {
 		d.refresh() // once per change, here rather than in every part of the frame that reads them
 	}
@@ -212,8 +218,12 @@ type (
 	}
 )
 
-// ask sends a page's request to the root.
-func ask(msg tea.Msg) tea.Cmd { return func() tea.Msg { return msg } }
+// ask posts a page's request to the root, which takes it as soon as the page's handler returns, before the next key:
+// a key typed ahead (enter, then o) reaches the page the first one opened.
+func (m *Model) ask(msg tea.Msg) tea.Cmd {
+	m.asks = append(m.asks, msg)
+	return nil
+}
 
 func (m *Model) update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {

@@ -138,5 +138,5 @@ func (v *candidatesView) render(m *Model, w, h int) string {
 
 // key: enter shows the account's finding (its evidence and fix) in the findings pane.
 func (v *candidatesView) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
-	return v.tablePage.key(m, msg, func(r *row) tea.Cmd { return ask(openFindingsMsg{query: r.id}) })
+	return v.tablePage.key(m, msg, func(r *row) tea.Cmd { return m.ask(openFindingsMsg{query: r.id}) })
 }

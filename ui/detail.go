@@ -735,20 +735,20 @@ func (d *detailView) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 		moveBy(-page)
 	case key.Matches(msg, k.Open):
 		if e := d.current(es, sel); e != nil && e.target != nil {
-			return ask(openPivotMsg{target: *e.target})
+			return m.ask(openPivotMsg{target: *e.target})
 		}
 	case key.Matches(msg, k.Decide), key.Matches(msg, k.Reopen):
 		e := d.current(es, sel)
 		if e == nil || e.finding == nil {
-			return ask(flashMsg{text: "move to a finding (under Findings) to decide on it"})
+			return m.ask(flashMsg{text: "move to a finding (under Findings) to decide on it"})
 		}
 		cmd, _ := m.triageKey(msg, e.finding, e.fp)
 		return cmd
 	case key.Matches(msg, k.PivotRole):
 		if e := d.current(es, sel); e != nil && e.target != nil && e.target.kind == pivotScope {
-			return ask(openPivotMsg{target: pivotTarget{kind: pivotRole, id: e.target.extra, label: e.target.role}})
+			return m.ask(openPivotMsg{target: pivotTarget{kind: pivotRole, id: e.target.extra, label: e.target.role}})
 		}
-		return ask(flashMsg{text: m.keys.PivotRole.Help().Key + " lists others with an Azure role: move to a line under Azure roles"})
+		return m.ask(flashMsg{text: m.keys.PivotRole.Help().Key + " lists others with an Azure role: move to a line under Azure roles"})
 	}
 	return nil
 }

@@ -403,16 +403,16 @@ func (v *findingsView) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 		if r := v.t.selected(); r != nil {
 			if _, ok := v.from.application(r.ref); ok {
 				// An application has no identity view: its finding is all there is, and its evidence is below.
-				return ask(flashMsg{text: strings.TrimPrefix(subjectName(v.from.sharedAssessment, r.ref, data.Clean), "app ") +
+				return m.ask(flashMsg{text: strings.TrimPrefix(subjectName(v.from.sharedAssessment, r.ref, data.Clean), "app ") +
 					" is an application, not a managed identity: its evidence is below; " + m.keys.Copy.Help().Key +
 					" copies its object id"})
 			}
 			if _, ok := v.from.deletedPrincipal(r.ref); ok {
 				// A deleted principal has nothing left to show but the role assignments its finding lists.
-				return ask(flashMsg{text: data.Clean(r.ref) + " no longer exists in the directory: the role assignments it " +
+				return m.ask(flashMsg{text: data.Clean(r.ref) + " no longer exists in the directory: the role assignments it " +
 					"left behind are below; " + m.keys.Copy.Help().Key + " copies its object id"})
 			}
-			return ask(openIdentityMsg{id: r.ref, fingerprint: v.from.fps[r.src]})
+			return m.ask(openIdentityMsg{id: r.ref, fingerprint: v.from.fps[r.src]})
 		}
 	}
 	return nil

@@ -97,9 +97,9 @@ func (v *gapsView) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 	}
 	if key.Matches(msg, m.keys.Open) {
 		if r := v.t.selected(); r != nil && r.id != "" {
-			return ask(openIdentityMsg{id: r.id})
+			return m.ask(openIdentityMsg{id: r.id})
 		}
-		return ask(flashMsg{text: "this part is tenant-wide: it is about no one identity"})
+		return m.ask(flashMsg{text: "this part is tenant-wide: it is about no one identity"})
 	}
 	return nil
 }

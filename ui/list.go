@@ -171,7 +171,7 @@ func (v *identitiesView) render(m *Model, w, h int) string {
 }
 
 func (v *identitiesView) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
-	return v.tablePage.key(m, msg, func(r *row) tea.Cmd { return ask(openIdentityMsg{id: r.id}) })
+	return v.tablePage.key(m, msg, func(r *row) tea.Cmd { return m.ask(openIdentityMsg{id: r.id}) })
 }
 
 // identity returns what the list knows of an identity.

@@ -201,5 +201,5 @@ func (v *pivotView) render(m *Model, w, h int) string {
 }
 
 func (v *pivotView) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
-	return v.tablePage.key(m, msg, func(r *row) tea.Cmd { return ask(openIdentityMsg{id: r.id}) })
+	return v.tablePage.key(m, msg, func(r *row) tea.Cmd { return m.ask(openIdentityMsg{id: r.id}) })
 }

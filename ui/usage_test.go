@@ -206,3 +206,20 @@ func TestPreviewPane(t *testing.T) {
 		t.Errorf("a preview at 80 columns:\n%s", narrow.screen())
 	}
 }
+
+// A page's request to the root is taken in the same Update as the key that made it: the next key, typed ahead,
+// reaches the page the first one opened, and "o" there says why it cannot act.
+func TestPageRequestsAreTakenAtOnce(t *testing.T) {
+	m := newTestModel(testTenant())
+	d := newDriver(m)
+	d.until(func() bool { return !m.list.loading && len(m.list.t.view) > 0 })
+	m.Update(keyMsg("enter"))
+	if _, ok := m.top().(*detailView); !ok {
+		t.Fatalf("after enter the top is %T, want the detail view at once", m.top())
+	}
+	m.Update(keyMsg("o"))
+	if !strings.Contains(m.flash, "move to a line under Azure roles") {
+		t.Errorf("o on a line that is no Azure role says %q", m.flash)
+	}
+	m.Close()
+}

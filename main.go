@@ -195,6 +195,8 @@ type sourceFlags struct {
 	live     azure.Options
 	// wholeFile makes a snapshot load completely before the command starts.
 	wholeFile bool
+	// usageWindowSet says --usage-window was given: it, like --workspace, only means something for a live tenant.
+	usageWindowSet bool
 	// interactive is set by the commands people type into (the explorer, serve): the assessment then leaves them a
 	// core.
 	interactive bool
@@ -238,6 +240,7 @@ func (f *sourceFlags) register(fs *flag.FlagSet) {
 			return err
 		}
 		f.live.UsageWindow = d
+		f.usageWindowSet = true
 		return nil
 	})
 }
@@ -274,6 +277,10 @@ func (f *sourceFlags) validate() error {
 			return usageError{fmt.Sprintf("--demo-size %d needs about %s of memory (6 KiB per identity), more than the %s "+
 				"this machine has: choose at most %d", f.demoSize, gigabytes(need), gigabytes(have), maxDemoSize(have))}
 		}
+	}
+	if chosen > 0 && (f.live.Workspace != "" || f.usageWindowSet) {
+		return usageError{"--workspace and --usage-window say how to read a live tenant's usage; the demo tenant and " +
+			"snapshots carry their own: drop them, or read the live tenant"}
 	}
 	if !oneOf(f.live.Auth, "", "default", "cli", "device-code", "environment", "managed-identity") {
 		return usageError{fmt.Sprintf("unknown --auth %q: use default, cli, device-code, environment or managed-identity", f.live.Auth)}

@@ -93,6 +93,9 @@ func TestBadValuesAreRefusedBeforeAnyWork(t *testing.T) {
 			{[]string{"--concurrency", "0"}, `--concurrency "0": takes a number from 1 to`},
 			{[]string{"--concurrency", "-5"}, `--concurrency "-5"`},
 			{[]string{"--concurrency", "many"}, `--concurrency "many"`},
+			{[]string{"--usage-window", "0"}, `--usage-window "0": takes a number of days from 1d to 730d`},
+			{[]string{"--usage-window", "731d"}, `--usage-window "731d"`},
+			{[]string{"--usage-window", "a month"}, `--usage-window "a month"`},
 		} {
 			// A live tenant: were the value not refused first, sign-in would fail instead.
 			code, _, errOut := runCmd(t, append(append(slicesClone(cmd), c.args...), "--auth", "environment")...)
@@ -117,6 +120,8 @@ func TestBadValuesAreRefusedBeforeAnyWork(t *testing.T) {
 		{[]string{"serve", "--demo", "--authorized-keys", file, "--export-dir", filepath.Join(dir, "missing")}, "no such folder"},
 		{[]string{"serve", "--demo", "--authorized-keys", file, "--idle-timeout", "-1s"}, "positive duration"},
 		{[]string{"collect", "--demo", "--history", dir, "--keep", "1"}, "at least 2"},
+		{[]string{"report", "--demo", "--workspace", "c0ffee00-1111-2222-3333-444455556666"}, "live tenant's usage"},
+		{[]string{"report", "--demo-size", "10", "--usage-window", "7d"}, "live tenant's usage"},
 	} {
 		code, _, errOut := runCmd(t, c.args...)
 		if code != exitUsage || !strings.Contains(errOut, c.says) {

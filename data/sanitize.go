@@ -206,30 +206,17 @@ func isSGR(seq string) bool {
 // exact, but a file that cannot reorder or hide what a terminal shows when someone looks at it. encoding/json
 // escapes C0 controls itself; such runes only occur inside JSON strings, where an escape is valid. Each Write must
 // hold whole runes, as json.Encoder's and json.Marshal's output does.
-func JSONWriter(w io.Writer) io.Writer { return jsonWriter{w} }
+func JSONWriter(w io.Writer) io.Writer { return &jsonWriter{w: w} }
 
-type jsonWriter struct{ w io.Writer }
+type jsonWriter struct {
+	w   io.Writer
+	buf []byte // what the last Write passed on, kept for the next
+}
 
-func (j jsonWriter) Write(p []byte) (int, error) {
-	start := 0
-	var esc []byte
-	for i := 0; i < len(p); {
-		if p[i] < 0x7f {
-			i++
-			continue
-		}
-		r, size := utf8.DecodeRune(p[i:])
-		if r == 0x7f || r != utf8.RuneError && hidden(r) {
-			esc = appendUnicodeEscape(append(esc[:0], p[start:i]...), r)
-			if _, err := j.w.Write(esc); err != nil {
-				return start, err
-			}
-			start = i + size
-		}
-		i += size
-	}
-	if _, err := j.w.Write(p[start:]); err != nil {
-		return start, err
+func (j *jsonWriter) Write(p []byte) (int, error) {
+	j.buf = AppendJSONSafe(j.buf[:0], p)
+	if _, err := j.w.Write(j.buf); err != nil {
+		return 0, err
 	}
 	return len(p), nil
 }

@@ -240,7 +240,7 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 	case flashMsg:
 		return m.setFlash(msg.text, msg.isErr)
 	}
-	if cmd, ok := m.exportUpdate(msg); ok {
+	if cmd, ok := m.exp.exportUpdate(m.exportEnv(), msg); ok {
 		return cmd
 	}
 	if cmd, ok := m.triageUpdate(msg); ok {
@@ -372,7 +372,7 @@ func (m *Model) keyPress(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Gaps):
 		return m.openGaps()
 	case key.Matches(msg, k.Export):
-		return m.startExport()
+		return m.exp.startExport(m.exportEnv())
 	case key.Matches(msg, k.Copy):
 		return m.copySelected()
 	case key.Matches(msg, k.CopyView):
@@ -382,7 +382,10 @@ func (m *Model) keyPress(msg tea.KeyPressMsg) tea.Cmd {
 }
 
 // filterOf returns the filter of a view that has one.
-func (m *Model) filterOf(v view) *filterLine {
+func (m *Model) filterOf(v view) *filterLine { return filterOf(v) }
+
+// filterOf is a view's filter line, or nil when it has none.
+func filterOf(v view) *filterLine {
 	if f, ok := v.(interface{ filterLine() *filterLine }); ok {
 		return f.filterLine()
 	}
@@ -478,7 +481,7 @@ func (m *Model) render() string {
 		b.WriteString(padLines(m.helpView(w, bodyH), bodyH))
 	} else {
 		title := top.title(m)
-		if p := m.exportView(w); p != "" {
+		if p := m.exp.exportView(m.exportEnv(), w); p != "" {
 			title = p
 		}
 		b.WriteString(fitLine(title, w))

@@ -78,7 +78,8 @@ const (
 	exportWriting                       // the write is running in a command
 )
 
-// exportState is the export prompt's state; the zero value is closed.
+// exportState is the export prompt, a component of its own: its state (the zero value is closed) and its methods,
+// which reach the program only through an exportEnv.
 type exportState struct {
 	open   bool
 	stage  exportStage
@@ -133,13 +134,12 @@ func encodeForCopy(job int, f exportFormat, later func() report.Table, why strin
 }
 
 // startExport opens the export prompt for the current view.
-func (m *Model) startExport() tea.Cmd {
-	e := &m.exp
+func (e *exportState) startExport(env exportEnv) tea.Cmd {
 	if e.open {
 		return nil
 	}
 	*e = exportState{open: true, format: e.format, keys: defaultExportKeys(), jobID: e.jobID}
-	e.clip = m.opts.Served && m.opts.ExportDir == ""
+	e.clip = env.opts.Served && env.opts.ExportDir == ""
 	if !e.clip {
 		e.path = textinput.New()
 		e.path.Prompt = ""
@@ -153,26 +153,26 @@ func (m *Model) startExport() tea.Cmd {
 		st := e.path.Styles()
 		st.Cursor.Blink = false // a blinking cursor would repaint a remote screen twice a second for nothing
 		e.path.SetStyles(st)
-		e.path.SetValue(m.exportName(e.format))
+		e.path.SetValue(e.exportName(env, e.format))
 		e.path.CursorEnd()
-		m.fitExportPath(m.width)
+		e.fitExportPath(env, env.width)
 	}
 	return nil
 }
 
 // exportName is the prefilled path: miscope-<view>-<tenant>-<yyyymmdd-hhmmss>.<ext>, in ExportDir when one is set.
 // In a served session the input holds only the file name, since the folder is fixed.
-func (m *Model) exportName(f exportFormat) string {
-	what := m.top().kind()
-	if d, ok := m.top().(*detailView); ok { // an identity's export names the identity
+func (e *exportState) exportName(env exportEnv, f exportFormat) string {
+	what := env.top.kind()
+	if d, ok := env.top.(*detailView); ok { // an identity's export names the identity
 		what += "-" + slug(cmp.Or(d.ident.DisplayName, d.id), "identity")
 	}
-	name := "miscope-" + what + "-" + tenantSlug(m.src.Info()) + "-" + m.opts.Now().Format("20060102-150405") + f.ext()
+	name := "miscope-" + what + "-" + tenantSlug(env.info) + "-" + env.opts.Now().Format("20060102-150405") + f.ext()
 	switch {
-	case m.opts.Served:
+	case env.opts.Served:
 		return name
-	case m.opts.ExportDir != "":
-		return filepath.Join(m.opts.ExportDir, name)
+	case env.opts.ExportDir != "":
+		return filepath.Join(env.opts.ExportDir, name)
 	}
 	return "./" + name
 }
@@ -208,38 +208,37 @@ func slug(s, otherwise string) string {
 }
 
 // closeExport closes the prompt and shows msg.
-func (m *Model) closeExport(msg string, isErr bool) tea.Cmd {
-	m.exp.open, m.exp.job = false, nil
-	return m.setFlash(msg, isErr)
+func (e *exportState) closeExport(env exportEnv, msg string, isErr bool) tea.Cmd {
+	e.open, e.job = false, nil
+	return env.flash(msg, isErr)
 }
 
 // exportUpdate lets an open export prompt take messages before the views do. It reports whether it took msg.
-func (m *Model) exportUpdate(msg tea.Msg) (tea.Cmd, bool) {
-	e := &m.exp
+func (e *exportState) exportUpdate(env exportEnv, msg tea.Msg) (tea.Cmd, bool) {
 	switch msg := msg.(type) {
 	case exportDoneMsg:
 		if e.job == nil || msg.id != e.job.id {
 			return nil, true
 		}
-		return m.exportDone(msg), true
+		return e.exportDone(env, msg), true
 	case copyMsg:
 		if msg.job != 0 && (e.job == nil || msg.job != e.job.id) {
 			return nil, true
 		}
-		return m.copied(msg), true
+		return e.copied(env, msg), true
 	}
 	if !e.open {
 		return nil, false
 	}
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
-		m.fitExportPath(msg.Width)
+		e.fitExportPath(env, msg.Width)
 		return nil, false // the root takes the new size too
 	case tea.KeyPressMsg:
-		if key.Matches(msg, m.keys.ForceQuit) {
+		if key.Matches(msg, env.keys.ForceQuit) {
 			return nil, false
 		}
-		return m.exportKey(msg), true
+		return e.exportKey(env, msg), true
 	case tea.PasteMsg:
 		if e.stage == exportChoosing && e.onPath {
 			var cmd tea.Cmd
@@ -251,8 +250,7 @@ func (m *Model) exportUpdate(msg tea.Msg) (tea.Cmd, bool) {
 	return nil, false
 }
 
-func (m *Model) exportKey(msg tea.KeyPressMsg) tea.Cmd {
-	e := &m.exp
+func (e *exportState) exportKey(env exportEnv, msg tea.KeyPressMsg) tea.Cmd {
 	k := e.keys
 	switch e.stage {
 	case exportWriting:
@@ -261,25 +259,25 @@ func (m *Model) exportKey(msg tea.KeyPressMsg) tea.Cmd {
 		switch {
 		case key.Matches(msg, k.Yes):
 			e.job.overwrite = true
-			return m.runExport()
+			return e.runExport(env)
 		case key.Matches(msg, k.No):
 			kept := e.job.path
 			e.stage, e.job, e.onPath = exportChoosing, nil, true
 			e.path.Focus()
-			return m.setFlash("kept "+kept+": choose another name, or esc", false)
+			return env.flash("kept "+kept+": choose another name, or esc", false)
 		}
 		return nil
 	}
 	switch {
-	case key.Matches(msg, m.keys.Back):
-		return m.closeExport("export cancelled", false)
-	case key.Matches(msg, m.keys.Open):
-		return m.submitExport()
+	case key.Matches(msg, env.keys.Back):
+		return e.closeExport(env, "export cancelled", false)
+	case key.Matches(msg, env.keys.Open):
+		return e.submitExport(env)
 	case key.Matches(msg, k.NextFormatOnPath) || !e.onPath && key.Matches(msg, k.NextFormat):
-		m.setExportFormat((e.format + 1) % formatCount)
+		e.setExportFormat(env, (e.format + 1) % formatCount)
 		return nil
 	case key.Matches(msg, k.PrevFormatOnPath) || !e.onPath && key.Matches(msg, k.PrevFormat):
-		m.setExportFormat((e.format + formatCount - 1) % formatCount)
+		e.setExportFormat(env, (e.format + formatCount - 1) % formatCount)
 		return nil
 	case key.Matches(msg, k.ToPath, k.ToFormat) && !e.clip:
 		e.onPath = key.Matches(msg, k.ToPath)
@@ -293,11 +291,11 @@ func (m *Model) exportKey(msg tea.KeyPressMsg) tea.Cmd {
 	if !e.onPath {
 		switch {
 		case key.Matches(msg, k.CSV):
-			m.setExportFormat(formatCSV)
+			e.setExportFormat(env, formatCSV)
 		case key.Matches(msg, k.JSON):
-			m.setExportFormat(formatJSON)
+			e.setExportFormat(env, formatJSON)
 		case key.Matches(msg, k.Markdown):
-			m.setExportFormat(formatMarkdown)
+			e.setExportFormat(env, formatMarkdown)
 		}
 		return nil
 	}
@@ -307,8 +305,7 @@ func (m *Model) exportKey(msg tea.KeyPressMsg) tea.Cmd {
 }
 
 // setExportFormat changes the format and, when the path still ends in the old extension, the extension with it.
-func (m *Model) setExportFormat(f exportFormat) {
-	e := &m.exp
+func (e *exportState) setExportFormat(env exportEnv, f exportFormat) {
 	if !e.clip {
 		if p := e.path.Value(); strings.HasSuffix(p, e.format.ext()) {
 			e.path.SetValue(strings.TrimSuffix(p, e.format.ext()) + f.ext())
@@ -320,37 +317,36 @@ func (m *Model) setExportFormat(f exportFormat) {
 
 // submitExport takes the view's table as it is now and starts writing it, after checking the path for what can be
 // told without touching the disk.
-func (m *Model) submitExport() tea.Cmd {
-	e := &m.exp
+func (e *exportState) submitExport(env exportEnv) tea.Cmd {
 	e.jobID++
-	job := &exportJob{id: e.jobID, format: e.format, tableLater: m.tableLater(), served: m.opts.Served}
+	job := &exportJob{id: e.jobID, format: e.format, tableLater: tableLaterOf(env.top), served: env.opts.Served}
 	if !e.clip {
-		p, err := m.exportPath(strings.TrimSpace(e.path.Value()))
+		p, err := e.exportPath(env, strings.TrimSpace(e.path.Value()))
 		if err == nil {
 			err = e.format.checkExtension(p)
 		}
 		if err != nil {
-			return m.setFlash(err.Error(), true)
+			return env.flash(err.Error(), true)
 		}
 		job.path = p
 	}
 	e.job = job
-	return m.runExport()
+	return e.runExport(env)
 }
 
 // exportPath turns what the user typed into the path to write. A served session writes only straight into the
 // export folder: a name that climbs out of it (.., an absolute path) or into a sub-folder is refused, so a remote
 // user cannot write anywhere else on the server.
-func (m *Model) exportPath(typed string) (string, error) {
+func (e *exportState) exportPath(env exportEnv, typed string) (string, error) {
 	if typed == "" {
 		return "", errors.New("type a file name to export to")
 	}
-	if m.opts.Served {
+	if env.opts.Served {
 		if !filepath.IsLocal(typed) || strings.ContainsAny(typed, `/\`) {
 			return "", fmt.Errorf("%q is not a plain file name: exports on this server go only into its export folder",
 				typed)
 		}
-		return filepath.Join(m.opts.ExportDir, typed), nil
+		return filepath.Join(env.opts.ExportDir, typed), nil
 	}
 	if strings.HasSuffix(typed, "/") || strings.HasSuffix(typed, string(filepath.Separator)) {
 		return "", fmt.Errorf("%s is a folder: add a file name", typed)
@@ -359,8 +355,7 @@ func (m *Model) exportPath(typed string) (string, error) {
 }
 
 // runExport starts the job in a command: the encoding and all disk access happen off the Update loop.
-func (m *Model) runExport() tea.Cmd {
-	e := &m.exp
+func (e *exportState) runExport(env exportEnv) tea.Cmd {
 	e.stage = exportWriting
 	job := *e.job
 	if job.path == "" {
@@ -425,8 +420,7 @@ func explainWriteError(path string, err error) error {
 
 // exportDone ends a write: a success closes the prompt; an existing file asks before overwriting; an error keeps
 // the prompt open so the path can be changed.
-func (m *Model) exportDone(msg exportDoneMsg) tea.Cmd {
-	e := &m.exp
+func (e *exportState) exportDone(env exportEnv, msg exportDoneMsg) tea.Cmd {
 	job := e.job
 	switch {
 	case msg.exists:
@@ -435,21 +429,21 @@ func (m *Model) exportDone(msg exportDoneMsg) tea.Cmd {
 	case msg.err != nil:
 		e.stage, e.job, e.onPath = exportChoosing, nil, true
 		e.path.Focus()
-		return m.setFlash(msg.err.Error(), true)
+		return env.flash(msg.err.Error(), true)
 	}
 	// The message keeps to the status line: a path longer than the room left is cut in the middle, keeping its folder
 	// and the end of its name.
 	rows, format := data.Plural(msg.rows, "row", "rows"), job.format.String()
-	room := max(20, m.width) - 2 - len("exported  to  ()") - len(rows) - len(format)
-	return m.closeExport(fmt.Sprintf("exported %s to %s (%s)", rows, midCut(job.path, room), format), false)
+	room := max(20, env.width) - 2 - len("exported  to  ()") - len(rows) - len(format)
+	return e.closeExport(env, fmt.Sprintf("exported %s to %s (%s)", rows, midCut(job.path, room), format), false)
 }
 
 // copied sends a table that was encoded for the clipboard, unless it is too large for a terminal to take: then it
 // says so rather than let the terminal cut it silently.
-func (m *Model) copied(msg copyMsg) tea.Cmd {
-	done := m.setFlash
+func (e *exportState) copied(env exportEnv, msg copyMsg) tea.Cmd {
+	done := env.flash
 	if msg.job != 0 {
-		done = m.closeExport
+		done = func(text string, isErr bool) tea.Cmd { return e.closeExport(env, text, isErr) }
 	}
 	switch {
 	case msg.err != nil:
@@ -463,43 +457,41 @@ func (m *Model) copied(msg copyMsg) tea.Cmd {
 }
 
 // exportView is the prompt line shown in place of the view's title while the prompt is open, or "".
-func (m *Model) exportView(w int) string {
-	e := &m.exp
+func (e *exportState) exportView(env exportEnv, w int) string {
 	if !e.open {
 		return ""
 	}
-	st := &m.st
+	st := env.st
 	switch e.stage {
 	case exportConfirming:
 		// The question comes first and a long path loses its start, so the file name stays in view at 80 columns.
 		q := "Overwrite the existing file? y/n "
 		return st.Title.Render(q) + st.Error.Render(leftCut(e.job.path, w-ansi.StringWidth(q)))
 	case exportWriting:
-		return m.exportPrefix(w) + leftCut(e.path.Value(), w-lipgloss.Width(m.exportPrefix(w))-2) + " …"
+		return e.exportPrefix(env, w) + leftCut(e.path.Value(), w-lipgloss.Width(e.exportPrefix(env, w))-2) + " …"
 	}
 	if e.clip {
-		return m.exportPrefix(w)
+		return e.exportPrefix(env, w)
 	}
-	return m.exportPrefix(w) + m.exportPathView()
+	return e.exportPrefix(env, w) + e.exportPathView(env)
 }
 
 // exportPathView shows the path. Away from the input it is cut in the middle, so both the folder it goes to and the
 // file name's end stay in view; in the input, which scrolls to the cursor, "…" says when its start is out of view.
-func (m *Model) exportPathView() string {
-	e := &m.exp
+func (e *exportState) exportPathView(env exportEnv) string {
 	width := e.path.Width()
 	if !e.onPath {
 		return midCut(e.path.Value(), width+1)
 	}
 	if ansi.StringWidth(e.path.Value()) > width && e.path.Position() >= width {
-		return m.st.Dim.Render("…") + e.path.View()
+		return env.st.Dim.Render("…") + e.path.View()
 	}
 	return e.path.View()
 }
 
 // exportPrefix is the prompt line before the path input: the formats and, in a served session, the fixed folder.
-func (m *Model) exportPrefix(w int) string {
-	e, st := &m.exp, &m.st
+func (e *exportState) exportPrefix(env exportEnv, w int) string {
+	e, st := e, env.st
 	var b strings.Builder
 	if e.clip {
 		b.WriteString(st.Title.Render("Copy as") + " ")
@@ -525,22 +517,21 @@ func (m *Model) exportPrefix(w int) string {
 		return b.String()
 	}
 	b.WriteString(" to ")
-	if m.opts.Served {
+	if env.opts.Served {
 		// The fixed folder, cut from the left when long: its end is what tells folders apart.
-		b.WriteString(st.Dim.Render(leftCut(data.Clean(strings.TrimSuffix(m.opts.ExportDir, "/"))+"/", w/4)))
+		b.WriteString(st.Dim.Render(leftCut(data.Clean(strings.TrimSuffix(env.opts.ExportDir, "/"))+"/", w/4)))
 	}
 	return b.String()
 }
 
 // fitExportPath gives the path input the rest of the prompt line, so a long path scrolls inside it instead of being
 // cut off the screen. It runs when the prompt opens and when the terminal is resized.
-func (m *Model) fitExportPath(w int) {
-	e := &m.exp
+func (e *exportState) fitExportPath(env exportEnv, w int) {
 	if !e.open || e.clip {
 		return
 	}
 	w = max(20, w)
-	e.path.SetWidth(max(8, w-lipgloss.Width(m.exportPrefix(w))-2)) // a cell for the "…" of a scrolled path
+	e.path.SetWidth(max(8, w-lipgloss.Width(e.exportPrefix(env, w))-2)) // a cell for the "…" of a scrolled path
 	e.path.SetCursor(e.path.Position())                            // scrolls the input to the cursor at the new width
 }
 
@@ -589,24 +580,24 @@ func (m *Model) copyView() tea.Cmd {
 	if m.opts.Served && m.opts.ExportDir == "" {
 		why = "filter the view first"
 	}
-	return encodeForCopy(0, formatMarkdown, m.tableLater(), why)
+	return encodeForCopy(0, formatMarkdown, tableLaterOf(m.top()), why)
 }
 
 // tableLater takes the current view's table: views whose table is costly to write out take only what they need here
 // and do the rest in the command that calls the result, so Update stays quick at any size.
-func (m *Model) tableLater() func() report.Table {
+func tableLaterOf(v view) func() report.Table {
 	var later func() (string, []string, [][]string)
-	if d, ok := m.top().(interface {
+	if d, ok := v.(interface {
 		tableLater() func() (string, []string, [][]string)
 	}); ok {
 		later = d.tableLater()
 	} else {
-		t, c, r := m.top().Table()
+		t, c, r := v.Table()
 		later = func() (string, []string, [][]string) { return t, c, r }
 	}
 	var numeric []bool
 	var filter, sort string
-	if f := m.filterOf(m.top()); f != nil {
+	if f := filterOf(v); f != nil {
 		numeric, _, sort = f.t.exportScope()
 		filter = f.query
 	}
@@ -625,3 +616,21 @@ func markdownTable(title string, cols []string, rows [][]string) string {
 
 // mdEscape escapes one Markdown table cell.
 func mdEscape(s string) string { return report.MarkdownCell(s) }
+
+// exportEnv is what the export prompt needs from the program: the view it exports, whose tenant it is, where files
+// go, the clock, the width, the keys and styles, and the status line.
+type exportEnv struct {
+	top   view
+	info  data.SourceInfo
+	opts  Options
+	width int
+	keys  keyMap
+	st    *styles
+	flash func(msg string, isErr bool) tea.Cmd
+}
+
+// exportEnv is the program's side of the export prompt.
+func (m *Model) exportEnv() exportEnv {
+	return exportEnv{top: m.top(), info: m.src.Info(), opts: m.opts, width: m.width, keys: m.keys, st: &m.st,
+		flash: m.setFlash}
+}

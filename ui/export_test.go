@@ -90,7 +90,7 @@ func (s *session) flash(want string) (string, bool) {
 
 // exportTable is what an export of the view on top holds right now, with its filter and sort.
 func (s *session) exportTable() (t report.Table) {
-	s.inspect(func(m *Model) { t = m.tableLater()() })
+	s.inspect(func(m *Model) { t = tableLaterOf(m.top())() })
 	return t
 }
 

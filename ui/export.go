@@ -274,10 +274,10 @@ func (e *exportState) exportKey(env exportEnv, msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, env.keys.Open):
 		return e.submitExport(env)
 	case key.Matches(msg, k.NextFormatOnPath) || !e.onPath && key.Matches(msg, k.NextFormat):
-		e.setExportFormat(env, (e.format + 1) % formatCount)
+		e.setExportFormat(env, (e.format+1)%formatCount)
 		return nil
 	case key.Matches(msg, k.PrevFormatOnPath) || !e.onPath && key.Matches(msg, k.PrevFormat):
-		e.setExportFormat(env, (e.format + formatCount - 1) % formatCount)
+		e.setExportFormat(env, (e.format+formatCount-1)%formatCount)
 		return nil
 	case key.Matches(msg, k.ToPath, k.ToFormat) && !e.clip:
 		e.onPath = key.Matches(msg, k.ToPath)
@@ -532,7 +532,7 @@ func (e *exportState) fitExportPath(env exportEnv, w int) {
 	}
 	w = max(20, w)
 	e.path.SetWidth(max(8, w-lipgloss.Width(e.exportPrefix(env, w))-2)) // a cell for the "…" of a scrolled path
-	e.path.SetCursor(e.path.Position())                            // scrolls the input to the cursor at the new width
+	e.path.SetCursor(e.path.Position())                                 // scrolls the input to the cursor at the new width
 }
 
 // midCut fits a path in w cells by cutting its middle: it keeps its folder (up to a third of w) and the end of its

@@ -58,36 +58,28 @@ type view interface {
 	// crumb is the view's part of the breadcrumb.
 	crumb() string
 	// title is the line above the view's body.
-	title(m *Model) string
+	title(c *pageContext) string
 	// counts is the selected position for the status bar ("12/45", "3/10 of 45"), or "".
 	counts() string
-	render(m *Model, w, h int) string
+	render(c *pageContext, w, h int) string
 	// key handles a key press the root did not take; it returns nil when the key means nothing here.
-	key(m *Model, msg tea.KeyPressMsg) tea.Cmd
+	key(c *pageContext, msg tea.KeyPressMsg) tea.Cmd
 	// hints are the keys the footer offers here, most useful first.
-	hints(m *Model) []key.Binding
+	hints(c *pageContext) []key.Binding
 }
 
 // Model is the root of the program: it owns routing (list, detail, pivots, findings, help), focus, layout, the
 // status bar and the background assessment. Create it with New.
 type Model struct {
-	opts   Options
-	src    *cache.Cache
-	keys   keyMap
-	st     styles
-	ctx    context.Context
+	*pageContext
 	cancel context.CancelFunc
 
-	width, height int
-	stack         []view
-	showHelp      bool
-	hidePreview   bool      // p turned the preview pane off
-	asks          []tea.Msg // what pages asked the root for while handling a message (ask)
+	stack       []view
+	showHelp    bool
+	hidePreview bool // p turned the preview pane off
 
 	list *identitiesView
-	as   assessState
 
-	spin     spinner.Model
 	spinning bool
 
 	flash     string
@@ -95,11 +87,28 @@ type Model struct {
 	flashGen  int
 	noticeGen int // the flash that a NoticeMsg set, so clearing the notice leaves a newer message alone
 
-	seq int // request ids, so replies to requests no longer wanted are dropped
+	exp exportState
+}
 
-	exp  exportState
+// pageContext is what every page shares and reads, handed to each (as soft-serve's common context is): options,
+// the cache, keys, styles, the size, the shared assessment, triage decisions, the baseline, and the way to ask the
+// root for what only it does (ask). Pages never see the root Model.
+type pageContext struct {
+	opts Options
+	src  *cache.Cache
+	keys keyMap
+	st   styles
+	ctx  context.Context
+
+	width, height int
+
+	as   assessState
 	tri  triageState
 	base baselineState
+
+	spin spinner.Model
+	seq  int       // request ids, so replies to requests no longer wanted are dropped
+	asks []tea.Msg // what pages asked the root for while handling a message (ask)
 }
 
 // New creates the root model over opts.Source.
@@ -109,15 +118,17 @@ func New(opts Options) *Model {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	m := &Model{
-		opts:   opts,
-		src:    opts.Source,
-		keys:   defaultKeys(),
-		st:     defaultStyles(),
-		ctx:    ctx,
+		pageContext: &pageContext{
+			opts:   opts,
+			src:    opts.Source,
+			keys:   defaultKeys(),
+			st:     defaultStyles(),
+			ctx:    ctx,
+			width:  80,
+			height: 24,
+			spin:   spinner.New(spinner.WithSpinner(spinner.MiniDot)),
+		},
 		cancel: cancel,
-		width:  80,
-		height: 24,
-		spin:   spinner.New(spinner.WithSpinner(spinner.MiniDot)),
 	}
 	m.tri = triageState{path: cmp.Or(opts.Triage, triage.DefaultPath), who: cmp.Or(opts.Who, "unknown"), now: opts.Now}
 	m.list = newIdentitiesView()
@@ -140,7 +151,7 @@ func (m *Model) Init() tea.Cmd {
 	return tea.Batch(m.loadList(), m.startAssessment(), m.startSpinner(), m.loadTriage(), m.loadBaseline())
 }
 
-func (m *Model) nextReq() int { m.seq++; return m.seq }
+func (c *pageContext) nextReq() int { c.seq++; return c.seq }
 
 func (m *Model) top() view { return m.stack[len(m.stack)-1] }
 
@@ -220,8 +231,8 @@ type (
 
 // ask posts a page's request to the root, which takes it as soon as the page's handler returns, before the next key:
 // a key typed ahead (enter, then o) reaches the page the first one opened.
-func (m *Model) ask(msg tea.Msg) tea.Cmd {
-	m.asks = append(m.asks, msg)
+func (c *pageContext) ask(msg tea.Msg) tea.Cmd {
+	c.asks = append(c.asks, msg)
 	return nil
 }
 
@@ -239,6 +250,9 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return cmd
 	case flashMsg:
 		return m.setFlash(msg.text, msg.isErr)
+	case decideMsg:
+		cmd, _ := m.triageKey(msg.key, msg.f, msg.fp)
+		return cmd
 	}
 	if cmd, ok := m.exp.exportUpdate(m.exportEnv(), msg); ok {
 		return cmd
@@ -295,7 +309,7 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		var cmds []tea.Cmd
 		for _, v := range m.stack {
 			if d, ok := v.(*detailView); ok && d.id == msg.id {
-				cmds = append(cmds, d.load(m))
+				cmds = append(cmds, d.load(m.pageContext))
 			}
 		}
 		return tea.Batch(cmds...)
@@ -331,7 +345,7 @@ func (m *Model) keyPress(msg tea.KeyPressMsg) tea.Cmd {
 	}
 	v := m.top()
 	if f := m.filterOf(v); f != nil && f.typing {
-		if cmd, ok := f.typeKey(m, msg); ok {
+		if cmd, ok := f.typeKey(m.pageContext, msg); ok {
 			return cmd
 		}
 	}
@@ -378,7 +392,7 @@ func (m *Model) keyPress(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.CopyView):
 		return m.copyView()
 	}
-	return v.key(m, msg)
+	return v.key(m.pageContext, msg)
 }
 
 // filterOf returns the filter of a view that has one.
@@ -397,7 +411,7 @@ func (m *Model) mail(msg mailMsg) tea.Cmd {
 	var cmds []tea.Cmd
 	switch msg.box {
 	case m.list.box:
-		cmds = append(cmds, m.list.receive(m, msg.msgs, msg.done))
+		cmds = append(cmds, m.list.receive(m.pageContext, msg.msgs, msg.done))
 	case m.as.box:
 		cmds = append(cmds, m.as.receive(m, msg.msgs))
 	default:
@@ -480,7 +494,7 @@ func (m *Model) render() string {
 		b.WriteByte('\n')
 		b.WriteString(padLines(m.helpView(w, bodyH), bodyH))
 	} else {
-		title := top.title(m)
+		title := top.title(m.pageContext)
 		if p := m.exp.exportView(m.exportEnv(), w); p != "" {
 			title = p
 		}
@@ -489,13 +503,13 @@ func (m *Model) render() string {
 		if m.tri.form.open {
 			form := m.formLines(w)
 			viewH := max(1, bodyH-len(form))
-			b.WriteString(padLines(top.render(m, w, viewH), viewH))
+			b.WriteString(padLines(top.render(m.pageContext, w, viewH), viewH))
 			b.WriteByte('\n')
 			b.WriteString(strings.Join(form, "\n"))
 		} else if listW, ok := m.previewing(w); ok {
-			b.WriteString(m.withPreview(top.render(m, listW, bodyH), listW, w, bodyH))
+			b.WriteString(m.withPreview(top.render(m.pageContext, listW, bodyH), listW, w, bodyH))
 		} else {
-			b.WriteString(padLines(top.render(m, w, bodyH), bodyH))
+			b.WriteString(padLines(top.render(m.pageContext, w, bodyH), bodyH))
 		}
 	}
 	b.WriteByte('\n')
@@ -519,7 +533,7 @@ func (m *Model) hints(top view) []key.Binding {
 	if f := m.filterOf(top); f != nil && f.typing {
 		return m.keys.filterHints()
 	}
-	return top.hints(m)
+	return top.hints(m.pageContext)
 }
 
 // footer renders hints on one line of w cells. When they do not fit, keys are dropped from the end, never the help
@@ -657,7 +671,7 @@ func padLines(s string, h int) string {
 }
 
 // spinnerView is the frame shared by everything that is loading.
-func (m *Model) spinnerView() string { return m.spin.View() }
+func (c *pageContext) spinnerView() string { return c.spin.View() }
 
 // age says how long ago in the largest whole unit: "40 min", "5 h", "3 days".
 func age(d time.Duration) string {

@@ -438,7 +438,7 @@ func (m *Model) applyAssessment() tea.Cmd {
 		case *detailView:
 			v.assessed(a)
 		case *findingsView:
-			v.fill(m, a)
+			v.fill(m.pageContext, a)
 		case *candidatesView:
 			v.fill(a)
 		}
@@ -477,15 +477,15 @@ func (s *assessState) status(m *Model) string {
 
 // decorateFindings writes this explorer's triage statuses and baseline marks into its new copy of the findings
 // pane's rows.
-func (m *Model) decorateFindings(a *assessment) {
-	if m.tri.from == a {
-		for i, st := range m.tri.status {
+func (c *pageContext) decorateFindings(a *assessment) {
+	if c.tri.from == a {
+		for i, st := range c.tri.status {
 			a.setFindingCell(i, colStatusIndex, statusCell(st))
 		}
 	}
-	if m.base.from == a {
+	if c.base.from == a {
 		for i := range a.findingRows {
-			a.setFindingCell(i, colChangeFinding, m.base.findingMark(int32(i)))
+			a.setFindingCell(i, colChangeFinding, c.base.findingMark(int32(i)))
 		}
 	}
 }

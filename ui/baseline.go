@@ -213,22 +213,22 @@ func (m *Model) toggleChanged() tea.Cmd {
 }
 
 // baselineTitle is what a view's title adds while c is on.
-func (m *Model) baselineTitle() string {
-	if !m.base.changedOnly {
+func (c *pageContext) baselineTitle() string {
+	if !c.base.changedOnly {
 		return ""
 	}
-	return "  " + m.st.Dim.Render("changed since the baseline")
+	return "  " + c.st.Dim.Render("changed since the baseline")
 }
 
 // changeHint is c in a footer, when there is a baseline.
-func (m *Model) changeHint() []key.Binding {
-	if m.base.src == nil {
+func (c *pageContext) changeHint() []key.Binding {
+	if c.base.src == nil {
 		return nil
 	}
-	if m.base.changedOnly {
-		return []key.Binding{hint(m.keys.Changed, "show all")}
+	if c.base.changedOnly {
+		return []key.Binding{hint(c.keys.Changed, "show all")}
 	}
-	return []key.Binding{hint(m.keys.Changed, "changed only")}
+	return []key.Binding{hint(c.keys.Changed, "changed only")}
 }
 
 // sectionChanges are the detail view's lines of what changed in one section since the baseline.

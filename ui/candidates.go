@@ -108,35 +108,35 @@ func candidateRow(x *data.Index, f *assess.Finding) row {
 func (v *candidatesView) kind() string  { return "candidates" }
 func (v *candidatesView) crumb() string { return "user accounts to move" }
 
-func (v *candidatesView) title(m *Model) string {
-	return v.f.render(m, "User accounts used as service accounts") + m.st.Dim.Render("  (tab: identities)")
+func (v *candidatesView) title(c *pageContext) string {
+	return v.f.render(c, "User accounts used as service accounts") + c.st.Dim.Render("  (tab: identities)")
 }
 
-func (v *candidatesView) hints(m *Model) []key.Binding { return m.keys.candidateHints() }
+func (v *candidatesView) hints(c *pageContext) []key.Binding { return c.keys.candidateHints() }
 
 func (v *candidatesView) Table() (string, []string, [][]string) {
 	cols, rows := v.t.export()
 	return "User accounts used as service accounts", cols, rows
 }
 
-func (v *candidatesView) render(m *Model, w, h int) string {
+func (v *candidatesView) render(c *pageContext, w, h int) string {
 	switch {
-	case v.from == nil && m.as.err != nil:
-		return m.st.Error.Render("error: ") + "the tenant could not be read: " + errText(m.as.err)
+	case v.from == nil && c.as.err != nil:
+		return c.st.Error.Render("error: ") + "the tenant could not be read: " + errText(c.as.err)
 	case v.from == nil:
-		return m.spinnerView() + " reading how user accounts sign in…"
+		return c.spinnerView() + " reading how user accounts sign in…"
 	}
 	if g := v.from.x.UsageGap(data.SectionUserSignIns); g != nil {
-		return m.st.Gap.Render("Users' sign-in activity is "+errText(g)) +
+		return c.st.Gap.Render("Users' sign-in activity is "+errText(g)) +
 			"\n\nWithout it no user account can be told to be a service account."
 	}
 	if len(v.t.rows) == 0 {
 		return "No user account with a role signs in only non-interactively: none to move to a managed identity."
 	}
-	return v.body(m, w, h, "account")
+	return v.body(c, w, h, "account")
 }
 
 // key: enter shows the account's finding (its evidence and fix) in the findings pane.
-func (v *candidatesView) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
-	return v.tablePage.key(m, msg, func(r *row) tea.Cmd { return m.ask(openFindingsMsg{query: r.id}) })
+func (v *candidatesView) key(c *pageContext, msg tea.KeyPressMsg) tea.Cmd {
+	return v.tablePage.key(c, msg, func(r *row) tea.Cmd { return c.ask(openFindingsMsg{query: r.id}) })
 }

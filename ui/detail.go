@@ -118,13 +118,13 @@ func (m *Model) openIdentityAt(id, fp string) tea.Cmd {
 		d.ident = data.Identity{ID: id}
 	}
 	m.push(d)
-	return d.load(m)
+	return d.load(m.pageContext)
 }
 
 // load fetches every section again; replies to an earlier load are dropped by the request id.
-func (d *detailView) load(m *Model) tea.Cmd {
-	d.req = m.nextReq()
-	src, ctx, id, req := m.src, m.ctx, d.id, d.req
+func (d *detailView) load(c *pageContext) tea.Cmd {
+	d.req = c.nextReq()
+	src, ctx, id, req := c.src, c.ctx, d.id, d.req
 	var cmds []tea.Cmd
 	for _, sec := range data.Sections {
 		d.secs[sec] = &sectionState{loading: true}
@@ -228,19 +228,19 @@ func (d *detailView) counts() string {
 }
 
 // title names the identity and, when the line under the cursor pivots, what enter and o do there.
-func (d *detailView) title(m *Model) string {
+func (d *detailView) title(c *pageContext) string {
 	pivot, role := d.pivots()
 	var what []string
 	if pivot {
-		what = append(what, m.keys.Open.Help().Key+": who shares it")
+		what = append(what, c.keys.Open.Help().Key+": who shares it")
 	}
 	if role {
-		what = append(what, m.keys.PivotRole.Help().Key+": others with the role")
+		what = append(what, c.keys.PivotRole.Help().Key+": others with the role")
 	}
-	title := m.st.Title.Render(d.name()) + d.verdict(m)
-	hint := m.st.Dim.Render("  " + strings.Join(what, " · "))
+	title := c.st.Title.Render(d.name()) + d.verdict(c)
+	hint := c.st.Dim.Render("  " + strings.Join(what, " · "))
 	// The verdict comes first; the pivot hint, which the footer also gives, only where it fits whole.
-	if len(what) == 0 || ansi.StringWidth(title+hint) > m.width {
+	if len(what) == 0 || ansi.StringWidth(title+hint) > c.width {
 		return title
 	}
 	return title + hint
@@ -249,7 +249,7 @@ func (d *detailView) title(m *Model) string {
 // verdict leads the view with what the assessment says of the identity, short enough to share the title line at 80
 // columns: its worst severity, the rules of its findings, and what it can reach ("critical · MI-PATH MI-EXPOSED×2 ·
 // tenant admin"); "" until the assessment is known.
-func (d *detailView) verdict(m *Model) string {
+func (d *detailView) verdict(c *pageContext) string {
 	if d.a == nil {
 		return ""
 	}
@@ -258,9 +258,9 @@ func (d *detailView) verdict(m *Model) string {
 		return ""
 	}
 	text, _ := f.severity()
-	sev := m.st.Dim.Render(text)
+	sev := c.st.Dim.Render(text)
 	if f.count > 0 {
-		sev = m.st.Severity[f.sev].Render(text)
+		sev = c.st.Severity[f.sev].Render(text)
 	}
 	var parts []string
 	if f.count > 0 {
@@ -279,7 +279,7 @@ func (d *detailView) verdict(m *Model) string {
 	if len(parts) == 0 {
 		return "  " + sev
 	}
-	return "  " + sev + m.st.Dim.Render(" · "+strings.Join(parts, " · "))
+	return "  " + sev + c.st.Dim.Render(" · "+strings.Join(parts, " · "))
 }
 
 // pivots reports whether enter (who shares it) and o (others with the Azure role) mean anything on the selected line.
@@ -291,10 +291,10 @@ func (d *detailView) pivots() (pivot, role bool) {
 	return false, false
 }
 
-func (d *detailView) hints(m *Model) []key.Binding {
-	hs := m.keys.detailHints(d.pivots())
+func (d *detailView) hints(c *pageContext) []key.Binding {
+	hs := c.keys.detailHints(d.pivots())
 	if es := d.lines(); d.current(es, selectable(es)) != nil && d.current(es, selectable(es)).finding != nil {
-		hs = append([]key.Binding{hint(m.keys.Decide, "decide"), hint(m.keys.Reopen, "reopen")}, hs...)
+		hs = append([]key.Binding{hint(c.keys.Decide, "decide"), hint(c.keys.Reopen, "reopen")}, hs...)
 	}
 	return hs
 }
@@ -566,10 +566,10 @@ type line struct {
 }
 
 // layout turns entries into lines of width w; long evidence wraps.
-func (d *detailView) layout(m *Model, es []entry, w int) []line {
+func (d *detailView) layout(c *pageContext, es []entry, w int) []line {
 	var ls []line
 	for i, e := range es {
-		st := &m.st
+		st := &c.st
 		switch e.style {
 		case styleHeading:
 			if len(ls) > 0 {
@@ -632,16 +632,16 @@ func selectable(es []entry) []int {
 	return out
 }
 
-func (d *detailView) render(m *Model, w, h int) string {
+func (d *detailView) render(c *pageContext, w, h int) string {
 	d.width, d.height = w, h
 	// What is still loading turns the spinner; the entries themselves are built once per change (refresh).
 	es := slices.Clone(d.lines())
 	for i := range es {
 		if es[i].style == styleLoading {
-			es[i].text = m.spinnerView() + " " + es[i].text
+			es[i].text = c.spinnerView() + " " + es[i].text
 		}
 	}
-	ls := d.layout(m, es, w)
+	ls := d.layout(c, es, w)
 	sel := selectable(es)
 	// Opened at a finding: the cursor on its header and the header at the top, until the user moves.
 	atFocus := false
@@ -687,7 +687,7 @@ func (d *detailView) render(m *Model, w, h int) string {
 			if n == 0 || ls[n-1].entry != cur { // the marker goes on the entry's first line only
 				plain = "›" + strings.TrimPrefix(plain, " ")
 			}
-			txt = m.st.Selected.Render(fit(plain, w, false))
+			txt = c.st.Selected.Render(fit(plain, w, false))
 		} else {
 			txt = fitLine(txt, w)
 		}
@@ -699,8 +699,8 @@ func (d *detailView) render(m *Model, w, h int) string {
 	return b.String()
 }
 
-func (d *detailView) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
-	k := m.keys
+func (d *detailView) key(c *pageContext, msg tea.KeyPressMsg) tea.Cmd {
+	k := c.keys
 	d.moved = true
 	es := d.lines()
 	sel := selectable(es)
@@ -735,20 +735,20 @@ func (d *detailView) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 		moveBy(-page)
 	case key.Matches(msg, k.Open):
 		if e := d.current(es, sel); e != nil && e.target != nil {
-			return m.ask(openPivotMsg{target: *e.target})
+			return c.ask(openPivotMsg{target: *e.target})
 		}
 	case key.Matches(msg, k.Decide), key.Matches(msg, k.Reopen):
 		e := d.current(es, sel)
 		if e == nil || e.finding == nil {
-			return m.ask(flashMsg{text: "move to a finding (under Findings) to decide on it"})
+			return c.ask(flashMsg{text: "move to a finding (under Findings) to decide on it"})
 		}
-		cmd, _ := m.triageKey(msg, e.finding, e.fp)
+		cmd, _ := c.triageKeyOf(msg, e.finding, e.fp)
 		return cmd
 	case key.Matches(msg, k.PivotRole):
 		if e := d.current(es, sel); e != nil && e.target != nil && e.target.kind == pivotScope {
-			return m.ask(openPivotMsg{target: pivotTarget{kind: pivotRole, id: e.target.extra, label: e.target.role}})
+			return c.ask(openPivotMsg{target: pivotTarget{kind: pivotRole, id: e.target.extra, label: e.target.role}})
 		}
-		return m.ask(flashMsg{text: m.keys.PivotRole.Help().Key + " lists others with an Azure role: move to a line under Azure roles"})
+		return c.ask(flashMsg{text: c.keys.PivotRole.Help().Key + " lists others with an Azure role: move to a line under Azure roles"})
 	}
 	return nil
 }

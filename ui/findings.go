@@ -140,9 +140,9 @@ func newFindingsView() *findingsView {
 }
 
 // fill takes the assessment's rows once it is known, and again after a refresh.
-func (v *findingsView) fill(m *Model, a *assessment) {
+func (v *findingsView) fill(c *pageContext, a *assessment) {
 	if a != nil && a != v.from {
-		v.t.setMeasuredRows(a.rows(m.decorateFindings), a.findingWidest)
+		v.t.setMeasuredRows(a.rows(c.decorateFindings), a.findingWidest)
 		v.filled, v.from = true, a
 	}
 }
@@ -161,7 +161,7 @@ func (m *Model) openFindings() tea.Cmd {
 		v.t.cols = append(v.t.cols, changeColumn)
 		v.t.content = append(v.t.content, 0)
 	}
-	v.fill(m, m.as.result)
+	v.fill(m.pageContext, m.as.result)
 	m.push(v)
 	return nil
 }
@@ -177,22 +177,22 @@ func (v *findingsView) counts() string {
 	return v.t.counts()
 }
 
-func (v *findingsView) title(m *Model) string {
-	return v.f.render(m, "Findings") + m.triageTitle() + m.baselineTitle()
+func (v *findingsView) title(c *pageContext) string {
+	return v.f.render(c, "Findings") + c.triageTitle() + c.baselineTitle()
 }
 
-func (v *findingsView) hints(m *Model) []key.Binding {
-	hs := m.keys.findingsHints(m.tri.showDecided)
+func (v *findingsView) hints(c *pageContext) []key.Binding {
+	hs := c.keys.findingsHints(c.tri.showDecided)
 	if r := v.t.selected(); r != nil && v.filled {
 		if _, all := fixLines(v.finding(r)); all == "" { // y copies the object id of a finding without a fix
 			for i, h := range hs {
-				if slices.Equal(h.Keys(), m.keys.Copy.Keys()) {
-					hs[i] = hint(m.keys.Copy, "copy id")
+				if slices.Equal(h.Keys(), c.keys.Copy.Keys()) {
+					hs[i] = hint(c.keys.Copy, "copy id")
 				}
 			}
 		}
 	}
-	return append(hs[:4:4], append(m.changeHint(), hs[4:]...)...)
+	return append(hs[:4:4], append(c.changeHint(), hs[4:]...)...)
 }
 
 // Table is the pane's findings after filter and sort, with their evidence, remediation and fix (as y copies it).
@@ -236,61 +236,61 @@ func (v *findingsView) Selected() (string, string) {
 	return "the object id of " + r.cells[2], data.Clean(r.ref)
 }
 
-func (v *findingsView) render(m *Model, w, h int) string {
+func (v *findingsView) render(c *pageContext, w, h int) string {
 	switch {
-	case !v.filled && m.as.err != nil:
-		return m.st.Error.Render("error: ") + "the assessment failed: " + errText(m.as.err) + "\n\nPress r to try again."
+	case !v.filled && c.as.err != nil:
+		return c.st.Error.Render("error: ") + "the assessment failed: " + errText(c.as.err) + "\n\nPress r to try again."
 	case !v.filled:
-		return m.spinnerView() + " assessing the tenant… findings appear when it is done."
+		return c.spinnerView() + " assessing the tenant… findings appear when it is done."
 	case len(v.t.rows) == 0:
 		out := "No findings: no identity matched a rule."
-		if n := len(m.as.result.r.Gaps); n > 0 {
-			out += "\n" + m.st.Gap.Render(data.Plural(n, "part was", "parts were")+" not readable, so this is not proof of safety.")
+		if n := len(c.as.result.r.Gaps); n > 0 {
+			out += "\n" + c.st.Gap.Render(data.Plural(n, "part was", "parts were")+" not readable, so this is not proof of safety.")
 		}
 		return out
 	case len(v.t.view) == 0 && v.f.query == "":
-		return "No open findings: " + data.Plural(m.tri.decidedCount(), "finding has", "findings have") +
-			" a decision that holds (" + m.keys.ShowDecided.Help().Key + " shows them)."
+		return "No open findings: " + data.Plural(c.tri.decidedCount(), "finding has", "findings have") +
+			" a decision that holds (" + c.keys.ShowDecided.Help().Key + " shows them)."
 	case len(v.t.view) == 0:
-		return v.t.render(w, h, &m.st) + "\nNo finding matches " + strconv.Quote(v.f.query) + " (esc clears the filter)."
+		return v.t.render(w, h, &c.st) + "\nNo finding matches " + strconv.Quote(v.f.query) + " (esc clears the filter)."
 	}
 	// Show the selected finding's evidence under the table when there is room: as many lines as fit in up to half
 	// the body, then its remediation.
 	if h < 12 {
-		return v.t.render(w, h, &m.st)
+		return v.t.render(w, h, &c.st)
 	}
 	r := v.t.selected()
 	if r == nil {
-		return v.t.render(w, h, &m.st)
+		return v.t.render(w, h, &c.st)
 	}
 	// The preview takes half the body, or what the table's rows leave when they are fewer; the fix is shown whole,
 	// however long: the preview grows for it, leaving the table a few rows (tableHeight, as layout fitted it).
 	free := h - 1 - len(v.t.view) // what the table's heading and rows leave
-	lines := v.preview(m, v.finding(r), w, max(h/2, free), max(h-6, free))
+	lines := v.preview(c, v.finding(r), w, max(h/2, free), max(h-6, free))
 	tableH := h - len(lines)
-	return padLines(v.t.render(w, tableH, &m.st), tableH) + "\n" + strings.Join(lines, "\n")
+	return padLines(v.t.render(w, tableH, &c.st), tableH) + "\n" + strings.Join(lines, "\n")
 }
 
 // layout fits the table to what the selected finding's evidence below it leaves, from Update, as render lays them
 // out.
-func (v *findingsView) layout(m *Model, w, h int) {
-	v.t.fit(v.tableHeight(m, w, h))
+func (v *findingsView) layout(c *pageContext, w, h int) {
+	v.t.fit(v.tableHeight(c, w, h))
 }
 
 // tableHeight is the table's part of h lines of body: all of it, or what the selected finding's evidence leaves.
-func (v *findingsView) tableHeight(m *Model, w, h int) int {
+func (v *findingsView) tableHeight(c *pageContext, w, h int) int {
 	r := v.t.selected()
 	if !v.filled || len(v.t.view) == 0 || h < 12 || r == nil {
 		return h
 	}
 	free := h - 1 - len(v.t.view)
-	return h - len(v.preview(m, v.finding(r), w, max(h/2, free), max(h-6, free)))
+	return h - len(v.preview(c, v.finding(r), w, max(h/2, free), max(h-6, free)))
 }
 
 // preview is the evidence, remediation and fix of a finding in about limit lines of w cells (at most most, for a long
 // fix): one line per piece of evidence and a count of what did not fit, the remediation in two lines, and the fix's
 // commands wrapped whole, never cut.
-func (v *findingsView) preview(m *Model, f *assess.Finding, w, limit, most int) []string {
+func (v *findingsView) preview(c *pageContext, f *assess.Finding, w, limit, most int) []string {
 	// The selected finding's title, which the table's column cuts, heads its evidence in place of the word
 	// "Evidence": whole in two lines, which holds most titles at 80 columns.
 	title := strings.Split(wrapText(data.Clean(f.Title), w), "\n")
@@ -298,11 +298,11 @@ func (v *findingsView) preview(m *Model, f *assess.Finding, w, limit, most int) 
 		title = append(title[:1], fitLine(strings.Join(title[1:], " "), w))
 	}
 	for i := range title {
-		title[i] = m.st.Section.Render(title[i])
+		title[i] = c.st.Section.Render(title[i])
 	}
-	lines := v.details(m, f, w, limit-len(title)+1, most-len(title)+1)
+	lines := v.details(c, f, w, limit-len(title)+1, most-len(title)+1)
 	for i, l := range lines {
-		if l == m.st.Section.Render("Evidence") {
+		if l == c.st.Section.Render("Evidence") {
 			return slices.Concat(lines[:i], title, lines[i+1:])
 		}
 	}
@@ -310,10 +310,10 @@ func (v *findingsView) preview(m *Model, f *assess.Finding, w, limit, most int) 
 }
 
 // details are the preview's evidence, remediation and fix in limit lines, up to most when the fix needs them.
-func (v *findingsView) details(m *Model, f *assess.Finding, w, limit, most int) []string {
+func (v *findingsView) details(c *pageContext, f *assess.Finding, w, limit, most int) []string {
 	rem := strings.Split(wrapText(data.Clean(f.Remediation), w-2), "\n")
 	fix := rem[:min(len(rem), 2)]
-	cmds := v.fixPreview(m, f, w, most-4-len(fix)) // the lines that stay: two headings, an evidence line, a decision
+	cmds := v.fixPreview(c, f, w, most-4-len(fix)) // the lines that stay: two headings, an evidence line, a decision
 	limit = min(max(limit, len(cmds)+4+len(fix)), most)
 	room := max(1, limit-2-len(fix)-len(cmds)) // the two headings
 	ev := f.Evidence
@@ -323,19 +323,19 @@ func (v *findingsView) details(m *Model, f *assess.Finding, w, limit, most int) 
 		fix[len(fix)-1] = fitLine(fix[len(fix)-1]+" …", w-2)
 	}
 	var lines []string
-	if _, note := m.decisionNote(v.fingerprint(f)); note != "" {
-		lines = append(lines, fitLine(m.st.Section.Render("Decision ")+note, w))
+	if _, note := c.decisionNote(v.fingerprint(f)); note != "" {
+		lines = append(lines, fitLine(c.st.Section.Render("Decision ")+note, w))
 	}
-	lines = append(lines, m.st.Section.Render("Evidence"))
+	lines = append(lines, c.st.Section.Render("Evidence"))
 	for n, e := range ev {
 		if n == room-1 && len(ev) > room {
-			lines = append(lines, m.st.Dim.Render(fitLine("  … "+data.Plural(len(ev)-n, "more line", "more lines")+
+			lines = append(lines, c.st.Dim.Render(fitLine("  … "+data.Plural(len(ev)-n, "more line", "more lines")+
 				" (e exports them all)", w)))
 			break
 		}
 		lines = append(lines, fitLine("  "+data.Clean(e.Text), w))
 	}
-	lines = append(lines, m.st.Section.Render("Remediation"))
+	lines = append(lines, c.st.Section.Render("Remediation"))
 	for _, l := range fix {
 		lines = append(lines, fitLine("  "+l, w))
 	}
@@ -344,23 +344,23 @@ func (v *findingsView) details(m *Model, f *assess.Finding, w, limit, most int) 
 
 // fixPreview is a finding's fix under its heading, each command wrapped over as many lines as it needs within w
 // cells, in at most limit lines: the commands that do not fit whole are counted, not cut. None without commands.
-func (v *findingsView) fixPreview(m *Model, f *assess.Finding, w, limit int) []string {
+func (v *findingsView) fixPreview(c *pageContext, f *assess.Finding, w, limit int) []string {
 	cmds, all := fixLines(f)
 	if len(cmds) == 0 {
 		return nil
 	}
 	head := "Fix"
-	switch y := m.keys.Copy.Help().Key; {
+	switch y := c.keys.Copy.Help().Key; {
 	case all != "" && len(cmds) == 1:
 		head += " (" + y + " copies it)"
 	case all != "":
 		head += " (" + y + " copies them as one line)"
 	}
-	lines := []string{m.st.Section.Render(head)}
-	for n, c := range cmds {
-		shown := c.line
+	lines := []string{c.st.Section.Render(head)}
+	for n, cmd := range cmds {
+		shown := cmd.line
 		if shown == "" {
-			shown = c.shown // its note and why it is not shown
+			shown = cmd.shown // its note and why it is not shown
 		}
 		wrapped := strings.Split(wrapText(shown, w-4), "\n")
 		reserve := 0 // a line to count the commands after this one, should they not fit
@@ -368,8 +368,8 @@ func (v *findingsView) fixPreview(m *Model, f *assess.Finding, w, limit int) []s
 			reserve = 1
 		}
 		if len(lines)+len(wrapped)+reserve > limit {
-			lines = append(lines, m.st.Dim.Render(fitLine("  … "+data.Plural(len(cmds)-n, "more command", "more commands")+
-				" ("+m.keys.Copy.Help().Key+" copies them all, the detail view lists them)", w)))
+			lines = append(lines, c.st.Dim.Render(fitLine("  … "+data.Plural(len(cmds)-n, "more command", "more commands")+
+				" ("+c.keys.Copy.Help().Key+" copies them all, the detail view lists them)", w)))
 			break
 		}
 		for i, l := range wrapped {
@@ -383,36 +383,36 @@ func (v *findingsView) fixPreview(m *Model, f *assess.Finding, w, limit int) []s
 	return lines
 }
 
-func (v *findingsView) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
-	if cmd, ok := tableKey(m, v.t, msg); ok {
+func (v *findingsView) key(c *pageContext, msg tea.KeyPressMsg) tea.Cmd {
+	if cmd, ok := tableKey(c, v.t, msg); ok {
 		return cmd
 	}
-	if key.Matches(msg, m.keys.ShowDecided) {
-		m.tri.showDecided = !m.tri.showDecided
+	if key.Matches(msg, c.keys.ShowDecided) {
+		c.tri.showDecided = !c.tri.showDecided
 		v.t.refilter(v.t.selectedID())
 		return nil
 	}
 	if r := v.t.selected(); r != nil {
-		if cmd, ok := m.triageKey(msg, v.finding(r), v.from.fps[r.src]); ok {
+		if cmd, ok := c.triageKeyOf(msg, v.finding(r), v.from.fps[r.src]); ok {
 			return cmd
 		}
-	} else if cmd, ok := m.triageKey(msg, nil, ""); ok {
+	} else if cmd, ok := c.triageKeyOf(msg, nil, ""); ok {
 		return cmd
 	}
-	if key.Matches(msg, m.keys.Open) {
+	if key.Matches(msg, c.keys.Open) {
 		if r := v.t.selected(); r != nil {
 			if _, ok := v.from.application(r.ref); ok {
 				// An application has no identity view: its finding is all there is, and its evidence is below.
-				return m.ask(flashMsg{text: strings.TrimPrefix(subjectName(v.from.sharedAssessment, r.ref, data.Clean), "app ") +
-					" is an application, not a managed identity: its evidence is below; " + m.keys.Copy.Help().Key +
+				return c.ask(flashMsg{text: strings.TrimPrefix(subjectName(v.from.sharedAssessment, r.ref, data.Clean), "app ") +
+					" is an application, not a managed identity: its evidence is below; " + c.keys.Copy.Help().Key +
 					" copies its object id"})
 			}
 			if _, ok := v.from.deletedPrincipal(r.ref); ok {
 				// A deleted principal has nothing left to show but the role assignments its finding lists.
-				return m.ask(flashMsg{text: data.Clean(r.ref) + " no longer exists in the directory: the role assignments it " +
-					"left behind are below; " + m.keys.Copy.Help().Key + " copies its object id"})
+				return c.ask(flashMsg{text: data.Clean(r.ref) + " no longer exists in the directory: the role assignments it " +
+					"left behind are below; " + c.keys.Copy.Help().Key + " copies its object id"})
 			}
-			return m.ask(openIdentityMsg{id: r.ref, fingerprint: v.from.fps[r.src]})
+			return c.ask(openIdentityMsg{id: r.ref, fingerprint: v.from.fps[r.src]})
 		}
 	}
 	return nil

@@ -103,7 +103,7 @@ func TestFindingsPaneFix(t *testing.T) {
 	checkFrame(t, screen, 80, 24)
 	copyHint := func() (desc string) {
 		s.inspect(func(m *Model) {
-			for _, h := range m.top().hints(m) {
+			for _, h := range m.top().hints(m.pageContext) {
 				if h.Help().Key == "y" {
 					desc = h.Help().Desc
 				}

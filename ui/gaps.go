@@ -51,34 +51,34 @@ func (m *Model) openGaps() tea.Cmd {
 	return nil
 }
 
-func (v *gapsView) hints(m *Model) []key.Binding { return m.keys.pivotHints() }
-func (v *gapsView) kind() string                 { return "gaps" }
-func (v *gapsView) crumb() string                { return "not readable" }
-func (v *gapsView) heading() string              { return "Parts not readable" }
-func (v *gapsView) title(m *Model) string        { return v.f.render(m, v.heading()) }
+func (v *gapsView) hints(c *pageContext) []key.Binding { return c.keys.pivotHints() }
+func (v *gapsView) kind() string                       { return "gaps" }
+func (v *gapsView) crumb() string                      { return "not readable" }
+func (v *gapsView) heading() string                    { return "Parts not readable" }
+func (v *gapsView) title(c *pageContext) string        { return v.f.render(c, v.heading()) }
 func (v *gapsView) Table() (string, []string, [][]string) {
 	cols, rows := v.t.export()
 	return v.heading(), cols, rows
 }
 
-func (v *gapsView) render(m *Model, w, h int) string {
+func (v *gapsView) render(c *pageContext, w, h int) string {
 	switch {
 	case len(v.t.rows) == 0:
 		return "Every part of the tenant was read."
 	case len(v.t.view) == 0:
-		return v.body(m, w, h, "part")
+		return v.body(c, w, h, "part")
 	}
 	// The selected gap whole under the table: reasons and scopes are too long for a column.
 	r := v.t.selected()
 	if r == nil {
-		return v.t.render(w, h, &m.st)
+		return v.t.render(w, h, &c.st)
 	}
 	var more []string
 	for i, label := range []string{"where ", "reason", "needs "} {
 		if text := r.cells[i+1]; text != "" {
 			for n, part := range strings.Split(wrapText(text, max(10, w-9)), "\n") {
 				if n == 0 {
-					part = m.st.Dim.Render(label) + " " + part
+					part = c.st.Dim.Render(label) + " " + part
 				} else {
 					part = "       " + part
 				}
@@ -87,19 +87,19 @@ func (v *gapsView) render(m *Model, w, h int) string {
 		}
 	}
 	more = more[:min(len(more), max(0, h-4))]
-	return padLines(v.t.render(w, max(3, h-len(more)-1), &m.st), max(3, h-len(more)-1)) + "\n" + strings.Join(more, "\n")
+	return padLines(v.t.render(w, max(3, h-len(more)-1), &c.st), max(3, h-len(more)-1)) + "\n" + strings.Join(more, "\n")
 }
 
 // key opens the identity a gap is about.
-func (v *gapsView) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
-	if cmd, ok := tableKey(m, v.t, msg); ok {
+func (v *gapsView) key(c *pageContext, msg tea.KeyPressMsg) tea.Cmd {
+	if cmd, ok := tableKey(c, v.t, msg); ok {
 		return cmd
 	}
-	if key.Matches(msg, m.keys.Open) {
+	if key.Matches(msg, c.keys.Open) {
 		if r := v.t.selected(); r != nil && r.id != "" {
-			return m.ask(openIdentityMsg{id: r.id})
+			return c.ask(openIdentityMsg{id: r.id})
 		}
-		return m.ask(flashMsg{text: "this part is tenant-wide: it is about no one identity"})
+		return c.ask(flashMsg{text: "this part is tenant-wide: it is about no one identity"})
 	}
 	return nil
 }

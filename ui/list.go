@@ -27,8 +27,8 @@ func (f *filterLine) setQuery(q string) {
 
 // typeKey edits the query while the user types. Moving the cursor still works; enter keeps the filter and esc
 // clears it. It reports whether it took the key.
-func (f *filterLine) typeKey(m *Model, msg tea.KeyPressMsg) (tea.Cmd, bool) {
-	k := m.keys
+func (f *filterLine) typeKey(c *pageContext, msg tea.KeyPressMsg) (tea.Cmd, bool) {
+	k := c.keys
 	switch {
 	case key.Matches(msg, k.ForceQuit):
 		return nil, false
@@ -57,21 +57,21 @@ func (f *filterLine) typeKey(m *Model, msg tea.KeyPressMsg) (tea.Cmd, bool) {
 }
 
 // render is the title line of a filterable view.
-func (f *filterLine) render(m *Model, title string) string {
+func (f *filterLine) render(c *pageContext, title string) string {
 	if !f.typing && f.query == "" {
-		return m.st.Title.Render(title)
+		return c.st.Title.Render(title)
 	}
 	cursor := ""
 	if f.typing {
 		cursor = "█"
 	}
-	return m.st.Title.Render(title) + "  " + m.st.Key.Render("/") + f.query + cursor
+	return c.st.Title.Render(title) + "  " + c.st.Key.Render("/") + f.query + cursor
 }
 
 // tableKey handles the keys every table view shares: moving and sorting. It reports whether it took the key and
 // returns the sort's command when there is one.
-func tableKey(m *Model, t *table, msg tea.KeyPressMsg) (tea.Cmd, bool) {
-	k := m.keys
+func tableKey(c *pageContext, t *table, msg tea.KeyPressMsg) (tea.Cmd, bool) {
+	k := c.keys
 	half := max(1, t.height/2)
 	switch {
 	case key.Matches(msg, k.Up):
@@ -137,13 +137,13 @@ func newIdentitiesView() *identitiesView {
 func (v *identitiesView) kind() string  { return "identities" }
 func (v *identitiesView) crumb() string { return "identities" }
 
-func (v *identitiesView) hints(m *Model) []key.Binding {
-	hs := m.keys.listHints()
-	return append(hs[:3:3], append(m.changeHint(), hs[3:]...)...)
+func (v *identitiesView) hints(c *pageContext) []key.Binding {
+	hs := c.keys.listHints()
+	return append(hs[:3:3], append(c.changeHint(), hs[3:]...)...)
 }
 
-func (v *identitiesView) title(m *Model) string {
-	return v.f.render(m, "Managed identities") + m.st.Dim.Render("  sort: N K A S F R U") + m.baselineTitle()
+func (v *identitiesView) title(c *pageContext) string {
+	return v.f.render(c, "Managed identities") + c.st.Dim.Render("  sort: N K A S F R U") + c.baselineTitle()
 }
 
 func (v *identitiesView) Table() (string, []string, [][]string) {
@@ -151,27 +151,27 @@ func (v *identitiesView) Table() (string, []string, [][]string) {
 	return "Managed identities", cols, rows
 }
 
-func (v *identitiesView) render(m *Model, w, h int) string {
+func (v *identitiesView) render(c *pageContext, w, h int) string {
 	switch {
 	case v.err != nil && len(v.t.rows) == 0:
 		if _, ok := data.AsGap(v.err); ok {
-			return m.st.Gap.Render("The identity list is "+errText(v.err)) + "\n\nPress r to try again."
+			return c.st.Gap.Render("The identity list is "+errText(v.err)) + "\n\nPress r to try again."
 		}
-		return m.st.Error.Render("error: ") + errText(v.err) + "\n\nPress r to try again."
+		return c.st.Error.Render("error: ") + errText(v.err) + "\n\nPress r to try again."
 	case v.loading && len(v.t.rows) == 0:
-		return m.spinnerView() + " loading managed identities…"
+		return c.spinnerView() + " loading managed identities…"
 	case !v.loading && len(v.t.rows) == 0:
 		return "No managed identities in this tenant."
 	}
-	out := v.body(m, w, h, "identity")
+	out := v.body(c, w, h, "identity")
 	if v.err != nil { // some pages came before the error
-		out += "\n" + m.st.Error.Render("error: ") + errText(v.err)
+		out += "\n" + c.st.Error.Render("error: ") + errText(v.err)
 	}
 	return out
 }
 
-func (v *identitiesView) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
-	return v.tablePage.key(m, msg, func(r *row) tea.Cmd { return m.ask(openIdentityMsg{id: r.id}) })
+func (v *identitiesView) key(c *pageContext, msg tea.KeyPressMsg) tea.Cmd {
+	return v.tablePage.key(c, msg, func(r *row) tea.Cmd { return c.ask(openIdentityMsg{id: r.id}) })
 }
 
 // identity returns what the list knows of an identity.
@@ -227,7 +227,7 @@ func (m *Model) loadList() tea.Cmd {
 }
 
 // receive takes pages (all that arrived since the last frame, merged in one pass) and the stream's end.
-func (v *identitiesView) receive(m *Model, msgs []tea.Msg, done bool) tea.Cmd {
+func (v *identitiesView) receive(c *pageContext, msgs []tea.Msg, done bool) tea.Cmd {
 	var rows []row
 	var cmd tea.Cmd
 	for _, msg := range msgs {
@@ -244,10 +244,10 @@ func (v *identitiesView) receive(m *Model, msgs []tea.Msg, done bool) tea.Cmd {
 		}
 	}
 	if len(rows) > 0 {
-		if a := m.as.result; a != nil {
+		if a := c.as.result; a != nil {
 			for i := range rows {
 				a.applyTo(&rows[i])
-				setIdentityCell(&rows[i], colChangeIdentity, m.base.identityMark(rows[i].id))
+				setIdentityCell(&rows[i], colChangeIdentity, c.base.identityMark(rows[i].id))
 			}
 		}
 		cmd = v.t.appendRows(rows)

@@ -170,12 +170,12 @@ func (v *pivotView) apply(msg pivotMsg) {
 	}
 }
 
-func (v *pivotView) busy() bool                   { return v.loading }
-func (v *pivotView) hints(m *Model) []key.Binding { return m.keys.pivotHints() }
-func (v *pivotView) kind() string                 { return "pivot" }
-func (v *pivotView) crumb() string                { return v.target.kind.noun() + ": " + v.target.label }
-func (v *pivotView) heading() string              { return "Identities sharing " + v.crumb() }
-func (v *pivotView) title(m *Model) string        { return v.f.render(m, v.heading()) }
+func (v *pivotView) busy() bool                         { return v.loading }
+func (v *pivotView) hints(c *pageContext) []key.Binding { return c.keys.pivotHints() }
+func (v *pivotView) kind() string                       { return "pivot" }
+func (v *pivotView) crumb() string                      { return v.target.kind.noun() + ": " + v.target.label }
+func (v *pivotView) heading() string                    { return "Identities sharing " + v.crumb() }
+func (v *pivotView) title(c *pageContext) string        { return v.f.render(c, v.heading()) }
 func (v *pivotView) Table() (string, []string, [][]string) {
 	cols, rows := v.t.export()
 	return v.heading(), cols, rows
@@ -188,18 +188,18 @@ func (v *pivotView) counts() string {
 	return v.t.counts()
 }
 
-func (v *pivotView) render(m *Model, w, h int) string {
+func (v *pivotView) render(c *pageContext, w, h int) string {
 	switch {
 	case v.loading:
-		return m.spinnerView() + " finding every identity that shares this " + v.target.kind.noun() + "…"
+		return c.spinnerView() + " finding every identity that shares this " + v.target.kind.noun() + "…"
 	case v.err != nil:
-		return m.st.Error.Render("error: ") + errText(v.err)
+		return c.st.Error.Render("error: ") + errText(v.err)
 	case len(v.t.rows) == 0:
 		return "No managed identity shares this " + v.target.kind.noun() + "."
 	}
-	return v.body(m, w, h, "identity")
+	return v.body(c, w, h, "identity")
 }
 
-func (v *pivotView) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
-	return v.tablePage.key(m, msg, func(r *row) tea.Cmd { return m.ask(openIdentityMsg{id: r.id}) })
+func (v *pivotView) key(c *pageContext, msg tea.KeyPressMsg) tea.Cmd {
+	return v.tablePage.key(c, msg, func(r *row) tea.Cmd { return c.ask(openIdentityMsg{id: r.id}) })
 }

@@ -28,19 +28,19 @@ func (p *tablePage) Selected() (string, string) {
 }
 
 // body is the table, or the table and a line saying that nothing matches the filter (noun names the rows).
-func (p *tablePage) body(m *Model, w, h int, noun string) string {
+func (p *tablePage) body(c *pageContext, w, h int, noun string) string {
 	if len(p.t.view) == 0 && len(p.t.rows) > 0 {
-		return p.t.render(w, h, &m.st) + "\nNo " + noun + " matches " + strconv.Quote(p.f.query) + " (esc clears the filter)."
+		return p.t.render(w, h, &c.st) + "\nNo " + noun + " matches " + strconv.Quote(p.f.query) + " (esc clears the filter)."
 	}
-	return p.t.render(w, h, &m.st)
+	return p.t.render(w, h, &c.st)
 }
 
 // key moves and sorts the table; enter calls open with the selected row.
-func (p *tablePage) key(m *Model, msg tea.KeyPressMsg, open func(r *row) tea.Cmd) tea.Cmd {
-	if cmd, ok := tableKey(m, p.t, msg); ok {
+func (p *tablePage) key(c *pageContext, msg tea.KeyPressMsg, open func(r *row) tea.Cmd) tea.Cmd {
+	if cmd, ok := tableKey(c, p.t, msg); ok {
 		return cmd
 	}
-	if key.Matches(msg, m.keys.Open) && open != nil {
+	if key.Matches(msg, c.keys.Open) && open != nil {
 		if r := p.t.selected(); r != nil {
 			return open(r)
 		}
@@ -49,4 +49,4 @@ func (p *tablePage) key(m *Model, msg tea.KeyPressMsg, open func(r *row) tea.Cmd
 }
 
 // layout fits the table to the body, from Update.
-func (p *tablePage) layout(m *Model, w, h int) { p.t.fit(h) }
+func (p *tablePage) layout(c *pageContext, w, h int) { p.t.fit(h) }

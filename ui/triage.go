@@ -457,8 +457,8 @@ func (m *Model) formLines(w int) []string {
 }
 
 // triageTitle is the findings pane's count of open and decided findings.
-func (m *Model) triageTitle() string {
-	s := &m.tri
+func (c *pageContext) triageTitle() string {
+	s := &c.tri
 	if s.counts == nil {
 		return ""
 	}
@@ -480,7 +480,7 @@ func (m *Model) triageTitle() string {
 	if s.showDecided {
 		shown = "all"
 	}
-	return "  " + m.st.Dim.Render(strings.Join(parts, " · ")+" ("+shown+")")
+	return "  " + c.st.Dim.Render(strings.Join(parts, " · ")+" ("+shown+")")
 }
 
 // decidedCount is how many findings have a decision that holds.
@@ -492,6 +492,21 @@ func (s *triageState) decidedCount() int {
 		}
 	}
 	return n
+}
+
+// decideMsg is a page asking the root to decide on a finding, or to reopen it (a or u on the finding).
+type decideMsg struct {
+	key tea.KeyPressMsg
+	f   *assess.Finding
+	fp  string
+}
+
+// triageKeyOf asks the root to take a or u on a finding; it reports whether the key is one of them.
+func (c *pageContext) triageKeyOf(msg tea.KeyPressMsg, f *assess.Finding, fp string) (tea.Cmd, bool) {
+	if key.Matches(msg, c.keys.Decide) || key.Matches(msg, c.keys.Reopen) {
+		return c.ask(decideMsg{key: msg, f: f, fp: fp}), true
+	}
+	return nil, false
 }
 
 // triageKey handles a, u and d on a view that shows findings; f is the selected finding and fp its fingerprint.
@@ -512,7 +527,7 @@ func (m *Model) triageKey(msg tea.KeyPressMsg, f *assess.Finding, fp string) (te
 }
 
 // decisionNote is what the findings preview says of a finding's decision.
-func (m *Model) decisionNote(fp string) (triage.Status, string) { return m.tri.note(fp) }
+func (c *pageContext) decisionNote(fp string) (triage.Status, string) { return c.tri.note(fp) }
 
 // note is a finding's status and what to say of its decision, if it has one.
 func (s *triageState) note(fp string) (triage.Status, string) {

@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"golang.org/x/sync/singleflight"
+
 	"github.com/miscope/miscope/data"
 )
 
@@ -51,7 +53,10 @@ type Cache struct {
 	stop context.CancelFunc
 
 	mu      sync.Mutex
-	entries map[string]*entry
+	entries map[string]*entry // finished answers, for the time to live
+	hubs    map[string]*hub   // the progress of fetches in flight, by key
+	flight  singleflight.Group
+	gen     int // changes with every Refresh: a fetch that started before one does not fill the cache
 	list    *listing
 	// stale are identities refreshed since the full read: their sections are fetched again, not taken from it.
 	stale map[string]bool
@@ -60,21 +65,23 @@ type Cache struct {
 	derived     map[any]*derivation
 }
 
+// entry is a finished answer, kept for the time to live.
 type entry struct {
-	done chan struct{}
-	at   time.Time
-	val  any
-	err  error
+	at  time.Time
+	val any
+	err error
+}
 
-	// Progress of the fetch reaches every reader waiting for it: a reader that joins late is told the latest
-	// progress at once, so nobody sees "starting" while another reader's fetch is under way.
+// hub passes the progress of a fetch in flight to every reader waiting for it: a reader that joins late is told the
+// latest progress at once, so nobody sees "starting" while another reader's fetch is under way.
+type hub struct {
 	mu   sync.Mutex
 	last *data.Progress
 	subs map[*func(data.Progress)]struct{}
 }
 
 // subscribe adds a reader's progress function and tells it the latest progress; the returned func removes it.
-func (e *entry) subscribe(progress func(data.Progress)) func() {
+func (e *hub) subscribe(progress func(data.Progress)) func() {
 	if progress == nil {
 		return func() {}
 	}
@@ -97,7 +104,7 @@ func (e *entry) subscribe(progress func(data.Progress)) func() {
 
 // broadcast tells every reader of the fetch its progress. Readers' functions must not block (the explorer queues
 // progress in a mailbox).
-func (e *entry) broadcast(p data.Progress) {
+func (e *hub) broadcast(p data.Progress) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.last = &p
@@ -115,7 +122,8 @@ func New(src data.Source, opts Options) *Cache {
 		opts.Now = time.Now
 	}
 	base, stop := context.WithCancel(context.Background())
-	return &Cache{src: src, opts: opts, base: base, stop: stop, entries: map[string]*entry{}, stale: map[string]bool{}}
+	return &Cache{src: src, opts: opts, base: base, stop: stop, entries: map[string]*entry{}, hubs: map[string]*hub{},
+		stale: map[string]bool{}}
 }
 
 // Close cancels every fetch under way and closes the source when it holds something open (a snapshot file).
@@ -137,7 +145,11 @@ func (c *Cache) Info() data.SourceInfo { return c.src.Info() }
 func (c *Cache) Refresh(identityID string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.gen++
 	if identityID == "" {
+		for k := range c.hubs {
+			c.flight.Forget(k) // a fetch under way now answers its own readers, not the next ask
+		}
 		c.entries = map[string]*entry{}
 		c.list = nil
 		c.derived = nil
@@ -154,6 +166,11 @@ func (c *Cache) Refresh(identityID string) {
 			delete(c.entries, k)
 		}
 	}
+	for k := range c.hubs {
+		if strings.HasSuffix(k, suffix) {
+			c.flight.Forget(k)
+		}
+	}
 }
 
 // do returns the cached answer for key, or runs fetch once for all who ask at the same time.
@@ -161,39 +178,40 @@ func (c *Cache) do(ctx context.Context, key string, fetch func(context.Context) 
 	return c.doProgress(ctx, key, nil, func(ctx context.Context, _ func(data.Progress)) (any, error) { return fetch(ctx) })
 }
 
-// doProgress is do for a fetch that reports progress: every reader waiting for it is told, not only the first.
+// doProgress is do for a fetch that reports progress: every reader waiting for it is told, not only the first. The
+// fetch runs once for all who ask at the same time (singleflight), in the cache's own context so that a reader
+// leaving does not stop it for the others; its answer is kept for the time to live unless it is a failure.
 func (c *Cache) doProgress(ctx context.Context, key string, progress func(data.Progress),
 	fetch func(context.Context, func(data.Progress)) (any, error)) (any, error) {
 	c.mu.Lock()
-	e, ok := c.entries[key]
-	if ok {
-		select {
-		case <-e.done:
-			if c.opts.Now().Sub(e.at) > c.opts.TTL {
-				ok = false
-			}
-		default:
-		}
-	}
-	if !ok {
-		e = &entry{done: make(chan struct{})}
-		c.entries[key] = e
-		go func() {
-			v, err := fetch(c.base, e.broadcast)
-			c.mu.Lock()
-			e.val, e.err, e.at = v, err, c.opts.Now()
-			if err != nil && !cacheable(err) && c.entries[key] == e {
-				delete(c.entries, key) // a failure is not remembered: the next ask tries again
-			}
-			c.mu.Unlock()
-			close(e.done)
-		}()
-	}
-	c.mu.Unlock()
-	defer e.subscribe(progress)()
-	select {
-	case <-e.done:
+	if e, ok := c.entries[key]; ok && c.opts.Now().Sub(e.at) <= c.opts.TTL {
+		c.mu.Unlock()
 		return e.val, e.err
+	}
+	h := c.hubs[key]
+	if h == nil {
+		h = &hub{}
+		c.hubs[key] = h
+	}
+	gen := c.gen
+	c.mu.Unlock()
+	defer h.subscribe(progress)()
+	ch := c.flight.DoChan(key, func() (any, error) {
+		v, err := fetch(c.base, h.broadcast)
+		c.mu.Lock()
+		// A failure is not remembered: the next ask tries again. Nor is what a refresh made stale on its way.
+		if (err == nil || cacheable(err)) && c.gen == gen {
+			c.entries[key] = &entry{at: c.opts.Now(), val: v, err: err}
+		}
+		if c.hubs[key] == h {
+			delete(c.hubs, key)
+		}
+		c.mu.Unlock()
+		return v, err
+	})
+	select {
+	case r := <-ch:
+		return r.Val, r.Err
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
@@ -342,12 +360,8 @@ func (c *Cache) index() *data.Index {
 	if e == nil {
 		return nil
 	}
-	select {
-	case <-e.done:
-		if r, ok := e.val.(tenantRead); ok && e.err == nil && c.opts.Now().Sub(e.at) <= c.opts.TTL {
-			return r.index
-		}
-	default:
+	if r, ok := e.val.(tenantRead); ok && e.err == nil && c.opts.Now().Sub(e.at) <= c.opts.TTL {
+		return r.index
 	}
 	return nil
 }

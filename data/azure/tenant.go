@@ -8,6 +8,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/microsoftgraph/msgraph-sdk-go/organization"
 
 	"github.com/miscope/miscope/data"
@@ -344,14 +346,19 @@ func (s *Source) readOrganization(ctx context.Context) {
 // since it was listed is skipped; the other failures are returned, joined, for the caller to record.
 func (s *Source) readAllFederated(ctx context.Context, uamis []uami, t *data.Tenant, gaps func(...data.Gap)) error {
 	var (
-		wg   sync.WaitGroup
 		mu   sync.Mutex
 		errs []error
 	)
+	// As many lists at once as the subscriptions' request slots can take: a goroutine per identity would mostly
+	// wait for a slot.
+	subs := map[string]bool{}
 	for _, u := range uamis {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		subs[data.Key(u.sub)] = true
+	}
+	var g errgroup.Group
+	g.SetLimit(max(1, len(subs)) * s.opts.Concurrency)
+	for _, u := range uamis {
+		g.Go(func() error {
 			fcs, err := s.federatedCredentials(ctx, u)
 			mu.Lock()
 			defer mu.Unlock()
@@ -362,12 +369,13 @@ func (s *Source) readAllFederated(ctx context.Context, uamis []uami, t *data.Ten
 				} else {
 					errs = append(errs, err)
 				}
-				return
+				return nil
 			}
 			t.FederatedCredentials = append(t.FederatedCredentials, fcs...)
-		}()
+			return nil
+		})
 	}
-	wg.Wait()
+	g.Wait()
 	sort.SliceStable(t.FederatedCredentials, func(a, b int) bool {
 		x, y := t.FederatedCredentials[a], t.FederatedCredentials[b]
 		if x.IdentityID != y.IdentityID {

@@ -75,6 +75,9 @@ func (s *Source) Tenant(ctx context.Context, progress func(data.Progress)) (*dat
 		scErr error
 		apps  []data.Application
 	)
+	// Sign-ins need nothing of the rest: they are read beside it.
+	usage := make(chan usageRead, 1)
+	go func() { usage <- s.startUsage(ctx, progress) }()
 	wg.Add(4)
 	go func() {
 		defer wg.Done()
@@ -305,12 +308,13 @@ func (s *Source) Tenant(ctx context.Context, progress func(data.Progress)) (*dat
 	}
 	sort.Slice(t.Groups, func(a, b int) bool { return t.Groups[a].ID < t.Groups[b].ID })
 
-	// Usage last: it is judged against what was granted, and names the users among the principals.
-	usageGaps, err := s.readUsage(ctx, t, progress)
-	if err != nil {
-		return nil, err
+	// Usage last: it is judged against what was granted, and names the users among the principals. Its tenant-wide
+	// reads ran beside the rest.
+	used := <-usage
+	if used.err != nil {
+		return nil, used.err
 	}
-	t.Gaps = append(t.Gaps, usageGaps...)
+	t.Gaps = append(t.Gaps, s.finishUsage(ctx, t, used)...)
 
 	s.mu.Lock()
 	t.ID, t.DisplayName = s.tenantID, s.tenantName

@@ -47,9 +47,17 @@ const (
 // nonPremiumCode is Graph's answer to sign-in data in a tenant without an Entra ID P1 licence.
 const nonPremiumCode = "Authentication_RequestFromNonPremiumTenantOrB2CTenant"
 
-// readUsage reads the usage evidence of t's principals. It always sets t.Usage and returns the gaps of what it could
-// not read; an error means the read must stop (the credential failed, the context ended).
-func (s *Source) readUsage(ctx context.Context, t *data.Tenant, progress func(data.Progress)) ([]data.Gap, error) {
+// usageRead is what the tenant-wide usage reads found, before it is set beside the tenant's principals.
+type usageRead struct {
+	usage  *data.Usage
+	gaps   []data.Gap
+	report map[string]time.Time // last sign-in by application id; nil when the report could not be read
+	err    error                // a reason to stop the whole read
+}
+
+// startUsage reads the sign-ins (from the workspace, or Graph's log) and the sign-in activity report. It needs nothing
+// of the rest of the read, so it runs beside it; finishUsage then joins it with the principals and reads the users.
+func (s *Source) startUsage(ctx context.Context, progress func(data.Progress)) usageRead {
 	window := s.opts.UsageWindow
 	if window <= 0 {
 		window = DefaultUsageWindow
@@ -58,9 +66,7 @@ func (s *Source) readUsage(ctx context.Context, t *data.Tenant, progress func(da
 	from := until.Add(-window)
 	u := &data.Usage{Source: data.UsageGraph, WindowDays: int(window.Hours() / 24), From: from, To: until,
 		SignIns: []data.SignIn{}}
-	t.Usage = u
-	var gaps []data.Gap
-	principals := principalsByApp(t)
+	r := usageRead{usage: u}
 
 	var wsErr error
 	if s.opts.Workspace != "" {
@@ -70,21 +76,28 @@ func (s *Source) readUsage(ctx context.Context, t *data.Tenant, progress func(da
 		var acts []data.ResourceActivity
 		sis, acts, wsErr = s.workspaceUsage(ctx, from, until)
 		if fatal(wsErr) {
-			return nil, wsErr
+			r.err = wsErr
+			return r
 		}
 		if wsErr == nil {
 			u.SignIns, u.Activity = sis, acts
 		} else {
-			gaps = append(gaps, data.Gap{Section: data.SectionActivity, Reason: wsErr.Error(),
+			r.gaps = append(r.gaps, data.Gap{Section: data.SectionActivity, Reason: wsErr.Error(),
 				Needs: "Log Analytics Reader on the workspace"})
 		}
 	} else {
-		gaps = append(gaps, data.Gap{Section: data.SectionActivity, Reason: data.ReasonNoWorkspace, Needs: data.NeedsWorkspace})
+		r.gaps = append(r.gaps, data.Gap{Section: data.SectionActivity, Reason: data.ReasonNoWorkspace, Needs: data.NeedsWorkspace})
 	}
 
 	report, repErr := s.signInReport(ctx)
 	if fatal(repErr) {
-		return nil, repErr
+		r.err = repErr
+		return r
+	}
+	if repErr == nil {
+		r.report = report
+	} else {
+		s.opts.Log("the service principal sign-in activity report could not be read: %v", repErr)
 	}
 	if s.opts.Workspace == "" || wsErr != nil {
 		progress(data.Progress{Stage: "usage: sign-in log"})
@@ -92,14 +105,16 @@ func (s *Source) readUsage(ctx context.Context, t *data.Tenant, progress func(da
 		sis, covered, err := s.signInLog(ctx, from, progress)
 		switch {
 		case fatal(err):
-			return nil, err
+			r.err = err
+			return r
 		case err != nil:
 			reason := err.Error()
 			if wsErr != nil {
 				reason = "the workspace: " + wsErr.Error() + "; the sign-in log: " + reason
 			}
-			gaps = append(gaps, data.Gap{Section: data.SectionSignIns, Reason: reason, Needs: data.NeedsSignInLogs})
-			return append(gaps, s.userUsage(ctx, t, u)...), nil
+			r.gaps = append(r.gaps, data.Gap{Section: data.SectionSignIns, Reason: reason, Needs: data.NeedsSignInLogs})
+			r.report = nil // without the log, the report alone would call the rest unused
+			return r
 		}
 		u.SignIns = sis
 		if covered.After(u.From) {
@@ -107,24 +122,31 @@ func (s *Source) readUsage(ctx context.Context, t *data.Tenant, progress func(da
 			u.From = covered
 		}
 	}
+	return r
+}
+
+// finishUsage sets the usage read beside t's principals: each principal's last sign-in before the window, from the
+// report, and the users that hold roles. It always sets t.Usage and returns the gaps of what it could not read.
+func (s *Source) finishUsage(ctx context.Context, t *data.Tenant, r usageRead) []data.Gap {
+	u := r.usage
+	t.Usage = u
 	// The report knows each principal's last sign-in even before the window: an identity idle for longer shows when
 	// it was last seen, and one the log did not show (a budget spent) is not called unused.
-	if repErr == nil {
+	if r.report != nil {
+		principals := principalsByApp(t)
 		seen := map[string]bool{}
 		for _, si := range u.SignIns {
 			seen[data.Key(si.PrincipalID)] = true
 		}
-		for appID, last := range report {
+		for appID, last := range r.report {
 			for _, p := range principals[appID] {
 				if !seen[data.Key(p)] {
 					u.SignIns = append(u.SignIns, data.SignIn{PrincipalID: p, Last: last})
 				}
 			}
 		}
-	} else {
-		s.opts.Log("the service principal sign-in activity report could not be read: %v", repErr)
 	}
-	return append(gaps, s.userUsage(ctx, t, u)...), nil
+	return append(r.gaps, s.userUsage(ctx, t, u)...)
 }
 
 // principalsByApp finds the identities and applications of t by their application (client) id, as the reports name

@@ -157,7 +157,7 @@ func (k keyMap) FullHelp() [][]key.Binding {
 			pair(k.PageUp, k.PageDown, "pgup/dn", "page up / down")},
 		{k.Open, k.Back, k.Filter, pair(k.Findings, k.Candidates, "f/tab", "findings / users to move"), k.PivotRole, pair(k.Refresh, k.Gaps, "r/!", "refresh / not readable"), k.Help,
 			pair(k.Quit, k.ForceQuit, "q ctrl+c", "quit (top level / anywhere)")},
-		{pair(k.Export, k.Preview, "e/p", "export the view / preview pane"),
+		{pair(k.Export, k.Preview, "e/p", "export view / preview pane"),
 			pair(k.Copy, k.CopyView, "y/Y", "copy id or fix / Markdown view")},
 		{pair(k.Decide, k.Reopen, "a/u", "decide / reopen a finding"), k.ShowDecided, k.Changed,
 			pair(pair(k.FormNext, k.FormPrev, "", ""), k.FormChoice, "tab ←→", "form: next field / decision")},

@@ -313,7 +313,14 @@ func (f *sourceFlags) open(ctx context.Context, stderr io.Writer) (*cache.Cache,
 	var src data.Source
 	opts := cache.Options{}
 	if f.interactive {
-		opts.AssessWorkers = max(1, runtime.GOMAXPROCS(0)-1)
+		cores := runtime.GOMAXPROCS(0)
+		opts.AssessWorkers = max(1, cores-1)
+		opts.Background = true
+		// One processor more than cores: work at the lowest priority keeps its processor while the system gives its
+		// core to the keyboard, and without a spare one the keys would wait for Go's scheduler all the same.
+		if os.Getenv("GOMAXPROCS") == "" {
+			runtime.GOMAXPROCS(cores + 1)
+		}
 	}
 	switch {
 	case f.demo:
@@ -376,12 +383,13 @@ func (f *sourceFlags) open(ctx context.Context, stderr io.Writer) (*cache.Cache,
 
 // tuneMemory gives the garbage collector a soft memory limit fitted to the tenant, unless the user chose one with
 // GOMEMLIMIT: first the floor, then, once the identity list has been read (the read every view shares), the limit for
-// its size.
+// its size, and above what turns out to be live whenever that is more.
 func tuneMemory(ctx context.Context, src *cache.Cache) {
 	if os.Getenv("GOMEMLIMIT") != "" {
 		return
 	}
 	debug.SetMemoryLimit(data.MemoryLimitFor(0))
+	go data.FollowLiveHeap(ctx, time.Second)
 	go func() {
 		n := 0
 		if err := src.Identities(ctx, func(p []data.Identity) error { n += len(p); return nil }); err == nil {
@@ -451,7 +459,7 @@ func runExplorer(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	tuneMemory(ctx, src)
 	var opts []tea.ProgramOption
-	opts = append(opts, tea.WithContext(ctx))
+	opts = append(opts, tea.WithContext(ctx), tea.WithFPS(120))
 	if os.Getenv("NO_COLOR") != "" { // no-color.org: any non-empty value turns colour off
 		opts = append(opts, tea.WithColorProfile(colorprofile.Ascii))
 	}

@@ -784,7 +784,7 @@ func (a *arena) join(parts ...string) string {
 
 // MemoryFor estimates the memory a run of miscope on a synthetic tenant of n identities needs at its peak: generation,
 // join and assessment together. Measured with `report`: 250 MB at 20,000 identities, 680 MB at 100,000; the estimate
-// (256 MiB and 6 KiB per identity, the live data per identity data.MemoryLimitFor assumes) stays above both.
+// (256 MiB and 6 KiB per identity) stays above both.
 func MemoryFor(n int) int64 {
 	const (
 		base        = 256 << 20

@@ -107,7 +107,7 @@ func (m *Model) startAssessment() tea.Cmd {
 		s.cancel()
 	}
 	ctx, cancel := context.WithCancel(m.ctx)
-	box := newMailbox()
+	box := newMailbox(0)
 	s.box, s.cancel, s.running, s.err, s.progress = box, cancel, true, nil, data.Progress{Stage: "starting"}
 	s.since = time.Time{}
 	src := m.src

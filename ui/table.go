@@ -66,9 +66,10 @@ type table struct {
 
 	sortCol  int // -1 keeps the order rows arrived in
 	sortDesc bool
-	gen      int    // changes with every change of rows or order, so a sort that finishes late is dropped
-	pending  bool   // a sort is running in a command; order is the previous one until it lands
-	query    string // lowercase filter
+	gen      int     // changes with every change of rows or order, so a sort that finishes late is dropped
+	pending  bool    // a sort is running in a command; order is the previous one until it lands
+	rank     []int32 // each row's place in order, worked out as a page is merged
+	query    string  // lowercase filter
 	// narrowed are the views of the queries typed since the rows, their order or keep last changed, each query
 	// holding the one before it: a key that erases goes back to one of them instead of searching every row again.
 	narrowed []narrowing
@@ -230,47 +231,40 @@ func (t *table) appendRows(rows []row) tea.Cmd {
 		page[i] = start + int32(i)
 	}
 	slices.SortFunc(page, t.less)
-	merged := make([]int32, 0, len(t.order)+len(page))
-	i, j := 0, 0
-	for i < len(t.order) && j < len(page) {
-		if t.less(page[j], t.order[i]) < 0 {
-			merged = append(merged, page[j])
-			j++
-		} else {
-			merged = append(merged, t.order[i])
-			i++
-		}
+	t.order = merge(t.order, page, t.less)
+	// The filtered views follow the order: once every row's place in it is known, merging a page's matches into them
+	// compares two numbers instead of two names. Only the new rows are searched: a page arriving while a filter is
+	// typed costs its own rows, not 50,000; the views kept for shorter queries take the page's matches too, so
+	// erasing stays a look-up.
+	t.rank = slices.Grow(t.rank[:0], len(t.rows))[:len(t.rows)]
+	for p, r := range t.order {
+		t.rank[r] = int32(p)
 	}
-	merged = append(append(merged, t.order[i:]...), page[j:]...)
-	t.order = merged
-	// Only the new rows are searched: a page arriving while a filter is typed costs its own rows, not 50,000. The
-	// views kept for shorter queries take the page's matches too, so erasing stays a look-up.
-	t.view = t.mergeOrdered(t.view, t.filter(page))
+	byRank := func(a, b int32) int { return cmp.Compare(t.rank[a], t.rank[b]) }
+	t.view = merge(t.view, t.filter(page), byRank)
 	for k := range t.narrowed {
 		n := &t.narrowed[k]
-		n.view = t.mergeOrdered(n.view, t.filterWith(n.query, page))
+		n.view = merge(n.view, t.filterWith(n.query, page), byRank)
 	}
 	t.place(keep)
 	return nil
 }
 
-// mergeOrdered merges two lists of rows, each in the table's order, into one.
-func (t *table) mergeOrdered(a, b []int32) []int32 {
+// merge merges b, a few new rows, into a, the many already shown, both ordered by compare. Each new row finds its
+// place by binary search, so a page costs its own rows' comparisons and one copy of a, not a walk of a.
+func merge(a, b []int32, compare func(x, y int32) int) []int32 {
 	if len(b) == 0 {
 		return a
 	}
 	out := make([]int32, 0, len(a)+len(b))
-	i, j := 0, 0
-	for i < len(a) && j < len(b) {
-		if t.less(b[j], a[i]) < 0 {
-			out = append(out, b[j])
-			j++
-		} else {
-			out = append(out, a[i])
-			i++
-		}
+	i := 0
+	for _, r := range b {
+		k, _ := slices.BinarySearchFunc(a[i:], r, compare) // rows never compare equal: ties fall to the id
+		p := i + k
+		out = append(append(out, a[i:p]...), r)
+		i = p
 	}
-	return append(append(out, a[i:]...), b[j:]...)
+	return append(out, a[i:]...)
 }
 
 // filterWith filters rows by another query than the current one.

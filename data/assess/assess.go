@@ -136,20 +136,26 @@ func (e *engine) parallel(n int, work func(f *engine, lo, hi int)) ([]*engine, [
 	forks := make([]*engine, workers)
 	out := make([][]Finding, chunks)
 	var next atomic.Int64
+	drain := func(f *engine) {
+		for {
+			c := int(next.Add(1) - 1)
+			if c >= chunks {
+				return
+			}
+			work(f, c*chunk, min(n, (c+1)*chunk))
+			out[c], f.findings = f.findings, nil
+		}
+	}
+	if workers == 1 { // on the caller's goroutine, which may run on a thread of lowered priority (data.InBackground)
+		forks[0] = fork()
+		drain(forks[0])
+		return forks, out
+	}
 	var wg sync.WaitGroup
 	for w := range workers {
 		f := fork()
 		forks[w] = f
-		wg.Go(func() {
-			for {
-				c := int(next.Add(1) - 1)
-				if c >= chunks {
-					return
-				}
-				work(f, c*chunk, min(n, (c+1)*chunk))
-				out[c], f.findings = f.findings, nil
-			}
-		})
+		wg.Go(func() { drain(f) })
 	}
 	wg.Wait()
 	return forks, out

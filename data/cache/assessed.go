@@ -71,7 +71,9 @@ func (c *Cache) Assess(ctx context.Context, progress func(data.Progress)) (*Asse
 		// The engine reports no progress of its own: the stage says what it works on, and a reader its elapsed time.
 		progress(data.Progress{Stage: "assessing " + data.Plural(len(x.Tenant.Identities), "identity", "identities")})
 		c.assessments.Add(1)
-		return &Assessed{Index: x, Result: assessFunc(x, assess.Options{Workers: c.opts.AssessWorkers})}, nil
+		var r *assess.Result
+		c.background(func() { r = assessFunc(x, assess.Options{Workers: c.opts.AssessWorkers}) })
+		return &Assessed{Index: x, Result: r}, nil
 	})
 	if err != nil {
 		return nil, err

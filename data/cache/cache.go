@@ -31,6 +31,9 @@ type Options struct {
 	// AssessWorkers bounds the cores the assessment works on; 0 means every core. The explorer and serve leave one
 	// core to the people typing.
 	AssessWorkers int
+	// Background joins the tenant and assesses it at the lowest priority the system gives a thread
+	// (data.InBackground), so that the explorer and serve answer keys while 50,000 identities are assessed.
+	Background bool
 }
 
 // DefaultTTL is how long answers are reused when Options.TTL is 0.
@@ -176,6 +179,20 @@ func (c *Cache) Refresh(identityID string) {
 // do returns the cached answer for key, or runs fetch once for all who ask at the same time.
 func (c *Cache) do(ctx context.Context, key string, fetch func(context.Context) (any, error)) (any, error) {
 	return c.doProgress(ctx, key, nil, func(ctx context.Context, _ func(data.Progress)) (any, error) { return fetch(ctx) })
+}
+
+// background runs heavy work as the options ask: at the lowest priority for an explorer, as it is otherwise.
+func (c *Cache) background(work func()) {
+	if c.opts.Background {
+		data.InBackground(work)
+		return
+	}
+	work()
+}
+
+func (c *Cache) newIndex(t *data.Tenant) (x *data.Index) {
+	c.background(func() { x = data.NewIndex(t) })
+	return x
 }
 
 // doProgress is do for a fetch that reports progress: every reader waiting for it is told, not only the first. The
@@ -377,7 +394,7 @@ func (c *Cache) Index(ctx context.Context, progress func(data.Progress)) (*data.
 	v, err := c.doProgress(ctx, "tenant", progress, func(ctx context.Context, progress func(data.Progress)) (any, error) {
 		if t := c.loadDisk(); t != nil {
 			progress(data.Progress{Stage: "loaded from cache", Done: len(t.Identities), Total: len(t.Identities)})
-			return tenantRead{t, data.NewIndex(t)}, nil
+			return tenantRead{t, c.newIndex(t)}, nil
 		}
 		if j, ok := c.src.(joiner); ok { // the source joins its tenant already: do not build a second index
 			x, err := j.Index(ctx, progress)
@@ -391,7 +408,7 @@ func (c *Cache) Index(ctx context.Context, progress func(data.Progress)) (*data.
 			return nil, err
 		}
 		c.saveDisk(t)
-		return tenantRead{t, data.NewIndex(t)}, nil
+		return tenantRead{t, c.newIndex(t)}, nil
 	})
 	if err != nil {
 		return nil, err

@@ -393,7 +393,8 @@ func tuneMemory(ctx context.Context, src *cache.Cache) {
 	go func() {
 		n := 0
 		if err := src.Identities(ctx, func(p []data.Identity) error { n += len(p); return nil }); err == nil {
-			debug.SetMemoryLimit(data.MemoryLimitFor(n))
+			// Never below what FollowLiveHeap may have raised it to meanwhile.
+			debug.SetMemoryLimit(max(debug.SetMemoryLimit(-1), data.MemoryLimitFor(n)))
 		}
 	}()
 }

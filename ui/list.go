@@ -183,12 +183,10 @@ func (v *identitiesView) identity(id string) (data.Identity, bool) {
 	return data.Identity{}, false
 }
 
-// One Update merges at most rowsPerUpdate identities into the list (a part of a page of up to 999), a millisecond or
-// two at 50,000 rows, so a key typed while a large tenant arrives waits for little.
-const (
-	rowsPerUpdate  = 256
-	pagesPerUpdate = 1
-)
+// rowsPerUpdate is the most identities one Update merges into the list (the stream sends a page of up to 999 in parts
+// of this size, and its mailbox hands over one part at a time): a millisecond or two at 50,000 rows, so a key typed
+// while a large tenant arrives waits for little.
+const rowsPerUpdate = 256
 
 // pageMsg is a page of identities with its rows built off the Update path.
 type pageMsg struct {
@@ -206,7 +204,7 @@ func (m *Model) loadList() tea.Cmd {
 		v.cancel()
 	}
 	ctx, cancel := context.WithCancel(m.ctx)
-	box := newMailbox(pagesPerUpdate)
+	box := newMailbox(1)
 	v.box, v.cancel, v.loading, v.err = box, cancel, true, nil
 	v.pages, v.starts, v.n, v.byKey = nil, nil, 0, map[string]int{}
 	v.t.setRows(nil)

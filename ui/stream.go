@@ -18,8 +18,7 @@ type mailbox struct {
 	items  []tea.Msg
 	closed bool
 	signal chan struct{}
-	limit  int  // the most items one delivery takes; 0 takes all
-	behind bool // the last delivery left items for the next one
+	limit  int // the most items one delivery takes; 0 takes all
 }
 
 // breather is the pause between two deliveries of a mailbox that had more waiting than its limit: half a frame.
@@ -61,7 +60,7 @@ type mailMsg struct {
 func (b *mailbox) next(ctx context.Context) tea.Cmd {
 	return func() tea.Msg {
 		b.mu.Lock()
-		behind := b.behind
+		behind := b.limit > 0 && len(b.items) > 0 // more than the last delivery took is waiting
 		b.mu.Unlock()
 		if behind {
 			select {
@@ -74,8 +73,7 @@ func (b *mailbox) next(ctx context.Context) tea.Cmd {
 			b.mu.Lock()
 			items, closed := b.items, b.closed
 			b.items = nil
-			b.behind = b.limit > 0 && len(items) > b.limit
-			if b.behind {
+			if b.limit > 0 && len(items) > b.limit {
 				items, b.items, closed = items[:b.limit:b.limit], items[b.limit:], false
 			}
 			b.mu.Unlock()

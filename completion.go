@@ -80,18 +80,22 @@ func (c *command) completedFlags() []completedFlag {
 	return out
 }
 
+// commandNames are the sub-commands: every command but the explorer, which comes first.
+func commandNames() []string {
+	var names []string
+	for _, c := range commands[1:] {
+		names = append(names, c.name)
+	}
+	return names
+}
+
 // bashCompletion completes commands, each command's flags, and flag values: files, folders or the values listed.
 func bashCompletion() string {
 	var b strings.Builder
 	b.WriteString("# bash completion for miscope: source <(miscope completion bash)\n_miscope() {\n")
 	b.WriteString("  local cur=\"${COMP_WORDS[COMP_CWORD]}\" prev=\"${COMP_WORDS[COMP_CWORD-1]}\" cmd=\"\" w\n")
 	b.WriteString("  for w in \"${COMP_WORDS[@]:1:COMP_CWORD-1}\"; do\n    case \"$w\" in\n      ")
-	var names []string
-	for _, c := range commands {
-		if c.name != "" {
-			names = append(names, c.name)
-		}
-	}
+	names := commandNames()
 	b.WriteString(strings.Join(names, "|") + ") cmd=\"$w\"; break ;;\n    esac\n  done\n")
 	b.WriteString("  case \"$cmd\" in\n")
 	for _, c := range commands {
@@ -134,12 +138,8 @@ func fishCompletion() string {
 	var b strings.Builder
 	b.WriteString("# fish completion for miscope: miscope completion fish > ~/.config/fish/completions/miscope.fish\n")
 	b.WriteString("complete -c miscope -f\n")
-	var names []string
-	for _, c := range commands {
-		if c.name != "" {
-			names = append(names, c.name)
-			fmt.Fprintf(&b, "complete -c miscope -n __fish_use_subcommand -a %s -d %s\n", c.name, fishQuote(c.summary))
-		}
+	for _, c := range commands[1:] {
+		fmt.Fprintf(&b, "complete -c miscope -n __fish_use_subcommand -a %s -d %s\n", c.name, fishQuote(c.summary))
 	}
 	for _, c := range commands {
 		cond := "__fish_use_subcommand"

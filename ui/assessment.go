@@ -177,10 +177,10 @@ func newSharedAssessment(x *data.Index, r *assess.Result) *sharedAssessment {
 		}
 		f.incomplete = strings.HasPrefix(f.reach, "unknown") || gaps && unreadableSections(x, id.ID) > 0
 		var hay strings.Builder
+		word := func(s string) { hay.WriteString(s); hay.WriteByte('\x00') }
 		attached := x.Attached(id.ID)
 		for _, res := range attached {
-			hay.WriteString(res.Name)
-			hay.WriteByte('\x00')
+			word(res.Name)
 		}
 		if id.Kind == data.UserAssigned {
 			switch len(attached) {
@@ -193,23 +193,18 @@ func newSharedAssessment(x *data.Index, r *assess.Result) *sharedAssessment {
 			}
 		}
 		for _, g := range x.Groups(id.ID) {
-			hay.WriteString(g.DisplayName)
-			hay.WriteByte('\x00')
+			word(g.DisplayName)
 		}
 		for _, d := range x.DirectoryRoles(id.ID) {
-			hay.WriteString(d.RoleName)
-			hay.WriteByte('\x00')
+			word(d.RoleName)
 		}
 		for _, p := range x.AppRoles(id.ID) {
-			hay.WriteString(p.Permission)
-			hay.WriteByte('\x00')
+			word(p.Permission)
 		}
 		for _, az := range x.AzureRoles(id.ID) {
-			hay.WriteString(az.RoleName)
-			hay.WriteByte('\x00')
+			word(az.RoleName)
 		}
-		hay.WriteString(f.reach)
-		hay.WriteByte('\x00')
+		word(f.reach)
 		sevText, _ := severityCell(f.allSev, f.allCount > 0, f.incomplete)
 		hay.WriteString(sevText)
 		rules, _ := r.Rules(id.ID)

@@ -27,14 +27,18 @@ func newEvidenceTexts() *evidenceTexts {
 }
 
 // line returns the shared copy of s.
-func (t *evidenceTexts) line(s string) string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if c, ok := t.lines[s]; ok {
+func (t *evidenceTexts) line(s string) string { return keepFirst(&t.mu, t.lines, s, s) }
+
+// keepFirst keeps v under k in a memo that workers share, unless another worker was first, and returns the value
+// kept, so that every worker goes on with the same one.
+func keepFirst[K comparable, V any](mu *sync.Mutex, m map[K]V, k K, v V) V {
+	mu.Lock()
+	defer mu.Unlock()
+	if c, ok := m[k]; ok {
 		return c
 	}
-	t.lines[s] = s
-	return s
+	m[k] = v
+	return v
 }
 
 // lineOf is line for text still in a buffer: it is copied only when it is new.

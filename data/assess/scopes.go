@@ -300,14 +300,7 @@ func (t *scopeTable) entriesOf(scope string) ([]scopeEntry, bool) {
 
 // putEntries keeps es for scope unless another worker was first, and returns the list kept.
 func (t *scopeTable) putEntries(scope string, es []scopeEntry) []scopeEntry {
-	k := data.Key(scope)
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if c, ok := t.entries[k]; ok {
-		return c
-	}
-	t.entries[k] = es
-	return es
+	return keepFirst(&t.mu, t.entries, data.Key(scope), es)
 }
 
 // foldKey writes data.Key(id) into buf when id is ASCII and fits, and says whether it did.
@@ -335,13 +328,7 @@ func (t *scopeTable) exposersOf(k codeKey) ([]exposer, bool) {
 
 // putExposers keeps xs for k unless another worker was first, and returns the list kept.
 func (t *scopeTable) putExposers(k codeKey, xs []exposer) []exposer {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if c, ok := t.exposers[k]; ok {
-		return c
-	}
-	t.exposers[k] = xs
-	return xs
+	return keepFirst(&t.mu, t.exposers, k, xs)
 }
 
 // exposes says what a role lets its holder do to identities attached to a resource of kind, or "".

@@ -426,12 +426,24 @@ func (s *Source) readDirectory(ctx context.Context) (directory, error) {
 		return err
 	}
 	dirs := s.graph.client.RoleManagement().Directory()
-	addAssignment := func(a directoryAssignment, state data.AssignmentState) {
-		mu.Lock()
-		out.assignments = append(out.assignments, data.DirectoryRoleAssignment{ID: deref(a.GetId()),
-			PrincipalID: strings.ToLower(deref(a.GetPrincipalId())), RoleTemplateID: strings.ToLower(deref(a.GetRoleDefinitionId())),
-			DirectoryScopeID: firstNonEmpty(deref(a.GetDirectoryScopeId()), "/"), State: state})
-		mu.Unlock()
+	// Active assignments and eligibility schedules are read alike and differ only in their state.
+	assignmentFields := []string{"id", "principalId", "roleDefinitionId", "directoryScopeId"}
+	assignments := func(what string, state data.AssignmentState, first func(context.Context) (serialization.Parsable, error),
+		factory serialization.ParsableFactory) func() error {
+		return func() error {
+			err := graphList(ctx, s, first, factory, func(a directoryAssignment) {
+				mu.Lock()
+				out.assignments = append(out.assignments, data.DirectoryRoleAssignment{ID: deref(a.GetId()),
+					PrincipalID: strings.ToLower(deref(a.GetPrincipalId())), RoleTemplateID: strings.ToLower(deref(a.GetRoleDefinitionId())),
+					DirectoryScopeID: firstNonEmpty(deref(a.GetDirectoryScopeId()), "/"), State: state})
+				mu.Unlock()
+			})
+			if st, _ := graphStatus(err); err != nil && st == http.StatusNotFound && state == data.Eligible {
+				s.opts.Log("role eligibility is not served here: %v", err)
+				return nil
+			}
+			return keep(err, what, needsRoleMgmt)
+		}
 	}
 	lists := []func() error{
 		func() error {
@@ -448,30 +460,14 @@ func (s *Source) readDirectory(ctx context.Context) (directory, error) {
 			})
 			return keep(err, "directory role definitions", needsRoleMgmt)
 		},
-		func() error {
-			err := graphList(ctx, s, func(ctx context.Context) (serialization.Parsable, error) {
-				return dirs.RoleAssignments().Get(ctx, &rolemanagement.DirectoryRoleAssignmentsRequestBuilderGetRequestConfiguration{
-					QueryParameters: &rolemanagement.DirectoryRoleAssignmentsRequestBuilderGetQueryParameters{
-						Select: []string{"id", "principalId", "roleDefinitionId", "directoryScopeId"}}})
-			}, models.CreateUnifiedRoleAssignmentCollectionResponseFromDiscriminatorValue, func(a models.UnifiedRoleAssignmentable) {
-				addAssignment(a, data.Active)
-			})
-			return keep(err, "directory role assignments", needsRoleMgmt)
-		},
-		func() error {
-			err := graphList(ctx, s, func(ctx context.Context) (serialization.Parsable, error) {
-				return dirs.RoleEligibilitySchedules().Get(ctx, &rolemanagement.DirectoryRoleEligibilitySchedulesRequestBuilderGetRequestConfiguration{
-					QueryParameters: &rolemanagement.DirectoryRoleEligibilitySchedulesRequestBuilderGetQueryParameters{
-						Select: []string{"id", "principalId", "roleDefinitionId", "directoryScopeId"}}})
-			}, models.CreateUnifiedRoleEligibilityScheduleCollectionResponseFromDiscriminatorValue, func(a models.UnifiedRoleEligibilityScheduleable) {
-				addAssignment(a, data.Eligible)
-			})
-			if st, _ := graphStatus(err); err != nil && st == http.StatusNotFound {
-				s.opts.Log("role eligibility is not served here: %v", err)
-				return nil
-			}
-			return keep(err, "eligible directory role assignments", needsRoleMgmt)
-		},
+		assignments("directory role assignments", data.Active, func(ctx context.Context) (serialization.Parsable, error) {
+			return dirs.RoleAssignments().Get(ctx, &rolemanagement.DirectoryRoleAssignmentsRequestBuilderGetRequestConfiguration{
+				QueryParameters: &rolemanagement.DirectoryRoleAssignmentsRequestBuilderGetQueryParameters{Select: assignmentFields}})
+		}, models.CreateUnifiedRoleAssignmentCollectionResponseFromDiscriminatorValue),
+		assignments("eligible directory role assignments", data.Eligible, func(ctx context.Context) (serialization.Parsable, error) {
+			return dirs.RoleEligibilitySchedules().Get(ctx, &rolemanagement.DirectoryRoleEligibilitySchedulesRequestBuilderGetRequestConfiguration{
+				QueryParameters: &rolemanagement.DirectoryRoleEligibilitySchedulesRequestBuilderGetQueryParameters{Select: assignmentFields}})
+		}, models.CreateUnifiedRoleEligibilityScheduleCollectionResponseFromDiscriminatorValue),
 	}
 	errs := make([]error, len(lists))
 	var wg sync.WaitGroup

@@ -625,25 +625,27 @@ func (g *synth) groupsAndPrincipals() {
 	}
 	for k := range nPeopleGroups {
 		id := g.guid()
-		g.str.begin()
-		g.str.w("sg-")
-		g.str.w(synthApps[k%len(synthApps)])
-		g.str.w("-engineers-")
-		g.str.num(k+1, 3)
-		t.Principals = append(t.Principals, data.Principal{ID: id, Type: data.PrincipalGroup, DisplayName: g.str.end()})
+		t.Principals = append(t.Principals, data.Principal{ID: id, Type: data.PrincipalGroup,
+			DisplayName: g.appName("sg-", k, "-engineers-")})
 		g.peopleGrps = append(g.peopleGrps, id)
 	}
 	for k := range nAppSPs {
 		id := g.guid()
-		g.str.begin()
-		g.str.w("sp-")
-		g.str.w(synthApps[k%len(synthApps)])
-		g.str.w("-deployer-")
-		g.str.num(k+1, 3)
 		t.Principals = append(t.Principals, data.Principal{ID: id, Type: data.PrincipalServicePrincipal,
-			DisplayName: g.str.end()})
+			DisplayName: g.appName("sp-", k, "-deployer-")})
 		g.appSPs = append(g.appSPs, id)
 	}
+}
+
+// appName is the k-th name of a kind of principal that serves one of the synthetic applications, such as
+// sg-billing-engineers-003.
+func (g *synth) appName(prefix string, k int, middle string) string {
+	g.str.begin()
+	g.str.w(prefix)
+	g.str.w(synthApps[k%len(synthApps)])
+	g.str.w(middle)
+	g.str.num(k+1, 3)
+	return g.str.end()
 }
 
 // roleAssignments adds the assignments of groups and of principals that are not identities, up to about ten per

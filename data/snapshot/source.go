@@ -317,50 +317,36 @@ func (s *Source) Tenant(ctx context.Context, progress func(data.Progress)) (*dat
 	return s.tenant, nil
 }
 
-func (s *Source) AttachedResources(ctx context.Context, id string) ([]data.Resource, error) {
+// section reads one identity's section from the tenant once the file is read.
+func section[T any](s *Source, ctx context.Context, id string,
+	read func(*data.TenantSource, context.Context, string) ([]T, error)) ([]T, error) {
 	ts, err := s.source(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return ts.AttachedResources(ctx, id)
+	return read(ts, ctx, id)
+}
+
+func (s *Source) AttachedResources(ctx context.Context, id string) ([]data.Resource, error) {
+	return section(s, ctx, id, (*data.TenantSource).AttachedResources)
 }
 
 func (s *Source) Groups(ctx context.Context, id string) ([]data.GroupMembership, error) {
-	ts, err := s.source(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return ts.Groups(ctx, id)
+	return section(s, ctx, id, (*data.TenantSource).Groups)
 }
 
 func (s *Source) DirectoryRoles(ctx context.Context, id string) ([]data.DirectoryRole, error) {
-	ts, err := s.source(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return ts.DirectoryRoles(ctx, id)
+	return section(s, ctx, id, (*data.TenantSource).DirectoryRoles)
 }
 
 func (s *Source) AppRoles(ctx context.Context, id string) ([]data.AppRoleAssignment, error) {
-	ts, err := s.source(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return ts.AppRoles(ctx, id)
+	return section(s, ctx, id, (*data.TenantSource).AppRoles)
 }
 
 func (s *Source) AzureRoles(ctx context.Context, id string) ([]data.AzureRole, error) {
-	ts, err := s.source(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return ts.AzureRoles(ctx, id)
+	return section(s, ctx, id, (*data.TenantSource).AzureRoles)
 }
 
 func (s *Source) FederatedCredentials(ctx context.Context, id string) ([]data.FederatedCredential, error) {
-	ts, err := s.source(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return ts.FederatedCredentials(ctx, id)
+	return section(s, ctx, id, (*data.TenantSource).FederatedCredentials)
 }

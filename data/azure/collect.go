@@ -289,12 +289,8 @@ func (s *Source) groupParents(ctx context.Context, graphs map[string]*identityGr
 	var mu sync.Mutex
 	var steps []step
 	for id := range need {
-		steps = append(steps, s.collectionStep(ctx, "/groups/"+url.PathEscape(id)+"/transitiveMemberOf?$select=id&$top=999",
-			func(v json.RawMessage) error {
-				var items []groupItem
-				if err := json.Unmarshal(v, &items); err != nil {
-					return err
-				}
+		steps = append(steps, collectionStep(s, ctx, "/groups/"+url.PathEscape(id)+"/transitiveMemberOf?$select=id&$top=999",
+			func(items []groupItem) {
 				mu.Lock()
 				for _, it := range items {
 					if isGroup(it) {
@@ -302,7 +298,6 @@ func (s *Source) groupParents(ctx context.Context, graphs map[string]*identityGr
 					}
 				}
 				mu.Unlock()
-				return nil
 			}, func(err error) {
 				s.opts.Log("parents of group %s not readable: %v", id, err)
 				mu.Lock()
@@ -365,18 +360,13 @@ func (s *Source) nesting(ctx context.Context, graphs map[string]*identityGraph, 
 		set := map[string]bool{}
 		what := "the identity's direct group memberships, read because the parents of its groups were not (" +
 			data.Clean(firstLine(cause.Error())) + "),"
-		steps = append(steps, s.collectionStep(ctx, "/servicePrincipals/"+url.PathEscape(id)+"/memberOf?$select=id&$top=999",
-			func(v json.RawMessage) error {
-				var items []groupItem
-				if err := json.Unmarshal(v, &items); err != nil {
-					return err
-				}
+		steps = append(steps, collectionStep(s, ctx, "/servicePrincipals/"+url.PathEscape(id)+"/memberOf?$select=id&$top=999",
+			func(items []groupItem) {
 				mu.Lock()
 				for _, it := range items {
 					set[data.Key(it.ID)] = true
 				}
 				mu.Unlock()
-				return nil
 			}, func(err error) {
 				mu.Lock()
 				unknown[k] = sectionErr(err, data.SectionGroups, id, what, needsGroupRead)
@@ -713,15 +703,10 @@ func (s *Source) principalNames(ctx context.Context, as []data.RoleAssignment, s
 // (a 404 means the identity is gone).
 func listStep[T any](s *Source, ctx context.Context, mu *sync.Mutex, g *identityGraph, u string, into *[]T,
 	failed *error, sec data.Section, id, what, needs string) step {
-	return s.collectionStep(ctx, u, func(v json.RawMessage) error {
-		var items []T
-		if err := json.Unmarshal(v, &items); err != nil {
-			return err
-		}
+	return collectionStep(s, ctx, u, func(items []T) {
 		mu.Lock()
 		*into = append(*into, items...)
 		mu.Unlock()
-		return nil
 	}, func(err error) {
 		mu.Lock()
 		if notFound(err) {
@@ -789,16 +774,11 @@ func (s *Source) ownedPrincipals(ctx context.Context, owns []data.Ownership) map
 				p.id = strings.ToLower(v.ID)
 			}})
 		}
-		list := s.collectionStep(ctx, sel+"/appRoleAssignments?$select=id,appRoleId,principalId,resourceId,resourceDisplayName&$top=999",
-			func(v json.RawMessage) error {
-				var items []appRoleItem
-				if err := json.Unmarshal(v, &items); err != nil {
-					return err
-				}
+		list := collectionStep(s, ctx, sel+"/appRoleAssignments?$select=id,appRoleId,principalId,resourceId,resourceDisplayName&$top=999",
+			func(items []appRoleItem) {
 				mu.Lock()
 				p.appRoles = append(p.appRoles, items...)
 				mu.Unlock()
-				return nil
 			}, func(err error) {
 				if notFound(err) {
 					return

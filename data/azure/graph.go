@@ -469,7 +469,15 @@ func (s *Source) followPages(ctx context.Context, next string, each func(json.Ra
 }
 
 // collection runs a step whose answer is a collection and hands every item, across pages, to each.
-func (s *Source) collectionStep(ctx context.Context, u string, each func(json.RawMessage) error, fail func(error)) step {
+func collectionStep[T any](s *Source, ctx context.Context, u string, page func([]T), fail func(error)) step {
+	each := func(v json.RawMessage) error {
+		var items []T
+		if err := json.Unmarshal(v, &items); err != nil {
+			return err
+		}
+		page(items)
+		return nil
+	}
 	return step{url: u, done: func(status int, body []byte, err error) {
 		if err != nil {
 			fail(err)

@@ -196,7 +196,7 @@ type NoticeMsg struct{ Text string }
 // setFlash shows a message in the status bar. Messages carry names and paths from the tenant and the user, so they
 // are cleaned here, once for all of them.
 func (m *Model) setFlash(s string, isErr bool) tea.Cmd {
-	m.flash, m.flashErr = data.Clean(s), isErr
+	m.flash, m.flashErr = s, isErr
 	m.flashGen++
 	gen := m.flashGen
 	return tea.Tick(5*time.Second, func(time.Time) tea.Msg { return flashClearMsg{gen} })
@@ -283,7 +283,7 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return nil
 	case NoticeMsg:
 		if msg.Text != "" {
-			m.flash, m.flashErr = data.Clean(msg.Text), true
+			m.flash, m.flashErr = msg.Text, true
 			m.flashGen++
 			m.noticeGen = m.flashGen
 		} else if m.noticeGen == m.flashGen {
@@ -568,7 +568,7 @@ func (m *Model) footer(w int, hs []key.Binding) string {
 func (m *Model) breadcrumb(w int) string {
 	parts := []string{"miscope"}
 	for _, v := range m.stack {
-		parts = append(parts, v.crumb())
+		parts = append(parts, shown(v.crumb()))
 	}
 	if m.showHelp {
 		parts = append(parts, "help")
@@ -589,14 +589,11 @@ const maxMessageLines = 3
 // error can always be read.
 func (m *Model) statusBar(w int, v view) string {
 	info := m.src.Info()
-	left := " " + data.Clean(info.Label)
-	if left == " " {
-		left = " " + data.Clean(string(info.Origin))
-	}
+	left := " " + shown(cmp.Or(info.Label, string(info.Origin)))
 	if info.Origin == data.OriginSnapshot {
 		// A snapshot says whose tenant it holds and how old it is: last month's file reads like today's otherwise.
 		if t := cmp.Or(info.TenantName, info.TenantID); t != "" {
-			left += " · " + data.Clean(t)
+			left += " · " + shown(t)
 		}
 		if !info.CollectedAt.IsZero() {
 			left += " · " + age(m.opts.Now().Sub(info.CollectedAt)) + " old"
@@ -608,7 +605,7 @@ func (m *Model) statusBar(w int, v view) string {
 	assessment := m.as.status(m)
 	right, isErr := assessment, m.as.err != nil && !m.as.running
 	if m.flash != "" {
-		right, isErr = m.flash, m.flashErr
+		right, isErr = shown(m.flash), m.flashErr
 		if m.flashErr && m.flashGen != m.noticeGen { // a notice is a warning, drawn like an error but not called one
 			right = "error: " + right
 		}
@@ -654,9 +651,6 @@ func (m *Model) messageLines(msg string, isErr bool, w int) string {
 	}
 	return strings.Join(lines, "\n")
 }
-
-// fitLine truncates a line (which may hold styles) to w cells.
-func fitLine(s string, w int) string { return ansi.Truncate(s, w, "…") }
 
 // padLines makes s exactly h lines, so the status bar stays at the bottom.
 func padLines(s string, h int) string {

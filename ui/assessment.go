@@ -9,7 +9,6 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
-	"github.com/charmbracelet/x/ansi"
 
 	"github.com/miscope/miscope/data"
 	"github.com/miscope/miscope/data/assess"
@@ -171,9 +170,9 @@ func newSharedAssessment(x *data.Index, r *assess.Result) *sharedAssessment {
 		f.allCount = r.Count(id.ID)
 		f.allSev, _ = r.Highest(id.ID)
 		if reach, ok := r.Reach[id.ID]; ok {
-			f.reach, f.reachLevel = data.Clean(reach.Label), reach.Level
+			f.reach, f.reachLevel = reach.Label, reach.Level
 		} else if reach, ok := r.Reach[data.Key(id.ID)]; ok {
-			f.reach, f.reachLevel = data.Clean(reach.Label), reach.Level
+			f.reach, f.reachLevel = reach.Label, reach.Level
 		}
 		f.incomplete = strings.HasPrefix(f.reach, "unknown") || gaps && unreadableSections(x, id.ID) > 0
 		var hay strings.Builder
@@ -212,8 +211,8 @@ func newSharedAssessment(x *data.Index, r *assess.Result) *sharedAssessment {
 			hay.WriteByte('\x00')
 			hay.WriteString(rule)
 		}
-		// Clean marks the NUL separators visibly; they go back to NUL so that no query matches across two names.
-		f.extra = strings.ReplaceAll(strings.ToLower(data.Clean(hay.String())), `\x00`, "\x00")
+		// NUL separates the names, so that no query matches across two of them.
+		f.extra = strings.ToLower(hay.String())
 		f.allCountText = countText(f.allCount)
 		f.used, f.usedKey = usedCell(x, id.ID)
 		attachedCell := f.attached
@@ -228,18 +227,17 @@ func newSharedAssessment(x *data.Index, r *assess.Result) *sharedAssessment {
 		f.nums[4], f.nums[5], f.nums[6] = int64(f.allCount), int64(f.reachLevel), f.usedKey
 		for c, cell := range [4]string{f.attached, sevText, f.allCountText, f.reach} {
 			if len(cell) > a.widest[c] {
-				a.widest[c] = max(a.widest[c], ansi.StringWidth(cell))
+				a.widest[c] = max(a.widest[c], width(cell))
 			}
 		}
 		a.byID[id.ID] = int32(i)
 	}
 	a.findingTemplate = make([]row, 0, len(r.Findings))
-	clean := memoClean()
 	a.findingWidest = make([]int, len(findingColumns()))
 	a.fps = make([]string, len(r.Findings))
 	for i := range r.Findings {
 		a.fps[i] = r.Findings[i].Fingerprint()
-		a.findingTemplate = append(a.findingTemplate, findingRow(a, &r.Findings[i], i, clean))
+		a.findingTemplate = append(a.findingTemplate, findingRow(a, &r.Findings[i], i))
 		widen(a.findingWidest, a.findingTemplate[i].cells)
 	}
 	return a
@@ -446,7 +444,7 @@ func (s *assessState) status(m *Model) string {
 	switch {
 	case s.running:
 		p := s.progress
-		txt := m.spinnerView() + " " + data.Clean(p.Stage)
+		txt := m.spinnerView() + " " + shown(p.Stage)
 		if p.Total > 0 {
 			txt += fmt.Sprintf(" %d/%d", p.Done, p.Total)
 		} else if p.Done > 0 {

@@ -246,10 +246,10 @@ func (b *baselineState) sectionChanges(id string, sec data.Section, title string
 			continue
 		}
 		for _, a := range s.Added {
-			es = append(es, entry{section: title, text: "added", detail: data.Clean(a) + " (since the baseline)", style: styleWrap})
+			es = append(es, entry{section: title, text: "added", detail: a + " (since the baseline)", style: styleWrap})
 		}
 		for _, r := range s.Removed {
-			es = append(es, entry{section: title, text: "removed", detail: data.Clean(r) + " (since the baseline)", style: styleWrap})
+			es = append(es, entry{section: title, text: "removed", detail: r + " (since the baseline)", style: styleWrap})
 		}
 	}
 	return es

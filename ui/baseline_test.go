@@ -68,7 +68,7 @@ func TestBaselineMarksWhatChanged(t *testing.T) {
 		if !ok || d.busy() {
 			return false
 		}
-		for _, e := range d.entries("") {
+		for _, e := range d.entries() {
 			if e.text == "added" && e.detail == "Reader at /subscriptions/"+sub1+" (since the baseline)" {
 				return true
 			}

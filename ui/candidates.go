@@ -80,7 +80,7 @@ func candidateRow(x *data.Index, f *assess.Finding) row {
 	person, personKey := "?", int64(-1)
 	mfa, password := "?", "?"
 	if u, ok := x.UserUsage(f.IdentityID); ok {
-		name, upn = displayName(u.DisplayName, u.ID), data.Clean(u.UserPrincipalName)
+		name, upn = displayName(u.DisplayName, u.ID), u.UserPrincipalName
 		person, personKey = "never", 1<<40
 		if !u.LastInteractive.IsZero() {
 			days := int64(x.Tenant.Usage.To.Sub(u.LastInteractive).Hours() / 24)
@@ -101,7 +101,7 @@ func candidateRow(x *data.Index, f *assess.Finding) row {
 		id:    f.IdentityID,
 		label: name,
 		sev:   int8(f.Severity),
-		hay:   strings.ToLower(name + "\x00" + upn + "\x00" + data.Clean(f.IdentityID)),
+		hay:   strings.ToLower(name + "\x00" + upn + "\x00" + f.IdentityID),
 	}
 }
 

@@ -46,6 +46,9 @@ func hostileTenant() (t *data.Tenant, evil, clean, group string) {
 		},
 		Groups:      []data.Group{{ID: group, DisplayName: "grp-shared" + hostile}},
 		Memberships: []data.Membership{{IdentityID: evil, GroupID: group}, {IdentityID: clean, GroupID: group}},
+		// Owner of the hostile subscription gives findings whose titles and evidence quote it.
+		RoleAssignments: []data.RoleAssignment{{ID: "/subscriptions/" + sub + "/providers/Microsoft.Authorization/roleAssignments/ra" + hostile,
+			PrincipalID: evil, PrincipalType: data.PrincipalServicePrincipal, RoleDefinitionID: ownerRole, Scope: "/subscriptions/" + sub}},
 	}, evil, clean, group
 }
 
@@ -78,11 +81,11 @@ func raw(s string, styled bool) string {
 
 func isParams(s string) bool { return strings.Trim(s, "0123456789;:") == "" }
 
-// Hostile strings, ids included, are cleaned on their way to the terminal and to the clipboard in the list, the
-// detail view (its Subscription line among them) and the pivot.
+// Hostile strings, ids included, are cleaned on their way to the terminal and to the clipboard in the list and its
+// preview, the detail view (its Subscription line among them), the findings pane and the pivot.
 func TestHostileStringsNeverReachTheTerminalOrClipboard(t *testing.T) {
 	tn, evil, clean, group := hostileTenant()
-	s := start(t, newTestModel(tn), 120, 40)
+	s := start(t, newTestModel(tn), 160, 40)
 	s.ready()
 	frames := 0
 	look := func(where string) {
@@ -108,8 +111,15 @@ func TestHostileStringsNeverReachTheTerminalOrClipboard(t *testing.T) {
 	}
 	look("list")
 	selectWhere("the hostile identity", func(_, id string) bool { return id == evil })
+	s.waitText("verdict", "holds")
+	look("list and the hostile identity's preview")
 	s.keys("y")
 	look("list after y")
+	s.keys("f")
+	s.waitFor("the findings pane", func(m *Model) bool { v, ok := m.top().(*findingsView); return ok && v.filled })
+	s.waitText("Remediation")
+	look("findings pane")
+	s.keys("esc")
 	s.keys("enter")
 	s.waitText("Subscription", "Groups", "grp-shared")
 	look("detail")
@@ -170,8 +180,8 @@ func TestHostileStringsNeverReachTheTerminalOrClipboard(t *testing.T) {
 	}
 }
 
-// The edges are the only way out: no code in the explorer writes to the clipboard except setClipboard, and the
-// only view it hands the terminal is the cleaned one.
+// The edges are the only way out: no code in the explorer writes to the clipboard except setClipboard, the only
+// view it hands the terminal is the cleaned one, and tenant text is cleaned only where it is laid out (text.go).
 func TestClipboardAndFrameHaveOneCleanedEdge(t *testing.T) {
 	files, _ := filepath.Glob("*.go")
 	sub, _ := filepath.Glob("*/*.go")
@@ -208,6 +218,10 @@ func TestClipboardAndFrameHaveOneCleanedEdge(t *testing.T) {
 					t.Errorf("%s: %s writes to the clipboard without setClipboard", fset.Position(call.Pos()), fn.Name.Name)
 				case name == "NewView" && !strings.Contains(string(src[call.Pos()-1:call.End()-1]), "CleanFrame("):
 					t.Errorf("%s: a view reaches the terminal without CleanFrame", fset.Position(call.Pos()))
+				case (name == "Clean" || name == "CleanText") && filepath.Dir(f) == "." && f != "text.go":
+					// Views keep tenant text exactly; only the layout (text.go) cleans it, so no view cleans by hand.
+					t.Errorf("%s: %s cleans tenant text by hand: lay it out with shown, cell or wrapped", fset.Position(call.Pos()),
+						fn.Name.Name)
 				}
 				return true
 			})

@@ -3,7 +3,6 @@ package ui
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -58,8 +57,8 @@ type detailView struct {
 // entry is one line of the detail view, in a form both the screen and export read.
 type entry struct {
 	section string
-	text    string // cleaned
-	detail  string // cleaned; shown dimmed after text
+	text    string // exact: layout cleans it
+	detail  string // exact; shown dimmed after text
 	style   entryStyle
 	target  *pivotTarget // what enter lists; nil when the line is not selectable
 	copyID  string       // what y copies
@@ -237,7 +236,7 @@ func (d *detailView) title(c *pageContext) string {
 	if role {
 		what = append(what, c.keys.PivotRole.Help().Key+": others with the role")
 	}
-	title := c.st.Title.Render(d.name()) + d.verdict(c)
+	title := c.st.Title.Render(shown(d.name())) + d.verdict(c)
 	hint := c.st.Dim.Render("  " + strings.Join(what, " · "))
 	// The verdict comes first; the pivot hint, which the footer also gives, only where it fits whole.
 	if len(what) == 0 || ansi.StringWidth(title+hint) > c.width {
@@ -279,7 +278,7 @@ func (d *detailView) verdict(c *pageContext) string {
 	if len(parts) == 0 {
 		return "  " + sev
 	}
-	return "  " + sev + c.st.Dim.Render(" · "+strings.Join(parts, " · "))
+	return "  " + sev + c.st.Dim.Render(" · "+shown(strings.Join(parts, " · ")))
 }
 
 // pivots reports whether enter (who shares it) and o (others with the Azure role) mean anything on the selected line.
@@ -301,7 +300,7 @@ func (d *detailView) hints(c *pageContext) []key.Binding {
 
 // refresh builds the entries again after a change: the root calls it once per message for the view on top, so a
 // frame (render, footer, hints) reads them and never builds them.
-func (d *detailView) refresh() { d.es = d.entries("") }
+func (d *detailView) refresh() { d.es = d.entries() }
 
 // lines are the entries as of the last change.
 func (d *detailView) lines() []entry {
@@ -312,7 +311,7 @@ func (d *detailView) lines() []entry {
 }
 
 // entries lists everything the view shows, in order.
-func (d *detailView) entries(spin string) []entry {
+func (d *detailView) entries() []entry {
 	var es []entry
 	id := d.ident
 	field := func(name, value string) {
@@ -325,26 +324,26 @@ func (d *detailView) entries(spin string) []entry {
 	// user-assigned identity's resource is the identity itself: nothing is attached to it, and the resources that use
 	// it are listed under Attached resources, each of which pivots.
 	resource := func(value string) {
-		field("Resource", data.Clean(value))
+		field("Resource", value)
 		if value != "" {
 			e := &es[len(es)-1]
 			e.copyID = e.detail
 			if id.Kind == data.UserAssigned {
 				return
 			}
-			e.target = &pivotTarget{kind: pivotResource, id: value, label: data.Clean(data.ResourceName(value))}
+			e.target = &pivotTarget{kind: pivotResource, id: value, label: data.ResourceName(value)}
 		}
 	}
-	field("Name", data.Clean(id.DisplayName))
-	field("Kind", data.Clean(string(id.Kind)))
-	field("Object id", data.Clean(id.ID))
-	field("App id", data.Clean(id.AppID))
+	field("Name", id.DisplayName)
+	field("Kind", string(id.Kind))
+	field("Object id", id.ID)
+	field("App id", id.AppID)
 	resource(id.ResourceID)
-	sub := data.Clean(id.SubscriptionID())
+	sub := id.SubscriptionID()
 	if d.a != nil && sub != "" {
 		for _, s := range d.a.x.Tenant.Subscriptions {
 			if data.SameID(s.ID, id.SubscriptionID()) && s.DisplayName != "" {
-				sub = data.Clean(s.DisplayName) + " (" + sub + ")"
+				sub = s.DisplayName + " (" + sub + ")"
 			}
 		}
 	}
@@ -353,16 +352,16 @@ func (d *detailView) entries(spin string) []entry {
 	case d.a != nil:
 		reach := "—"
 		if r, ok := d.a.r.Reach[id.ID]; ok {
-			reach = data.Clean(r.Label)
+			reach = r.Label
 			if r.Detail != "" {
-				reach += ": " + data.Clean(r.Detail)
+				reach += ": " + r.Detail
 			}
 		}
 		field("Reach", reach)
 	case d.asErr != nil:
 		field("Reach", "unknown: the assessment failed")
 	default:
-		field("Reach", spin+"assessing…")
+		field("Reach", "assessing…")
 	}
 	for _, sec := range data.Sections {
 		title := sectionTitles[sec]
@@ -370,7 +369,7 @@ func (d *detailView) entries(spin string) []entry {
 		st := d.secs[sec]
 		switch {
 		case st == nil || st.loading:
-			es = append(es, entry{section: title, text: spin + "loading…", style: styleLoading})
+			es = append(es, entry{section: title, text: "loading…", style: styleLoading})
 			continue
 		}
 		items := d.sectionEntries(sec, st.items)
@@ -387,7 +386,7 @@ func (d *detailView) entries(spin string) []entry {
 			es = append(es, entry{section: title, text: "none", style: styleNone})
 		}
 	}
-	es = append(es, d.usageEntries(spin)...)
+	es = append(es, d.usageEntries()...)
 	es = append(es, entry{section: findingsSection, text: findingsSection, style: styleHeading})
 	switch {
 	case d.a != nil:
@@ -413,13 +412,13 @@ func (d *detailView) entries(spin string) []entry {
 			if ch := d.base.findingChange(d.a, &f); ch != "" {
 				marks = append(marks, ch+" since the baseline")
 			}
-			title := data.Clean(f.Title)
+			title := f.Title
 			if len(marks) > 0 {
 				title = "[" + strings.Join(marks, ", ") + "] " + title
 			}
 			// y on the finding copies its fix as one line to paste, or its identity's id when it has none.
 			cmds, all := fixLines(&f)
-			copyID := data.Clean(f.IdentityID)
+			copyID := f.IdentityID
 			if all != "" {
 				copyID = all
 			}
@@ -429,11 +428,11 @@ func (d *detailView) entries(spin string) []entry {
 				es = append(es, entry{section: findingsSection, text: "decision", detail: note, style: styleWrap})
 			}
 			for n, e := range f.Evidence {
-				es = append(es, entry{section: findingsSection, text: evidenceLabel(f, n, e.Kind), detail: data.Clean(e.Text),
+				es = append(es, entry{section: findingsSection, text: evidenceLabel(f, n, e.Kind), detail: e.Text,
 					style: styleWrap})
 			}
 			if f.Remediation != "" {
-				es = append(es, entry{section: findingsSection, text: "fix", detail: data.Clean(f.Remediation),
+				es = append(es, entry{section: findingsSection, text: "fix", detail: f.Remediation,
 					style: styleWrap})
 			}
 			for _, c := range cmds {
@@ -444,7 +443,7 @@ func (d *detailView) entries(spin string) []entry {
 		es = append(es, entry{section: findingsSection, text: "error: the assessment failed: " + errText(d.asErr),
 			style: styleError})
 	default:
-		es = append(es, entry{section: findingsSection, text: spin + "assessing…", style: styleLoading})
+		es = append(es, entry{section: findingsSection, text: "assessing…", style: styleLoading})
 	}
 	return es
 }
@@ -459,11 +458,11 @@ func (d *detailView) sectionEntries(sec data.Section, items any) []entry {
 	switch items := items.(type) {
 	case []data.Resource:
 		for _, r := range items {
-			detail := data.Clean(r.Type)
+			detail := r.Type
 			if rg := data.ResourceGroupOf(r.ID); rg != "" {
-				detail += " · rg " + data.Clean(rg)
+				detail += " · rg " + rg
 			}
-			add(data.Clean(r.Name), detail, &pivotTarget{kind: pivotResource, id: r.ID, label: data.Clean(r.Name)}, data.Clean(r.ID))
+			add(r.Name, detail, &pivotTarget{kind: pivotResource, id: r.ID, label: r.Name}, r.ID)
 		}
 	case []data.GroupMembership:
 		for _, g := range items {
@@ -476,49 +475,49 @@ func (d *detailView) sectionEntries(sec data.Section, items any) []entry {
 			if g.RoleAssignable {
 				tags = append(tags, "role-assignable")
 			}
-			name := data.Clean(g.DisplayName)
-			add(name, strings.Join(tags, " · "), &pivotTarget{kind: pivotGroup, id: g.ID, label: name}, data.Clean(g.ID))
+			name := g.DisplayName
+			add(name, strings.Join(tags, " · "), &pivotTarget{kind: pivotGroup, id: g.ID, label: name}, g.ID)
 		}
 	case []data.DirectoryRole:
 		for _, r := range items {
 			scope := "tenant-wide"
 			if r.DirectoryScopeID != "" && r.DirectoryScopeID != "/" {
-				scope = "scope " + data.Clean(r.DirectoryScopeID)
+				scope = "scope " + r.DirectoryScopeID
 			}
-			name := data.Clean(r.RoleName)
+			name := r.RoleName
 			detail := strings.Join([]string{scope, string(r.State), d.via(r.Via)}, " · ")
-			add(name, detail, &pivotTarget{kind: pivotDirectoryRole, id: r.RoleTemplateID, label: name}, data.Clean(r.RoleTemplateID))
+			add(name, detail, &pivotTarget{kind: pivotDirectoryRole, id: r.RoleTemplateID, label: name}, r.RoleTemplateID)
 		}
 	case []data.AppRoleAssignment:
 		for _, p := range items {
-			perm := data.Clean(p.Permission)
+			perm := p.Permission
 			if perm == "" {
-				perm = "app role " + data.Clean(p.AppRoleID) + " (name not readable)"
+				perm = "app role " + p.AppRoleID + " (name not readable)"
 			}
-			api := data.Clean(p.ResourceDisplayName)
+			api := p.ResourceDisplayName
 			if api == "" {
-				api = data.Clean(p.ResourceAppID)
+				api = p.ResourceAppID
 			}
 			add(perm, api, &pivotTarget{kind: pivotPermission, id: p.ResourceAppID + "|" + p.AppRoleID, extra: p.Permission,
-				label: perm}, data.Clean(p.AppRoleID))
+				label: perm}, p.AppRoleID)
 		}
 	case []data.AzureRole:
 		for _, r := range items {
-			text := breadth(d.a, r.Scope) + " " + data.Clean(r.RoleName)
-			detail := data.Clean(r.Scope) + " · " + d.via(r.Via)
+			text := breadth(d.a, r.Scope) + " " + r.RoleName
+			detail := r.Scope + " · " + d.via(r.Via)
 			if r.Condition != "" {
 				detail += " · with condition"
 			}
 			add(text, detail, &pivotTarget{kind: pivotScope, id: r.Scope, extra: r.RoleDefinitionID,
-				label: data.Clean(r.Scope), role: data.Clean(r.RoleName)}, data.Clean(r.Scope))
+				label: r.Scope, role: r.RoleName}, r.Scope)
 		}
 	case []data.FederatedCredential:
 		for _, f := range items {
-			subject := data.Clean(f.Subject)
+			subject := f.Subject
 			if subject == "" && f.ClaimsMatchingExpression != "" {
-				subject = "matches " + data.Clean(f.ClaimsMatchingExpression)
+				subject = "matches " + f.ClaimsMatchingExpression
 			}
-			add(data.Clean(f.Name), data.Clean(f.Issuer)+" · "+subject, nil, data.Clean(f.Subject))
+			add(f.Name, f.Issuer+" · "+subject, nil, f.Subject)
 		}
 	}
 	return es
@@ -532,10 +531,10 @@ func (d *detailView) via(v string) string {
 	g := strings.TrimPrefix(v, "group:")
 	if d.a != nil {
 		if grp, ok := d.a.x.Group(g); ok && grp.DisplayName != "" {
-			return "via group " + data.Clean(grp.DisplayName)
+			return "via group " + grp.DisplayName
 		}
 	}
-	return "via group " + data.Clean(g)
+	return "via group " + g
 }
 
 // breadth tags a scope with how wide it is.
@@ -565,11 +564,15 @@ type line struct {
 	entry int
 }
 
-// layout turns entries into lines of width w; long evidence wraps.
+// layout turns entries into lines of width w; long evidence wraps. It is where the view's tenant text is cleaned.
 func (d *detailView) layout(c *pageContext, es []entry, w int) []line {
 	var ls []line
 	for i, e := range es {
 		st := &c.st
+		e.text, e.detail = shown(e.text), shown(e.detail)
+		if e.style == styleLoading {
+			e.text = c.spinnerView() + " " + e.text
+		}
 		switch e.style {
 		case styleHeading:
 			if len(ls) > 0 {
@@ -634,13 +637,8 @@ func selectable(es []entry) []int {
 
 func (d *detailView) render(c *pageContext, w, h int) string {
 	d.width, d.height = w, h
-	// What is still loading turns the spinner; the entries themselves are built once per change (refresh).
-	es := slices.Clone(d.lines())
-	for i := range es {
-		if es[i].style == styleLoading {
-			es[i].text = c.spinnerView() + " " + es[i].text
-		}
-	}
+	// The entries are built once per change (refresh); layout turns the spinner of what is still loading.
+	es := d.lines()
 	ls := d.layout(c, es, w)
 	sel := selectable(es)
 	// Opened at a finding: the cursor on its header and the header at the top, until the user moves.
@@ -763,7 +761,7 @@ func (d *detailView) current(es []entry, sel []int) *entry {
 // Table is the identity with every section, including which sections were not readable.
 func (d *detailView) Table() (string, []string, [][]string) {
 	var rows [][]string
-	for _, e := range d.entries("") {
+	for _, e := range d.entries() {
 		if e.style == styleHeading {
 			continue
 		}
@@ -778,13 +776,13 @@ func (d *detailView) Table() (string, []string, [][]string) {
 
 // Selected is the line under the cursor, or the identity itself.
 func (d *detailView) Selected() (string, string) {
-	es := d.entries("")
+	es := d.entries()
 	if e := d.current(es, selectable(es)); e != nil && e.copyID != "" {
 		label := ansi.Strip(e.text)
 		switch {
 		case e.target != nil:
 			label = e.target.label
-		case e.style == styleFinding && e.finding != nil && e.copyID != data.Clean(e.finding.IdentityID):
+		case e.style == styleFinding && e.finding != nil && e.copyID != e.finding.IdentityID:
 			label = "the fix commands of " + d.name() + "'s finding"
 		case e.style == styleFinding:
 			label = "the object id of " + d.name()
@@ -824,7 +822,7 @@ func fixLines(f *assess.Finding) ([]fixCommand, string) {
 			shown = "(not shown: an argument holds characters that cannot be pasted safely)"
 		}
 		if c.Note != "" {
-			shown = data.Clean(c.Note) + ": " + shown
+			shown = c.Note + ": " + shown
 		}
 		out = append(out, fixCommand{line: line, shown: shown})
 	}

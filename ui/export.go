@@ -519,7 +519,7 @@ func (e *exportState) exportPrefix(env exportEnv, w int) string {
 	b.WriteString(" to ")
 	if env.opts.Served {
 		// The fixed folder, cut from the left when long: its end is what tells folders apart.
-		b.WriteString(st.Dim.Render(leftCut(data.Clean(strings.TrimSuffix(env.opts.ExportDir, "/"))+"/", w/4)))
+		b.WriteString(st.Dim.Render(leftCut(shown(strings.TrimSuffix(env.opts.ExportDir, "/"))+"/", w/4)))
 	}
 	return b.String()
 }
@@ -548,14 +548,6 @@ func midCut(s string, w int) string {
 	return ansi.Truncate(s, head, "") + "…" + ansi.TruncateLeft(s, sw-tail, "")
 }
 
-// leftCut fits s in w cells by cutting its start: the end of a path is what tells files apart.
-func leftCut(s string, w int) string {
-	if sw := ansi.StringWidth(s); sw > w && w > 1 {
-		return "…" + ansi.TruncateLeft(s, sw-w+1, "")
-	}
-	return s
-}
-
 // maxCopy is the most a copy sends through the terminal; OSC 52 payloads beyond it are cut by many terminals, so a
 // larger copy is refused rather than truncated silently.
 const maxCopy = 100_000
@@ -567,12 +559,8 @@ func (m *Model) copySelected() tea.Cmd {
 	if id == "" {
 		return m.setFlash("nothing selected to copy", true)
 	}
-	return tea.Batch(setClipboard(id), m.setFlash(fmt.Sprintf("copied %s: %s", label, data.Clean(id)), false))
+	return tea.Batch(setClipboard(id), m.setFlash(fmt.Sprintf("copied %s: %s", label, id), false))
 }
-
-// setClipboard is the only way miscope writes to the clipboard (OSC 52). What it copies is cleaned like everything
-// shown, ids included, so no escape sequence or bidi trick reaches the clipboard, nor a shell through a paste.
-func setClipboard(s string) tea.Cmd { return tea.SetClipboard(data.CleanText(s)) }
 
 // copyView copies the current view as a Markdown table, written by the same writer as a Markdown export.
 func (m *Model) copyView() tea.Cmd {

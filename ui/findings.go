@@ -37,16 +37,12 @@ const colStatusIndex = 4
 // findingRow is one finding as the pane shows it. Evidence and remediation are not copied into the row: the pane
 // reads them from the finding for the selected row and for export, which keeps 50,000 findings' evidence in memory
 // once. The filter searches what the table shows (severity, rule, identity, title) and the identity's id.
-// clean is data.Clean remembered per distinct text, because rule ids, titles and names repeat across findings.
-func findingRow(a *sharedAssessment, f *assess.Finding, i int, clean func(string) string) row {
-	who := subjectName(a, f.IdentityID, clean)
-	title := clean(f.Title)
-	rule := clean(f.RuleID)
-	cells := []string{f.Severity.String(), rule, who, title, "open", ""}
+func findingRow(a *sharedAssessment, f *assess.Finding, i int) row {
+	cells := []string{f.Severity.String(), f.RuleID, subjectName(a, f.IdentityID), f.Title, "open", ""}
 	return row{
 		cells: cells,
 		nums:  severityNums(f.Severity),
-		id:    rule + ":" + f.IdentityID + ":" + strconv.Itoa(i),
+		id:    f.RuleID + ":" + f.IdentityID + ":" + strconv.Itoa(i),
 		ref:   f.IdentityID,
 		src:   int32(i),
 		sev:   int8(f.Severity),
@@ -55,18 +51,18 @@ func findingRow(a *sharedAssessment, f *assess.Finding, i int, clean func(string
 
 // subjectName names what a finding is about: an identity, or an application (SP-MIGRATE) marked as one, since it has
 // no identity view; its id when it has no name.
-func subjectName(a *sharedAssessment, id string, clean func(string) string) string {
+func subjectName(a *sharedAssessment, id string) string {
 	if app, ok := a.application(id); ok {
-		return "app " + displayName(clean(app.DisplayName), id)
+		return "app " + displayName(app.DisplayName, id)
 	}
 	if p, ok := a.deletedPrincipal(id); ok {
-		kind := strings.ToLower(clean(string(p.Type)))
+		kind := strings.ToLower(string(p.Type))
 		if p.Type == data.PrincipalServicePrincipal {
 			kind = "service principal"
 		}
-		return "deleted " + kind + " " + clean(id)
+		return "deleted " + kind + " " + id
 	}
-	return displayName(clean(a.x.PrincipalName(id)), id)
+	return displayName(a.x.PrincipalName(id), id)
 }
 
 // matchFinding is the findings filter: what the table shows and the identity's id, searched where they are (a
@@ -96,14 +92,8 @@ func severityNums(s assess.Severity) []int64 {
 	return findingNums[s]
 }
 
-// evidenceText is a finding's evidence on one line, cleaned.
-func evidenceText(f *assess.Finding) string {
-	ev := make([]string, len(f.Evidence))
-	for n, e := range f.Evidence {
-		ev[n] = data.Clean(e.Text)
-	}
-	return strings.Join(ev, "; ")
-}
+// evidenceText is a finding's evidence on one line.
+func evidenceText(f *assess.Finding) string { return strings.Join(assess.Texts(f.Evidence), "; ") }
 
 // finding returns the finding a row shows.
 func (v *findingsView) finding(r *row) *assess.Finding { return &v.from.r.Findings[r.src] }
@@ -114,22 +104,6 @@ func (v *findingsView) fingerprint(f *assess.Finding) string {
 		return v.from.fps[r.src]
 	}
 	return f.Fingerprint()
-}
-
-// memoClean returns data.Clean that keeps one copy of each distinct text it had to change. Plain text (nearly all of
-// it) is returned as it is, without remembering it.
-func memoClean() func(string) string {
-	seen := map[string]string{}
-	return func(s string) string {
-		if c, ok := seen[s]; ok {
-			return c
-		}
-		c := data.Clean(s)
-		if c != s {
-			seen[s] = c
-		}
-		return c
-	}
 }
 
 func newFindingsView() *findingsView {
@@ -216,7 +190,7 @@ func (v *findingsView) tableLater() func() (string, []string, [][]string) {
 			f := &from.r.Findings[r.src]
 			_, fix := fixLines(f) // the line y copies
 			out[n] = append(slices.Clip(slices.Clone(r.cells[:min(len(r.cells), ncols)])), evidenceText(f),
-				data.Clean(f.Remediation), fix)
+				f.Remediation, fix)
 		}
 		return "Findings", cols, out
 	}
@@ -233,7 +207,7 @@ func (v *findingsView) Selected() (string, string) {
 	if _, all := fixLines(v.finding(r)); all != "" { // written when asked: 50,000 rows need none
 		return "the fix commands of " + r.cells[2] + "'s finding", all
 	}
-	return "the object id of " + r.cells[2], data.Clean(r.ref)
+	return "the object id of " + r.cells[2], r.ref
 }
 
 func (v *findingsView) render(c *pageContext, w, h int) string {
@@ -293,7 +267,7 @@ func (v *findingsView) tableHeight(c *pageContext, w, h int) int {
 func (v *findingsView) preview(c *pageContext, f *assess.Finding, w, limit, most int) []string {
 	// The selected finding's title, which the table's column cuts, heads its evidence in place of the word
 	// "Evidence": whole in two lines, which holds most titles at 80 columns.
-	title := strings.Split(wrapText(data.Clean(f.Title), w), "\n")
+	title := wrapped(f.Title, w)
 	if len(title) > 2 {
 		title = append(title[:1], fitLine(strings.Join(title[1:], " "), w))
 	}
@@ -311,7 +285,7 @@ func (v *findingsView) preview(c *pageContext, f *assess.Finding, w, limit, most
 
 // details are the preview's evidence, remediation and fix in limit lines, up to most when the fix needs them.
 func (v *findingsView) details(c *pageContext, f *assess.Finding, w, limit, most int) []string {
-	rem := strings.Split(wrapText(data.Clean(f.Remediation), w-2), "\n")
+	rem := wrapped(f.Remediation, w-2)
 	fix := rem[:min(len(rem), 2)]
 	cmds := v.fixPreview(c, f, w, most-4-len(fix)) // the lines that stay: two headings, an evidence line, a decision
 	limit = min(max(limit, len(cmds)+4+len(fix)), most)
@@ -324,7 +298,7 @@ func (v *findingsView) details(c *pageContext, f *assess.Finding, w, limit, most
 	}
 	var lines []string
 	if _, note := c.decisionNote(v.fingerprint(f)); note != "" {
-		lines = append(lines, fitLine(c.st.Section.Render("Decision ")+note, w))
+		lines = append(lines, fitLine(c.st.Section.Render("Decision ")+shown(note), w))
 	}
 	lines = append(lines, c.st.Section.Render("Evidence"))
 	for n, e := range ev {
@@ -333,7 +307,7 @@ func (v *findingsView) details(c *pageContext, f *assess.Finding, w, limit, most
 				" (e exports them all)", w)))
 			break
 		}
-		lines = append(lines, fitLine("  "+data.Clean(e.Text), w))
+		lines = append(lines, fitLine("  "+shown(e.Text), w))
 	}
 	lines = append(lines, c.st.Section.Render("Remediation"))
 	for _, l := range fix {
@@ -358,21 +332,21 @@ func (v *findingsView) fixPreview(c *pageContext, f *assess.Finding, w, limit in
 	}
 	lines := []string{c.st.Section.Render(head)}
 	for n, cmd := range cmds {
-		shown := cmd.line
-		if shown == "" {
-			shown = cmd.shown // its note and why it is not shown
+		text := cmd.line
+		if text == "" {
+			text = cmd.shown // its note and why it is not shown
 		}
-		wrapped := strings.Split(wrapText(shown, w-4), "\n")
+		parts := wrapped(text, w-4)
 		reserve := 0 // a line to count the commands after this one, should they not fit
 		if n < len(cmds)-1 {
 			reserve = 1
 		}
-		if len(lines)+len(wrapped)+reserve > limit {
+		if len(lines)+len(parts)+reserve > limit {
 			lines = append(lines, c.st.Dim.Render(fitLine("  … "+data.Plural(len(cmds)-n, "more command", "more commands")+
 				" ("+c.keys.Copy.Help().Key+" copies them all, the detail view lists them)", w)))
 			break
 		}
-		for i, l := range wrapped {
+		for i, l := range parts {
 			indent := "  "
 			if i > 0 {
 				indent = "    "
@@ -403,13 +377,13 @@ func (v *findingsView) key(c *pageContext, msg tea.KeyPressMsg) tea.Cmd {
 		if r := v.t.selected(); r != nil {
 			if _, ok := v.from.application(r.ref); ok {
 				// An application has no identity view: its finding is all there is, and its evidence is below.
-				return c.ask(flashMsg{text: strings.TrimPrefix(subjectName(v.from.sharedAssessment, r.ref, data.Clean), "app ") +
+				return c.ask(flashMsg{text: strings.TrimPrefix(subjectName(v.from.sharedAssessment, r.ref), "app ") +
 					" is an application, not a managed identity: its evidence is below; " + c.keys.Copy.Help().Key +
 					" copies its object id"})
 			}
 			if _, ok := v.from.deletedPrincipal(r.ref); ok {
 				// A deleted principal has nothing left to show but the role assignments its finding lists.
-				return c.ask(flashMsg{text: data.Clean(r.ref) + " no longer exists in the directory: the role assignments it " +
+				return c.ask(flashMsg{text: r.ref + " no longer exists in the directory: the role assignments it " +
 					"left behind are below; " + c.keys.Copy.Help().Key + " copies its object id"})
 			}
 			return c.ask(openIdentityMsg{id: r.ref, fingerprint: v.from.fps[r.src]})

@@ -26,7 +26,7 @@ func TestDetailFixCommands(t *testing.T) {
 	var finding, command string
 	s.inspect(func(m *Model) {
 		d := m.top().(*detailView)
-		for _, e := range d.entries("") {
+		for _, e := range d.entries() {
 			switch {
 			case e.style == styleFinding && finding == "" && strings.HasPrefix(e.copyID, "az "):
 				finding = e.copyID

@@ -5,8 +5,6 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
-
-	"github.com/miscope/miscope/data"
 )
 
 // gapsView lists the parts of the tenant that could not be read, with why and what would make them readable: the
@@ -35,14 +33,14 @@ func (m *Model) openGaps() tea.Cmd {
 		switch {
 		case g.IdentityID != "":
 			id = g.IdentityID
-			where = data.Clean(g.IdentityID)
+			where = g.IdentityID
 			if x, ok := a.x.Identity(g.IdentityID); ok {
 				where = displayName(x.DisplayName, x.ID)
 			}
 		case g.Scope != "":
-			where = data.Clean(g.Scope)
+			where = g.Scope
 		}
-		cells := []string{data.Clean(string(g.Section)), where, data.Clean(g.Reason), data.Clean(g.Needs)}
+		cells := []string{string(g.Section), where, g.Reason, g.Needs}
 		rows = append(rows, row{cells: cells, nums: make([]int64, len(cells)), id: id, label: where, sev: -1,
 			hay: strings.ToLower(strings.Join(cells, "\x00"))})
 	}
@@ -76,7 +74,7 @@ func (v *gapsView) render(c *pageContext, w, h int) string {
 	var more []string
 	for i, label := range []string{"where ", "reason", "needs "} {
 		if text := r.cells[i+1]; text != "" {
-			for n, part := range strings.Split(wrapText(text, max(10, w-9)), "\n") {
+			for n, part := range wrapped(text, max(10, w-9)) {
 				if n == 0 {
 					part = c.st.Dim.Render(label) + " " + part
 				} else {

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"cmp"
 	"context"
 	"sort"
 	"strings"
@@ -58,6 +59,7 @@ func (f *filterLine) typeKey(c *pageContext, msg tea.KeyPressMsg) (tea.Cmd, bool
 
 // render is the title line of a filterable view.
 func (f *filterLine) render(c *pageContext, title string) string {
+	title = shown(title)
 	if !f.typing && f.query == "" {
 		return c.st.Title.Render(title)
 	}
@@ -280,7 +282,7 @@ func newIdentityText(id *data.Identity) identityText {
 		attached = shortResource(id.ResourceID)
 	}
 	return identityText{name: name, attached: attached,
-		hay: strings.ToLower(name + "\x00" + data.Clean(id.ID) + "\x00" + data.Clean(id.AppID) + "\x00" + data.Clean(id.ResourceID))}
+		hay: strings.ToLower(name + "\x00" + id.ID + "\x00" + id.AppID + "\x00" + id.ResourceID)}
 }
 
 // pageKey keys a page of the identity list in the cache's Derived by its first identity.
@@ -356,7 +358,7 @@ var shortTypes = map[string]string{
 
 // shortResource is "name (type)" for a resource id, cleaned.
 func shortResource(id string) string {
-	name := data.Clean(data.ResourceName(id))
+	name := data.ResourceName(id)
 	t := data.ResourceType(id)
 	if s, ok := shortTypes[strings.ToLower(t)]; ok {
 		return name + " (" + s + ")"
@@ -364,24 +366,11 @@ func shortResource(id string) string {
 	if t == "" {
 		return name
 	}
-	return name + " (" + data.Clean(data.LastSegment(t)) + ")"
+	return name + " (" + data.LastSegment(t) + ")"
 }
 
-// errText is how an error reads on screen: a gap says what it needs, anything else is cleaned.
-func errText(err error) string {
-	if g, ok := data.AsGap(err); ok {
-		return data.Clean(g.Error())
-	}
-	return data.Clean(err.Error())
-}
-
-// displayName is what a row calls a principal: its cleaned name, or its cleaned id when it has none.
-func displayName(name, id string) string {
-	if n := data.Clean(name); n != "" {
-		return n
-	}
-	return data.Clean(id)
-}
+// displayName is what a row calls a principal: its name, or its id when it has none.
+func displayName(name, id string) string { return cmp.Or(name, id) }
 
 // severityUnknown is the severity of an identity with no finding but parts that could not be read: "none" would claim
 // more than the read can back.

@@ -100,25 +100,25 @@ func sharing(x *data.Index, a *assessment, t pivotTarget) []row {
 		case pivotScope:
 			for _, r := range x.AzureRoles(id.ID) {
 				if data.SameID(r.Scope, t.id) {
-					how = append(how, data.Clean(r.RoleName)+" · "+viaText(x, r.Via))
+					how = append(how, r.RoleName+" · "+viaText(x, r.Via))
 				}
 			}
 		case pivotRole:
 			for _, r := range x.AzureRoles(id.ID) {
 				if data.SameID(r.RoleDefinitionID, t.id) {
-					how = append(how, breadth(a, r.Scope)+" "+data.Clean(r.Scope)+" · "+viaText(x, r.Via))
+					how = append(how, breadth(a, r.Scope)+" "+r.Scope+" · "+viaText(x, r.Via))
 				}
 			}
 		case pivotResource:
 			for _, r := range x.Attached(id.ID) {
 				if data.SameID(r.ID, t.id) {
-					how = append(how, "attached ("+data.Clean(string(id.Kind))+")")
+					how = append(how, "attached ("+string(id.Kind)+")")
 				}
 			}
 		case pivotPermission:
 			for _, p := range x.AppRoles(id.ID) {
 				if data.SameID(p.ResourceAppID+"|"+p.AppRoleID, t.id) {
-					how = append(how, "granted on "+data.Clean(p.ResourceDisplayName))
+					how = append(how, "granted on "+p.ResourceDisplayName)
 				}
 			}
 		}
@@ -135,9 +135,9 @@ func viaText(x *data.Index, via string) string {
 	}
 	g := strings.TrimPrefix(via, "group:")
 	if grp, ok := x.Group(g); ok && grp.DisplayName != "" {
-		return "via group " + data.Clean(grp.DisplayName)
+		return "via group " + grp.DisplayName
 	}
-	return "via group " + data.Clean(g)
+	return "via group " + g
 }
 
 func pivotRow(id *data.Identity, a *assessment, how string) row {
@@ -148,7 +148,7 @@ func pivotRow(id *data.Identity, a *assessment, how string) row {
 		id:    id.ID,
 		label: name,
 		sev:   -1,
-		hay:   strings.ToLower(name + "\x00" + data.Clean(id.ID) + "\x00" + how),
+		hay:   strings.ToLower(name + "\x00" + id.ID + "\x00" + how),
 	}
 	if a != nil {
 		if f := a.fact(id.ID); f != nil {

@@ -57,11 +57,11 @@ func (m *Model) previewView(w, h int) string {
 	}
 	var lines []string
 	add := func(label, value string) {
-		lines = append(lines, m.st.Dim.Render(label+" ")+value)
+		lines = append(lines, m.st.Dim.Render(label+" ")+shown(value))
 	}
-	lines = append(lines, m.st.Title.Render(displayName(ident.DisplayName, ident.ID)))
-	add("kind    ", data.Clean(string(ident.Kind)))
-	add("object  ", data.Clean(ident.ID))
+	lines = append(lines, m.st.Title.Render(shown(displayName(ident.DisplayName, ident.ID))))
+	add("kind    ", string(ident.Kind))
+	add("object  ", ident.ID)
 	if ident.ResourceID != "" {
 		add("resource", shortResource(ident.ResourceID))
 	}
@@ -81,7 +81,7 @@ func (m *Model) previewView(w, h int) string {
 		rules, _ := a.r.Rules(id)
 		verdict := sev
 		if len(rules) > 0 {
-			verdict += " · " + data.Clean(strings.Join(rules, " "))
+			verdict += " · " + strings.Join(rules, " ")
 		}
 		if f.reach != "" {
 			verdict += " · " + f.reach
@@ -96,7 +96,7 @@ func (m *Model) previewView(w, h int) string {
 		data.Plural(len(x.AppRoles(id)), "Graph permission", "Graph permissions"),
 		data.Plural(len(x.AzureRoles(id)), "Azure role", "Azure roles"),
 	}
-	for n, part := range strings.Split(wrapText(strings.Join(holds, ", "), max(10, w-9)), "\n") {
+	for n, part := range wrapped(strings.Join(holds, ", "), max(10, w-9)) {
 		if n == 0 {
 			add("holds   ", part)
 		} else {
@@ -116,7 +116,7 @@ func (m *Model) previewView(w, h int) string {
 			lines = append(lines, m.st.Dim.Render("… "+strconv.Itoa(len(fs)-i)+" more (enter opens the identity)"))
 			break
 		}
-		for n, part := range strings.Split(wrapText(fd.Severity.String()+"  "+data.Clean(fd.Title), max(10, w)), "\n") {
+		for n, part := range wrapped(fd.Severity.String()+"  "+fd.Title, max(10, w)) {
 			if n > 0 {
 				part = "  " + part
 			}

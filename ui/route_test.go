@@ -256,14 +256,14 @@ func TestEnterOnAFindingLandsOnIt(t *testing.T) {
 			return false
 		}
 		m.View()
-		es := d.entries("")
+		es := d.entries()
 		e := d.current(es, selectable(es))
 		return e != nil && e.fp == fp && e.style == styleFinding
 	})
 	var title string
 	s.inspect(func(m *Model) {
 		d := m.top().(*detailView)
-		es := d.entries("")
+		es := d.entries()
 		title = d.current(es, selectable(es)).detail
 	})
 	if len(title) > 20 {

@@ -41,7 +41,8 @@ type column struct {
 	sev     bool // coloured by the row's severity
 }
 
-// row is one line of a table: its cells already cleaned for display, and what the filter searches.
+// row is one line of a table: its cells exactly as the tenant spells them (render cleans them), and what the filter
+// searches.
 type row struct {
 	cells []string
 	nums  []int64 // numeric sort keys, parallel to cells (used only by numeric columns)
@@ -115,7 +116,7 @@ func (t *table) measure(rows []row) {
 func widen(content []int, cells []string) {
 	for c, cell := range cells {
 		if c < len(content) && len(cell) > content[c] && content[c] < maxContent {
-			content[c] = min(maxContent, max(content[c], ansi.StringWidth(cell)))
+			content[c] = min(maxContent, max(content[c], width(cell)))
 		}
 	}
 }
@@ -688,11 +689,11 @@ func (t *table) render(w, h int, st *styles) string {
 			if ws[i] == 0 {
 				continue
 			}
-			cell := fit(r.cells[i], ws[i], c.right)
+			text := cell(r.cells[i], ws[i], c.right)
 			if c.sev && !sel && r.sev >= 0 {
-				cell = st.Severity[assess.Severity(r.sev)].Render(cell)
+				text = st.Severity[assess.Severity(r.sev)].Render(text)
 			}
-			line.WriteString(cell)
+			line.WriteString(text)
 			line.WriteByte(' ')
 		}
 		s := line.String()
@@ -783,31 +784,4 @@ func containsFold(s, q string) bool {
 		}
 	}
 	return false
-}
-
-// fit truncates s to w cells by display width (never by bytes) and pads it to exactly w.
-func fit(s string, w int, right bool) string {
-	if w <= 0 {
-		return ""
-	}
-	sw := ansi.StringWidth(s)
-	if sw > w {
-		s = ansi.Truncate(s, w, "…")
-		sw = ansi.StringWidth(s)
-	}
-	pad := strings.Repeat(" ", max(0, w-sw))
-	if right {
-		return pad + s
-	}
-	return s + pad
-}
-
-// wrapText wraps s to width w at spaces and path separators, never inside a hyphenated word such as a GUID or a
-// resource name (the wrapping library breaks after any hyphen, so hyphens are held by a stand-in while it works).
-func wrapText(s string, w int) string {
-	const hold = "\u2011" // non-breaking hyphen
-	if strings.Contains(s, hold) || !strings.Contains(s, "-") {
-		return ansi.Wrap(s, w, " /")
-	}
-	return strings.ReplaceAll(ansi.Wrap(strings.ReplaceAll(s, "-", hold), w, " /"), hold, "-")
 }

@@ -307,9 +307,9 @@ func (m *Model) fitForm(w int) {
 
 func subjectLabel(a *assessment, id string) string {
 	if a == nil {
-		return data.Clean(id)
+		return id
 	}
-	return subjectName(a.sharedAssessment, id, data.Clean)
+	return subjectName(a.sharedAssessment, id)
 }
 
 // formKey handles a key while the decision form is open.
@@ -371,7 +371,7 @@ func (m *Model) submitDecision() tea.Cmd {
 	s := &m.tri
 	f := &s.form
 	now := m.opts.Now()
-	why := strings.TrimSpace(data.Clean(f.why.Value()))
+	why := strings.TrimSpace(data.CleanInput(f.why.Value()))
 	if why == "" {
 		f.err = "a justification is required: say why, for whoever reviews the decision"
 		f.focus = focusWhy
@@ -439,13 +439,13 @@ func (m *Model) formLines(w int) []string {
 		}
 		choices = append(choices, c)
 	}
-	head := "Decide: " + data.Clean(f.finding.RuleID) + " on " + f.name
-	status := st.Dim.Render("enter saves to " + data.Clean(m.tri.path))
+	head := "Decide: " + shown(f.finding.RuleID+" on "+f.name)
+	status := st.Dim.Render("enter saves to " + shown(m.tri.path))
 	switch {
 	case f.writing:
-		status = m.spinnerView() + " writing " + data.Clean(m.tri.path) + "…"
+		status = m.spinnerView() + " writing " + shown(m.tri.path) + "…"
 	case f.err != "":
-		status = st.Error.Render("error: ") + data.Clean(f.err)
+		status = st.Error.Render("error: ") + shown(f.err)
 	}
 	return []string{
 		fitLine(st.Section.Render(head), w),
@@ -538,7 +538,7 @@ func (s *triageState) note(fp string) (triage.Status, string) {
 	if e == nil {
 		return st, ""
 	}
-	note := string(e.Decision) + " by " + cmp.Or(data.Clean(e.By), "unknown")
+	note := string(e.Decision) + " by " + cmp.Or(e.By, "unknown")
 	if !e.At.IsZero() {
 		note += " on " + e.At.UTC().Format("2006-01-02")
 	}
@@ -548,5 +548,5 @@ func (s *triageState) note(fp string) (triage.Status, string) {
 	case !e.Expires.IsZero():
 		note += ", until " + e.Expires.UTC().Format("2006-01-02")
 	}
-	return st, note + ": " + data.Clean(e.Justification)
+	return st, note + ": " + e.Justification
 }

@@ -18,7 +18,7 @@ var usageSources = map[string]string{data.UsageWorkspace: "Log Analytics workspa
 	data.UsageDemo: "demo tenant"}
 
 // usageEntries lists the identity's usage; it needs the whole read, so it follows the assessment.
-func (d *detailView) usageEntries(spin string) []entry {
+func (d *detailView) usageEntries() []entry {
 	es := []entry{{section: usageSection, text: usageSection, style: styleHeading}}
 	add := func(text, detail string, style entryStyle) {
 		es = append(es, entry{section: usageSection, text: text, detail: detail, style: style})
@@ -28,7 +28,7 @@ func (d *detailView) usageEntries(spin string) []entry {
 		add("error: the tenant could not be read: "+errText(d.asErr), "", styleError)
 		return es
 	case d.a == nil:
-		add(spin+"loading…", "", styleLoading)
+		add("loading…", "", styleLoading)
 		return es
 	}
 	x := d.a.x
@@ -48,10 +48,10 @@ func (d *detailView) usageEntries(spin string) []entry {
 	for _, s := range use.SignIns {
 		name := data.ResourceAppName(s.ResourceAppID)
 		if name == "" {
-			name = data.Clean(s.ResourceName)
+			name = s.ResourceName
 		}
 		if name == "" && s.ResourceAppID != "" {
-			name = data.Clean(s.ResourceAppID)
+			name = s.ResourceAppID
 		}
 		if name == "" {
 			name = "a resource not named"
@@ -66,14 +66,14 @@ func (d *detailView) usageEntries(spin string) []entry {
 		var uses []string
 		for _, g := range grants {
 			if g.Used && data.SameID(g.SignIn.ResourceAppID, s.ResourceAppID) && s.ResourceAppID != "" {
-				uses = append(uses, data.Clean(g.Grant))
+				uses = append(uses, g.Grant)
 			}
 		}
 		if len(uses) > 0 {
 			detail += "; uses " + strings.Join(uses, "; ")
 		}
 		es = append(es, entry{section: usageSection, text: "used", detail: detail, style: styleWrap,
-			copyID: data.Clean(s.ResourceAppID)})
+			copyID: s.ResourceAppID})
 	}
 	if inWindow == 0 {
 		add("no sign-in in the window", "", styleNone)
@@ -82,18 +82,18 @@ func (d *detailView) usageEntries(spin string) []entry {
 		if g.Used || len(g.Resources) == 0 {
 			continue
 		}
-		es = append(es, entry{section: usageSection, text: "unused", style: styleWrap, copyID: data.Clean(g.ID),
-			detail: data.Clean(g.Grant) + ": no sign-in to " + data.Clean(strings.Join(g.Resources, " or ")) + " in the window"})
+		es = append(es, entry{section: usageSection, text: "unused", style: styleWrap, copyID: g.ID,
+			detail: g.Grant + ": no sign-in to " + strings.Join(g.Resources, " or ") + " in the window"})
 	}
 	if g := x.UsageGap(data.SectionActivity); g != nil {
 		add("activity "+errText(g), "", styleGap)
 		return es
 	}
 	for _, a := range use.Activity {
-		es = append(es, entry{section: usageSection, text: "acted on", style: styleWrap, copyID: data.Clean(a.ResourceID),
-			detail: data.Clean(a.ResourceID) + ", " + data.Plural(a.Count, "time", "times") + ", last " +
+		es = append(es, entry{section: usageSection, text: "acted on", style: styleWrap, copyID: a.ResourceID,
+			detail: a.ResourceID + ", " + data.Plural(a.Count, "time", "times") + ", last " +
 				a.Last.UTC().Format("2006-01-02"),
-			target: &pivotTarget{kind: pivotResource, id: a.ResourceID, label: data.Clean(data.ResourceName(a.ResourceID))}})
+			target: &pivotTarget{kind: pivotResource, id: a.ResourceID, label: data.ResourceName(a.ResourceID)}})
 	}
 	return es
 }

@@ -58,7 +58,7 @@ func TestUsageInTheExplorer(t *testing.T) {
 	})
 	var text string
 	s.inspect(func(m *Model) {
-		for _, e := range m.top().(*detailView).entries("") {
+		for _, e := range m.top().(*detailView).entries() {
 			if e.section == usageSection {
 				text += e.text + " " + e.detail + "\n"
 			}
@@ -85,7 +85,7 @@ func TestUsageInTheExplorer(t *testing.T) {
 		})
 		var text string
 		s.inspect(func(m *Model) {
-			for _, e := range m.top().(*detailView).entries("") {
+			for _, e := range m.top().(*detailView).entries() {
 				if e.section == usageSection {
 					text += e.text + " " + e.detail + "\n"
 				}

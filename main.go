@@ -316,10 +316,12 @@ func (f *sourceFlags) open(ctx context.Context, stderr io.Writer) (*cache.Cache,
 		cores := runtime.GOMAXPROCS(0)
 		opts.AssessWorkers = max(1, cores-1)
 		opts.Background = true
-		// One processor more than cores: work at the lowest priority keeps its processor while the system gives its
-		// core to the keyboard, and without a spare one the keys would wait for Go's scheduler all the same.
+		// Two processors more than cores: the work at the lowest priority (the list's rows, the join, the
+		// assessment) and the collector's worker each keep a processor while the system gives its core to the
+		// keyboard; with fewer, a key would wait for Go's scheduler to preempt one of them (up to 10 ms, more than
+		// once), whatever the system's priorities.
 		if os.Getenv("GOMAXPROCS") == "" {
-			runtime.GOMAXPROCS(cores + 1)
+			runtime.GOMAXPROCS(cores + 2)
 		}
 	}
 	switch {

@@ -80,6 +80,15 @@ func BenchmarkTypingInTheRealProgram(b *testing.B) {
 				during++
 			}
 		}
+		// The program quits and is gone before the next one starts: one still exiting would take a core from it.
+		tc.run("send-keys -t s Escape")
+		time.Sleep(100 * time.Millisecond) // an escape followed at once by q reads as alt+q
+		tc.run("send-keys -t s q")
+		for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+			if cmd := tc.run("display-message -p -t s '#{pane_current_command}'"); len(cmd) > 0 && cmd[0] == "sleep" {
+				break
+			}
+		}
 		tc.close()
 		_ = exec.Command("tmux", "-L", sock, "kill-server").Run()
 	}

@@ -127,6 +127,26 @@ func BenchmarkFilterKeystroke(b *testing.B) {
 	}
 }
 
+// BenchmarkFilterNarrowing types "s" and then "t" into an empty filter of the assessed list of 50,000 identities:
+// the first keeps every row, the second searches all of them again, through their roles and permissions too.
+func BenchmarkFilterNarrowing(b *testing.B) {
+	m := loadedModel(b)
+	defer m.Close()
+	m.Update(keyMsg("/"))
+	for b.Loop() {
+		m.Update(keyMsg("s"))
+		m.Update(keyMsg("t"))
+		_ = m.View()
+		b.StopTimer()
+		m.Update(keyMsg("backspace"))
+		m.Update(keyMsg("backspace"))
+		b.StartTimer()
+	}
+	if m.list.f.query != "" {
+		b.Fatalf("filter is %q", m.list.f.query)
+	}
+}
+
 // BenchmarkCursorMove moves the cursor one row and renders the list of 50,000 identities. It also reports the heap
 // the loaded and assessed tenant holds.
 func BenchmarkCursorMove(b *testing.B) {

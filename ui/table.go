@@ -429,12 +429,15 @@ func (t *table) setFilter(q string) {
 	if q == t.query {
 		return
 	}
-	keep := t.selectedID()
+	keep := int32(-1) // the selected row, by index: the rows do not change while a filter is typed
+	if t.cursor >= 0 && t.cursor < len(t.view) {
+		keep = t.view[t.cursor]
+	}
 	t.query = q
 	// A query that names a field is searched in full: "sev:high" keeps rows the text "sev:h" may not.
 	if strings.Contains(q, ":") {
 		t.view = t.filter(t.order)
-		t.place(keep)
+		t.placeRow(keep)
 		return
 	}
 	for n := len(t.narrowed); n > 0 && !strings.Contains(q, t.narrowed[n-1].query); n-- {
@@ -450,25 +453,43 @@ func (t *table) setFilter(q string) {
 		t.view = t.filter(t.order)
 		t.narrowed = append(t.narrowed, narrowing{q, t.view})
 	}
-	t.place(keep)
+	t.placeRow(keep)
 }
 
+// filter returns the rows of from, in from's order, that the query and keep hold.
 func (t *table) filter(from []int32) []int32 {
 	if t.query == "" && t.keep == nil {
 		return slices.Clone(from)
 	}
 	text, fields := t.parseQuery()
-	out := make([]int32, 0, len(from)/4+1)
-	for _, i := range from {
+	holds := func(i int32) bool {
 		r := &t.rows[i]
-		if t.keep != nil && !t.keep(r) {
-			continue
+		return (t.keep == nil || t.keep(r)) && t.fieldsMatch(r, fields) && (text == "" || strings.Contains(r.hay, text) ||
+			r.extra != "" && strings.Contains(r.extra, text) || t.match != nil && t.match(r, text))
+	}
+	out := make([]int32, 0, len(from)/4+1)
+	if len(from) < len(t.rows)/8 {
+		for _, i := range from {
+			if holds(i) {
+				out = append(out, i)
+			}
 		}
-		if !t.fieldsMatch(r, fields) {
-			continue
+		return out
+	}
+	// Many rows are tested in the order they are kept in memory, not in from's (sorted) order, and the matches are
+	// then taken in from's order: reading 50,000 rows and their text in order is about three times faster than
+	// jumping about (BenchmarkFilterNarrowing).
+	in, match := make([]uint64, (len(t.rows)+63)/64), make([]uint64, (len(t.rows)+63)/64)
+	for _, i := range from {
+		in[i/64] |= 1 << (i % 64)
+	}
+	for i := range int32(len(t.rows)) {
+		if in[i/64]&(1<<(i%64)) != 0 && holds(i) {
+			match[i/64] |= 1 << (i % 64)
 		}
-		if text == "" || strings.Contains(r.hay, text) || r.extra != "" && strings.Contains(r.extra, text) ||
-			t.match != nil && t.match(r, text) {
+	}
+	for _, i := range from {
+		if match[i/64]&(1<<(i%64)) != 0 {
 			out = append(out, i)
 		}
 	}
@@ -536,6 +557,20 @@ func (t *table) place(keep string) {
 				t.clamp()
 				return
 			}
+		}
+		t.cursor = 0
+	}
+	t.clamp()
+}
+
+// placeRow is place for a row known by its index while the rows stay as they are (a filter typed): it compares
+// indexes instead of reading every row's id.
+func (t *table) placeRow(keep int32) {
+	if keep >= 0 {
+		if pos := slices.Index(t.view, keep); pos >= 0 {
+			t.cursor = pos
+			t.clamp()
+			return
 		}
 		t.cursor = 0
 	}

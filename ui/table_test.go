@@ -145,3 +145,33 @@ func TestFindingsFilterSearchesCellsAndIdentityID(t *testing.T) {
 		}
 	}
 }
+
+// A filter keeps its matches in the view's sorted order, however it reads the rows: one by one for a short view, in
+// memory order for a long one.
+func TestFilterKeepsTheSortedOrder(t *testing.T) {
+	tb := bigTable(5000)
+	tb.sortCol = tb.colIndex(colName) // by name, which is not the order the rows are kept in
+	tb.sort()
+	naive := func(q string, from []int32) []int32 {
+		var out []int32
+		for _, i := range from {
+			if strings.Contains(tb.rows[i].hay, q) {
+				out = append(out, i)
+			}
+		}
+		return out
+	}
+	for _, steps := range [][]string{{"1"}, {"id-0", "id-00", "id-004"}, {"7", "77"}, {"id-04999"}, {"zz"}} {
+		tb.setFilter("")
+		from := tb.order
+		for _, q := range steps {
+			tb.setFilter(q)
+			want := naive(q, from)
+			if fmt.Sprint(tb.view) != fmt.Sprint(want) {
+				t.Fatalf("%q keeps %d rows in another order or set than a plain search of the sorted rows (%d)", q,
+					len(tb.view), len(want))
+			}
+			from = want
+		}
+	}
+}

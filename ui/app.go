@@ -454,6 +454,13 @@ func (m *Model) View() tea.View {
 	return v
 }
 
+// laidOut is a view Update fits to the body. Every view is one; the list below keeps a change of the method's
+// signature from quietly leaving a view unfitted.
+type laidOut interface{ layout(c *pageContext, w, h int) }
+
+var _ = []laidOut{(*identitiesView)(nil), (*detailView)(nil), (*findingsView)(nil), (*pivotView)(nil),
+	(*gapsView)(nil), (*candidatesView)(nil)}
+
 // layout fits the top view to the body after a change: sizes, cursors and scrolling are settled here, in Update, and
 // the frame only draws them.
 func (m *Model) layout() {
@@ -461,7 +468,7 @@ func (m *Model) layout() {
 		return
 	}
 	top := m.top()
-	l, ok := top.(interface{ layout(m *Model, w, h int) })
+	l, ok := top.(laidOut)
 	if !ok {
 		return
 	}
@@ -473,7 +480,7 @@ func (m *Model) layout() {
 	if listW, ok := m.previewing(w); ok {
 		w = listW
 	}
-	l.layout(m, w, bodyH)
+	l.layout(m.pageContext, w, bodyH)
 }
 
 // bodyHeight is what the breadcrumb, the title, the footer and the status bar leave of h lines.

@@ -551,3 +551,51 @@ func TestListNotReadable(t *testing.T) {
 		t.Errorf("a list that is not readable is shown as empty:\n%s", screen)
 	}
 }
+
+// Update fits the view on top to the body (Model.layout): a page down in the list moves by the rows the screen
+// shows, and a page down in the detail view keeps its cursor on screen, at 80x24.
+func TestPagingMovesByWhatTheScreenShows(t *testing.T) {
+	tn := demo.Synthetic(300, 1)
+	s := start(t, newTestModel(tn), 80, 24)
+	s.ready()
+	names := map[string]bool{}
+	for _, id := range tn.Identities {
+		names[id.DisplayName] = true
+	}
+	shownRows := func() int {
+		n := 0
+		for _, l := range strings.Split(s.screen(), "\n") {
+			if f := strings.Fields(strings.TrimPrefix(strings.TrimSpace(l), "›")); len(f) > 0 && names[f[0]] {
+				n++
+			}
+		}
+		return n
+	}
+	rows := shownRows()
+	if rows < 12 {
+		t.Fatalf("the list shows %d rows at 80x24:\n%s", rows, s.screen())
+	}
+	s.keys("pgdown")
+	var cursor, height int
+	s.inspect(func(m *Model) { cursor, height = m.list.t.cursor, m.list.t.height })
+	if cursor != rows || height != rows {
+		t.Errorf("page down moved the cursor to %d with a page of %d; the screen shows %d rows", cursor, height, rows)
+	}
+	// The detail view: paging to the end keeps the selected line (marked ›) on screen, and render moves nothing.
+	s.keys("enter")
+	s.waitFor("the detail", func(m *Model) bool { d, ok := m.top().(*detailView); return ok && !d.busy() })
+	for range 6 {
+		s.keys("pgdown")
+		if !strings.Contains(s.screen(), "›") {
+			t.Fatalf("after page down the selected line is off screen:\n%s", s.screen())
+		}
+	}
+	s.inspect(func(m *Model) {
+		d := m.top().(*detailView)
+		cursor, offset := d.cursor, d.offset
+		_ = m.View()
+		if d.cursor != cursor || d.offset != offset {
+			t.Errorf("drawing the detail view moved its cursor or scrolling (%d,%d to %d,%d)", cursor, offset, d.cursor, d.offset)
+		}
+	})
+}

@@ -564,8 +564,8 @@ type line struct {
 	entry int
 }
 
-// layout turns entries into lines of width w; long evidence wraps. It is where the view's tenant text is cleaned.
-func (d *detailView) layout(c *pageContext, es []entry, w int) []line {
+// textLines turns entries into lines of width w; long evidence wraps. It is where the view's tenant text is cleaned.
+func (d *detailView) textLines(c *pageContext, es []entry, w int) []line {
 	var ls []line
 	for i, e := range es {
 		st := &c.st
@@ -635,13 +635,13 @@ func selectable(es []entry) []int {
 	return out
 }
 
-func (d *detailView) render(c *pageContext, w, h int) string {
+// layout fits the view to w x h cells from Update: the cursor on a selectable line (on the chosen finding when the
+// view was opened at one, until the user moves) and that line scrolled into view. render only draws.
+func (d *detailView) layout(c *pageContext, w, h int) {
 	d.width, d.height = w, h
-	// The entries are built once per change (refresh); layout turns the spinner of what is still loading.
 	es := d.lines()
-	ls := d.layout(c, es, w)
+	ls := d.textLines(c, es, w)
 	sel := selectable(es)
-	// Opened at a finding: the cursor on its header and the header at the top, until the user moves.
 	atFocus := false
 	if d.focus != "" && !d.moved {
 		for k, i := range sel {
@@ -651,16 +651,11 @@ func (d *detailView) render(c *pageContext, w, h int) string {
 			}
 		}
 	}
-	cur := -1
+	d.cursor = max(0, min(d.cursor, len(sel)-1))
 	if len(sel) > 0 {
-		d.cursor = max(0, min(d.cursor, len(sel)-1))
-		cur = sel[d.cursor]
-	}
-	// Keep the cursor's line in view.
-	if cur >= 0 {
 		first, last := -1, -1
 		for n, l := range ls {
-			if l.entry == cur {
+			if l.entry == sel[d.cursor] {
 				if first < 0 {
 					first = n
 				}
@@ -675,9 +670,20 @@ func (d *detailView) render(c *pageContext, w, h int) string {
 		}
 	}
 	d.offset = max(0, min(d.offset, len(ls)-h))
+}
+
+func (d *detailView) render(c *pageContext, w, h int) string {
+	// The entries are built once per change (refresh) and the cursor and scrolling settled by layout.
+	es := d.lines()
+	ls := d.textLines(c, es, w)
+	cur := -1
+	if sel := selectable(es); len(sel) > 0 {
+		cur = sel[max(0, min(d.cursor, len(sel)-1))]
+	}
+	offset := max(0, min(d.offset, len(ls)-h))
 	var b strings.Builder
-	end := min(len(ls), d.offset+h)
-	for n := d.offset; n < end; n++ {
+	end := min(len(ls), offset+h)
+	for n := offset; n < end; n++ {
 		l := ls[n]
 		txt := l.text
 		if cur >= 0 && l.entry == cur {
@@ -689,7 +695,7 @@ func (d *detailView) render(c *pageContext, w, h int) string {
 		} else {
 			txt = fitLine(txt, w)
 		}
-		if n > d.offset {
+		if n > offset {
 			b.WriteByte('\n')
 		}
 		b.WriteString(txt)

@@ -456,7 +456,9 @@ func (m *Model) View() tea.View {
 
 // laidOut is a view Update fits to the body. Every view is one; the list below keeps a change of the method's
 // signature from quietly leaving a view unfitted.
-type laidOut interface{ layout(c *pageContext, w, h int) }
+type laidOut interface {
+	layout(c *pageContext, w, h int)
+}
 
 var _ = []laidOut{(*identitiesView)(nil), (*detailView)(nil), (*findingsView)(nil), (*pivotView)(nil),
 	(*gapsView)(nil), (*candidatesView)(nil)}

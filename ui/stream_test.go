@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"cmp"
 	"context"
 	"math/rand/v2"
 	"slices"
@@ -69,5 +70,28 @@ func TestArrivalKeepsTheSortedOrder(t *testing.T) {
 	tb.refilter("")
 	if !slices.Equal(kept, tb.view) {
 		t.Error("the view kept for a shorter query differs from filtering every row")
+	}
+}
+
+// merge puts each new row where the order wants it, at the ends and between rows alike, in place.
+func TestMergePlacesEveryRow(t *testing.T) {
+	byValue := func(x, y int32) int { return cmp.Compare(x, y) }
+	for _, tc := range []struct{ a, b []int32 }{
+		{[]int32{}, []int32{3, 5}},
+		{[]int32{10, 20, 30}, []int32{1, 2}},
+		{[]int32{10, 20, 30}, []int32{40, 50}},
+		{[]int32{10, 20, 30, 40}, []int32{5, 15, 25, 35, 45}},
+		{[]int32{10, 20, 30, 40}, []int32{21, 22, 23}},
+	} {
+		want := slices.Sorted(slices.Values(slices.Concat(tc.a, tc.b)))
+		a := slices.Clip(slices.Clone(tc.a))
+		if got := merge(a, tc.b, byValue); !slices.Equal(got, want) {
+			t.Errorf("merge(%v, %v) = %v, want %v", tc.a, tc.b, got, want)
+		}
+		a = make([]int32, len(tc.a), len(tc.a)+len(tc.b)) // room enough: merged in its own array
+		copy(a, tc.a)
+		if got := merge(a, tc.b, byValue); !slices.Equal(got, want) || &got[0] != &a[:1][0] {
+			t.Errorf("merge with room of %v, %v = %v, want %v in the same array", tc.a, tc.b, got, want)
+		}
 	}
 }

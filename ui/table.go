@@ -242,30 +242,45 @@ func (t *table) appendRows(rows []row) tea.Cmd {
 		t.rank[r] = int32(p)
 	}
 	byRank := func(a, b int32) int { return cmp.Compare(t.rank[a], t.rank[b]) }
-	t.view = merge(t.view, t.filter(page), byRank)
 	for k := range t.narrowed {
 		n := &t.narrowed[k]
 		n.view = merge(n.view, t.filterWith(n.query, page), byRank)
+	}
+	// The view of the current query is the last of them when there is one (the same slice, merged once).
+	if n := len(t.narrowed); n > 0 && t.narrowed[n-1].query == t.query {
+		t.view = t.narrowed[n-1].view
+	} else {
+		t.view = merge(t.view, t.filter(page), byRank)
 	}
 	t.place(keep)
 	return nil
 }
 
-// merge merges b, a few new rows, into a, the many already shown, both ordered by compare. Each new row finds its
-// place by binary search, so a page costs its own rows' comparisons and one copy of a, not a walk of a.
+// merge merges b, a few new rows, into a, the many already shown, both ordered by compare, in a's own array (grown
+// as append grows it). Each new row finds its place by binary search and what follows it moves once, so a page
+// costs its own rows' comparisons and one move of part of a, and no new array: a page a few milliseconds apart
+// while 50,000 rows arrive would otherwise leave several copies of every view to the collector. a must be no other
+// slice's array.
 func merge(a, b []int32, compare func(x, y int32) int) []int32 {
 	if len(b) == 0 {
 		return a
 	}
-	out := make([]int32, 0, len(a)+len(b))
-	i := 0
-	for _, r := range b {
-		k, _ := slices.BinarySearchFunc(a[i:], r, compare) // rows never compare equal: ties fall to the id
-		p := i + k
-		out = append(append(out, a[i:p]...), r)
-		i = p
+	pos := make([]int, len(b)) // where each of b goes in a as it is
+	lo := 0
+	for j, r := range b {
+		k, _ := slices.BinarySearchFunc(a[lo:], r, compare) // rows never compare equal: ties fall to the id
+		lo += k
+		pos[j] = lo
 	}
-	return append(out, a[i:]...)
+	n := len(a)
+	a = slices.Grow(a, len(b))[:n+len(b)]
+	end := n
+	for j := len(b) - 1; j >= 0; j-- { // from the end, so that nothing is overwritten before it moves
+		copy(a[pos[j]+j+1:end+j+1], a[pos[j]:end])
+		a[pos[j]+j] = b[j]
+		end = pos[j]
+	}
+	return a
 }
 
 // filterWith filters rows by another query than the current one.

@@ -1,7 +1,7 @@
 // Package ui is miscope's terminal explorer: a Bubble Tea program that lists every managed identity of a tenant,
 // opens one to show what it can do and why that is dangerous, pivots to every identity that shares a group, role or
 // scope, and lists the findings of the background assessment. It reads only through the cached fetch layer and never
-// speaks HTTP; every fetch runs in a command and every string from the tenant is cleaned before it is drawn.
+// speaks HTTP; every fetch runs in a command and every string from the tenant is cleaned where it is drawn (text.go).
 package ui
 
 import (
@@ -43,7 +43,8 @@ type Options struct {
 // Tabular is what every view says about itself, so export and copy take exactly what it shows: its rows after filter
 // and sort, and the item under the cursor.
 type Tabular interface {
-	// Table returns the view's title, column names and rows, every cell cleaned and in full.
+	// Table returns the view's title, column names and rows, every cell exactly as the tenant spells it and in full
+	// (each export format makes it safe its own way).
 	Table() (title string, columns []string, rows [][]string)
 	// Selected names the item under the cursor and its id (object id, resource id, scope, finding); both are ""
 	// when nothing is selected.
@@ -193,8 +194,8 @@ type flashClearMsg struct{ gen int }
 // Text. The SSH server sends it, for example to say that an idle session is about to close.
 type NoticeMsg struct{ Text string }
 
-// setFlash shows a message in the status bar. Messages carry names and paths from the tenant and the user, so they
-// are cleaned here, once for all of them.
+// setFlash shows a message in the status bar. Messages carry names and paths from the tenant and the user: the
+// status bar cleans them where it draws them.
 func (m *Model) setFlash(s string, isErr bool) tea.Cmd {
 	m.flash, m.flashErr = s, isErr
 	m.flashGen++
@@ -446,8 +447,8 @@ type detailRefreshedMsg struct{ id string }
 
 // View lays out breadcrumb, title, body, key hints and status bar.
 func (m *Model) View() tea.View {
-	// The frame is cleaned at the edge as well as each tenant string where it is placed: whatever reached a view
-	// uncleaned still cannot drive the terminal or reorder the text around it.
+	// The frame is cleaned at the edge as well as each tenant string where it is laid out (text.go): whatever
+	// reached a view uncleaned still cannot drive the terminal or reorder the text around it.
 	v := tea.NewView(data.CleanFrame(m.render()))
 	v.AltScreen = true
 	v.WindowTitle = "miscope"

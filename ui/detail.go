@@ -45,11 +45,10 @@ type detailView struct {
 	asErr  error       // why the assessment failed, if it did
 	cursor int         // position among the selectable entries
 	offset int         // first line shown
-	width  int
-	height int
-	moved  bool    // the user has moved; until then the view stays at the top (or at focus) as sections arrive
-	es     []entry // the entries as of the last change (refresh)
-	focus  string  // the fingerprint of the finding the view was opened at, "" for none
+	height int         // lines shown, for paging
+	moved  bool        // the user has moved; until then the view stays at the top (or at focus) as sections arrive
+	es     []entry     // the entries as of the last change (refresh)
+	focus  string      // the fingerprint of the finding the view was opened at, "" for none
 	tri    *triageState
 	base   *baselineState
 }
@@ -638,7 +637,7 @@ func selectable(es []entry) []int {
 // layout fits the view to w x h cells from Update: the cursor on a selectable line (on the chosen finding when the
 // view was opened at one, until the user moves) and that line scrolled into view. render only draws.
 func (d *detailView) layout(c *pageContext, w, h int) {
-	d.width, d.height = w, h
+	d.height = h
 	es := d.lines()
 	ls := d.textLines(c, es, w)
 	sel := selectable(es)

@@ -356,7 +356,7 @@ var shortTypes = map[string]string{
 	"microsoft.hybridcompute/machines":                 "arc",
 }
 
-// shortResource is "name (type)" for a resource id, cleaned.
+// shortResource is "name (type)" for a resource id.
 func shortResource(id string) string {
 	name := data.ResourceName(id)
 	t := data.ResourceType(id)

@@ -30,8 +30,8 @@ type pivotTarget struct {
 	kind  pivotKind
 	id    string // group id, role template id, scope, role definition id, resource id, "resourceAppId|appRoleId"
 	extra string // the role definition of a scope line; the permission value of a permission
-	label string // cleaned, for the breadcrumb
-	role  string // a scope line's role name, cleaned: what o lists the others with
+	label string // for the breadcrumb
+	role  string // a scope line's role name: what o lists the others with
 }
 
 // pivotView lists every identity that shares a pivot target.

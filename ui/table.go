@@ -566,14 +566,7 @@ func (t *table) refilter(keep string) {
 // is the best match, rather than on whatever row now sits where it was.
 func (t *table) place(keep string) {
 	if keep != "" {
-		for pos, i := range t.view {
-			if t.rows[i].id == keep {
-				t.cursor = pos
-				t.clamp()
-				return
-			}
-		}
-		t.cursor = 0
+		t.cursor = max(0, slices.IndexFunc(t.view, func(i int32) bool { return t.rows[i].id == keep }))
 	}
 	t.clamp()
 }
@@ -582,12 +575,7 @@ func (t *table) place(keep string) {
 // indexes instead of reading every row's id.
 func (t *table) placeRow(keep int32) {
 	if keep >= 0 {
-		if pos := slices.Index(t.view, keep); pos >= 0 {
-			t.cursor = pos
-			t.clamp()
-			return
-		}
-		t.cursor = 0
+		t.cursor = max(0, slices.Index(t.view, keep))
 	}
 	t.clamp()
 }

@@ -191,7 +191,7 @@ type decideForm struct {
 	writing bool
 	fp      string
 	finding assess.Finding
-	name    string // the identity's name, cleaned
+	name    string // the identity's name
 	choice  int    // index in triage.Decisions
 	focus   int    // 0 decision, 1 justification, 2 expiry
 	why     textinput.Model

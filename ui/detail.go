@@ -46,6 +46,7 @@ type detailView struct {
 	cursor int         // position among the selectable entries
 	offset int         // first line shown
 	height int         // lines shown, for paging
+	laid   laidLines   // the entries' lines as layout last wrapped them
 	moved  bool        // the user has moved; until then the view stays at the top (or at focus) as sections arrive
 	es     []entry     // the entries as of the last change (refresh)
 	focus  string      // the fingerprint of the finding the view was opened at, "" for none
@@ -557,6 +558,12 @@ func breadth(a *assessment, scope string) string {
 	return "[?]"
 }
 
+// laidLines are the detail view's lines at a width.
+type laidLines struct {
+	lines []line
+	w     int
+}
+
 // line is one rendered line of the view, with the entry it belongs to.
 type line struct {
 	text  string
@@ -640,6 +647,7 @@ func (d *detailView) layout(c *pageContext, w, h int) {
 	d.height = h
 	es := d.lines()
 	ls := d.textLines(c, es, w)
+	d.laid = laidLines{ls, w}
 	sel := selectable(es)
 	atFocus := false
 	if d.focus != "" && !d.moved {
@@ -672,9 +680,12 @@ func (d *detailView) layout(c *pageContext, w, h int) {
 }
 
 func (d *detailView) render(c *pageContext, w, h int) string {
-	// The entries are built once per change (refresh) and the cursor and scrolling settled by layout.
+	// The entries are built once per change (refresh), and their lines, the cursor and scrolling by layout.
 	es := d.lines()
-	ls := d.textLines(c, es, w)
+	ls := d.laid.lines
+	if d.laid.w != w || ls == nil {
+		ls = d.textLines(c, es, w)
+	}
 	cur := -1
 	if sel := selectable(es); len(sel) > 0 {
 		cur = sel[max(0, min(d.cursor, len(sel)-1))]

@@ -14,13 +14,14 @@ import (
 func BenchmarkListArrival(b *testing.B) {
 	ids := syntheticTenant().Identities
 	var parts []pageMsg
+	var plan roomPlan
 	for s := 0; s < len(ids); s += rowsPerUpdate {
 		p := ids[s:min(s+rowsPerUpdate, len(ids))]
 		rows := make([]row, len(p))
 		for i := range p {
 			rows[i] = identityRowOf(&p[i], newIdentityText(&p[i]), nil)
 		}
-		parts = append(parts, pageMsg{ids: p, rows: rows})
+		parts = append(parts, pageMsg{ids: p, rows: rows, room: plan.room(len(p))})
 	}
 	c := &pageContext{}
 	var updates []time.Duration

@@ -7,8 +7,11 @@ import (
 	"slices"
 	"strconv"
 	"testing"
+	"unsafe"
 
 	tea "charm.land/bubbletea/v2"
+
+	"github.com/miscope/miscope/data/demo"
 )
 
 // A mailbox with a limit hands over at most that many items at a time, in order, and says it is finished only once
@@ -93,5 +96,39 @@ func TestMergePlacesEveryRow(t *testing.T) {
 		if got := merge(a, tc.b, byValue); !slices.Equal(got, want) || &got[0] != &a[:1][0] {
 			t.Errorf("merge with room of %v, %v = %v, want %v in the same array", tc.a, tc.b, got, want)
 		}
+	}
+}
+
+// The list's rows never grow in Update: each time they need more room, the page that needs it brings an array made
+// (and touched) off the Update path, and the rows move into it; other pages append in place.
+func TestListRowsGrowOnlyIntoRoomMadeForThem(t *testing.T) {
+	ids := demo.Synthetic(3000, 1).Identities
+	v := newIdentitiesView()
+	var plan roomPlan
+	rooms := 0
+	for s := 0; s < len(ids); s += 100 {
+		p := ids[s:min(s+100, len(ids))]
+		rows := make([]row, len(p))
+		for i := range p {
+			rows[i] = identityRowOf(&p[i], newIdentityText(&p[i]), nil)
+		}
+		msg := pageMsg{ids: p, rows: rows, room: plan.room(len(p))}
+		before := unsafe.SliceData(v.t.rows)
+		v.receive(&pageContext{}, []tea.Msg{msg}, false)
+		switch after := unsafe.SliceData(v.t.rows); {
+		case msg.room != nil:
+			rooms++
+			if after != unsafe.SliceData(msg.room) {
+				t.Fatalf("at %d rows the page brought room, but the rows are elsewhere", len(v.t.rows))
+			}
+		case after != before:
+			t.Fatalf("at %d rows the rows were grown in Update", len(v.t.rows))
+		}
+	}
+	if len(v.t.rows) != len(ids) || len(v.t.view) != len(ids) {
+		t.Fatalf("%d rows, %d shown; want %d", len(v.t.rows), len(v.t.view), len(ids))
+	}
+	if rooms < 2 || rooms > 8 {
+		t.Fatalf("room was made %d times for 30 pages; want it doubling", rooms)
 	}
 }

@@ -207,6 +207,14 @@ func (t *table) setMeasuredRows(rows []row, widths []int) {
 	t.refilter(keep)
 }
 
+// reserve moves the rows into room when it holds more of them, so that appending does not grow them on the Update
+// path.
+func (t *table) reserve(room []row) {
+	if cap(room) > cap(t.rows) {
+		t.rows = append(room[:0], t.rows...)
+	}
+}
+
 // appendRows adds rows as a page arrives: the page is sorted on its own and merged, which costs one pass over the
 // rows instead of a full sort per page.
 func (t *table) appendRows(rows []row) tea.Cmd {

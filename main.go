@@ -463,6 +463,10 @@ func runExplorer(ctx context.Context, args []string, stderr io.Writer) error {
 	tuneMemory(ctx, src)
 	var opts []tea.ProgramOption
 	opts = append(opts, tea.WithContext(ctx), tea.WithFPS(120))
+	if keys := openKeyboard(); keys != nil {
+		opts = append(opts, tea.WithInput(keys))
+		defer keys.Close() // after the program: its reader may still be waiting for a key
+	}
 	if os.Getenv("NO_COLOR") != "" { // no-color.org: any non-empty value turns colour off
 		opts = append(opts, tea.WithColorProfile(colorprofile.Ascii))
 	}

@@ -9,7 +9,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"os/signal"
 	"os/user"
@@ -404,22 +403,6 @@ func tuneMemory(ctx context.Context, src *cache.Cache) {
 	}()
 }
 
-// collectAtLimitWhile keeps Go's collector to the soft memory limit until loaded returns, and to its default after.
-// While 50,000 identities arrive and are assessed, each proportional collection marks a heap of a few hundred MB for
-// 50-90 ms on a core of its own and every idle processor; three of them fell while a filter was typed, and the keys
-// and frames that waited behind them for a processor took up to 58 ms. At the limit, one falls. It does nothing
-// where there is no limit to collect at, or where GOGC was chosen.
-func collectAtLimitWhile(loaded func()) {
-	if os.Getenv("GOGC") != "" || debug.SetMemoryLimit(-1) == math.MaxInt64 {
-		return
-	}
-	percent := debug.SetGCPercent(-1)
-	go func() {
-		defer debug.SetGCPercent(percent)
-		loaded()
-	}()
-}
-
 // explorerArgs are the explorer's flags.
 type explorerArgs struct {
 	sf         sourceFlags
@@ -480,7 +463,7 @@ func runExplorer(ctx context.Context, args []string, stderr io.Writer) error {
 		defer src.Close()
 	}
 	tuneMemory(ctx, src)
-	collectAtLimitWhile(func() { _, _ = src.Assess(ctx, nil) }) // the explorer asks for the same assessment
+	data.CollectAtLimitWhile(func() { _, _ = src.Assess(ctx, nil) }) // the explorer asks for the same assessment
 	var opts []tea.ProgramOption
 	opts = append(opts, tea.WithContext(ctx), tea.WithFPS(120))
 	if keys := openKeyboard(); keys != nil {
